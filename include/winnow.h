@@ -1,0 +1,175 @@
+/* winnow.h - public API of libwinnow: clean, repair and deduplicate scraped
+ * text, streaming, on bytes in memory. The library does no I/O of its own. */
+#ifndef WINNOW_H
+#define WINNOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WN_VERSION_MAJOR 0
+#define WN_VERSION_MINOR 1
+#define WN_VERSION_PATCH 0
+#define WN_VERSION_STRING "0.1.0"
+
+/* ---- Errors ------------------------------------------------------------ */
+
+enum wn_error {
+	WN_OK = 0,
+	WN_E_NOMEM = -1,  /* an allocation failed */
+	WN_E_SINK = -2,   /* the write callback returned non-zero */
+	WN_E_INVAL = -3,  /* an option or argument is out of range */
+	WN_E_FORMAT = -4, /* the input is malformed for its format */
+	WN_E_LIMIT = -5,  /* a memory limit was reached under on-full=fail */
+	WN_E_STATE = -6,  /* no filter to use: an earlier call failed */
+};
+
+/* A static, human-readable description of err (never NULL). */
+const char *wn_strerror(int err);
+
+/* The library's version as "MAJOR.MINOR.PATCH". */
+const char *wn_version(void);
+
+/* ---- Why a line was dropped or changed --------------------------------- */
+
+/* Every input line ends in exactly one outcome: kept, or dropped for one
+ * reason. The statistics count each, so lines_in == kept + sum(dropped). */
+enum wn_reason {
+	WN_KEPT = 0,
+	WN_DROP_BLANK,   /* a blank line in a run, or leading/trailing */
+	WN_DROP_DUP,     /* exact duplicate of a line already seen in scope */
+	WN_DROP_RULE,    /* matched a boilerplate rule */
+	WN_DROP_ZONE,    /* footer or copyright zone of a document */
+	WN_DROP_FREQUENT, /* short line seen in many documents */
+	WN_DROP_NEAR,    /* most of its word shingles were seen before */
+	WN_DROP_NAV,     /* navigation or menu run */
+	WN_DROP_DOC,     /* its whole document was dropped */
+	WN_REASON_COUNT
+};
+
+/* The short name of a reason ("kept", "dup", ...), as --stats prints it. */
+const char *wn_reason_name(enum wn_reason r);
+
+/* ---- Options ----------------------------------------------------------- */
+
+/* Receives output bytes in large blocks. Return 0, or non-zero to stop the
+ * filter with WN_E_SINK. The bytes are valid only during the call. */
+typedef int wn_write_fn(void *ctx, const char *p, size_t n);
+
+enum wn_event_kind {
+	WN_EV_DROP,   /* a line was dropped: reason and rule say why */
+	WN_EV_CHANGE, /* a line was rewritten by repairs: rule lists them */
+};
+
+/* One explanation, borrowed for the duration of the callback. */
+struct wn_event {
+	enum wn_event_kind kind;
+	enum wn_reason reason; /* WN_KEPT for WN_EV_CHANGE */
+	const char *rule;      /* rule name(s), comma-separated; never NULL */
+	uint64_t doc;          /* document index in the stream, from 0 */
+	uint64_t line;         /* line number in the current input, from 1 */
+	const char *text;      /* the line as judged (after repair) */
+	size_t len;
+};
+
+typedef void wn_explain_fn(void *ctx, const struct wn_event *ev);
+
+enum wn_scope {
+	WN_SCOPE_STREAM = 0, /* one seen set for the whole run */
+	WN_SCOPE_DOC,        /* the seen set is forgotten at each document */
+};
+
+enum wn_key {
+	WN_KEY_NORMALIZED = 0, /* case-folded, punctuation as space, spaces collapsed */
+	WN_KEY_EXACT,          /* the line's bytes as they are */
+};
+
+/* Stages that can be switched off, as bits of wn_options.disable. */
+enum wn_stage {
+	WN_STAGE_DEDUP = 1u << 0,
+	WN_STAGE_REPAIR = 1u << 1,
+	WN_STAGE_BOILERPLATE = 1u << 2,
+	WN_STAGE_NEAR = 1u << 3,
+};
+
+/* Default of wn_options.min_chars: lines shorter than this many characters
+ * are never deduplicated (see README: short replies like "Yes." survive). */
+#define WN_DEFAULT_MIN_CHARS 20
+/* Default document size past which a document is judged in pieces. */
+#define WN_DEFAULT_MAX_DOC ((size_t)64 << 20)
+
+/* Zero-initialized means all defaults (with no output: set write). */
+struct wn_options {
+	wn_write_fn *write;     /* output sink; required */
+	void *write_ctx;
+	wn_explain_fn *explain; /* NULL: no explanations */
+	void *explain_ctx;
+	enum wn_scope scope;
+	enum wn_key key;
+	unsigned disable;       /* bits of enum wn_stage */
+	size_t min_chars;       /* 0: WN_DEFAULT_MIN_CHARS; 1: dedup every line */
+	uint64_t seed;          /* hash seed; 0 is a valid seed */
+	bool nul_docs;          /* a NUL byte ends a document (-0) */
+	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC */
+};
+
+/* ---- Statistics -------------------------------------------------------- */
+
+struct wn_stats {
+	uint64_t docs_in;
+	uint64_t docs_out;    /* documents with at least one kept line */
+	uint64_t lines_in;
+	uint64_t lines_kept;
+	uint64_t dropped[WN_REASON_COUNT]; /* index WN_KEPT is unused (0) */
+	uint64_t lines_changed; /* kept or not, rewritten by a repair */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t seen_entries;  /* distinct fingerprints in the seen set */
+	uint64_t seen_bytes;    /* memory held by the seen set */
+};
+
+/* ---- The filter -------------------------------------------------------- */
+
+struct wn_filter;
+
+/* Makes a filter, copying *opt. Returns NULL when out of memory or when an
+ * option is invalid (opt->write NULL). Free with wn_filter_free. A filter is
+ * not thread-safe; distinct filters are independent. */
+struct wn_filter *wn_filter_new(const struct wn_options *opt);
+
+/* Feeds len bytes of input. The output is identical however the input is
+ * split across calls. Output written so far is passed to the sink before
+ * return, so a live pipe sees its lines promptly. Returns 0 or a negative
+ * wn_error; after an error the only valid call is wn_filter_free. */
+int wn_filter_push(struct wn_filter *f, const void *buf, size_t len);
+
+/* Ends the current input (a file): an unterminated last line is taken as a
+ * line, the document ends, and line numbers restart at 1. */
+int wn_filter_end_input(struct wn_filter *f);
+
+/* Ends the stream: as wn_filter_end_input, then flushes all output. Call
+ * once; then only wn_filter_stats and wn_filter_free are valid. */
+int wn_filter_finish(struct wn_filter *f);
+
+/* Copies the statistics so far into *out. Valid at any time. */
+void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out);
+
+/* Frees f and everything it holds. NULL is fine. */
+void wn_filter_free(struct wn_filter *f);
+
+/* ---- Keys -------------------------------------------------------------- */
+
+/* Writes the normalized key of the UTF-8 text p[0..n) into out (capacity
+ * cap) and returns its length; the key is never longer than 3 * n bytes,
+ * so cap >= 3 * n always suffices. For tests and tools; the filter uses the
+ * same function. Invalid UTF-8 bytes are kept as they are. */
+size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

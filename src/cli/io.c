@@ -1,0 +1,375 @@
+/* io.c - all of the program's OS code: reading plain or gzip inputs,
+ * writing plain or gzip output atomically, signals, clocks and seeds. */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RAW_CAP ((size_t)1 << 20)
+#define ZOUT_CAP ((size_t)256 << 10)
+
+/* ---- Inputs ------------------------------------------------------------- */
+
+/* Reads until want unconsumed bytes are buffered or the file ends. */
+static int fill(struct cli_in *in, size_t want)
+{
+	if (in->raw_pos) {
+		memmove(in->raw, in->raw + in->raw_pos, in->raw_len - in->raw_pos);
+		in->raw_off += in->raw_pos;
+		in->raw_len -= in->raw_pos;
+		in->raw_pos = 0;
+	}
+	while (!in->raw_eof && in->raw_len < want) {
+		const ssize_t r = read(in->fd, in->raw + in->raw_len, RAW_CAP - in->raw_len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(in->err, sizeof(in->err), "read error: %s", strerror(errno));
+			return -1;
+		}
+		if (r == 0)
+			in->raw_eof = true;
+		in->raw_len += (size_t)r;
+	}
+	return 0;
+}
+
+int cli_in_open(struct cli_in *in, const char *path)
+{
+	memset(in, 0, sizeof(*in));
+	in->fd = -1;
+	if (strcmp(path, "-") == 0) {
+		in->name = "stdin";
+		in->fd = STDIN_FILENO;
+	} else {
+		in->name = path;
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			snprintf(in->err, sizeof(in->err), "%s", strerror(errno));
+			return -1;
+		}
+	}
+	struct stat st;
+	if (fstat(in->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(in->err, sizeof(in->err), "%s", strerror(EISDIR));
+			return -1;
+		}
+		if (S_ISREG(st.st_mode))
+			in->size = (uint64_t)st.st_size;
+	}
+	in->raw = malloc(RAW_CAP);
+	if (!in->raw) {
+		snprintf(in->err, sizeof(in->err), "out of memory");
+		return -1;
+	}
+	if (fill(in, 2) != 0)
+		return -1;
+	if (in->raw_len >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
+		in->gzip = true;
+		if (inflateInit2(&in->z, 15 + 16) != Z_OK) {
+			snprintf(in->err, sizeof(in->err), "out of memory");
+			return -1;
+		}
+		in->z_live = true;
+	}
+	return 0;
+}
+
+static ssize_t read_plain(struct cli_in *in, char *buf, size_t cap)
+{
+	if (in->raw_pos < in->raw_len) {
+		size_t n = in->raw_len - in->raw_pos;
+		if (n > cap)
+			n = cap;
+		memcpy(buf, in->raw + in->raw_pos, n);
+		in->raw_pos += n;
+		return (ssize_t)n;
+	}
+	if (in->raw_eof)
+		return 0;
+	for (;;) {
+		const ssize_t r = read(in->fd, buf, cap);
+		if (r >= 0) {
+			in->raw_off += (uint64_t)r;
+			in->raw_eof = r == 0;
+			return r;
+		}
+		if (errno != EINTR) {
+			snprintf(in->err, sizeof(in->err), "read error: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+static ssize_t gzip_error(struct cli_in *in, const char *what)
+{
+	snprintf(in->err, sizeof(in->err), "%s at byte %llu", what,
+		 (unsigned long long)(in->raw_off + in->raw_pos));
+	return -1;
+}
+
+/* Inflates gzip members one after another (as `cat a.gz b.gz` makes). */
+static ssize_t read_gzip(struct cli_in *in, char *buf, size_t cap)
+{
+	in->z.next_out = (unsigned char *)buf;
+	in->z.avail_out = (uInt)(cap > UINT32_MAX ? UINT32_MAX : cap);
+	const uInt want = in->z.avail_out;
+	while (in->z.avail_out == want) {
+		if (in->raw_pos == in->raw_len) {
+			if (fill(in, 1) != 0)
+				return -1;
+			if (in->raw_len == 0) {
+				if (in->member_done)
+					break;
+				return gzip_error(in, "truncated gzip data: unexpected end of file");
+			}
+		}
+		if (in->member_done) {
+			if (fill(in, 2) != 0)
+				return -1;
+			if (in->raw_len < 2 || in->raw[0] != 0x1f || in->raw[1] != 0x8b)
+				return gzip_error(in, "trailing data after gzip stream");
+			inflateReset(&in->z);
+			in->member_done = false;
+		}
+		in->z.next_in = in->raw + in->raw_pos;
+		in->z.avail_in = (uInt)(in->raw_len - in->raw_pos);
+		const int zr = inflate(&in->z, Z_NO_FLUSH);
+		in->raw_pos = in->raw_len - in->z.avail_in;
+		if (zr == Z_STREAM_END) {
+			in->member_done = true;
+		} else if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR) {
+			char what[CLI_ERR_MAX / 2];
+			snprintf(what, sizeof(what), "corrupt gzip data (%s)",
+				 in->z.msg ? in->z.msg : "bad data");
+			return gzip_error(in, what);
+		} else if (zr == Z_MEM_ERROR) {
+			snprintf(in->err, sizeof(in->err), "out of memory");
+			return -1;
+		}
+	}
+	return (ssize_t)(want - in->z.avail_out);
+}
+
+ssize_t cli_in_read(struct cli_in *in, char *buf, size_t cap)
+{
+	return in->gzip ? read_gzip(in, buf, cap) : read_plain(in, buf, cap);
+}
+
+uint64_t cli_in_pos(const struct cli_in *in)
+{
+	return in->raw_off + in->raw_pos;
+}
+
+void cli_in_close(struct cli_in *in)
+{
+	if (in->z_live)
+		inflateEnd(&in->z);
+	if (in->fd > STDIN_FILENO)
+		close(in->fd);
+	free(in->raw);
+	in->raw = NULL;
+	in->fd = -1;
+}
+
+/* ---- Output ------------------------------------------------------------- */
+
+/* The temporary output file, removed if a signal ends the run. Signal
+ * handlers can only reach it through a global. */
+static volatile sig_atomic_t tmp_live;
+static char *tmp_for_signal;
+
+static void on_fatal_signal(int sig)
+{
+	if (tmp_live)
+		unlink(tmp_for_signal);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_signals_init(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static int write_all(struct cli_out *o, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		const ssize_t w = write(o->fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			o->errnum = errno;
+			o->broken_pipe = errno == EPIPE;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Opens a temporary file beside path, with the mode path would get. */
+static int open_tmp(struct cli_out *o, const char *path)
+{
+	char *copy = strdup(path);
+	const size_t cap = strlen(path) + 32;
+	o->tmp = malloc(cap);
+	if (!copy || !o->tmp) {
+		free(copy);
+		errno = ENOMEM;
+		return -1;
+	}
+	char *base = basename(copy);
+	const size_t dir_len = (size_t)(base - copy);
+	snprintf(o->tmp, cap, "%.*s.%s.winnow-XXXXXX", (int)dir_len, path, base);
+	free(copy);
+	o->fd = mkstemp(o->tmp);
+	if (o->fd < 0)
+		return -1;
+	tmp_for_signal = o->tmp;
+	tmp_live = 1;
+	const mode_t mask = umask(0);
+	umask(mask);
+	struct stat st;
+	const mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask;
+	if (fchmod(o->fd, mode) != 0)
+		return -1;
+	return 0;
+}
+
+int cli_out_open(struct cli_out *o, const char *path, bool gzip, int level)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = STDOUT_FILENO;
+	o->name = "stdout";
+	if (path && strcmp(path, "-") != 0) {
+		o->name = path;
+		struct stat st;
+		/* Devices and pipes are written in place; files are replaced whole. */
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		} else {
+			o->path = strdup(path);
+			if (!o->path || open_tmp(o, path) != 0)
+				o->fd = -1;
+		}
+		if (o->fd < 0) {
+			fprintf(stderr, "winnow: %s: %s\n", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (gzip) {
+		o->gzip = true;
+		o->zbuf = malloc(ZOUT_CAP);
+		if (!o->zbuf || deflateInit2(&o->z, level, Z_DEFLATED, 15 + 16, 8,
+					     Z_DEFAULT_STRATEGY) != Z_OK) {
+			fprintf(stderr, "winnow: %s: out of memory\n", o->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int deflate_out(struct cli_out *o, int flush)
+{
+	do {
+		o->z.next_out = o->zbuf;
+		o->z.avail_out = (uInt)ZOUT_CAP;
+		deflate(&o->z, flush);
+		if (write_all(o, o->zbuf, ZOUT_CAP - o->z.avail_out) != 0)
+			return -1;
+	} while (o->z.avail_out == 0);
+	return 0;
+}
+
+int cli_out_write(void *ctx, const char *p, size_t n)
+{
+	struct cli_out *o = ctx;
+	if (!o->gzip)
+		return write_all(o, p, n);
+	o->z.next_in = (unsigned char *)(uintptr_t)p;
+	o->z.avail_in = (uInt)n;
+	return deflate_out(o, Z_NO_FLUSH);
+}
+
+int cli_out_close(struct cli_out *o, bool commit)
+{
+	int rc = 0;
+	if (o->gzip) {
+		if (commit && !o->errnum && deflate_out(o, Z_FINISH) != 0)
+			rc = -1;
+		deflateEnd(&o->z);
+		free(o->zbuf);
+	}
+	if (o->tmp && commit && !o->errnum && fsync(o->fd) != 0) {
+		o->errnum = errno;
+		rc = -1;
+	}
+	if (o->fd >= 0 && close(o->fd) != 0 && !o->errnum && !o->broken_pipe) {
+		o->errnum = errno;
+		rc = -1;
+	}
+	if (o->errnum)
+		rc = -1;
+	if (o->tmp) {
+		if (commit && rc == 0 && rename(o->tmp, o->path) != 0) {
+			o->errnum = errno;
+			rc = -1;
+		}
+		if (!commit || rc != 0)
+			unlink(o->tmp);
+		tmp_live = 0;
+	}
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	o->fd = -1;
+	return rc;
+}
+
+/* ---- Clocks and seeds ----------------------------------------------------- */
+
+double cli_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+uint64_t cli_random_seed(void)
+{
+	uint64_t seed = 0;
+	const int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		const ssize_t r = read(fd, &seed, sizeof(seed));
+		close(fd);
+		if (r == (ssize_t)sizeof(seed))
+			return seed;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_nsec * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)getpid();
+}
+
+bool cli_isatty(int fd)
+{
+	return isatty(fd) == 1;
+}

@@ -1,0 +1,67 @@
+/* io.h - the program's OS layer: inputs (plain or gzip, detected by magic
+ * bytes), the output (plain or gzip, stdout or an atomically renamed file),
+ * clocks and seeds. Everything POSIX lives in io.c. */
+#ifndef WN_CLI_IO_H
+#define WN_CLI_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <zlib.h>
+
+#define CLI_ERR_MAX 512
+
+struct cli_in {
+	const char *name;    /* for messages: the path, or "stdin" */
+	int fd;
+	bool gzip;
+	bool raw_eof;        /* read() returned 0 */
+	bool z_live;         /* z holds an initialized inflate stream */
+	bool member_done;    /* the last gzip member ended cleanly */
+	z_stream z;
+	unsigned char *raw;  /* bytes read from fd, not yet consumed */
+	size_t raw_len;
+	size_t raw_pos;
+	uint64_t raw_off;    /* bytes read from fd before raw[0] */
+	uint64_t size;       /* file size when known (regular file), else 0 */
+	char err[CLI_ERR_MAX];
+};
+
+/* Opens path ("-" is stdin). 0, or -1 with in->err set. */
+int cli_in_open(struct cli_in *in, const char *path);
+/* Reads decoded bytes: > 0, 0 at the end, -1 with in->err set. */
+ssize_t cli_in_read(struct cli_in *in, char *buf, size_t cap);
+/* Bytes consumed from the file so far (compressed bytes for gzip). */
+uint64_t cli_in_pos(const struct cli_in *in);
+void cli_in_close(struct cli_in *in);
+
+struct cli_out {
+	const char *name;    /* the path, or "stdout" */
+	int fd;
+	char *path;          /* final path of -o, or NULL for stdout */
+	char *tmp;           /* temporary name written until commit */
+	bool gzip;
+	z_stream z;
+	unsigned char *zbuf;
+	bool broken_pipe;    /* the reader went away: end quietly */
+	int errnum;          /* first write error, 0 if none */
+};
+
+/* Opens stdout (path NULL) or a temporary file beside path. 0 or -1, with a
+ * message printed. */
+int cli_out_open(struct cli_out *o, const char *path, bool gzip, int level);
+/* A wn_write_fn: ctx is a struct cli_out. */
+int cli_out_write(void *ctx, const char *p, size_t n);
+/* Finishes gzip, closes, and renames into place when commit is true (or
+ * removes the temporary file). 0 or -1 (o->errnum set). */
+int cli_out_close(struct cli_out *o, bool commit);
+
+/* Ignores SIGPIPE and removes an unfinished output file on SIGINT/SIGTERM. */
+void cli_signals_init(void);
+
+double cli_now(void);
+uint64_t cli_random_seed(void);
+bool cli_isatty(int fd);
+
+#endif

@@ -1,0 +1,403 @@
+/* main.c - the winnow program: options, the read loop, statistics and exit
+ * codes. All OS code is in io.c; all text work is in libwinnow. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "winnow.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
+enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+
+#define READ_CAP ((size_t)1 << 20)
+
+struct cli_args {
+	struct wn_options opt;
+	const char *output;
+	bool gzip_out;
+	int level;
+	enum stats_mode stats;
+	const char *explain_path; /* NULL: none; "-": stderr */
+	enum progress_mode progress;
+	char **inputs;
+	int ninputs;
+};
+
+/* What the explain callback needs to name a line's file. */
+struct cli_explain {
+	FILE *fp;
+	const char *input;
+};
+
+struct cli_progress {
+	bool on;
+	double start;
+	double last;
+	uint64_t total;   /* sum of the input files' sizes, 0 if unknown */
+	uint64_t done;    /* bytes of finished inputs */
+};
+
+static const char usage_text[] =
+"Usage: winnow [OPTION]... [FILE]...\n"
+"Clean, repair and deduplicate scraped text. Reads the FILEs in order (plain\n"
+"or gzip, detected by content), or standard input when there is none or a\n"
+"FILE is '-', and writes the kept lines to standard output.\n"
+"\n"
+"Input and output:\n"
+"  -o, --output=FILE     write to FILE (replaced only when the run succeeds)\n"
+"  -z, --gzip            write gzip (the default when FILE ends in .gz)\n"
+"      --level=N         gzip level, 1 (fast) to 9 (small); default 6\n"
+"  -0, --null            a NUL byte ends a document (a form feed always does)\n"
+"\n"
+"Deduplication of lines:\n"
+"      --key=MODE        normalized (default: case, punctuation and spacing\n"
+"                        ignored) or exact (the line's bytes)\n"
+"      --scope=SCOPE     stream (default: across all input) or doc (each\n"
+"                        document on its own; each file is a document)\n"
+"      --min-chars=N     never drop lines shorter than N characters; default 20\n"
+"      --no-dedup        keep repeated lines\n"
+"\n"
+"Reporting:\n"
+"      --stats[=FORMAT]  print counts to stderr at the end: text or json\n"
+"      --explain[=FILE]  write each dropped line with its reason to FILE\n"
+"                        (default stderr)\n"
+"      --progress        show progress on stderr (default: when a terminal)\n"
+"      --no-progress     never show progress\n"
+"  -h, --help            print this help and exit\n"
+"  -V, --version         print the version and exit\n"
+"\n"
+"Lines are compared by a 64-bit hash: two distinct lines share one with a\n"
+"probability of about n^2/2^65 for n distinct lines (1 in 37 for 10^9 lines),\n"
+"and then the later one is dropped as a duplicate.\n"
+"\n"
+"Exit status: 0 success, 1 failure (I/O, corrupt gzip, out of memory),\n"
+"2 usage error. A closed output pipe ends winnow quietly with status 0.\n";
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "winnow: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'winnow --help' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+static size_t parse_count(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	const unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-')
+		usage_error("%s: expected a non-negative whole number", opt);
+	return (size_t)v;
+}
+
+enum {
+	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
+	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS,
+};
+
+static const struct option long_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "gzip", no_argument, NULL, 'z' },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "null", no_argument, NULL, '0' },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "scope", required_argument, NULL, OPT_SCOPE },
+	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
+	{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	const size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static void parse_args(int argc, char **argv, struct cli_args *a)
+{
+	a->level = 6;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:z0hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'o': a->output = optarg; break;
+		case 'z': a->gzip_out = true; break;
+		case '0': a->opt.nul_docs = true; break;
+		case OPT_LEVEL:
+			a->level = (int)parse_count("--level", optarg);
+			if (a->level < 1 || a->level > 9)
+				usage_error("--level: expected 1 to 9, got '%s'", optarg);
+			break;
+		case OPT_KEY:
+			if (strcmp(optarg, "exact") == 0)
+				a->opt.key = WN_KEY_EXACT;
+			else if (strcmp(optarg, "normalized") == 0)
+				a->opt.key = WN_KEY_NORMALIZED;
+			else
+				usage_error("--key: expected 'normalized' or 'exact', got '%s'", optarg);
+			break;
+		case OPT_SCOPE:
+			if (strcmp(optarg, "doc") == 0)
+				a->opt.scope = WN_SCOPE_DOC;
+			else if (strcmp(optarg, "stream") == 0)
+				a->opt.scope = WN_SCOPE_STREAM;
+			else
+				usage_error("--scope: expected 'stream' or 'doc', got '%s'", optarg);
+			break;
+		case OPT_MIN_CHARS: {
+			const size_t n = parse_count("--min-chars", optarg);
+			a->opt.min_chars = n ? n : 1;
+			break;
+		}
+		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP; break;
+		case OPT_STATS:
+			if (!optarg || strcmp(optarg, "text") == 0)
+				a->stats = STATS_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				a->stats = STATS_JSON;
+			else
+				usage_error("--stats: expected 'text' or 'json', got '%s'", optarg);
+			break;
+		case OPT_EXPLAIN: a->explain_path = optarg ? optarg : "-"; break;
+		case OPT_PROGRESS: a->progress = PROGRESS_ON; break;
+		case OPT_NO_PROGRESS: a->progress = PROGRESS_OFF; break;
+		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
+		case 'V': printf("winnow %s\n", wn_version()); exit(EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'winnow --help' for more information.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	if (a->output && ends_with(a->output, ".gz"))
+		a->gzip_out = true;
+	a->inputs = argv + optind;
+	a->ninputs = argc - optind;
+}
+
+/* ---- Reporting ------------------------------------------------------------ */
+
+static void explain_line(void *ctx, const struct wn_event *ev)
+{
+	struct cli_explain *x = ctx;
+	fprintf(x->fp, "%s:%" PRIu64 "\t%s\t%s\t%s\t%.*s\n", x->input, ev->line,
+		ev->kind == WN_EV_DROP ? "drop" : "change", wn_reason_name(ev->reason), ev->rule,
+		(int)ev->len, ev->text);
+}
+
+static void progress_show(struct cli_progress *p, const struct cli_in *in, bool force)
+{
+	const double now = cli_now();
+	if (!p->on || (!force && now - p->last < 0.25))
+		return;
+	p->last = now;
+	const uint64_t done = p->done + cli_in_pos(in);
+	const double secs = now - p->start > 1e-6 ? now - p->start : 1e-6;
+	const double rate = (double)done / secs;
+	fprintf(stderr, "\rwinnow: %s: %.1f MiB read, %.0f MB/s", in->name,
+		(double)done / 1048576.0, rate / 1e6);
+	if (p->total && done <= p->total && rate > 0)
+		fprintf(stderr, ", %.0f%%, %.0f s left", 100.0 * (double)done / (double)p->total,
+			(double)(p->total - done) / rate);
+	fprintf(stderr, "\033[K");
+}
+
+static void progress_end(const struct cli_progress *p)
+{
+	if (p->on)
+		fprintf(stderr, "\r\033[K");
+}
+
+static void print_stats(enum stats_mode mode, const struct wn_stats *st, double secs)
+{
+	if (mode == STATS_JSON) {
+		fprintf(stderr, "{\"docs_in\":%" PRIu64 ",\"docs_out\":%" PRIu64
+			",\"lines_in\":%" PRIu64 ",\"lines_kept\":%" PRIu64 ",\"dropped\":{",
+			st->docs_in, st->docs_out, st->lines_in, st->lines_kept);
+		for (int r = 1; r < WN_REASON_COUNT; r++)
+			fprintf(stderr, "%s\"%s\":%" PRIu64, r > 1 ? "," : "",
+				wn_reason_name((enum wn_reason)r), st->dropped[r]);
+		fprintf(stderr, "},\"lines_changed\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+			",\"bytes_out\":%" PRIu64 ",\"seen_entries\":%" PRIu64
+			",\"seen_bytes\":%" PRIu64 ",\"seconds\":%.3f}\n",
+			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
+			st->seen_bytes, secs);
+		return;
+	}
+	uint64_t dropped = 0;
+	for (int r = 1; r < WN_REASON_COUNT; r++)
+		dropped += st->dropped[r];
+	fprintf(stderr, "winnow: documents  %12" PRIu64 " in %12" PRIu64 " out\n", st->docs_in,
+		st->docs_out);
+	fprintf(stderr, "winnow: lines      %12" PRIu64 " in %12" PRIu64 " kept %12" PRIu64
+		" dropped\n", st->lines_in, st->lines_kept, dropped);
+	for (int r = 1; r < WN_REASON_COUNT; r++)
+		if (st->dropped[r])
+			fprintf(stderr, "winnow:   %-16s %12" PRIu64 "\n",
+				wn_reason_name((enum wn_reason)r), st->dropped[r]);
+	fprintf(stderr, "winnow: changed    %12" PRIu64 " lines\n", st->lines_changed);
+	fprintf(stderr, "winnow: bytes      %12" PRIu64 " in %12" PRIu64 " out\n", st->bytes_in,
+		st->bytes_out);
+	fprintf(stderr, "winnow: seen set   %12" PRIu64 " fingerprints, %.1f MiB\n",
+		st->seen_entries, (double)st->seen_bytes / 1048576.0);
+	fprintf(stderr, "winnow: time       %12.3f s\n", secs);
+}
+
+/* ---- The run -------------------------------------------------------------- */
+
+/* What went wrong in a run, to pick the exit code and the message. */
+struct run_status {
+	bool failed;     /* an input or the library failed: exit 1 */
+	bool stop;       /* nothing more can be written */
+};
+
+static void feed_input(struct wn_filter *f, const char *path, char *buf, struct cli_explain *x,
+		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
+{
+	struct cli_in in;
+	x->input = strcmp(path, "-") == 0 ? "stdin" : path;
+	if (cli_in_open(&in, path) != 0) {
+		fprintf(stderr, "winnow: %s: %s\n", x->input, in.err);
+		rs->failed = true;
+		cli_in_close(&in);
+		return;
+	}
+	ssize_t n;
+	int rc = 0;
+	while ((n = cli_in_read(&in, buf, READ_CAP)) > 0) {
+		rc = wn_filter_push(f, buf, (size_t)n);
+		if (rc)
+			break;
+		progress_show(p, &in, false);
+	}
+	if (n < 0) {
+		fprintf(stderr, "winnow: %s: %s\n", in.name, in.err);
+		rs->failed = true;
+	}
+	if (!rc)
+		rc = wn_filter_end_input(f);
+	if (rc) {
+		rs->stop = true;
+		if (!out->broken_pipe) {
+			rs->failed = true;
+			if (rc == WN_E_SINK)
+				fprintf(stderr, "winnow: %s: %s\n", out->name, strerror(out->errnum));
+			else
+				fprintf(stderr, "winnow: %s: %s\n", in.name, wn_strerror(rc));
+		}
+	}
+	p->done += in.size ? in.size : cli_in_pos(&in);
+	cli_in_close(&in);
+}
+
+static uint64_t total_size(char **inputs, int n)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(inputs[i], "-") == 0)
+			return 0;
+		/* Only sizes of regular files are known; a pipe makes it unknown. */
+		FILE *fp = fopen(inputs[i], "rb");
+		if (!fp)
+			continue;
+		if (fseeko(fp, 0, SEEK_END) == 0)
+			total += (uint64_t)ftello(fp);
+		fclose(fp);
+	}
+	return total;
+}
+
+static int run(struct cli_args *a)
+{
+	static char stdin_name[] = "-";
+	static char *stdin_only[] = { stdin_name };
+	char **inputs = a->ninputs ? a->inputs : stdin_only;
+	const int ninputs = a->ninputs ? a->ninputs : 1;
+	struct cli_out out;
+	if (cli_out_open(&out, a->output, a->gzip_out, a->level) != 0)
+		return EXIT_FAIL;
+
+	struct cli_explain x = { NULL, "" };
+	if (a->explain_path) {
+		x.fp = strcmp(a->explain_path, "-") == 0 ? stderr : fopen(a->explain_path, "w");
+		if (!x.fp) {
+			fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
+			cli_out_close(&out, false);
+			return EXIT_FAIL;
+		}
+		a->opt.explain = explain_line;
+		a->opt.explain_ctx = &x;
+	}
+	a->opt.write = cli_out_write;
+	a->opt.write_ctx = &out;
+	a->opt.seed = cli_random_seed();
+
+	struct cli_progress prog = { 0 };
+	prog.on = a->progress == PROGRESS_ON ||
+		  (a->progress == PROGRESS_AUTO && cli_isatty(STDERR_FILENO));
+	prog.start = prog.last = cli_now();
+	prog.total = prog.on ? total_size(inputs, ninputs) : 0;
+
+	struct run_status rs = { false, false };
+	char *buf = malloc(READ_CAP);
+	struct wn_filter *f = buf ? wn_filter_new(&a->opt) : NULL;
+	if (!f) {
+		fprintf(stderr, "winnow: out of memory\n");
+		rs.failed = rs.stop = true;
+	}
+	for (int i = 0; i < ninputs && !rs.stop; i++)
+		feed_input(f, inputs[i], buf, &x, &prog, &out, &rs);
+	if (!rs.stop) {
+		const int rc = wn_filter_finish(f);
+		if (rc && !out.broken_pipe) {
+			rs.failed = true;
+			fprintf(stderr, "winnow: %s: %s\n", out.name,
+				rc == WN_E_SINK ? strerror(out.errnum) : wn_strerror(rc));
+		}
+	}
+	progress_end(&prog);
+	const bool commit = !rs.failed && !out.broken_pipe;
+	if (cli_out_close(&out, commit) != 0 && !rs.failed && !out.broken_pipe) {
+		fprintf(stderr, "winnow: %s: %s\n", out.name, strerror(out.errnum));
+		rs.failed = true;
+	}
+	if (rs.failed && a->output)
+		fprintf(stderr, "winnow: %s: not written\n", a->output);
+	if (f && a->stats != STATS_NONE && !out.broken_pipe) {
+		struct wn_stats st;
+		wn_filter_stats(f, &st);
+		print_stats(a->stats, &st, cli_now() - prog.start);
+	}
+	if (x.fp && x.fp != stderr && fclose(x.fp) != 0) {
+		fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
+		rs.failed = true;
+	}
+	wn_filter_free(f);
+	free(buf);
+	return rs.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_args args;
+	memset(&args, 0, sizeof(args));
+	parse_args(argc, argv, &args);
+	cli_signals_init();
+	return run(&args);
+}
