@@ -113,9 +113,18 @@ struct wn_options {
 	unsigned disable;       /* bits of enum wn_stage */
 	size_t min_chars;       /* 0: WN_DEFAULT_MIN_CHARS; 1: dedup every line */
 	uint64_t seed;          /* hash seed; 0 is a valid seed */
+	uint64_t repair_off;    /* repair rules switched off, by bit: see below */
 	bool nul_docs;          /* a NUL byte ends a document (-0) */
 	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC */
 };
+
+/* Repair rules are numbered 0..63 (0..31 characters and encoding, 32..63
+ * punctuation); bit n of wn_options.repair_off switches rule n off. Returns
+ * the rule's name, or NULL for a number that names no rule. */
+const char *wn_repair_rule_name(unsigned rule);
+
+/* The number of the repair rule called name, or -1. */
+int wn_repair_rule_find(const char *name);
 
 /* ---- Statistics -------------------------------------------------------- */
 

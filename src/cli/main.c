@@ -104,7 +104,7 @@ static size_t parse_count(const char *opt, const char *s)
 
 enum {
 	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
-	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR,
 };
 
 static const struct option long_options[] = {
@@ -116,6 +116,7 @@ static const struct option long_options[] = {
 	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
 	{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+	{ "no-repair", optional_argument, NULL, OPT_NO_REPAIR },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -167,6 +168,17 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			break;
 		}
 		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP; break;
+		case OPT_NO_REPAIR: {
+			if (!optarg) {
+				a->opt.disable |= WN_STAGE_REPAIR;
+				break;
+			}
+			const int rule = wn_repair_rule_find(optarg);
+			if (rule < 0)
+				usage_error("--no-repair: no repair rule is called '%s'", optarg);
+			a->opt.repair_off |= UINT64_C(1) << rule;
+			break;
+		}
 		case OPT_STATS:
 			if (!optarg || strcmp(optarg, "text") == 0)
 				a->stats = STATS_TEXT;

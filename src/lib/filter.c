@@ -58,6 +58,23 @@ const char *wn_reason_name(enum wn_reason r)
 	return (unsigned)r < WN_REASON_COUNT ? names[r] : "unknown";
 }
 
+const char *wn_repair_rule_name(unsigned rule)
+{
+	if (rule < 32)
+		return wn_repair_char_rule_name(rule);
+	return rule < 64 ? wn_punct_rule_name(rule - 32) : NULL;
+}
+
+int wn_repair_rule_find(const char *name)
+{
+	for (unsigned rule = 0; rule < 64; rule++) {
+		const char *n = wn_repair_rule_name(rule);
+		if (n && strcmp(n, name) == 0)
+			return (int)rule;
+	}
+	return -1;
+}
+
 static int flush_out(struct wn_filter *f)
 {
 	if (f->out.len == 0)
@@ -135,7 +152,7 @@ static int explain_change(struct wn_filter *f, uint32_t repairs, uint32_t puncts
 		const uint32_t set = bit < 32 ? repairs : puncts;
 		if (!(set >> (bit & 31) & 1))
 			continue;
-		const char *name = bit < 32 ? wn_repair_rule_name(bit) : wn_punct_rule_name(bit - 32);
+		const char *name = wn_repair_rule_name(bit);
 		if (!name)
 			continue;
 		if ((f->rules.len && wn_buf_putc(&f->rules, ',') != 0) ||

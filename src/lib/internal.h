@@ -81,13 +81,13 @@ void wn_lines_free(struct wn_lines *s);
 
 struct wn_repair {
 	struct wn_buf scratch;
-	uint32_t off; /* rules switched off, bits of the rule numbers */
+	uint32_t off; /* rules switched off: low half of wn_options.repair_off */
 };
 
 int wn_repair_init(struct wn_repair *r, const struct wn_options *opt);
 int wn_repair_push(struct wn_repair *r, struct wn_line *line, uint32_t *fired_out);
-/* The name of rule number bit (0..31), or NULL. */
-const char *wn_repair_rule_name(unsigned bit);
+/* The name of character rule bit (0..31), or NULL. */
+const char *wn_repair_char_rule_name(unsigned bit);
 void wn_repair_free(struct wn_repair *r);
 
 /* ---- punct.c: mangled punctuation (space before a period, lost space or
@@ -95,7 +95,7 @@ void wn_repair_free(struct wn_repair *r);
 
 struct wn_punct {
 	struct wn_buf scratch;
-	uint32_t off;
+	uint32_t off; /* rules switched off: high half of wn_options.repair_off */
 };
 
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt);

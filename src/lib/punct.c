@@ -5,8 +5,8 @@
 
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt)
 {
-	(void)opt;
 	memset(p, 0, sizeof(*p));
+	p->off = (uint32_t)(opt->repair_off >> 32);
 	return 0;
 }
 

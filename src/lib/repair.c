@@ -5,8 +5,8 @@
 
 int wn_repair_init(struct wn_repair *r, const struct wn_options *opt)
 {
-	(void)opt;
 	memset(r, 0, sizeof(*r));
+	r->off = (uint32_t)opt->repair_off;
 	return 0;
 }
 
@@ -18,7 +18,7 @@ int wn_repair_push(struct wn_repair *r, struct wn_line *line, uint32_t *fired_ou
 	return 0;
 }
 
-const char *wn_repair_rule_name(unsigned bit)
+const char *wn_repair_char_rule_name(unsigned bit)
 {
 	(void)bit;
 	return NULL;
