@@ -87,6 +87,17 @@ static int flush_out(struct wn_filter *f)
 
 static int write_line(struct wn_filter *f, const char *p, size_t n)
 {
+	if (n >= OUT_FLUSH) {
+		/* A huge line goes straight to the sink, not through a copy. */
+		int rc = flush_out(f);
+		if (!rc)
+			rc = f->opt.write(f->opt.write_ctx, p, n) ? WN_E_SINK : 0;
+		f->st.bytes_out += n;
+		if (!rc)
+			rc = f->opt.write(f->opt.write_ctx, "\n", 1) ? WN_E_SINK : 0;
+		f->st.bytes_out += 1;
+		return rc;
+	}
 	if (wn_buf_reserve(&f->out, n + 1) != 0)
 		return WN_E_NOMEM;
 	memcpy(f->out.ptr + f->out.len, p, n);

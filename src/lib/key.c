@@ -41,15 +41,20 @@ static size_t put_folded(int32_t cp, char *out, size_t room)
 {
 	utf8proc_int32_t folded[4];
 	int last_bc = 0;
-	const utf8proc_ssize_t n = utf8proc_decompose_char(cp, folded, 4, UTF8PROC_CASEFOLD,
+	utf8proc_ssize_t n = utf8proc_decompose_char(cp, folded, 4, UTF8PROC_CASEFOLD,
 							  &last_bc);
 	size_t w = 0;
-	if (n < 1 || n > 4)
-		return room >= 4 ? wn_utf8_encode(cp, out) : 0;
+	if (n < 1 || n > 4) {
+		folded[0] = cp;
+		n = 1;
+	}
 	for (utf8proc_ssize_t i = 0; i < n; i++) {
-		if (room - w < 4)
+		char enc[4];
+		const size_t len = wn_utf8_encode(folded[i], enc);
+		if (room - w < len)
 			return w;
-		w += wn_utf8_encode(folded[i], out + w);
+		memcpy(out + w, enc, len);
+		w += len;
 	}
 	return w;
 }

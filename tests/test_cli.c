@@ -1,0 +1,348 @@
+/* test_cli.c - the winnow program as a Unix filter: exit codes, messages,
+ * stdin/stdout, files, gzip in and out, pipes and full disks. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common.h"
+
+static char dir[] = "/tmp/winnow-cli-XXXXXX";
+
+static void setup(void)
+{
+	cr_assert(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+/* Runs a shell command in the test's directory with $W set to the winnow
+ * binary; stdout and stderr go to files "out" and "err". Returns the exit
+ * status. */
+__attribute__((format(printf, 1, 2)))
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096], full[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "cd '%s' && W='%s' && (%s) >out 2>err", dir, WINNOW_BIN, cmd);
+	const int st = system(full);
+	cr_assert(WIFEXITED(st), "command killed: %s", cmd);
+	return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *name, size_t *len_out)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "rb");
+	cr_assert(fp, "no file %s", path);
+	struct sink s = { 0 };
+	sink_write(&s, "", 0);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		sink_write(&s, buf, n);
+	fclose(fp);
+	if (len_out)
+		*len_out = s.len;
+	return s.buf;
+}
+
+static void put(const char *name, const char *data, size_t n)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "wb");
+	cr_assert(fp);
+	cr_assert_eq(fwrite(data, 1, n, fp), n);
+	cr_assert_eq(fclose(fp), 0);
+}
+
+static void expect_file(const char *name, const char *want)
+{
+	char *got = slurp(name, NULL);
+	cr_expect_str_eq(got, want, "%s", name);
+	free(got);
+}
+
+static const char doc[] = "A headline that repeats itself\n"
+			  "A headline that repeats itself\n\nBody text of the story.\n";
+static const char doc_out[] = "A headline that repeats itself\n\nBody text of the story.\n";
+
+/* ---- Options and usage ---------------------------------------------------- */
+
+Test(cli, help_and_version)
+{
+	cr_assert_eq(sh("$W --help"), 0);
+	char *out = slurp("out", NULL);
+	cr_assert(strstr(out, "Usage: winnow"));
+	cr_assert(strstr(out, "Exit status"));
+	free(out);
+	cr_assert_eq(sh("$W --version"), 0);
+	expect_file("out", "winnow " WN_VERSION_STRING "\n");
+}
+
+Test(cli, usage_errors_exit_2)
+{
+	cr_assert_eq(sh("$W --no-such-option"), 2);
+	char *err = slurp("err", NULL);
+	cr_assert(strstr(err, "winnow: unrecognized option '--no-such-option'"), "%s", err);
+	cr_assert(strstr(err, "Try 'winnow --help'"));
+	free(err);
+	cr_assert_eq(sh("$W --scope=page </dev/null"), 2);
+	expect_file("err", "winnow: --scope: expected 'stream' or 'doc', got 'page'\n"
+			   "Try 'winnow --help' for more information.\n");
+	cr_assert_eq(sh("$W --min-chars=-3 </dev/null"), 2);
+	cr_assert_eq(sh("$W --level=12 </dev/null"), 2);
+	cr_assert_eq(sh("$W --key=fuzzy </dev/null"), 2);
+}
+
+/* ---- Inputs and outputs ------------------------------------------------- */
+
+Test(cli, stdin_to_stdout)
+{
+	put("in.txt", doc, sizeof(doc) - 1);
+	cr_assert_eq(sh("$W <in.txt"), 0);
+	expect_file("out", doc_out);
+	expect_file("err", "");
+	cr_assert_eq(sh("cat in.txt | $W -"), 0);
+	expect_file("out", doc_out);
+}
+
+Test(cli, files_in_order_and_dash)
+{
+	put("a.txt", "first file line one\n", 20);
+	put("b.txt", "second file line two\n", 21);
+	cr_assert_eq(sh("$W a.txt - b.txt <b.txt"), 0);
+	/* stdin repeats b.txt: its line is a duplicate of the stream by then */
+	expect_file("out", "first file line one\nsecond file line two\n");
+	cr_assert_eq(sh("$W b.txt a.txt"), 0);
+	expect_file("out", "second file line two\nfirst file line one\n");
+}
+
+Test(cli, scope_doc_keeps_a_line_once_per_file)
+{
+	put("a.txt", "shared line in both files\nonly a\n", 33);
+	put("b.txt", "shared line in both files\nonly b\n", 33);
+	cr_assert_eq(sh("$W --scope=doc a.txt b.txt"), 0);
+	expect_file("out", "shared line in both files\nonly a\nshared line in both files\nonly b\n");
+	cr_assert_eq(sh("$W a.txt b.txt"), 0);
+	expect_file("out", "shared line in both files\nonly a\nonly b\n");
+}
+
+Test(cli, missing_file_is_reported_and_others_still_run)
+{
+	put("a.txt", "line of the existing file\n", 26);
+	cr_assert_eq(sh("$W nosuch.txt a.txt"), 1);
+	expect_file("err", "winnow: nosuch.txt: No such file or directory\n");
+	expect_file("out", "line of the existing file\n");
+	cr_assert_eq(sh("mkdir d && $W d"), 1);
+	expect_file("err", "winnow: d: Is a directory\n");
+}
+
+Test(cli, output_file_replaced_only_on_success)
+{
+	put("in.txt", doc, sizeof(doc) - 1);
+	put("keep.txt", "precious\n", 9);
+	cr_assert_eq(sh("$W -o keep.txt in.txt nosuch.txt"), 1);
+	expect_file("keep.txt", "precious\n");
+	char *err = slurp("err", NULL);
+	cr_assert(strstr(err, "winnow: keep.txt: not written"), "%s", err);
+	free(err);
+	cr_assert_eq(sh("ls -A | grep -c winnow- || true"), 0);
+	expect_file("out", "0\n");
+	cr_assert_eq(sh("$W -o keep.txt in.txt"), 0);
+	expect_file("keep.txt", doc_out);
+	/* the input may be the output: it is read fully before the rename */
+	cr_assert_eq(sh("$W -o in.txt in.txt"), 0);
+	expect_file("in.txt", doc_out);
+}
+
+Test(cli, crlf_nul_and_no_final_newline)
+{
+	const char in[] = "first\r\nse\0cond\r\nlast line without newline";
+	put("in.txt", in, sizeof(in) - 1);
+	cr_assert_eq(sh("$W in.txt"), 0);
+	size_t n;
+	char *out = slurp("out", &n);
+	const char want[] = "first\nse\0cond\nlast line without newline\n";
+	cr_assert_eq(n, sizeof(want) - 1);
+	cr_assert(memcmp(out, want, n) == 0);
+	free(out);
+}
+
+Test(cli, null_separated_documents)
+{
+	const char in[] = "repeated line across docs\0repeated line across docs\0";
+	put("in.txt", in, sizeof(in) - 1);
+	cr_assert_eq(sh("$W -0 --scope=doc in.txt"), 0);
+	expect_file("out", "repeated line across docs\nrepeated line across docs\n");
+	cr_assert_eq(sh("$W --scope=doc in.txt"), 0);
+	size_t n;
+	char *out = slurp("out", &n);
+	cr_assert_eq(n, sizeof(in) - 1 + 1); /* one line with NULs, plus LF */
+	free(out);
+}
+
+Test(cli, line_of_200_mb_without_newline)
+{
+	cr_assert_eq(sh("head -c 200000000 /dev/zero | tr '\\0' 'a' | $W --no-dedup | wc -c"), 0);
+	expect_file("out", "200000001\n");
+	cr_assert_eq(sh("head -c 200000000 /dev/zero | tr '\\0' 'a' | $W | cksum"), 0);
+	char *a = slurp("out", NULL);
+	cr_assert_eq(sh("{ head -c 200000000 /dev/zero | tr '\\0' 'a'; echo; } | cksum"), 0);
+	expect_file("out", a);
+	free(a);
+}
+
+/* ---- gzip ------------------------------------------------------------------ */
+
+static void gzip_file(const char *name, const char *data, size_t n)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	gzFile gz = gzopen(path, "wb");
+	cr_assert(gz);
+	cr_assert_eq(gzwrite(gz, data, (unsigned)n), (int)n);
+	cr_assert_eq(gzclose(gz), Z_OK);
+}
+
+Test(cli, gzip_input_detected_by_content)
+{
+	gzip_file("in.data", doc, sizeof(doc) - 1);
+	cr_assert_eq(sh("$W in.data"), 0);
+	expect_file("out", doc_out);
+	cr_assert_eq(sh("$W <in.data"), 0);
+	expect_file("out", doc_out);
+}
+
+Test(cli, concatenated_gzip_members)
+{
+	gzip_file("a.gz", "member one line here\n", 21);
+	gzip_file("b.gz", "member two line here\n", 21);
+	cr_assert_eq(sh("cat a.gz b.gz a.gz > all.gz && $W all.gz"), 0);
+	expect_file("out", "member one line here\nmember two line here\n");
+}
+
+Test(cli, gzip_output_round_trips)
+{
+	size_t n;
+	char *text = read_source_file("tests/data/aeb-25.txt", &n);
+	put("in.txt", text, n);
+	free(text);
+	cr_assert_eq(sh("$W in.txt > plain.txt"), 0);
+	cr_assert_eq(sh("$W -z in.txt | gzip -dc > z.txt && cmp z.txt plain.txt"), 0);
+	cr_assert_eq(sh("$W -o o.txt.gz in.txt && gzip -t o.txt.gz && gzip -dc o.txt.gz | cmp - plain.txt"), 0);
+	cr_assert_eq(sh("gzip -c in.txt > in.gz && $W in.gz | cmp - plain.txt"), 0);
+	cr_assert_eq(sh("$W --level=1 -z in.txt | $W --no-dedup | cmp - plain.txt"), 0);
+}
+
+Test(cli, truncated_gzip_is_an_error_with_offset)
+{
+	size_t n;
+	char *text = read_source_file("tests/data/aeb-25.txt", &n);
+	gzip_file("full.gz", text, n);
+	free(text);
+	cr_assert_eq(sh("head -c 30000 full.gz > cut.gz && $W cut.gz"), 1);
+	char *err = slurp("err", NULL);
+	cr_assert(strstr(err, "winnow: cut.gz: truncated gzip data: unexpected end of file at byte 30000"),
+		  "%s", err);
+	free(err);
+	/* The lines decoded before the cut were still written. */
+	size_t out_len;
+	char *out = slurp("out", &out_len);
+	cr_assert(out_len > 1000);
+	free(out);
+}
+
+Test(cli, corrupt_gzip_is_an_error_with_offset)
+{
+	gzip_file("full.gz", doc, sizeof(doc) - 1);
+	/* Flip bytes inside the deflate stream, after the 10-byte header. */
+	cr_assert_eq(sh("printf '\\377\\377\\377\\377' | dd of=full.gz bs=1 seek=12 conv=notrunc 2>/dev/null"), 0);
+	cr_assert_eq(sh("$W full.gz"), 1);
+	char *err = slurp("err", NULL);
+	cr_assert(strstr(err, "winnow: full.gz: corrupt gzip data (") && strstr(err, "at byte "),
+		  "%s", err);
+	free(err);
+	put("trail.gz", "", 0);
+	gzip_file("ok.gz", doc, sizeof(doc) - 1);
+	cr_assert_eq(sh("cat ok.gz > trail.gz && printf 'junk' >> trail.gz && $W trail.gz"), 1);
+	err = slurp("err", NULL);
+	cr_assert(strstr(err, "winnow: trail.gz: trailing data after gzip stream at byte"), "%s", err);
+	free(err);
+}
+
+/* ---- Pipes and disks ----------------------------------------------------------- */
+
+Test(cli, closed_pipe_ends_quietly)
+{
+	cr_assert_eq(sh("seq 1 3000000 | sed 's/^/line number /' > big.txt"), 0);
+	cr_assert_eq(sh("{ $W big.txt; echo $? > status; } | head -1"), 0);
+	expect_file("out", "line number 1\n");
+	expect_file("err", "");
+	expect_file("status", "0\n");
+}
+
+Test(cli, full_disk_fails_with_message)
+{
+	put("in.txt", doc, sizeof(doc) - 1);
+	cr_assert_eq(sh("$W in.txt > /dev/full"), 1);
+	expect_file("err", "winnow: stdout: No space left on device\n");
+	cr_assert_eq(sh("$W -o /dev/full in.txt"), 1);
+	char *err = slurp("err", NULL);
+	cr_assert(strstr(err, "winnow: /dev/full: No space left on device"), "%s", err);
+	free(err);
+}
+
+/* ---- Reporting ----------------------------------------------------------------- */
+
+Test(cli, stats_balance_in_json)
+{
+	put("in.txt", doc, sizeof(doc) - 1);
+	cr_assert_eq(sh("$W --stats=json in.txt"), 0);
+	char *err = slurp("err", NULL);
+	unsigned long long in, kept, blank, dup;
+	cr_assert(sscanf(err, "{\"docs_in\":1,\"docs_out\":1,\"lines_in\":%llu,\"lines_kept\":%llu,"
+			      "\"dropped\":{\"blank\":%llu,\"dup\":%llu", &in, &kept, &blank, &dup) == 4,
+		  "%s", err);
+	cr_assert_eq(in, 4);
+	cr_assert_eq(kept, 3);
+	cr_assert_eq(dup, 1);
+	cr_assert_eq(in, kept + blank + dup);
+	free(err);
+	cr_assert_eq(sh("$W --stats in.txt"), 0);
+	err = slurp("err", NULL);
+	cr_assert(strstr(err, "lines ") && strstr(err, "4 in") && strstr(err, "3 kept"), "%s", err);
+	free(err);
+}
+
+Test(cli, explain_names_file_line_and_reason)
+{
+	put("in.txt", doc, sizeof(doc) - 1);
+	cr_assert_eq(sh("$W --explain=why.tsv in.txt"), 0);
+	expect_file("why.tsv", "in.txt:2\tdrop\tdup\tdup\tA headline that repeats itself\n");
+	expect_file("out", doc_out);
+	cr_assert_eq(sh("$W --explain in.txt"), 0);
+	expect_file("err", "in.txt:2\tdrop\tdup\tdup\tA headline that repeats itself\n");
+}
+
+Test(cli, progress_only_when_asked_or_terminal)
+{
+	put("in.txt", doc, sizeof(doc) - 1);
+	cr_assert_eq(sh("$W in.txt"), 0);
+	expect_file("err", "");
+	cr_assert_eq(sh("$W --progress in.txt"), 0);
+	expect_file("out", doc_out);
+}

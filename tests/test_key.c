@@ -1,0 +1,115 @@
+/* test_key.c - the normalized key: case folding, punctuation, spacing. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct key_case {
+	const char *in;
+	const char *key;
+};
+
+static const struct key_case cases[] = {
+	{ "Hello, World!", "hello world" },
+	{ "  The   UNITED states\t", "the united states" },
+	{ "The United States is pouring cold water.", "the united states is pouring cold water" },
+	{ "don't stop", "don t stop" },
+	{ "3.14 is pi; 2,000 people", "3 14 is pi 2 000 people" },
+	{ "Straße", "strasse" },                          /* full case folding */
+	{ "ÉTÉ à Paris", "été à paris" },
+	{ "ΣΊΣΥΦΟΣ", "σίσυφοσ" },
+	{ "İstanbul", "i\xcc\x87stanbul" },               /* U+0130 folds to i + U+0307 */
+	{ "“Quoted” — dash…", "quoted dash" },            /* Unicode punctuation */
+	{ "€100 + $5 = ©", "100 5" },                     /* symbols separate words */
+	{ "emoji 😀 here", "emoji here" },
+	{ "日本語のテキスト", "日本語のテキスト" },          /* letters without spaces stay */
+	{ "Привет, Мир", "привет мир" },
+	{ "a\x80z", "a\x80z" },                           /* invalid bytes kept as word bytes */
+	{ "---", "" },
+	{ "", "" },
+	{ "\t \t", "" },
+	{ "x", "x" },
+	{ "A1B2", "a1b2" },
+	{ "Ǆemal", "ǆemal" },                             /* titlecase digraph */
+	{ "e\xcc\x81t\xc3\xa9", "e\xcc\x81t\xc3\xa9" },   /* combining mark is part of a word */
+};
+
+Test(key, table)
+{
+	char out[256];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const size_t n = strlen(cases[i].in);
+		const size_t k = wn_key_normalize(cases[i].in, n, out, sizeof(out));
+		cr_expect(k == strlen(cases[i].key) && memcmp(out, cases[i].key, k) == 0,
+			  "key of \"%s\": got \"%.*s\", want \"%s\"", cases[i].in, (int)k, out,
+			  cases[i].key);
+	}
+}
+
+Test(key, never_longer_than_three_times_input)
+{
+	/* U+0390 (2 bytes) folds to three code points of 2 bytes each. */
+	const char *in = "ΐΐΐ";
+	char out[64];
+	const size_t k = wn_key_normalize(in, strlen(in), out, 3 * strlen(in));
+	cr_assert_eq(k, 3 * strlen(in));
+}
+
+Test(key, truncates_instead_of_overflowing)
+{
+	char out[8];
+	memset(out, 'X', sizeof(out));
+	const size_t k = wn_key_normalize("hello world again", 17, out, 5);
+	cr_assert(k <= 5);
+	cr_assert_eq(out[5], 'X');
+}
+
+Test(key, hash_agrees_for_equal_keys)
+{
+	struct wn_keyer k;
+	wn_keyer_init(&k, WN_KEY_NORMALIZED, 42);
+	char a[] = "Breaking: The Market Fell!", b[] = "breaking the market fell";
+	struct wn_line la = { a, strlen(a) }, lb = { b, strlen(b) };
+	uint64_t ha, hb;
+	bool ea, eb;
+	cr_assert_eq(wn_keyer_hash(&k, &la, &ha, &ea), 0);
+	cr_assert_eq(wn_keyer_hash(&k, &lb, &hb, &eb), 0);
+	cr_assert_eq(ha, hb);
+	cr_assert(!ea && !eb);
+	wn_keyer_free(&k);
+
+	wn_keyer_init(&k, WN_KEY_EXACT, 42);
+	cr_assert_eq(wn_keyer_hash(&k, &la, &ha, &ea), 0);
+	cr_assert_eq(wn_keyer_hash(&k, &lb, &hb, &eb), 0);
+	cr_assert_neq(ha, hb);
+	wn_keyer_free(&k);
+}
+
+Test(key, seed_changes_hash)
+{
+	struct wn_keyer k1, k2;
+	wn_keyer_init(&k1, WN_KEY_NORMALIZED, 1);
+	wn_keyer_init(&k2, WN_KEY_NORMALIZED, 2);
+	char a[] = "same line";
+	struct wn_line l = { a, strlen(a) };
+	uint64_t h1, h2;
+	bool e;
+	cr_assert_eq(wn_keyer_hash(&k1, &l, &h1, &e), 0);
+	cr_assert_eq(wn_keyer_hash(&k2, &l, &h2, &e), 0);
+	cr_assert_neq(h1, h2);
+	wn_keyer_free(&k1);
+	wn_keyer_free(&k2);
+}
+
+Test(key, punctuation_only_is_empty)
+{
+	struct wn_keyer k;
+	wn_keyer_init(&k, WN_KEY_NORMALIZED, 0);
+	char a[] = "* * * — …";
+	struct wn_line l = { a, strlen(a) };
+	uint64_t h;
+	bool empty;
+	cr_assert_eq(wn_keyer_hash(&k, &l, &h, &empty), 0);
+	cr_assert(empty);
+	wn_keyer_free(&k);
+}
