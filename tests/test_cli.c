@@ -346,3 +346,19 @@ Test(cli, progress_only_when_asked_or_terminal)
 	cr_assert_eq(sh("$W --progress in.txt"), 0);
 	expect_file("out", doc_out);
 }
+
+/* ---- Installation ------------------------------------------------------------ */
+
+Test(cli, install_gives_program_library_header_pkgconfig_and_man_page)
+{
+	cr_assert_eq(sh("cmake --install '%s' --prefix \"$PWD/inst\" >/dev/null", WN_BINARY_DIR), 0);
+	cr_assert_eq(sh("test -x inst/bin/winnow && test -f inst/include/winnow.h && "
+			"test -f inst/share/man/man1/winnow.1 && ls inst/lib*/libwinnow.a"), 0);
+	const char prog[] = "#include <winnow.h>\n#include <stdio.h>\n"
+			    "int main(void) { puts(wn_version()); return 0; }\n";
+	put("prog.c", prog, sizeof(prog) - 1);
+	cr_assert_eq(sh("pc=$(dirname inst/lib*/pkgconfig/winnow.pc) && "
+			"cc prog.c -o prog $(PKG_CONFIG_PATH=$pc pkg-config --define-prefix --cflags --libs --static winnow) && ./prog"), 0,
+		     "%s", slurp("err", NULL));
+	expect_file("out", WN_VERSION_STRING "\n");
+}
