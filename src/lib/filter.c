@@ -6,6 +6,23 @@
 #include "internal.h"
 
 #define OUT_FLUSH ((size_t)1 << 20) /* hand output to the sink in blocks */
+#define BATCH 32                    /* lines prepared before any is decided */
+
+/* A line waiting in the batch: trimmed, keyed and fingerprinted, its bucket
+ * in the seen set already being fetched. Lines are decided when the batch is
+ * flushed, in input order, so the cache misses of a whole batch overlap. */
+struct pending {
+	const char *ptr;   /* the text, when it lives in the caller's buffer */
+	size_t off;        /* else its offset in the filter's arena */
+	size_t len;
+	size_t key_off;    /* the normalized key, in the arena (normalized mode) */
+	size_t key_len;
+	uint64_t hash;
+	uint64_t line_no;
+	bool in_arena;
+	bool blank;
+	bool dedup;        /* long enough, with a non-empty key: look it up */
+};
 
 struct wn_filter {
 	struct wn_options opt;
@@ -15,6 +32,11 @@ struct wn_filter {
 	struct wn_keyer keyer;
 	struct wn_seen seen;
 	struct wn_buf out;     /* output not yet handed to the sink */
+	struct pending batch[BATCH];
+	size_t nbatch;
+	struct wn_buf arena;   /* texts and keys of the batch's lines */
+	uintptr_t push_lo;     /* the caller's buffer during wn_filter_push: */
+	uintptr_t push_hi;     /* lines inside it need no copy */
 	struct wn_stats st;
 	int err;               /* sticky: once set, every call returns it */
 	bool finished;
@@ -137,14 +159,14 @@ static int keep(struct wn_filter *f, const char *p, size_t n)
 	return write_line(f, p, n);
 }
 
-static void blank(struct wn_filter *f)
+static void blank(struct wn_filter *f, uint64_t line_no)
 {
 	if (f->blank_pending) {
-		drop(f, WN_DROP_BLANK, "blank-run", f->line_no, "", 0);
+		drop(f, WN_DROP_BLANK, "blank-run", line_no, "", 0);
 		return;
 	}
 	f->blank_pending = true;
-	f->blank_line_no = f->line_no;
+	f->blank_line_no = line_no;
 }
 
 static size_t trim_end(const char *p, size_t n)
@@ -193,38 +215,83 @@ static int repair_line(struct wn_filter *f, struct wn_line *line)
 	return f->opt.explain ? explain_change(f, repairs, puncts, line) : 0;
 }
 
-/* Decides one line: the whole per-line pipeline. */
-static int judge_line(struct wn_filter *f, struct wn_line *line)
+/* True when the line has at least min code points; counts only when the
+ * byte length leaves it open (a code point is 1 to 4 bytes). */
+static bool long_enough(const char *p, size_t n, size_t min)
 {
-	line->len = trim_end(line->ptr, line->len);
-	if (line->len == 0) {
-		blank(f);
-		return 0;
-	}
-	if (!(f->opt.disable & WN_STAGE_DEDUP) &&
-	    wn_utf8_count(line->ptr, line->len) >= f->opt.min_chars) {
-		uint64_t h;
-		bool empty;
-		int rc = wn_keyer_hash(&f->keyer, line, &h, &empty);
-		if (rc)
-			return rc;
-		if (!empty) {
-			rc = wn_seen_insert(&f->seen, h);
-			if (rc < 0)
-				return rc;
-			if (rc == 0) {
-				drop(f, WN_DROP_DUP, "dup", f->line_no, line->ptr, line->len);
-				return 0;
-			}
-		}
-	}
-	return keep(f, line->ptr, line->len);
+	if (n >= 4 * min)
+		return true;
+	return n >= min && wn_utf8_count(p, n) >= min;
 }
 
-static void end_doc(struct wn_filter *f)
+/* Decides one line, in input order: the judges, then keep or drop. */
+static int judge_line(struct wn_filter *f, const struct pending *p)
 {
-	if (!f->doc_open)
-		return;
+	if (p->blank) {
+		blank(f, p->line_no);
+		return 0;
+	}
+	const char *text = p->in_arena ? f->arena.ptr + p->off : p->ptr;
+	if (p->dedup) {
+		const int rc = wn_seen_insert(&f->seen, p->hash);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			drop(f, WN_DROP_DUP, "dup", p->line_no, text, p->len);
+			return 0;
+		}
+	}
+	return keep(f, text, p->len);
+}
+
+static int flush_batch(struct wn_filter *f)
+{
+	int rc = 0;
+	for (size_t i = 0; i < f->nbatch && !rc; i++)
+		rc = judge_line(f, &f->batch[i]);
+	f->nbatch = 0;
+	f->arena.len = 0;
+	return rc;
+}
+
+/* Prepares one line for the batch: trims it, keeps it where it is if the
+ * caller's buffer holds it (else copies it), and fingerprints its key. */
+static int prepare_line(struct wn_filter *f, const struct wn_line *line)
+{
+	struct pending *p = &f->batch[f->nbatch++];
+	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+	const uintptr_t at = (uintptr_t)trimmed.ptr;
+	p->len = trimmed.len;
+	p->line_no = f->line_no;
+	p->blank = trimmed.len == 0;
+	p->dedup = false;
+	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
+	p->ptr = trimmed.ptr;
+	if (p->in_arena) {
+		p->off = f->arena.len;
+		if (wn_buf_append(&f->arena, trimmed.ptr, trimmed.len) != 0)
+			return WN_E_NOMEM;
+	}
+	if (!p->blank && !(f->opt.disable & WN_STAGE_DEDUP) &&
+	    long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars)) {
+		bool empty;
+		p->key_off = f->arena.len;
+		const int rc = wn_keyer_hash(&f->keyer, &trimmed, &f->arena, &p->hash, &empty);
+		if (rc)
+			return rc;
+		p->key_len = f->arena.len - p->key_off;
+		p->dedup = !empty;
+		if (p->dedup)
+			wn_seen_prefetch(&f->seen, p->hash);
+	}
+	return f->nbatch == BATCH ? flush_batch(f) : 0;
+}
+
+static int end_doc(struct wn_filter *f)
+{
+	const int rc = flush_batch(f);
+	if (rc || !f->doc_open)
+		return rc;
 	if (f->blank_pending)
 		drop(f, WN_DROP_BLANK, "trailing-blank", f->blank_line_no, "", 0);
 	f->st.docs_in++;
@@ -232,6 +299,7 @@ static void end_doc(struct wn_filter *f)
 	f->doc_open = f->doc_has_output = f->blank_pending = false;
 	if (f->opt.scope == WN_SCOPE_DOC)
 		wn_seen_clear(&f->seen);
+	return 0;
 }
 
 /* Repairs one input line, which may break it in several, and judges each. */
@@ -252,7 +320,7 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			struct wn_line part = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
 			f->st.lines_in++;
-			const int rc = judge_line(f, &part);
+			const int rc = prepare_line(f, &part);
 			if (rc)
 				return rc;
 			if (!nl)
@@ -260,9 +328,7 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 			p = nl + 1;
 		}
 	}
-	if (ends_doc)
-		end_doc(f);
-	return 0;
+	return ends_doc ? end_doc(f) : 0;
 }
 
 struct wn_filter *wn_filter_new(const struct wn_options *opt)
@@ -300,7 +366,12 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
 	f->st.bytes_in += len;
+	f->push_lo = (uintptr_t)buf;
+	f->push_hi = f->push_lo + len;
 	int rc = wn_lines_push(&f->lines, buf, len, on_line, f);
+	if (!rc)
+		rc = flush_batch(f);
+	f->push_lo = f->push_hi = 0;
 	if (!rc)
 		rc = flush_out(f);
 	return fail(f, rc);
@@ -310,12 +381,11 @@ int wn_filter_end_input(struct wn_filter *f)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
-	const int rc = wn_lines_finish(&f->lines, on_line, f);
-	if (rc)
-		return fail(f, rc);
-	end_doc(f);
+	int rc = wn_lines_finish(&f->lines, on_line, f);
+	if (!rc)
+		rc = end_doc(f);
 	f->line_no = 0;
-	return 0;
+	return fail(f, rc);
 }
 
 int wn_filter_finish(struct wn_filter *f)
@@ -342,7 +412,7 @@ void wn_filter_free(struct wn_filter *f)
 	wn_repair_free(&f->repair);
 	wn_punct_free(&f->punct);
 	wn_buf_free(&f->rules);
-	wn_keyer_free(&f->keyer);
+	wn_buf_free(&f->arena);
 	wn_seen_free(&f->seen);
 	wn_buf_free(&f->out);
 	free(f);

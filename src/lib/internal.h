@@ -106,17 +106,17 @@ void wn_punct_free(struct wn_punct *p);
 /* ---- key.c: normalized key and fingerprint ------------------------------- */
 
 struct wn_keyer {
-	struct wn_buf scratch; /* the normalized key of the last line */
 	enum wn_key mode;
 	uint64_t seed;
 };
 
 void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed);
-/* Fingerprint of a line under the keyer's mode; *empty_out is set when the
- * key has no letters or digits (such a line is layout, never deduplicated). */
-int wn_keyer_hash(struct wn_keyer *k, const struct wn_line *line, uint64_t *hash_out,
-		  bool *empty_out);
-void wn_keyer_free(struct wn_keyer *k);
+/* Fingerprint of a line under the keyer's mode. In normalized mode the key
+ * is appended to *key (for the judges that read it); *empty_out is set when
+ * the key has no letters or digits (such a line is layout, never
+ * deduplicated). 0 or WN_E_NOMEM. */
+int wn_keyer_hash(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
+		  uint64_t *hash_out, bool *empty_out);
 
 /* ---- dedup.c: the seen set of 64-bit fingerprints ------------------------ */
 
@@ -142,6 +142,8 @@ struct wn_seen {
 };
 
 int wn_seen_init(struct wn_seen *s);
+/* Brings h's bucket toward the cache ahead of an insert or lookup. */
+void wn_seen_prefetch(const struct wn_seen *s, uint64_t h);
 /* Inserts h. Returns 1 if it was new, 0 if already present, or WN_E_NOMEM. */
 int wn_seen_insert(struct wn_seen *s, uint64_t h);
 bool wn_seen_contains(const struct wn_seen *s, uint64_t h);

@@ -117,30 +117,25 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 
 void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed)
 {
-	memset(k, 0, sizeof(*k));
 	k->mode = mode;
 	k->seed = seed;
 }
 
-int wn_keyer_hash(struct wn_keyer *k, const struct wn_line *line, uint64_t *hash_out,
-		  bool *empty_out)
+int wn_keyer_hash(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
+		  uint64_t *hash_out, bool *empty_out)
 {
 	if (k->mode == WN_KEY_EXACT) {
 		*hash_out = XXH3_64bits_withSeed(line->ptr, line->len, k->seed);
 		*empty_out = line->len == 0;
 		return 0;
 	}
-	k->scratch.len = 0;
 	const size_t need = 3 * line->len + 8;
-	if (wn_buf_reserve(&k->scratch, need) != 0)
+	if (wn_buf_reserve(key, need) != 0)
 		return WN_E_NOMEM;
-	k->scratch.len = wn_key_normalize(line->ptr, line->len, k->scratch.ptr, need);
-	*hash_out = XXH3_64bits_withSeed(k->scratch.ptr, k->scratch.len, k->seed);
-	*empty_out = k->scratch.len == 0;
+	char *const out = key->ptr + key->len;
+	const size_t n = wn_key_normalize(line->ptr, line->len, out, need);
+	key->len += n;
+	*hash_out = XXH3_64bits_withSeed(out, n, k->seed);
+	*empty_out = n == 0;
 	return 0;
-}
-
-void wn_keyer_free(struct wn_keyer *k)
-{
-	wn_buf_free(&k->scratch);
 }
