@@ -120,44 +120,42 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 	const unsigned char *u = (const unsigned char *)p;
 	if (cap < 3 * n + 12)
 		return normalize_checked(u, n, out, cap);
-	/* Room for the worst case: no checks. ASCII runs branch-free. */
+	/* Room for the worst case: no checks. Each separator byte is written as a
+	 * space but kept only when it follows a word byte, so runs collapse with
+	 * no branch; a trailing space is taken back at the end. */
 	char *o = out;
-	size_t sep = 0; /* 1: a separator is owed before the next word byte */
+	size_t after_word = 0;
 	for (size_t i = 0; i < n;) {
 		const unsigned char c = u[i];
 		if (c < 0x80) {
 			const char k = (char)ascii_key[c];
 			const size_t word = k != 0;
-			*o = ' ';
-			o += sep & word;
-			*o = k;
-			o += word;
-			sep = (sep | !word) & (o != out) & !word;
+			*o = word ? k : ' ';
+			o += word | after_word;
+			after_word = word;
 			i++;
 			continue;
 		}
 		int32_t cp;
 		const size_t len = wn_utf8_decode(u + i, n - i, &cp);
-		char buf[12];
 		size_t w;
 		if (len == 0) {
-			buf[0] = (char)c;
+			*o = (char)c; /* an invalid byte stays: part of a word */
 			w = 1;
 			i++;
 		} else {
-			w = fold_cp(cp, buf);
+			w = fold_cp(cp, o);
 			i += len;
 		}
 		if (w == 0) {
-			sep = o != out;
-			continue;
+			*o = ' ';
+			o += after_word;
 		}
-		*o = ' ';
-		o += sep;
-		memcpy(o, buf, w);
 		o += w;
-		sep = 0;
+		after_word = w != 0;
 	}
+	if (o > out && o[-1] == ' ')
+		o--;
 	return (size_t)(o - out);
 }
 
