@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "common.h"
 #include "internal.h"
 
 struct key_case {
@@ -119,4 +120,37 @@ Test(key, punctuation_only_is_empty)
 	bool empty;
 	cr_assert_eq(wn_keyer_hash(&k, &l, &kb, &h, &empty), 0);
 	cr_assert(empty);
+}
+
+/* The unchecked fast path (room for the worst case) and the checked path
+ * (tight room) agree on random bytes, random UTF-8 and real text. */
+Test(key, fast_and_checked_paths_agree)
+{
+	static const char *const pieces[] = {
+		"The ", "QUICK", " brown", "—", "“fox”", " Straße", "ΐ", "日本", "\x80", "\xe2\x80",
+		"  ", "\t", ",", "42", "é", "É", "😀", "İ", "a", "Z", "\xff", "ß", "’s",
+	};
+	uint64_t rng = 12345;
+	char in[512], fast[2048], checked[2048];
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0;
+		const int k = (int)(rng_next(&rng) % 24);
+		for (int j = 0; j < k; j++) {
+			if (rng_next(&rng) % 4 == 0) {
+				in[n++] = (char)(rng_next(&rng) & 0xFF);
+			} else {
+				const char *p = pieces[rng_next(&rng) % (sizeof(pieces) / sizeof(pieces[0]))];
+				memcpy(in + n, p, strlen(p));
+				n += strlen(p);
+			}
+		}
+		const size_t a = wn_key_normalize(in, n, fast, sizeof(fast));
+		const size_t b = wn_key_normalize(in, n, checked, a);
+		cr_assert(a == b && memcmp(fast, checked, a) == 0, "round %d: %zu vs %zu bytes", round,
+			  a, b);
+		cr_assert(a == 0 || (fast[0] != ' ' && fast[a - 1] != ' '), "round %d", round);
+		cr_assert(a <= 3 * n);
+		for (size_t j = 1; j < a; j++)
+			cr_assert(fast[j] != ' ' || fast[j - 1] != ' ', "round %d: double space", round);
+	}
 }
