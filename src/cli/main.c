@@ -213,17 +213,20 @@ static void explain_line(void *ctx, const struct wn_event *ev)
 		(int)ev->len, ev->text);
 }
 
-static void progress_show(struct cli_progress *p, const struct cli_in *in, bool force)
+static void progress_show(struct cli_progress *p, const struct cli_in *in,
+			  const struct wn_filter *f)
 {
 	const double now = cli_now();
-	if (!p->on || (!force && now - p->last < 0.25))
+	if (!p->on || now - p->last < 0.25)
 		return;
 	p->last = now;
 	const uint64_t done = p->done + cli_in_pos(in);
 	const double secs = now - p->start > 1e-6 ? now - p->start : 1e-6;
 	const double rate = (double)done / secs;
-	fprintf(stderr, "\rwinnow: %s: %.1f MiB read, %.0f MB/s", in->name,
-		(double)done / 1048576.0, rate / 1e6);
+	struct wn_stats st;
+	wn_filter_stats(f, &st);
+	fprintf(stderr, "\rwinnow: %s: %.1f MiB, %" PRIu64 " lines, %" PRIu64 " kept, %.0f MB/s",
+		in->name, (double)done / 1048576.0, st.lines_in, st.lines_kept, rate / 1e6);
 	if (p->total && done <= p->total && rate > 0)
 		fprintf(stderr, ", %.0f%%, %.0f s left", 100.0 * (double)done / (double)p->total,
 			(double)(p->total - done) / rate);
@@ -296,7 +299,7 @@ static void feed_input(struct wn_filter *f, const char *path, char *buf, struct 
 		rc = wn_filter_push(f, buf, (size_t)n);
 		if (rc)
 			break;
-		progress_show(p, &in, false);
+		progress_show(p, &in, f);
 	}
 	if (n < 0) {
 		fprintf(stderr, "winnow: %s: %s\n", in.name, in.err);
