@@ -16,7 +16,6 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
-#define READ_CAP ((size_t)1 << 20)
 
 struct cli_args {
 	struct wn_options opt;
@@ -282,7 +281,7 @@ struct run_status {
 	bool stop;       /* nothing more can be written */
 };
 
-static void feed_input(struct wn_filter *f, const char *path, char *buf, struct cli_explain *x,
+static void feed_input(struct wn_filter *f, const char *path, struct cli_explain *x,
 		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
 {
 	struct cli_in in;
@@ -295,8 +294,9 @@ static void feed_input(struct wn_filter *f, const char *path, char *buf, struct 
 	}
 	ssize_t n;
 	int rc = 0;
-	while ((n = cli_in_read(&in, buf, READ_CAP)) > 0) {
-		rc = wn_filter_push(f, buf, (size_t)n);
+	const char *data;
+	while ((n = cli_in_next(&in, &data)) > 0) {
+		rc = wn_filter_push(f, data, (size_t)n);
 		if (rc)
 			break;
 		progress_show(p, &in, f);
@@ -370,14 +370,13 @@ static int run(struct cli_args *a)
 	prog.total = prog.on ? total_size(inputs, ninputs) : 0;
 
 	struct run_status rs = { false, false };
-	char *buf = malloc(READ_CAP);
-	struct wn_filter *f = buf ? wn_filter_new(&a->opt) : NULL;
+	struct wn_filter *f = wn_filter_new(&a->opt);
 	if (!f) {
 		fprintf(stderr, "winnow: out of memory\n");
 		rs.failed = rs.stop = true;
 	}
 	for (int i = 0; i < ninputs && !rs.stop; i++)
-		feed_input(f, inputs[i], buf, &x, &prog, &out, &rs);
+		feed_input(f, inputs[i], &x, &prog, &out, &rs);
 	if (!rs.stop) {
 		const int rc = wn_filter_finish(f);
 		if (rc && !out.broken_pipe) {
@@ -404,7 +403,6 @@ static int run(struct cli_args *a)
 		rs.failed = true;
 	}
 	wn_filter_free(f);
-	free(buf);
 	return rs.failed ? EXIT_FAIL : EXIT_OK;
 }
 
