@@ -1,7 +1,1052 @@
-/* punct.c - punctuation repairs of one line. */
+/* punct.c - punctuation repairs of one line (a paragraph): spaces lost or
+ * misplaced around marks and quotes left dangling by scrapers. Each rule is
+ * guarded by the class of the token it would touch, so URLs, e-mail
+ * addresses, numbers, file names, abbreviations and ellipses pass unchanged.
+ * The rules and what they never touch are listed in doc/punct.md. */
+#include <assert.h>
+#include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "internal.h"
+
+/* Rule bits; the public rule number is 32 + bit. Order is the public one;
+ * the order the rules run in is the passes[] table below. */
+enum punct_rule {
+	PR_SPACE_BEFORE,        /* "military ." -> "military." */
+	PR_SPACE_AFTER,         /* "war,he" -> "war, he" */
+	PR_QUOTE_AFTER_COMMA,   /* "“… war,he added." -> "“… war,” he added." */
+	PR_SPACE_AFTER_PERIOD,  /* "the end.The" -> "the end. The" */
+	PR_DANGLING_QUOTE,      /* "… Ukraine. “" -> "… Ukraine.”" */
+	PR_QUOTE_BEFORE_PERIOD, /* "… costs “." -> "… costs.”" */
+	PR_DOUBLE_SPACE,        /* "the  war" -> "the war" */
+	PR_DOUBLE_COMMA,        /* "war,, he" -> "war, he" */
+	PR_DOUBLE_PERIOD,       /* "etc.." -> "etc." */
+	PR_COUNT
+};
+
+#define BIT(r) ((uint32_t)1 << (r))
+
+static const char *const rule_names[PR_COUNT] = {
+	[PR_SPACE_BEFORE] = "space-before-punct",
+	[PR_SPACE_AFTER] = "space-after-comma",
+	[PR_QUOTE_AFTER_COMMA] = "quote-after-comma",
+	[PR_SPACE_AFTER_PERIOD] = "space-after-period",
+	[PR_DANGLING_QUOTE] = "dangling-quote",
+	[PR_QUOTE_BEFORE_PERIOD] = "quote-before-period",
+	[PR_DOUBLE_SPACE] = "double-space",
+	[PR_DOUBLE_COMMA] = "double-comma",
+	[PR_DOUBLE_PERIOD] = "double-period",
+};
+
+/* ---- Code points ---------------------------------------------------------- */
+
+#define CP_NONE (-1) /* before the start or past the end of the line */
+#define CP_BAD (-2)  /* a byte that starts no valid UTF-8 sequence */
+
+/* The code point at s[i], its length in *len_out (1 for an invalid byte). */
+static int32_t cp_at(const char *s, size_t n, size_t i, size_t *len_out)
+{
+	if (i >= n) {
+		*len_out = 0;
+		return CP_NONE;
+	}
+	int32_t cp;
+	const size_t len = wn_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+	*len_out = len ? len : 1;
+	return len ? cp : CP_BAD;
+}
+
+/* The code point that ends just before s[i], its start in *start_out. */
+static int32_t cp_before(const char *s, size_t i, size_t *start_out)
+{
+	if (i == 0) {
+		*start_out = 0;
+		return CP_NONE;
+	}
+	size_t k = i - 1;
+	while (k > 0 && i - k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	int32_t cp;
+	if (wn_utf8_decode((const unsigned char *)s + k, i - k, &cp) == i - k) {
+		*start_out = k;
+		return cp;
+	}
+	*start_out = i - 1;
+	return CP_BAD;
+}
+
+static bool is_letter(int32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+	const utf8proc_category_t c = utf8proc_category(cp);
+	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+static bool is_upper(int32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z';
+	const utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+}
+
+static bool is_lower(int32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= 'a' && cp <= 'z';
+	return utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+static bool is_digit(int32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= '0' && cp <= '9';
+	return utf8proc_category(cp) == UTF8PROC_CATEGORY_ND;
+}
+
+/* Combining marks continue the word they follow (decomposed accents). */
+static bool is_mark(int32_t cp)
+{
+	if (cp < 0x300)
+		return false;
+	const utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC;
+}
+
+/* Letters of scripts that put a space after a comma. Chinese, Japanese,
+ * Thai and their neighbours glue punctuation to words by design. */
+static bool is_spaced_letter(int32_t cp)
+{
+	if (!is_letter(cp))
+		return false;
+	return !((cp >= 0x0E00 && cp <= 0x0EFF) || (cp >= 0x1000 && cp <= 0x109F) ||
+		 (cp >= 0x1780 && cp <= 0x17FF) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+		 (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFFEF) ||
+		 cp >= 0x20000);
+}
+
+/* Space characters that separate tokens: ASCII blanks, NBSP and the other
+ * fixed-width spaces French and typeset text use. */
+static bool is_space_cp(int32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200A) ||
+	       cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+static bool is_ascii_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* A byte that can belong to a word: ASCII alnum or part of a non-ASCII
+ * character (good enough to tell "example.com" from "end. The"). */
+static bool is_word_byte(unsigned char c)
+{
+	return is_ascii_alnum(c) || c >= 0x80;
+}
+
+static bool is_mark_byte(unsigned char c)
+{
+	return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?';
+}
+
+#define LQUOTE2 0x201C /* “ */
+#define RQUOTE2 0x201D /* ” */
+#define LQUOTE1 0x2018 /* ‘ */
+#define RQUOTE1 0x2019 /* ’ */
+
+static bool is_closing_bracket(int32_t cp)
+{
+	return cp == ')' || cp == ']' || cp == '}';
+}
+
+/* ---- Tokens ---------------------------------------------------------------- */
+
+/* A token is a maximal run of non-space characters. */
+static size_t token_start(const char *s, size_t i)
+{
+	while (i > 0) {
+		size_t k;
+		if (is_space_cp(cp_before(s, i, &k)))
+			break;
+		i = k;
+	}
+	return i;
+}
+
+static size_t token_end(const char *s, size_t n, size_t i)
+{
+	while (i < n) {
+		size_t len;
+		if (is_space_cp(cp_at(s, n, i, &len)))
+			break;
+		i += len;
+	}
+	return i;
+}
+
+enum {
+	TK_URL = 1 << 0,   /* "://", "www." or a slash */
+	TK_MAIL = 1 << 1,  /* '@': an e-mail address or a handle */
+	TK_DIGIT = 1 << 2, /* a number, a time, a version, a price */
+	TK_CODE = 1 << 3,  /* symbols of code, markup and entities */
+	TK_FILE = 1 << 4,  /* dotted, not an abbreviation: a domain or file name */
+};
+
+struct tok {
+	unsigned flags;
+	unsigned inner_dots;  /* '.' between two word bytes */
+	unsigned inner_marks; /* ',' ';' ':' between two word bytes */
+};
+
+/* Classifies the token s[start..end). A dotted token whose pieces are all
+ * one or two letters ("U.S", "e.g", "Ph.D") is an abbreviation; any other
+ * dotted token ("example.com", "notes.txt") is TK_FILE. */
+static struct tok token_classify(const char *s, size_t start, size_t end)
+{
+	struct tok t = { 0, 0, 0 };
+	size_t piece = 0, longest = 0;
+	for (size_t i = start; i < end; i++) {
+		const unsigned char c = (unsigned char)s[i];
+		const bool inner = i > start && i + 1 < end && is_word_byte((unsigned char)s[i - 1]) &&
+				   is_word_byte((unsigned char)s[i + 1]);
+		if (is_ascii_alnum(c) || c >= 0x80) {
+			piece += (c & 0xC0) != 0x80;
+			if (piece > longest)
+				longest = piece;
+			if (c >= '0' && c <= '9')
+				t.flags |= TK_DIGIT;
+			continue;
+		}
+		piece = 0;
+		switch (c) {
+		case '/':
+			t.flags |= TK_URL;
+			break;
+		case '@':
+			t.flags |= TK_MAIL;
+			break;
+		case '.':
+			t.inner_dots += inner;
+			break;
+		case ',': case ';': case ':':
+			t.inner_marks += inner;
+			break;
+		case '_': case '=': case '<': case '>': case '{': case '}': case '[': case ']':
+		case '\\': case '|': case '#': case '$': case '%': case '^': case '*': case '~':
+		case '`': case '+': case '&':
+			t.flags |= TK_CODE;
+			break;
+		case '(':
+			if (inner) /* a call: f(x) */
+				t.flags |= TK_CODE;
+			break;
+		default:
+			break;
+		}
+	}
+	if (end - start >= 4 && memcmp(s + start, "www.", 4) == 0)
+		t.flags |= TK_URL;
+	if (t.inner_dots && longest > 2)
+		t.flags |= TK_FILE;
+	return t;
+}
+
+/* Program text keeps its own spacing; a line with these is left alone. */
+static bool looks_like_code(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char c = s[i];
+		const char d = i + 1 < n ? s[i + 1] : '\0';
+		if (c == '{' || c == '}' || (c == '=' && (d == '=' || d == '>')) ||
+		    (c == '&' && d == '&') || (c == '|' && d == '|') || (c == '<' && d == '/') ||
+		    (c == '/' && d == '>'))
+			return true;
+	}
+	return false;
+}
+
+/* German, Croatian and Polish „…“ make “ a closing quote; guillemets have
+ * their own spacing. Quote rules skip such lines rather than guess. */
+static bool has_foreign_quotes(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		const unsigned char a = (unsigned char)s[i], b = (unsigned char)s[i + 1];
+		if (a == 0xC2 && (b == 0xAB || b == 0xBB))
+			return true;
+		if (a == 0xE2 && b == 0x80 && i + 2 < n) {
+			const unsigned char c = (unsigned char)s[i + 2];
+			if (c == 0x9A || c == 0x9E || c == 0xB9 || c == 0xBA)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* ---- Quotes ---------------------------------------------------------------- */
+
+enum qfam { QF_CURLY2, QF_CURLY1, QF_STRAIGHT2, QF_STRAIGHT1, QF_NONE };
+enum qrole { QR_NONE, QR_OPEN, QR_CLOSE, QR_EITHER };
+
+static const char *const closer_of[QF_NONE] = { "\xE2\x80\x9D", "\xE2\x80\x99", "\"", "'" };
+
+static bool opens_context(int32_t prev)
+{
+	return prev == CP_NONE || is_space_cp(prev) || prev == '(' || prev == '[' ||
+	       prev == '{' || prev == '-' || prev == 0x2013 || prev == 0x2014 ||
+	       prev == LQUOTE2 || prev == LQUOTE1;
+}
+
+static bool closes_context(int32_t next)
+{
+	return next == CP_NONE || is_space_cp(next) || (next < 0x80 && next >= 0 &&
+	       (is_mark_byte((unsigned char)next) || is_closing_bracket(next) || next == '-')) ||
+	       next == RQUOTE2 || next == RQUOTE1 || next == 0x2013 || next == 0x2014;
+}
+
+/* The family and role of the quote character at s[i], if it is one. Straight
+ * quotes and ’ take their role from their neighbours; an apostrophe inside
+ * a word (don't, don’t) is no quote. ’ after a word (students’) counts as a
+ * possible closer, which only makes the quote rules more cautious. */
+static enum qrole quote_at(const char *s, size_t n, size_t i, enum qfam *fam_out,
+			   size_t *len_out)
+{
+	const int32_t cp = cp_at(s, n, i, len_out);
+	if (cp != '"' && cp != '\'' && (cp < LQUOTE1 || cp > RQUOTE2))
+		return QR_NONE;
+	size_t k, nl;
+	const int32_t prev = cp_before(s, i, &k);
+	const int32_t next = cp_at(s, n, i + *len_out, &nl);
+	switch (cp) {
+	case LQUOTE2:
+		*fam_out = QF_CURLY2;
+		return QR_OPEN;
+	case RQUOTE2:
+		*fam_out = QF_CURLY2;
+		return QR_CLOSE;
+	case LQUOTE1:
+		*fam_out = QF_CURLY1;
+		return is_letter(next) || next == LQUOTE2 ? QR_OPEN : QR_NONE;
+	case RQUOTE1:
+		*fam_out = QF_CURLY1;
+		return is_letter(next) || is_digit(next) || opens_context(prev) ? QR_NONE : QR_CLOSE;
+	case '"': {
+		*fam_out = QF_STRAIGHT2;
+		const bool open = opens_context(prev), close = closes_context(next);
+		if (open && close)
+			return QR_NONE;
+		return open ? QR_OPEN : close ? QR_CLOSE : QR_EITHER;
+	}
+	default: /* '\'' */
+		*fam_out = QF_STRAIGHT1;
+		if (is_letter(prev) && is_letter(next))
+			return QR_NONE;
+		if (opens_context(prev) && is_letter(next))
+			return QR_OPEN;
+		if ((is_letter(prev) || prev == '.' || prev == ',' || prev == '!' || prev == '?') &&
+		    closes_context(next))
+			return QR_CLOSE;
+		return QR_NONE;
+	}
+}
+
+#define QSTACK_MAX 8
+
+/* The quotations open at the end of a scan, innermost last. */
+struct qstack {
+	enum qfam fam[QSTACK_MAX];
+	unsigned depth;
+};
+
+static bool qstack_find(const struct qstack *q, enum qfam fam, unsigned *at_out)
+{
+	for (unsigned d = q->depth; d-- > 0;) {
+		if (q->fam[d] == fam) {
+			*at_out = d;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Tracks the quotations opened and closed in s[0..end). */
+static void qstack_scan(struct qstack *q, const char *s, size_t n, size_t end)
+{
+	q->depth = 0;
+	for (size_t i = 0; i < end;) {
+		const unsigned char c = (unsigned char)s[i];
+		if (c != '"' && c != '\'' && c != 0xE2) {
+			i++;
+			continue;
+		}
+		enum qfam fam = QF_NONE;
+		size_t len;
+		enum qrole role = quote_at(s, n, i, &fam, &len);
+		i += len;
+		if (role == QR_NONE)
+			continue;
+		unsigned at;
+		const bool open = qstack_find(q, fam, &at);
+		if (role == QR_EITHER)
+			role = open ? QR_CLOSE : QR_OPEN;
+		if (role == QR_CLOSE && open)
+			q->depth = at;
+		else if (role == QR_OPEN && q->depth < QSTACK_MAX)
+			q->fam[q->depth++] = fam;
+	}
+}
+
+/* The family of a quotation open at s[i] that the rest of the line never
+ * closes (the next quote of its family, if any, opens another), or QF_NONE. */
+static enum qfam unclosed_quote_at(const char *s, size_t n, size_t i)
+{
+	struct qstack q;
+	qstack_scan(&q, s, n, i);
+	if (q.depth == 0)
+		return QF_NONE;
+	const enum qfam fam = q.fam[q.depth - 1];
+	for (size_t k = i; k < n;) {
+		enum qfam f = QF_NONE;
+		size_t len;
+		const enum qrole role = quote_at(s, n, k, &f, &len);
+		k += len;
+		if (role == QR_NONE || f != fam)
+			continue;
+		return role == QR_OPEN ? fam : QF_NONE;
+	}
+	return fam;
+}
+
+/* ---- Word lists ------------------------------------------------------------ */
+
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* True when the ASCII word s[0..len) folded to lowercase is in the sorted
+ * list; words longer than 15 bytes or not ASCII are in no list. */
+static bool in_list(const char *s, size_t len, const char *const *list, size_t count)
+{
+	char w[16];
+	if (len == 0 || len >= sizeof(w))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80)
+			return false;
+		w[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	w[len] = '\0';
+	return bsearch(w, list, count, sizeof(*list), cmp_word) != NULL;
+}
+
+#define IN_LIST(s, len, list) in_list(s, len, list, sizeof(list) / sizeof(list[0]))
+
+/* Lowercase abbreviations of three or more letters that take a period and
+ * may be followed by a capitalized word: "approx.Ten" is no glued sentence.
+ * English, German and Croatian. Sorted. */
+static const char *const abbrev3[] = {
+	"abbr", "acad", "adj", "adm", "adv", "ala", "apr", "approx", "assn", "assoc", "asst",
+	"attn", "aug", "ave", "avg", "bldg", "blvd", "bros", "bspw", "bzw", "capt", "cca",
+	"chap", "cit", "col", "comp", "conf", "corp", "dec", "def", "dept", "dipl", "dir",
+	"dist", "doz", "eds", "engl", "esp", "est", "etc", "evtl", "excl", "ext", "feb",
+	"fig", "figs", "fri", "gen", "geb", "gest", "ggf", "god", "gov", "govt", "hon",
+	"hrs", "ibid", "inc", "incl", "inkl", "intl", "itd", "jan", "jhd", "jul", "jun",
+	"lbs", "lit", "loc", "ltd", "mar", "max", "messrs", "mgr", "min", "misc", "mio",
+	"mlrd", "mon", "mrd", "mrs", "mss", "nat", "natl", "nos", "nov", "npr", "oct", "orig",
+	"para", "pls", "pres", "prof", "pts", "qty", "ref", "rep", "repr", "resp", "rev",
+	"sat", "sec", "sect", "sen", "sep", "sept", "seq", "ser", "sgt", "sog", "sqq", "str",
+	"sun", "suppl", "tel", "thu", "thur", "thurs", "trans", "tsd", "tue", "tues", "tzv",
+	"ugs", "univ", "usw", "var", "vgl", "viz", "vol", "vols", "wed", "yrs", "zit",
+};
+
+/* Words that end in a period as an abbreviation: "etc.." lost a doubled
+ * period, "well.." is an informal ellipsis and stays. Sorted. */
+static const char *const abbrev_dot[] = {
+	"approx", "bros", "co", "corp", "dept", "dr", "esp", "etc", "inc", "jr", "ltd",
+	"misc", "mr", "mrs", "ms", "prof", "sr", "st", "vol", "vs",
+};
+
+/* Words after a quotation that show the quotation ended there: the speech
+ * verb of an attribution ("…,” he added). Sorted. */
+static const char *const speech_verbs[] = {
+	"according", "acknowledged", "added", "adds", "admits", "admitted", "agreed",
+	"agrees", "announced", "answered", "argued", "argues", "asked", "asks", "boasted",
+	"cautioned", "claimed", "claims", "commented", "complained", "conceded", "concluded",
+	"confirmed", "continued", "continues", "countered", "cried", "declared", "emphasised",
+	"emphasized", "explained", "explains", "insisted", "insists", "joked", "laughed",
+	"mused", "noted", "notes", "observed", "pleaded", "pointed", "predicted", "quipped",
+	"recalled", "recalls", "remarked", "replied", "replies", "reported", "responded",
+	"said", "say", "says", "shouted", "sighed", "stated", "states", "stressed",
+	"suggested", "suggests", "tells", "told", "tweeted", "urged", "warned", "warns",
+	"whispered", "wrote", "writes", "yelled",
+};
+
+/* URI schemes and XML prefixes glue a colon to a word on purpose. Sorted. */
+static const char *const colon_words[] = {
+	"data", "file", "ftp", "http", "https", "irc", "javascript", "mailto", "news",
+	"sip", "sms", "svg", "tel", "urn", "xlink", "xml", "xmlns", "xsl",
+};
+
+/* English contractions written with a comma for the apostrophe ("they,ll"):
+ * a typo, but not a missing space. Sorted. */
+static const char *const contraction_tails[] = { "ll", "re", "ve" };
+
+/* ---- Rewriting ------------------------------------------------------------- */
+
+/* One pass over a line: s[0..n) with edits applied left to right. The
+ * output buffer is touched only from the first edit on. */
+struct rewrite {
+	const char *s;
+	size_t n;
+	uint32_t off;      /* rules switched off */
+	uint32_t fired;    /* rules that made an edit */
+	size_t from;       /* s is copied to out up to here */
+	struct wn_buf *out;
+	int err;
+};
+
+/* Replaces s[at..at+del) by ins[0..ins_len). Edits come in order. */
+static void edit(struct rewrite *rw, enum punct_rule rule, size_t at, size_t del,
+		 const char *ins, size_t ins_len)
+{
+	assert(at >= rw->from && at + del <= rw->n);
+	if (!rw->fired)
+		rw->out->len = 0;
+	rw->fired |= BIT(rule);
+	if (wn_buf_append(rw->out, rw->s + rw->from, at - rw->from) != 0 ||
+	    wn_buf_append(rw->out, ins, ins_len) != 0)
+		rw->err = WN_E_NOMEM;
+	rw->from = at + del;
+}
+
+static bool rule_on(const struct rewrite *rw, enum punct_rule rule)
+{
+	return !(rw->off & BIT(rule));
+}
+
+/* The end of the line without trailing blanks (the filter trims them later). */
+static size_t trimmed_end(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/* ---- Rule: double space ------------------------------------------------------ */
+
+/* Two spaces between words are a lost element (a link, a line break); two
+ * after a sentence are a typing style, and three or more, or a tab, lay out
+ * columns. Only the first kind is collapsed. */
+static void fix_double_space(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	if (memchr(s, '\t', n))
+		return;
+	for (size_t i = 0; i + 2 < n; i++) {
+		if (s[i] == ' ' && s[i + 1] == ' ' && s[i + 2] == ' ')
+			return;
+	}
+	for (size_t i = 1; i + 2 < n; i++) {
+		if (s[i] != ' ' || s[i + 1] != ' ')
+			continue;
+		size_t k, len;
+		const int32_t prev = cp_before(s, i, &k);
+		const int32_t next = cp_at(s, n, i + 2, &len);
+		if ((is_letter(prev) || prev == ',' || prev == ';') && is_letter(next))
+			edit(rw, PR_DOUBLE_SPACE, i, 1, "", 0);
+	}
+}
+
+/* ---- Rule: doubled comma or period ------------------------------------------- */
+
+static bool ends_word(int32_t cp, const char *s, size_t start)
+{
+	if (is_letter(cp) || is_digit(cp) || is_closing_bracket(cp) || cp == RQUOTE2 ||
+	    cp == RQUOTE1)
+		return true;
+	return (cp == '"' || cp == '\'') && start > 0 && s[start - 1] != ' ';
+}
+
+/* True when s[i] is followed by the end of its word: the line's end, a
+ * space, or a closing quote that itself ends the word. */
+static bool mark_ends_word(const char *s, size_t n, size_t i)
+{
+	size_t len, len2;
+	const int32_t next = cp_at(s, n, i + 1, &len);
+	if (next == CP_NONE || is_space_cp(next))
+		return true;
+	if (next != RQUOTE2 && next != RQUOTE1 && next != '"' && next != '\'')
+		return false;
+	const int32_t after = cp_at(s, n, i + 1 + len, &len2);
+	return after == CP_NONE || is_space_cp(after) ||
+	       (after >= 0 && after < 0x80 && (is_mark_byte((unsigned char)after) ||
+					       is_closing_bracket(after)));
+}
+
+/* ",," after a word: one comma too many ("war,, he"). ",,Hallo" (a German
+ * opening quote typed as two commas) and ",,," are left alone. */
+static void fix_double_comma(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (s[i] != ',' || s[i + 1] != ',' || s[i - 1] == ',' ||
+		    (i + 2 < n && s[i + 2] != ' '))
+			continue;
+		size_t k;
+		const int32_t prev = cp_before(s, i, &k);
+		if (ends_word(prev, s, k))
+			edit(rw, PR_DOUBLE_COMMA, i, 1, "", 0);
+	}
+}
+
+/* True when s[start..end) is an abbreviation that ends in a period: a word
+ * of abbrev_dot[] or letters in pieces of one or two ("U.S", "e.g", "Ph.D"). */
+static bool is_dotted_abbrev(const char *s, size_t start, size_t end)
+{
+	while (start < end && !is_ascii_alnum((unsigned char)s[start]) &&
+	       (unsigned char)s[start] < 0x80)
+		start++; /* an opening bracket or quote */
+	if (IN_LIST(s + start, end - start, abbrev_dot))
+		return true;
+	size_t piece = 0, dots = 0;
+	for (size_t i = start; i < end; i++) {
+		const unsigned char c = (unsigned char)s[i];
+		if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+			if (++piece > 2)
+				return false;
+		} else if (c == '.' && piece > 0) {
+			piece = 0;
+			dots++;
+		} else {
+			return false;
+		}
+	}
+	return dots > 0 && piece > 0;
+}
+
+/* ".." after an abbreviation ("etc..", "U.S..") is the abbreviation's period
+ * doubled at the end of a sentence. After any other word ".." is an informal
+ * ellipsis ("well.. I think") and stays, as does "...". */
+static void fix_double_period(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (s[i] != '.' || s[i + 1] != '.' || s[i - 1] == '.' || !mark_ends_word(s, n, i + 1))
+			continue;
+		const size_t ts = token_start(s, i);
+		const struct tok t = token_classify(s, ts, i);
+		if (!(t.flags & (TK_URL | TK_MAIL | TK_CODE | TK_DIGIT)) && is_dotted_abbrev(s, ts, i))
+			edit(rw, PR_DOUBLE_PERIOD, i, 1, "", 0);
+	}
+}
+
+/* ---- Rule 1: space before a mark ---------------------------------------------- */
+
+/* French puts a space before ; : ! ? (often a plain one). A line shows that
+ * it follows the English convention when one of these marks is glued to
+ * the word before it and ends that word. */
+static bool glues_high_marks(const char *s, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		const char c = s[i];
+		if (c != ';' && c != ':' && c != '!' && c != '?')
+			continue;
+		size_t k;
+		const int32_t prev = cp_before(s, i, &k);
+		if ((is_letter(prev) || is_digit(prev) || prev == RQUOTE2 || prev == ')') &&
+		    mark_ends_word(s, n, i))
+			return true;
+	}
+	return false;
+}
+
+/* True when the space before s[i] (a mark) may go. */
+static bool space_before_is_damage(const char *s, size_t n, size_t i, size_t j)
+{
+	const char c = s[i];
+	if (c == '.') { /* ". . ." is a spaced ellipsis */
+		size_t k = i + 1;
+		while (k < n && s[k] == ' ')
+			k++;
+		if (k < n && s[k] == '.')
+			return false;
+	}
+	size_t ps;
+	const int32_t prev = cp_before(s, j, &ps);
+	if (!ends_word(prev, s, ps))
+		return false;
+	if (prev == ')' && ps > 0 && strchr(":;=-8", s[ps - 1]))
+		return false; /* an emoticon: ":) ." */
+	if (c == ':' && is_digit(prev))
+		return false; /* a score or ratio: "3 : 1" */
+	const size_t ts = token_start(s, j);
+	const struct tok t = token_classify(s, ts, j);
+	if (t.flags & (TK_URL | TK_MAIL | TK_CODE | TK_FILE))
+		return false; /* "see example.com ." keeps the URL apart */
+	if (ps == ts && ts >= 2 && s[ts - 1] == ' ') {
+		/* One character after another: spaced-out letters ("C O M")
+		 * or a formula ("S + 1 ,"). */
+		const size_t ts2 = token_start(s, ts - 1);
+		if (ts - 1 - ts2 <= 1)
+			return false;
+	}
+	return true;
+}
+
+static void fix_space_before(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	if (looks_like_code(s, n))
+		return;
+	int english = -1; /* whether the line glues ; : ! ?, computed once needed */
+	for (size_t i = 1; i < n; i++) {
+		if (!is_mark_byte((unsigned char)s[i]) || s[i - 1] != ' ' || !mark_ends_word(s, n, i))
+			continue;
+		size_t j = i - 1;
+		while (j > 0 && s[j - 1] == ' ')
+			j--;
+		if (j == 0 || j < rw->from)
+			continue;
+		if (s[i] != '.' && s[i] != ',') {
+			if (english < 0)
+				english = glues_high_marks(s, n);
+			if (!english)
+				continue;
+		}
+		if (space_before_is_damage(s, n, i, j))
+			edit(rw, PR_SPACE_BEFORE, j, i - j, "", 0);
+	}
+}
+
+/* ---- Rule 2: space (and quote) after a comma, a semicolon, a colon ----------- */
+
+/* Counts the letters of the word that ends at s[end], walking back over
+ * letters, combining marks and inner apostrophes or hyphens. */
+static size_t word_before(const char *s, size_t end, size_t *start_out, bool *lower_out)
+{
+	size_t letters = 0, i = end;
+	*lower_out = true;
+	while (i > 0) {
+		size_t k;
+		const int32_t cp = cp_before(s, i, &k);
+		if (is_letter(cp)) {
+			letters++;
+			*lower_out = *lower_out && is_lower(cp);
+		} else if (!is_mark(cp) && !((cp == '\'' || cp == RQUOTE1 || cp == '-') && k > 0 &&
+					      i < end)) {
+			break;
+		}
+		i = k;
+	}
+	*start_out = i;
+	return letters;
+}
+
+/* Counts the letters of the word that starts at s[start]; *camel_out is set
+ * when a capital follows a small letter ("getElementById", "iPhone"). */
+static size_t word_after(const char *s, size_t n, size_t start, size_t *end_out, bool *lower_out,
+			 bool *camel_out)
+{
+	size_t letters = 0, i = start;
+	bool seen_lower = false;
+	*lower_out = true;
+	*camel_out = false;
+	while (i < n) {
+		size_t len;
+		const int32_t cp = cp_at(s, n, i, &len);
+		if (is_letter(cp)) {
+			const bool lower = is_lower(cp);
+			*camel_out = *camel_out || (seen_lower && !lower);
+			seen_lower = seen_lower || lower;
+			*lower_out = *lower_out && lower;
+			letters++;
+		} else if (!is_mark(cp)) {
+			break;
+		}
+		i += len;
+	}
+	*end_out = i;
+	return letters;
+}
+
+/* True when one of the next six words after s[i] is a speech verb, before
+ * the sentence ends: the text after the comma attributes the quotation. */
+static bool attribution_follows(const char *s, size_t n, size_t i)
+{
+	for (int words = 0; words < 6 && i < n; words++) {
+		while (i < n && (s[i] == ' ' || s[i] == ','))
+			i++;
+		const size_t start = i;
+		while (i < n && ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z'))
+			i++;
+		if (i == start)
+			return false;
+		if (IN_LIST(s + start, i - start, speech_verbs))
+			return true;
+		if (i < n && s[i] != ' ' && s[i] != ',')
+			return false;
+	}
+	return false;
+}
+
+/* Decides what a glued "word,word" at s[i] needs: nothing, a space, or
+ * (inside a quotation that is never closed) the lost closing quote too. */
+static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	size_t ls, re;
+	bool left_lower, right_lower, camel;
+	const size_t left = word_before(s, i, &ls, &left_lower);
+	const size_t right = word_after(s, n, i + 1, &re, &right_lower, &camel);
+	if (left < 2 || right < 2)
+		return; /* "x,y", "f(n,m)", "good:p" */
+	const struct tok t = token_classify(s, token_start(s, i), token_end(s, n, i));
+	if ((t.flags & (TK_URL | TK_MAIL | TK_DIGIT | TK_CODE)) || t.inner_dots || t.inner_marks != 1)
+		return;
+	if (s[i] == ',') {
+		if (IN_LIST(s + i + 1, re - i - 1, contraction_tails))
+			return;
+		if (quotes_ok && rule_on(rw, PR_QUOTE_AFTER_COMMA)) {
+			const enum qfam fam = unclosed_quote_at(s, n, i + 1);
+			if (fam != QF_NONE && attribution_follows(s, n, i + 1)) {
+				char ins[8];
+				const size_t len = strlen(closer_of[fam]);
+				memcpy(ins, closer_of[fam], len);
+				ins[len] = ' ';
+				edit(rw, PR_QUOTE_AFTER_COMMA, i + 1, 0, ins, len + 1);
+				return;
+			}
+		}
+	} else if (!left_lower || !right_lower || camel || IN_LIST(s + ls, i - ls, colon_words)) {
+		return; /* "TL;DR", "Name:Aaron", "xmlns:xlink" */
+	}
+	if (rule_on(rw, PR_SPACE_AFTER))
+		edit(rw, PR_SPACE_AFTER, i + 1, 0, " ", 1);
+}
+
+static void fix_space_after(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	if (looks_like_code(s, n))
+		return;
+	const bool quotes_ok = !has_foreign_quotes(s, n);
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (s[i] != ',' && s[i] != ';' && s[i] != ':')
+			continue;
+		size_t k, len;
+		const int32_t prev = cp_before(s, i, &k);
+		const int32_t next = cp_at(s, n, i + 1, &len);
+		if (is_spaced_letter(prev) && is_spaced_letter(next))
+			fix_glued_mark(rw, i, quotes_ok);
+	}
+}
+
+/* ---- Rule 2: space after a period ------------------------------------------------ */
+
+static bool has_vowel(const char *s, size_t start, size_t end)
+{
+	for (size_t i = start; i < end; i++) {
+		const unsigned char c = (unsigned char)(s[i] | 0x20);
+		if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' ||
+		    (unsigned char)s[i] >= 0x80)
+			return true;
+	}
+	return false;
+}
+
+/* True when "word.Word" at s[i] is two sentences glued: a lowercase word of
+ * three or more letters that is no abbreviation, a capitalized word, and
+ * nothing around them that belongs to a URL, an address or a name in code. */
+static bool glued_sentences(const char *s, size_t n, size_t i)
+{
+	size_t ls, re, k;
+	bool left_lower, right_lower, camel;
+	const size_t left = word_before(s, i, &ls, &left_lower);
+	if (left < 3 || !left_lower || !has_vowel(s, ls, i) || IN_LIST(s + ls, i - ls, abbrev3))
+		return false;
+	const int32_t before = cp_before(s, ls, &k);
+	if (!(before == CP_NONE || is_space_cp(before) || before == '(' || before == '"' ||
+	      before == LQUOTE2 || before == LQUOTE1))
+		return false;
+	size_t len;
+	const int32_t first = cp_at(s, n, i + 1, &len);
+	if (!is_upper(first) || !is_spaced_letter(first))
+		return false;
+	const size_t right = word_after(s, n, i + 1, &re, &right_lower, &camel);
+	if (right < 2 || camel)
+		return false;
+	const int32_t second = cp_at(s, n, i + 1 + len, &len);
+	if (!is_lower(second))
+		return false; /* "end.THE", "end.I" */
+	const int32_t after = cp_at(s, n, re, &len);
+	if (after == CP_NONE || is_space_cp(after) || after == ',' || after == ';' ||
+	    after == '!' || after == '?' || after == ')' || after == RQUOTE2 || after == RQUOTE1 ||
+	    after == '"')
+		return true;
+	return (after == '.' || after == ':') && mark_ends_word(s, n, re);
+}
+
+static void fix_space_after_period(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	if (looks_like_code(s, n))
+		return;
+	for (size_t i = 3; i + 2 < n; i++) {
+		if (s[i] == '.' && glued_sentences(s, n, i))
+			edit(rw, PR_SPACE_AFTER_PERIOD, i + 1, 0, " ", 1);
+	}
+}
+
+/* ---- Rule 3: quotes at the end of a paragraph ------------------------------------ */
+
+/* The family of the opening quote that ends at s[end], and its start. */
+static enum qfam opener_before(const char *s, size_t end, size_t *start_out)
+{
+	switch (cp_before(s, end, start_out)) {
+	case LQUOTE2: return QF_CURLY2;
+	case LQUOTE1: return QF_CURLY1;
+	case '"': return QF_STRAIGHT2;
+	case '\'': return QF_STRAIGHT1;
+	default: return QF_NONE;
+	}
+}
+
+static bool is_straight(enum qfam fam)
+{
+	return fam == QF_STRAIGHT2 || fam == QF_STRAIGHT1;
+}
+
+/* "… Ukraine. “" -> "… Ukraine.”": a paragraph that ends with an opening
+ * quote after its last sentence, while a quotation of the same kind is
+ * still open, lost that quotation's closing quote. */
+static void fix_dangling_quote(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t m = trimmed_end(s, rw->n);
+	size_t qs, ts;
+	const enum qfam fam = opener_before(s, m, &qs);
+	if (fam == QF_NONE || has_foreign_quotes(s, rw->n))
+		return;
+	size_t k = qs;
+	while (k > 0 && s[k - 1] == ' ')
+		k--;
+	if (is_straight(fam) && k == qs)
+		return; /* 'end."' is a closing quote */
+	const int32_t t = cp_before(s, k, &ts);
+	if (t != '.' && t != '!' && t != '?' && t != 0x2026)
+		return;
+	struct qstack q;
+	unsigned at;
+	qstack_scan(&q, s, rw->n, ts);
+	if (qstack_find(&q, fam, &at))
+		edit(rw, PR_DANGLING_QUOTE, k, m - k, closer_of[fam], strlen(closer_of[fam]));
+}
+
+/* "… costs “." -> "… costs.”": an opening quote cannot stand before the
+ * period that ends a paragraph; it is the closing quote, misplaced. A
+ * straight quote must have a space before it ('costs".' is correct). */
+static void fix_quote_before_period(struct rewrite *rw)
+{
+	const char *const s = rw->s;
+	const size_t m = trimmed_end(s, rw->n);
+	if (m < 3 || s[m - 1] != '.' || s[m - 2] == '.' || has_foreign_quotes(s, rw->n))
+		return;
+	size_t qs, ps;
+	const enum qfam fam = opener_before(s, m - 1, &qs);
+	if (fam == QF_NONE)
+		return;
+	size_t k = qs;
+	while (k > 0 && s[k - 1] == ' ')
+		k--;
+	if (is_straight(fam) && k == qs)
+		return;
+	const int32_t prev = cp_before(s, k, &ps);
+	if (!is_letter(prev) && !is_digit(prev))
+		return;
+	char ins[8];
+	const size_t len = strlen(closer_of[fam]);
+	ins[0] = '.';
+	memcpy(ins + 1, closer_of[fam], len);
+	edit(rw, PR_QUOTE_BEFORE_PERIOD, k, m - k, ins, len + 1);
+}
+
+/* ---- The stage ------------------------------------------------------------------- */
+
+/* Cheap signs that a rule may fire, from one pass over the bytes: most
+ * lines show none and cost nothing more. */
+static uint32_t candidates(const char *s, size_t n)
+{
+	uint32_t c = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		const unsigned char a = (unsigned char)s[i], b = (unsigned char)s[i + 1];
+		switch (a) {
+		case ' ':
+			if (b == ' ')
+				c |= BIT(PR_DOUBLE_SPACE);
+			else if (is_mark_byte(b))
+				c |= BIT(PR_SPACE_BEFORE);
+			break;
+		case ',':
+			if (b == ',')
+				c |= BIT(PR_DOUBLE_COMMA);
+			else if (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80)
+				c |= BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA);
+			break;
+		case ';': case ':':
+			if (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80)
+				c |= BIT(PR_SPACE_AFTER);
+			break;
+		case '.':
+			if (b == '.')
+				c |= BIT(PR_DOUBLE_PERIOD);
+			else if ((b >= 'A' && b <= 'Z') || b >= 0x80)
+				c |= BIT(PR_SPACE_AFTER_PERIOD);
+			break;
+		default:
+			break;
+		}
+	}
+	const size_t m = trimmed_end(s, n);
+	if (m >= 2) {
+		const unsigned char last = (unsigned char)s[m - 1];
+		const unsigned char prev = (unsigned char)s[m - 2];
+		if (last == '"' || last == '\'' || last == 0x9C || last == 0x98)
+			c |= BIT(PR_DANGLING_QUOTE);
+		if (last == '.' && (prev == '"' || prev == '\'' || prev == 0x9C || prev == 0x98))
+			c |= BIT(PR_QUOTE_BEFORE_PERIOD);
+	}
+	return c;
+}
+
+typedef void punct_fix_fn(struct rewrite *rw);
+
+/* The rules in the order they run: spacing first, so the later rules see
+ * words where they belong. Each later rule leaves nothing an earlier one
+ * would change, which makes the stage idempotent. */
+static const struct {
+	uint32_t rules;
+	punct_fix_fn *fix;
+} passes[] = {
+	{ BIT(PR_DOUBLE_SPACE), fix_double_space },
+	{ BIT(PR_DOUBLE_COMMA), fix_double_comma },
+	{ BIT(PR_DOUBLE_PERIOD), fix_double_period },
+	{ BIT(PR_SPACE_BEFORE), fix_space_before },
+	{ BIT(PR_QUOTE_BEFORE_PERIOD), fix_quote_before_period },
+	{ BIT(PR_DANGLING_QUOTE), fix_dangling_quote },
+	{ BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA), fix_space_after },
+	{ BIT(PR_SPACE_AFTER_PERIOD), fix_space_after_period },
+};
 
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt)
 {
@@ -12,19 +1057,45 @@ int wn_punct_init(struct wn_punct *p, const struct wn_options *opt)
 
 int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out)
 {
-	(void)p;
-	(void)line;
 	*fired_out = 0;
+	uint32_t todo = candidates(line->ptr, line->len) & ~p->off;
+	if (!todo)
+		return 0;
+	struct wn_buf *bufs[2] = { &p->scratch, &p->spare };
+	const char *s = line->ptr;
+	size_t n = line->len;
+	unsigned next = 0;
+	for (size_t k = 0; k < sizeof(passes) / sizeof(passes[0]); k++) {
+		if (!(todo & passes[k].rules))
+			continue;
+		struct rewrite rw = { .s = s, .n = n, .off = p->off, .out = bufs[next] };
+		passes[k].fix(&rw);
+		if (rw.err)
+			return rw.err;
+		if (!rw.fired)
+			continue;
+		if (wn_buf_append(rw.out, s + rw.from, n - rw.from) != 0)
+			return WN_E_NOMEM;
+		*fired_out |= rw.fired;
+		s = rw.out->ptr;
+		n = rw.out->len;
+		next ^= 1;
+		todo = candidates(s, n) & ~p->off; /* an edit may reveal another */
+	}
+	if (*fired_out) {
+		line->ptr = (char *)(uintptr_t)s;
+		line->len = n;
+	}
 	return 0;
 }
 
 const char *wn_punct_rule_name(unsigned bit)
 {
-	(void)bit;
-	return NULL;
+	return bit < PR_COUNT ? rule_names[bit] : NULL;
 }
 
 void wn_punct_free(struct wn_punct *p)
 {
 	wn_buf_free(&p->scratch);
+	wn_buf_free(&p->spare);
 }
