@@ -4,7 +4,6 @@
  * addresses, numbers, file names, abbreviations and ellipses pass unchanged.
  * The rules and what they never touch are listed in doc/punct.md. */
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -287,6 +286,8 @@ static bool has_foreign_quotes(const char *s, size_t n)
 
 /* ---- Quotes ---------------------------------------------------------------- */
 
+static bool starts_elision(const char *s, size_t n, size_t i);
+
 enum qfam { QF_CURLY2, QF_CURLY1, QF_STRAIGHT2, QF_STRAIGHT1, QF_NONE };
 enum qrole { QR_NONE, QR_OPEN, QR_CLOSE, QR_EITHER };
 
@@ -328,7 +329,8 @@ static enum qrole quote_at(const char *s, size_t n, size_t i, enum qfam *fam_out
 		return QR_CLOSE;
 	case LQUOTE1:
 		*fam_out = QF_CURLY1;
-		return is_letter(next) || next == LQUOTE2 ? QR_OPEN : QR_NONE;
+		return (is_letter(next) || next == LQUOTE2) && !starts_elision(s, n, i + *len_out) ?
+			       QR_OPEN : QR_NONE;
 	case RQUOTE1:
 		*fam_out = QF_CURLY1;
 		return is_letter(next) || is_digit(next) || opens_context(prev) ? QR_NONE : QR_CLOSE;
@@ -344,7 +346,7 @@ static enum qrole quote_at(const char *s, size_t n, size_t i, enum qfam *fam_out
 		if (is_letter(prev) && is_letter(next))
 			return QR_NONE;
 		if (opens_context(prev) && is_letter(next))
-			return QR_OPEN;
+			return starts_elision(s, n, i + 1) ? QR_NONE : QR_OPEN;
 		if ((is_letter(prev) || prev == '.' || prev == ',' || prev == '!' || prev == '?') &&
 		    closes_context(next))
 			return QR_CLOSE;
@@ -421,13 +423,8 @@ static enum qfam unclosed_quote_at(const char *s, size_t n, size_t i)
 
 /* ---- Word lists ------------------------------------------------------------ */
 
-static int cmp_word(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
-/* True when the ASCII word s[0..len) folded to lowercase is in the sorted
- * list; words longer than 15 bytes or not ASCII are in no list. */
+/* True when the ASCII word s[0..len), folded to lowercase, is in the list.
+ * The lists are short and consulted only where a rule is about to fire. */
 static bool in_list(const char *s, size_t len, const char *const *list, size_t count)
 {
 	char w[16];
@@ -440,14 +437,18 @@ static bool in_list(const char *s, size_t len, const char *const *list, size_t c
 		w[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
 	w[len] = '\0';
-	return bsearch(w, list, count, sizeof(*list), cmp_word) != NULL;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(w, list[i]) == 0)
+			return true;
+	}
+	return false;
 }
 
 #define IN_LIST(s, len, list) in_list(s, len, list, sizeof(list) / sizeof(list[0]))
 
 /* Lowercase abbreviations of three or more letters that take a period and
  * may be followed by a capitalized word: "approx.Ten" is no glued sentence.
- * English, German and Croatian. Sorted. */
+ * English, German and Croatian. */
 static const char *const abbrev3[] = {
 	"abbr", "acad", "adj", "adm", "adv", "ala", "apr", "approx", "assn", "assoc", "asst",
 	"attn", "aug", "ave", "avg", "bldg", "blvd", "bros", "bspw", "bzw", "capt", "cca",
@@ -471,7 +472,7 @@ static const char *const abbrev_dot[] = {
 };
 
 /* Words after a quotation that show the quotation ended there: the speech
- * verb of an attribution ("…,” he added). Sorted. */
+ * verb of an attribution ("…,” he added). */
 static const char *const speech_verbs[] = {
 	"according", "acknowledged", "added", "adds", "admits", "admitted", "agreed",
 	"agrees", "announced", "answered", "argued", "argues", "asked", "asks", "boasted",
@@ -485,15 +486,30 @@ static const char *const speech_verbs[] = {
 	"whispered", "wrote", "writes", "yelled",
 };
 
-/* URI schemes and XML prefixes glue a colon to a word on purpose. Sorted. */
+/* Words that start with an apostrophe ("'tis", "‘til"): no quotation opens
+ * there. */
+static const char *const elisions[] = {
+	"bout", "cause", "em", "n", "round", "til", "tis", "twas",
+};
+
+/* URI schemes and XML prefixes glue a colon to a word on purpose. */
 static const char *const colon_words[] = {
 	"data", "file", "ftp", "http", "https", "irc", "javascript", "mailto", "news",
 	"sip", "sms", "svg", "tel", "urn", "xlink", "xml", "xmlns", "xsl",
 };
 
 /* English contractions written with a comma for the apostrophe ("they,ll"):
- * a typo, but not a missing space. Sorted. */
+ * a typo, but not a missing space. */
 static const char *const contraction_tails[] = { "ll", "re", "ve" };
+
+/* True when the word at s[i] is an elided one ("tis" after "'"). */
+static bool starts_elision(const char *s, size_t n, size_t i)
+{
+	size_t end = i;
+	while (end < n && (s[end] | 0x20) >= 'a' && (s[end] | 0x20) <= 'z')
+		end++;
+	return IN_LIST(s + i, end - i, elisions);
+}
 
 /* ---- Rewriting ------------------------------------------------------------- */
 
