@@ -172,6 +172,10 @@ static const struct pcase space_before_keep[] = {
 	{ "was shared on the Twitter handle of the Senate, @NGRSenate .", NULL },
 	/* (real) a line of code */
 	{ "for (;;) { if (x == 1) break ; }", NULL },
+	/* (real, scraped) breadcrumbs, a spaced domain, an emoticon */
+	{ "Location: Admin & Clerical : Data Entry : Pennsylvania : Lancaster", NULL },
+	{ "All Free Essays . com", NULL },
+	{ "that’s your sin! my city : D", NULL },
 };
 
 Test(punct, space_before_punct)
@@ -195,6 +199,12 @@ static const struct pcase space_after_fix[] = {
 	/* semicolon and colon between small letters */
 	{ "the war ended;the talks began", "the war ended; the talks began" },
 	{ "Filed to:innovation", "Filed to: innovation" },
+	/* (real, scraped) after the period rule split the dotted token */
+	{ "the services we provide for you.Therefore,we established",
+	  "the services we provide for you. Therefore, we established" },
+	/* a lone letter after a comma, ASCII and not a contraction */
+	{ "several new small SUVs,a redesigned compact car,a hybrid",
+	  "several new small SUVs, a redesigned compact car, a hybrid" },
 	/* a glued comma in an open quotation with no attribution after it:
 	 * the quotation goes on, only the space is lost (real, glued) */
 	{ "“We believe that China in particular has a responsibility,and to defend "
@@ -232,6 +242,9 @@ static const struct pcase space_after_keep[] = {
 	/* (real) Chinese glues its commas by design */
 	{ "城市格局有了不小的变化,相较于去年,重庆与广州位置互换", NULL },
 	{ "std::vector<int> and std::string", NULL },
+	/* (real) mojibake of a closing quote, left to the character repairs */
+	{ "and the outbreak is now over,â says [the FAO", NULL },
+	{ "Group A,giving them; Group C,with a point", NULL },
 };
 
 Test(punct, space_after_comma)
@@ -534,6 +547,9 @@ static const struct pcase double_space_keep[] = {
 	{ "a -  b", NULL },
 	{ "trailing  ", NULL },
 	{ "„Vivy“  wurde", NULL },
+	/* (real, scraped) Chinese menus; a checksum listing */
+	{ "环球综艺秀 美食中国 深度国际 中国新闻  今日关注 今日亚洲", NULL },
+	{ "d716ec06f63ab7183df2e006ed4a6a431f  bitcoin-0.20.0-win64.zip", NULL },
 };
 
 Test(punct, double_space)
@@ -705,6 +721,37 @@ Test(punct, random_lines)
 			cr_assert(wn_utf8_valid(out, strlen(out)),
 				  "invalid UTF-8 out of \"%s\" (seed %llx, round %d)", line,
 				  (unsigned long long)seed, round);
+		char *twice = repair(&stage, out, &again);
+		cr_assert_str_eq(twice, out, "not idempotent on \"%s\" (seed %llx, round %d)", line,
+				 (unsigned long long)seed, round);
+		free(twice);
+		free(out);
+	}
+}
+
+/* Random sentences of a few words and marks, so that the rules meet each
+ * other often: the stage is idempotent on all of them. */
+Test(punct, random_sentences)
+{
+	static const char *const pieces[] = {
+		"war", "The", "he", "etc", "U.S", "said", "I", "a", ".", ",", ";", ":", " ",
+		" ", "“", "”", "\"", "'", "..", "’",
+	};
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	uint64_t seed = UINT64_C(0x2545F4914F6CDD1D), state = seed;
+	char line[128];
+	for (int round = 0; round < 300000; round++) {
+		size_t n = 0;
+		const size_t count = 2 + next_rand(&state) % 10;
+		for (size_t k = 0; k < count; k++) {
+			const char *piece = pieces[next_rand(&state) % npieces];
+			const size_t len = strlen(piece);
+			memcpy(line + n, piece, len);
+			n += len;
+		}
+		line[n] = '\0';
+		uint32_t fired, again;
+		char *out = repair(&stage, line, &fired);
 		char *twice = repair(&stage, out, &again);
 		cr_assert_str_eq(twice, out, "not idempotent on \"%s\" (seed %llx, round %d)", line,
 				 (unsigned long long)seed, round);

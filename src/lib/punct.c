@@ -359,6 +359,7 @@ static enum qrole quote_at(const char *s, size_t n, size_t i, enum qfam *fam_out
 /* The quotations open at the end of a scan, innermost last. */
 struct qstack {
 	enum qfam fam[QSTACK_MAX];
+	size_t pos[QSTACK_MAX]; /* where each opening quote starts */
 	unsigned depth;
 };
 
@@ -386,29 +387,33 @@ static void qstack_scan(struct qstack *q, const char *s, size_t n, size_t end)
 		enum qfam fam = QF_NONE;
 		size_t len;
 		enum qrole role = quote_at(s, n, i, &fam, &len);
+		if (role != QR_NONE) {
+			unsigned at;
+			const bool open = qstack_find(q, fam, &at);
+			if (role == QR_EITHER)
+				role = open ? QR_CLOSE : QR_OPEN;
+			if (role == QR_CLOSE && open) {
+				q->depth = at;
+			} else if (role == QR_OPEN && q->depth < QSTACK_MAX) {
+				q->fam[q->depth] = fam;
+				q->pos[q->depth++] = i;
+			}
+		}
 		i += len;
-		if (role == QR_NONE)
-			continue;
-		unsigned at;
-		const bool open = qstack_find(q, fam, &at);
-		if (role == QR_EITHER)
-			role = open ? QR_CLOSE : QR_OPEN;
-		if (role == QR_CLOSE && open)
-			q->depth = at;
-		else if (role == QR_OPEN && q->depth < QSTACK_MAX)
-			q->fam[q->depth++] = fam;
 	}
 }
 
 /* The family of a quotation open at s[i] that the rest of the line never
- * closes (the next quote of its family, if any, opens another), or QF_NONE. */
-static enum qfam unclosed_quote_at(const char *s, size_t n, size_t i)
+ * closes (the next quote of its family, if any, opens another), or QF_NONE;
+ * *open_out is where its opening quote is. */
+static enum qfam unclosed_quote_at(const char *s, size_t n, size_t i, size_t *open_out)
 {
 	struct qstack q;
 	qstack_scan(&q, s, n, i);
 	if (q.depth == 0)
 		return QF_NONE;
 	const enum qfam fam = q.fam[q.depth - 1];
+	*open_out = q.pos[q.depth - 1];
 	for (size_t k = i; k < n;) {
 		enum qfam f = QF_NONE;
 		size_t len;
@@ -474,16 +479,22 @@ static const char *const abbrev_dot[] = {
 /* Words after a quotation that show the quotation ended there: the speech
  * verb of an attribution ("…,” he added). */
 static const char *const speech_verbs[] = {
-	"according", "acknowledged", "added", "adds", "admits", "admitted", "agreed",
+	"according", "acknowledged", "added", "adding", "adds", "admits", "admitted", "agreed",
 	"agrees", "announced", "answered", "argued", "argues", "asked", "asks", "boasted",
 	"cautioned", "claimed", "claims", "commented", "complained", "conceded", "concluded",
 	"confirmed", "continued", "continues", "countered", "cried", "declared", "emphasised",
 	"emphasized", "explained", "explains", "insisted", "insists", "joked", "laughed",
 	"mused", "noted", "notes", "observed", "pleaded", "pointed", "predicted", "quipped",
 	"recalled", "recalls", "remarked", "replied", "replies", "reported", "responded",
-	"said", "say", "says", "shouted", "sighed", "stated", "states", "stressed",
-	"suggested", "suggests", "tells", "told", "tweeted", "urged", "warned", "warns",
+	"said", "saying", "say", "says", "shouted", "sighed", "sings", "stated", "states", "stressed",
+	"suggested", "suggests", "telling", "tells", "told", "tweeted", "urged", "warned", "warns",
 	"whispered", "wrote", "writes", "yelled",
+};
+
+/* A quotation speaks in the first or second person, an attribution in the
+ * third: these words after a glued comma mean the quotation goes on. */
+static const char *const first_persons[] = {
+	"i", "me", "my", "our", "us", "we", "you", "your",
 };
 
 /* Words that start with an apostrophe ("'tis", "‘til"): no quotation opens
@@ -500,7 +511,7 @@ static const char *const colon_words[] = {
 
 /* English contractions written with a comma for the apostrophe ("they,ll"):
  * a typo, but not a missing space. */
-static const char *const contraction_tails[] = { "ll", "re", "ve" };
+static const char *const contraction_tails[] = { "d", "ll", "m", "re", "s", "t", "ve" };
 
 /* True when the word at s[i] is an elided one ("tis" after "'"). */
 static bool starts_elision(const char *s, size_t n, size_t i)
@@ -556,7 +567,8 @@ static size_t trimmed_end(const char *s, size_t n)
 
 /* Two spaces between words are a lost element (a link, a line break); two
  * after a sentence are a typing style, and three or more, or a tab, lay out
- * columns. Only the first kind is collapsed. */
+ * columns. Only the first kind is collapsed, and only in scripts that
+ * space their words (Chinese menus use double spaces as separators). */
 static void fix_double_space(struct rewrite *rw)
 {
 	const char *const s = rw->s;
@@ -573,7 +585,12 @@ static void fix_double_space(struct rewrite *rw)
 		size_t k, len;
 		const int32_t prev = cp_before(s, i, &k);
 		const int32_t next = cp_at(s, n, i + 2, &len);
-		if ((is_letter(prev) || prev == ',' || prev == ';') && is_letter(next))
+		if (!(is_spaced_letter(prev) || prev == ',' || prev == ';') || !is_spaced_letter(next))
+			continue;
+		/* "<sha256>  file.tar.gz" is a checksum listing, not prose */
+		const struct tok left = token_classify(s, token_start(s, i), i);
+		const struct tok right = token_classify(s, i + 2, token_end(s, n, i + 2));
+		if (!((left.flags | right.flags) & (TK_URL | TK_MAIL | TK_DIGIT | TK_CODE)))
 			edit(rw, PR_DOUBLE_SPACE, i, 1, "", 0);
 	}
 }
@@ -621,13 +638,18 @@ static void fix_double_comma(struct rewrite *rw)
 	}
 }
 
-/* True when s[start..end) is an abbreviation that ends in a period: a word
- * of abbrev_dot[] or letters in pieces of one or two ("U.S", "e.g", "Ph.D"). */
+/* True when the word that ends s[start..end) is an abbreviation that ends
+ * in a period: a word of abbrev_dot[] or letters in pieces of one or two
+ * ("U.S", "e.g", "Ph.D"). */
 static bool is_dotted_abbrev(const char *s, size_t start, size_t end)
 {
-	while (start < end && !is_ascii_alnum((unsigned char)s[start]) &&
-	       (unsigned char)s[start] < 0x80)
-		start++; /* an opening bracket or quote */
+	for (size_t i = end; i > start; i--) { /* the last word: "(U.S", "he,etc" */
+		const unsigned char c = (unsigned char)s[i - 1];
+		if (c != '.' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+			start = i;
+			break;
+		}
+	}
 	if (IN_LIST(s + start, end - start, abbrev_dot))
 		return true;
 	size_t piece = 0, dots = 0;
@@ -667,33 +689,57 @@ static void fix_double_period(struct rewrite *rw)
 
 /* French puts a space before ; : ! ? (often a plain one). A line shows that
  * it follows the English convention when one of these marks is glued to
- * the word before it and ends that word. */
+ * the word before it and followed by a space, a quote or a letter (not by
+ * a digit or another mark: "10:30", "http://", "std::"). A glued letter
+ * counts too, so that the comma rule's space after "war:etc" adds no
+ * evidence a second run would see. */
 static bool glues_high_marks(const char *s, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
 		const char c = s[i];
 		if (c != ';' && c != ':' && c != '!' && c != '?')
 			continue;
-		size_t k;
+		size_t k, len;
 		const int32_t prev = cp_before(s, i, &k);
-		if ((is_letter(prev) || is_digit(prev) || prev == RQUOTE2 || prev == ')') &&
-		    mark_ends_word(s, n, i))
+		if (!(is_letter(prev) || is_digit(prev) || prev == RQUOTE2 || prev == ')'))
+			continue;
+		if (mark_ends_word(s, n, i) || is_letter(cp_at(s, n, i + 1, &len)))
 			return true;
 	}
 	return false;
+}
+
+/* True when mark c stands between spaces more than once in the line: a
+ * separator of breadcrumbs or fields, not a misplaced mark. */
+static bool used_as_separator(const char *s, size_t n, char c)
+{
+	unsigned count = 0;
+	for (size_t i = 1; i + 1 < n; i++)
+		count += s[i] == c && s[i - 1] == ' ' && s[i + 1] == ' ';
+	return count >= 2;
 }
 
 /* True when the space before s[i] (a mark) may go. */
 static bool space_before_is_damage(const char *s, size_t n, size_t i, size_t j)
 {
 	const char c = s[i];
-	if (c == '.') { /* ". . ." is a spaced ellipsis */
-		size_t k = i + 1;
+	if (c == '.') {
+		/* ". . ." is a spaced ellipsis; "Essays . com" a spaced domain;
+		 * a sentence ends before a capital or the paragraph's end */
+		size_t k = i + 1, len;
 		while (k < n && s[k] == ' ')
 			k++;
 		if (k < n && s[k] == '.')
 			return false;
+		if (k < n && is_lower(cp_at(s, n, k, &len)) &&
+		    !is_dotted_abbrev(s, token_start(s, j), j))
+			return false; /* but "at 10 p.m . on Monday" */
 	}
+	if ((c == ':' || c == ';') && i + 2 < n && s[i + 1] == ' ' &&
+	    strchr("DPpOo()[]3/|", s[i + 2]) && (i + 3 == n || s[i + 3] == ' '))
+		return false; /* ": D" is a face */
+	if ((c == ':' || c == ';') && used_as_separator(s, n, c))
+		return false; /* "Admin & Clerical : Data Entry : Pennsylvania" */
 	size_t ps;
 	const int32_t prev = cp_before(s, j, &ps);
 	if (!ends_word(prev, s, ps))
@@ -706,11 +752,11 @@ static bool space_before_is_damage(const char *s, size_t n, size_t i, size_t j)
 	const struct tok t = token_classify(s, ts, j);
 	if (t.flags & (TK_URL | TK_MAIL | TK_CODE | TK_FILE))
 		return false; /* "see example.com ." keeps the URL apart */
-	if (ps == ts && ts >= 2 && s[ts - 1] == ' ') {
+	if (ps == ts && ts >= 2 && s[ts - 1] == ' ' && (is_letter(prev) || is_digit(prev))) {
 		/* One character after another: spaced-out letters ("C O M")
 		 * or a formula ("S + 1 ,"). */
 		const size_t ts2 = token_start(s, ts - 1);
-		if (ts - 1 - ts2 <= 1)
+		if (ts - 1 - ts2 == 1 && !is_mark_byte((unsigned char)s[ts2]))
 			return false;
 	}
 	return true;
@@ -793,24 +839,73 @@ static size_t word_after(const char *s, size_t n, size_t start, size_t *end_out,
 	return letters;
 }
 
-/* True when one of the next six words after s[i] is a speech verb, before
- * the sentence ends: the text after the comma attributes the quotation. */
+/* True when the '.', '!' or '?' at s[i] ends a sentence: it ends its word
+ * and does not close an initial or a short title ("J.", "Sen.", "Dr."). */
+static bool ends_sentence(const char *s, size_t n, size_t i)
+{
+	if (!mark_ends_word(s, n, i))
+		return false;
+	if (s[i] != '.')
+		return true;
+	size_t start = i;
+	while (start > 0 && is_ascii_alnum((unsigned char)s[start - 1]))
+		start--;
+	const size_t len = i - start;
+	return !(len >= 1 && len <= 3 && s[start] >= 'A' && s[start] <= 'Z');
+}
+
+#define ATTRIBUTION_WORDS 25
+#define SHORT_PHRASE_WORDS 6
+
+/* True when the sentence after the glued comma at s[i] attributes the
+ * quotation: a speech verb comes before the sentence ends, with no first
+ * or second person on the way ("…,” Sen. John Cornyn (R-TX) told Politico"
+ * yes; "…,and we told them" is the quotation going on). */
 static bool attribution_follows(const char *s, size_t n, size_t i)
 {
-	for (int words = 0; words < 6 && i < n; words++) {
-		while (i < n && (s[i] == ' ' || s[i] == ','))
-			i++;
+	for (int words = 0; words < ATTRIBUTION_WORDS && i < n;) {
+		const unsigned char c = (unsigned char)s[i];
+		if (!is_ascii_alnum(c)) {
+			size_t len;
+			const int32_t cp = cp_at(s, n, i, &len);
+			if (cp == '"' || cp == ':' || cp == ';' || cp == LQUOTE2 || cp == RQUOTE2 ||
+			    cp == LQUOTE1 || ((cp == '.' || cp == '!' || cp == '?') && ends_sentence(s, n, i)))
+				return false;
+			i += len;
+			continue;
+		}
 		const size_t start = i;
-		while (i < n && ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z'))
+		while (i < n && (is_ascii_alnum((unsigned char)s[i]) || s[i] == '\''))
 			i++;
-		if (i == start)
+		words++;
+		if (IN_LIST(s + start, i - start, first_persons))
 			return false;
 		if (IN_LIST(s + start, i - start, speech_verbs))
 			return true;
-		if (i < n && s[i] != ' ' && s[i] != ',')
-			return false;
 	}
 	return false;
+}
+
+/* True when the quotation opened at s[open] and glued to the next word by
+ * the comma at s[comma] is a short phrase inside a sentence, a title or a
+ * term ("the show “Nashville,Steenburgen's…", "accusations as “patently
+ * false,and both…"): such a quotation ends at the comma. A quotation that
+ * opens its paragraph or follows a colon may run on into the next one. */
+static bool short_quoted_phrase(const char *s, size_t open, size_t comma)
+{
+	size_t k = open;
+	while (k > 0 && s[k - 1] == ' ')
+		k--;
+	if (k == 0 || k == open || s[k - 1] == ':')
+		return false;
+	unsigned words = 1;
+	for (size_t i = open; i < comma; i++) {
+		if (s[i] == ' ')
+			words++;
+		else if (s[i] == '.' || s[i] == '!' || s[i] == '?' || s[i] == ';')
+			return false;
+	}
+	return words <= SHORT_PHRASE_WORDS;
 }
 
 /* Decides what a glued "word,word" at s[i] needs: nothing, a space, or
@@ -823,8 +918,13 @@ static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
 	bool left_lower, right_lower, camel;
 	const size_t left = word_before(s, i, &ls, &left_lower);
 	const size_t right = word_after(s, n, i + 1, &re, &right_lower, &camel);
-	if (left < 2 || right < 2)
-		return; /* "x,y", "f(n,m)", "good:p" */
+	/* "x,y", "f(n,m)" and "good:p" are no words glued; a word of one
+	 * letter after a comma is, when it stands alone and is ASCII ("things,a
+	 * lot"; "over,â says" is mojibake of a quote). */
+	const bool lone_letter = right == 1 && s[i] == ',' && left >= 3 && re == i + 2 &&
+				 re < n && s[re] == ' ';
+	if (left < 2 || (right < 2 && !lone_letter))
+		return;
 	const struct tok t = token_classify(s, token_start(s, i), token_end(s, n, i));
 	if ((t.flags & (TK_URL | TK_MAIL | TK_DIGIT | TK_CODE)) || t.inner_dots || t.inner_marks != 1)
 		return;
@@ -832,8 +932,10 @@ static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
 		if (IN_LIST(s + i + 1, re - i - 1, contraction_tails))
 			return;
 		if (quotes_ok && rule_on(rw, PR_QUOTE_AFTER_COMMA)) {
-			const enum qfam fam = unclosed_quote_at(s, n, i + 1);
-			if (fam != QF_NONE && attribution_follows(s, n, i + 1)) {
+			size_t open;
+			const enum qfam fam = unclosed_quote_at(s, n, i + 1, &open);
+			if (fam != QF_NONE && (attribution_follows(s, n, i + 1) ||
+					       short_quoted_phrase(s, open, i))) {
 				char ins[8];
 				const size_t len = strlen(closer_of[fam]);
 				memcpy(ins, closer_of[fam], len);
@@ -1047,21 +1149,26 @@ static uint32_t candidates(const char *s, size_t n)
 
 typedef void punct_fix_fn(struct rewrite *rw);
 
-/* The rules in the order they run: spacing first, so the later rules see
- * words where they belong. Each later rule leaves nothing an earlier one
- * would change, which makes the stage idempotent. */
+/* The rules in the order they run. Each rule leaves nothing that a rule
+ * before it would change, which makes the stage idempotent: the quotes at
+ * a paragraph's end are settled before the space before a mark ("he .“"
+ * becomes "he .”", then "he.”"); the period's space splits a dotted token
+ * ("said.The?” ?", "you.Therefore,we") before the rules that keep away
+ * from dotted tokens look at it; doubled spaces are collapsed only after
+ * the space before a mark went (a run of three marks a layout line); a
+ * doubled period goes last, once "he,etc.." has become "he, etc..". */
 static const struct {
 	uint32_t rules;
 	punct_fix_fn *fix;
 } passes[] = {
+	{ BIT(PR_QUOTE_BEFORE_PERIOD), fix_quote_before_period },
+	{ BIT(PR_DANGLING_QUOTE), fix_dangling_quote },
+	{ BIT(PR_SPACE_AFTER_PERIOD), fix_space_after_period },
+	{ BIT(PR_SPACE_BEFORE), fix_space_before },
+	{ BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA), fix_space_after },
 	{ BIT(PR_DOUBLE_SPACE), fix_double_space },
 	{ BIT(PR_DOUBLE_COMMA), fix_double_comma },
 	{ BIT(PR_DOUBLE_PERIOD), fix_double_period },
-	{ BIT(PR_SPACE_BEFORE), fix_space_before },
-	{ BIT(PR_QUOTE_BEFORE_PERIOD), fix_quote_before_period },
-	{ BIT(PR_DANGLING_QUOTE), fix_dangling_quote },
-	{ BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA), fix_space_after },
-	{ BIT(PR_SPACE_AFTER_PERIOD), fix_space_after_period },
 };
 
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt)
