@@ -258,6 +258,8 @@ static bool looks_like_code(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char c = s[i];
+		if (c < '&' || (c > '=' && c != '{' && c != '|' && c != '}'))
+			continue; /* most bytes */
 		const char d = i + 1 < n ? s[i + 1] : '\0';
 		if (c == '{' || c == '}' || (c == '=' && (d == '=' || d == '>')) ||
 		    (c == '&' && d == '&') || (c == '|' && d == '|') || (c == '<' && d == '/') ||
@@ -534,6 +536,7 @@ struct rewrite {
 	size_t from;       /* s is copied to out up to here */
 	struct wn_buf *out;
 	int err;
+	int code;          /* looks_like_code() of the line, -1 until asked */
 };
 
 /* Replaces s[at..at+del) by ins[0..ins_len). Edits come in order. */
@@ -548,6 +551,15 @@ static void edit(struct rewrite *rw, enum punct_rule rule, size_t at, size_t del
 	    wn_buf_append(rw->out, ins, ins_len) != 0)
 		rw->err = WN_E_NOMEM;
 	rw->from = at + del;
+}
+
+/* No rule adds or removes the characters that make a line look like code,
+ * so the answer holds for every pass over the line. */
+static bool code_line(struct rewrite *rw)
+{
+	if (rw->code < 0)
+		rw->code = looks_like_code(rw->s, rw->n);
+	return rw->code;
 }
 
 static bool rule_on(const struct rewrite *rw, enum punct_rule rule)
@@ -766,7 +778,7 @@ static void fix_space_before(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	if (looks_like_code(s, n))
+	if (code_line(rw))
 		return;
 	int english = -1; /* whether the line glues ; : ! ?, computed once needed */
 	for (size_t i = 1; i < n; i++) {
@@ -955,7 +967,7 @@ static void fix_space_after(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	if (looks_like_code(s, n))
+	if (code_line(rw))
 		return;
 	const bool quotes_ok = !has_foreign_quotes(s, n);
 	for (size_t i = 1; i + 1 < n; i++) {
@@ -1018,7 +1030,7 @@ static void fix_space_after_period(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	if (looks_like_code(s, n))
+	if (code_line(rw))
 		return;
 	for (size_t i = 3; i + 2 < n; i++) {
 		if (s[i] == '.' && glued_sentences(s, n, i))
@@ -1102,43 +1114,65 @@ static void fix_quote_before_period(struct rewrite *rw)
 /* ---- The stage ------------------------------------------------------------------- */
 
 /* Cheap signs that a rule may fire, from one pass over the bytes: most
- * lines show none and cost nothing more. */
+ * lines show none and cost nothing more. The pass is branch-free: each
+ * pair of adjacent bytes, by class, indexes the rules it may wake. */
+enum { A_OTHER, A_SPACE, A_COMMA, A_COLON, A_PERIOD, A_COUNT };
+enum { B_OTHER, B_SPACE, B_COMMA, B_PERIOD, B_MARK, B_LOWER, B_UPPER, B_HIGH, B_COUNT };
+
+static const unsigned char first_class[256] = {
+	[' '] = A_SPACE, [','] = A_COMMA, [';'] = A_COLON, [':'] = A_COLON, ['.'] = A_PERIOD,
+};
+
+/* Class of the second byte of a pair, one digit per byte value: 1 space,
+ * 2 comma, 3 period, 4 ; : ! ?, 5 small letter, 6 capital, 7 non-ASCII. */
+static const char second_class[256 + 1] =
+	"0000000000000000" /* 0x00 */
+	"0000000000000000" /* 0x10 */
+	"1400000000002030" /* 0x20 */
+	"0000000000440004" /* 0x30 */
+	"0666666666666666" /* 0x40 */
+	"6666666666600000" /* 0x50 */
+	"0555555555555555" /* 0x60 */
+	"5555555555500000" /* 0x70 */
+	"7777777777777777" /* 0x80 */
+	"7777777777777777" /* 0x90 */
+	"7777777777777777" /* 0xa0 */
+	"7777777777777777" /* 0xb0 */
+	"7777777777777777" /* 0xc0 */
+	"7777777777777777" /* 0xd0 */
+	"7777777777777777" /* 0xe0 */
+	"7777777777777777" /* 0xf0 */;
+
+static const uint32_t pair_rules[A_COUNT][B_COUNT] = {
+	[A_SPACE] = {
+		[B_SPACE] = BIT(PR_DOUBLE_SPACE), [B_COMMA] = BIT(PR_SPACE_BEFORE),
+		[B_PERIOD] = BIT(PR_SPACE_BEFORE), [B_MARK] = BIT(PR_SPACE_BEFORE),
+	},
+	[A_COMMA] = {
+		[B_COMMA] = BIT(PR_DOUBLE_COMMA),
+		[B_LOWER] = BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA),
+		[B_UPPER] = BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA),
+		[B_HIGH] = BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA),
+	},
+	[A_COLON] = {
+		[B_LOWER] = BIT(PR_SPACE_AFTER), [B_UPPER] = BIT(PR_SPACE_AFTER),
+		[B_HIGH] = BIT(PR_SPACE_AFTER),
+	},
+	[A_PERIOD] = {
+		[B_PERIOD] = BIT(PR_DOUBLE_PERIOD), [B_UPPER] = BIT(PR_SPACE_AFTER_PERIOD),
+		[B_HIGH] = BIT(PR_SPACE_AFTER_PERIOD),
+	},
+};
+
 static uint32_t candidates(const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	uint32_t c = 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		const unsigned char a = (unsigned char)s[i], b = (unsigned char)s[i + 1];
-		switch (a) {
-		case ' ':
-			if (b == ' ')
-				c |= BIT(PR_DOUBLE_SPACE);
-			else if (is_mark_byte(b))
-				c |= BIT(PR_SPACE_BEFORE);
-			break;
-		case ',':
-			if (b == ',')
-				c |= BIT(PR_DOUBLE_COMMA);
-			else if (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80)
-				c |= BIT(PR_SPACE_AFTER) | BIT(PR_QUOTE_AFTER_COMMA);
-			break;
-		case ';': case ':':
-			if (((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b >= 0x80)
-				c |= BIT(PR_SPACE_AFTER);
-			break;
-		case '.':
-			if (b == '.')
-				c |= BIT(PR_DOUBLE_PERIOD);
-			else if ((b >= 'A' && b <= 'Z') || b >= 0x80)
-				c |= BIT(PR_SPACE_AFTER_PERIOD);
-			break;
-		default:
-			break;
-		}
-	}
+	for (size_t i = 0; i + 1 < n; i++)
+		c |= pair_rules[first_class[u[i]]][second_class[u[i + 1]] - '0'];
 	const size_t m = trimmed_end(s, n);
 	if (m >= 2) {
-		const unsigned char last = (unsigned char)s[m - 1];
-		const unsigned char prev = (unsigned char)s[m - 2];
+		const unsigned char last = u[m - 1], prev = u[m - 2];
 		if (last == '"' || last == '\'' || last == 0x9C || last == 0x98)
 			c |= BIT(PR_DANGLING_QUOTE);
 		if (last == '.' && (prev == '"' || prev == '\'' || prev == 0x9C || prev == 0x98))
@@ -1188,11 +1222,13 @@ int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out)
 	const char *s = line->ptr;
 	size_t n = line->len;
 	unsigned next = 0;
+	int code = -1;
 	for (size_t k = 0; k < sizeof(passes) / sizeof(passes[0]); k++) {
 		if (!(todo & passes[k].rules))
 			continue;
-		struct rewrite rw = { .s = s, .n = n, .off = p->off, .out = bufs[next] };
+		struct rewrite rw = { .s = s, .n = n, .off = p->off, .out = bufs[next], .code = code };
 		passes[k].fix(&rw);
+		code = rw.code;
 		if (rw.err)
 			return rw.err;
 		if (!rw.fired)
