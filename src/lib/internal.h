@@ -95,6 +95,7 @@ void wn_repair_free(struct wn_repair *r);
 
 struct wn_punct {
 	struct wn_buf scratch;
+	struct wn_buf spare; /* rules run in turn, each writing into the other */
 	uint32_t off; /* rules switched off: high half of wn_options.repair_off */
 };
 
