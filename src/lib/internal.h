@@ -112,6 +112,10 @@ struct wn_keyer {
 };
 
 void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed);
+/* The normalized key of a line, whatever the keyer's mode, and its seeded
+ * XXH3 hash; the key lives in the keyer's scratch until its next call. */
+int wn_keyer_key(struct wn_keyer *k, const struct wn_line *line, struct wn_line *key_out,
+		 uint64_t *hash_out);
 /* Fingerprint of a line under the keyer's mode; *empty_out is set when the
  * key has no letters or digits (such a line is layout, never deduplicated). */
 int wn_keyer_hash(struct wn_keyer *k, const struct wn_line *line, uint64_t *hash_out,

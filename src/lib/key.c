@@ -117,6 +117,20 @@ void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed)
 	k->seed = seed;
 }
 
+int wn_keyer_key(struct wn_keyer *k, const struct wn_line *line, struct wn_line *key_out,
+		 uint64_t *hash_out)
+{
+	k->scratch.len = 0;
+	const size_t need = 3 * line->len + 8;
+	if (wn_buf_reserve(&k->scratch, need) != 0)
+		return WN_E_NOMEM;
+	k->scratch.len = wn_key_normalize(line->ptr, line->len, k->scratch.ptr, need);
+	key_out->ptr = k->scratch.ptr;
+	key_out->len = k->scratch.len;
+	*hash_out = XXH3_64bits_withSeed(k->scratch.ptr, k->scratch.len, k->seed);
+	return 0;
+}
+
 int wn_keyer_hash(struct wn_keyer *k, const struct wn_line *line, uint64_t *hash_out,
 		  bool *empty_out)
 {
@@ -125,14 +139,10 @@ int wn_keyer_hash(struct wn_keyer *k, const struct wn_line *line, uint64_t *hash
 		*empty_out = line->len == 0;
 		return 0;
 	}
-	k->scratch.len = 0;
-	const size_t need = 3 * line->len + 8;
-	if (wn_buf_reserve(&k->scratch, need) != 0)
-		return WN_E_NOMEM;
-	k->scratch.len = wn_key_normalize(line->ptr, line->len, k->scratch.ptr, need);
-	*hash_out = XXH3_64bits_withSeed(k->scratch.ptr, k->scratch.len, k->seed);
-	*empty_out = k->scratch.len == 0;
-	return 0;
+	struct wn_line key = { NULL, 0 };
+	const int rc = wn_keyer_key(k, line, &key, hash_out);
+	*empty_out = key.len == 0;
+	return rc;
 }
 
 void wn_keyer_free(struct wn_keyer *k)
