@@ -14,6 +14,16 @@ struct wn_filter {
 	struct wn_punct punct;
 	struct wn_keyer keyer;
 	struct wn_seen seen;
+	struct wn_rules boiler; /* boilerplate rules, when rules_on */
+	struct wn_freq freq;    /* documents per short line, when drop_frequent */
+	struct wn_doc doc;      /* the document's judged lines, when zones_on */
+	struct wn_zone zone;
+	size_t doc_flush_at;    /* judge a piece once doc holds this many bytes */
+	bool rules_on;
+	bool zones_on;          /* a document-level judge is on: lines wait in doc */
+	bool counting;          /* between wn_filter_count_begin and _end */
+	bool counted;           /* a counting pass is done: counts are final */
+	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
 	struct wn_buf out;     /* output not yet handed to the sink */
 	struct wn_stats st;
 	int err;               /* sticky: once set, every call returns it */
@@ -126,14 +136,56 @@ static int keep(struct wn_filter *f, const char *p, size_t n)
 	return write_line(f, p, n);
 }
 
-static void blank(struct wn_filter *f)
+static void blank(struct wn_filter *f, uint64_t line_no)
 {
 	if (f->blank_pending) {
-		drop(f, WN_DROP_BLANK, "blank-run", f->line_no, "", 0);
+		drop(f, WN_DROP_BLANK, "blank-run", line_no, "", 0);
 		return;
 	}
 	f->blank_pending = true;
-	f->blank_line_no = f->line_no;
+	f->blank_line_no = line_no;
+}
+
+/* Writes out one judged line: the only place where lines are kept, dropped
+ * or collapsed, whether they come at once or from the document buffer. */
+static int emit(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	if (v->blank) {
+		blank(f, v->line_no);
+		return 0;
+	}
+	if (v->reason != WN_KEPT) {
+		drop(f, (enum wn_reason)v->reason, v->rule, v->line_no, text, v->len);
+		return 0;
+	}
+	return keep(f, text, v->len);
+}
+
+/* Judges the zones of the buffered lines and writes out those decided. */
+static int flush_doc(struct wn_filter *f, bool doc_end)
+{
+	const size_t decided = wn_zone_judge(&f->zone, f->doc.recs, f->doc.n, f->opt.max_doc,
+					     doc_end);
+	int rc = 0;
+	for (size_t i = 0; i < decided && !rc; i++)
+		rc = emit(f, &f->doc.recs[i], f->doc.text.ptr + f->doc.recs[i].off);
+	wn_doc_keep(&f->doc, decided);
+	/* Lines kept for the next piece wait for half a piece more at least. */
+	f->doc_flush_at = f->doc.text.len + (doc_end ? f->opt.max_doc : f->opt.max_doc / 2 + 1);
+	return rc;
+}
+
+/* Hands a judged line on: at once, or into the document buffer while a
+ * document-level judge is on. A document past max_doc bytes is judged in
+ * pieces: the buffer holds at most about 1.5 max_doc. */
+static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	if (!f->zones_on)
+		return emit(f, v, text);
+	const int rc = wn_doc_append(&f->doc, v, text);
+	if (rc || f->doc.text.len < f->doc_flush_at)
+		return rc;
+	return flush_doc(f, false);
 }
 
 static size_t trim_end(const char *p, size_t n)
@@ -176,44 +228,157 @@ static int repair_line(struct wn_filter *f, struct wn_line *line)
 	int rc = wn_repair_push(&f->repair, line, &repairs);
 	if (!rc)
 		rc = wn_punct_push(&f->punct, line, &puncts);
-	if (rc || !(repairs | puncts))
+	if (rc || !(repairs | puncts) || f->counting)
 		return rc;
 	f->st.lines_changed++;
 	return f->opt.explain ? explain_change(f, repairs, puncts, line) : 0;
+}
+
+/* A line's normalized key and its hash, computed at most once per line. */
+struct line_key {
+	struct wn_line key;
+	uint64_t hash;
+	bool done;
+};
+
+static int need_key(struct wn_filter *f, const struct wn_line *line, struct line_key *k)
+{
+	if (k->done)
+		return 0;
+	k->done = true;
+	return wn_keyer_key(&f->keyer, line, &k->key, &k->hash);
+}
+
+/* Sets the shape of a line that the zones and site-wide repeats look at. */
+static void shape(struct wn_judged *v, const struct wn_line *line, const struct wn_line *key)
+{
+	const char *sp = key->ptr;
+	size_t words = key->len ? 1 : 0;
+	while (words <= WN_SHORT_WORDS &&
+	       (sp = memchr(sp, ' ', (size_t)(key->ptr + key->len - sp))) != NULL) {
+		words++;
+		sp++;
+	}
+	v->short_line = words <= WN_SHORT_WORDS &&
+			key->len <= WN_SHORT_WORDS * WN_SHORT_BYTES_PER_WORD;
+	v->brief = v->short_line && !wn_ends_sentence(line->ptr, line->len);
+}
+
+/* Site-wide repeats count short lines, and lines that end no sentence. */
+static bool frequent_candidate(const struct wn_judged *v, const struct wn_line *line,
+			       const struct wn_line *key)
+{
+	return key->len && (v->short_line || !wn_ends_sentence(line->ptr, line->len));
+}
+
+/* Boilerplate rules, then site-wide repeats. A line matching only a tail
+ * rule stays kept here: the zone judge decides at the document's end. */
+static int judge_boilerplate(struct wn_filter *f, const struct wn_line *line,
+			     struct line_key *k, struct wn_judged *v)
+{
+	if (!f->rules_on && !f->opt.drop_frequent)
+		return 0;
+	const int rc = need_key(f, line, k);
+	if (rc)
+		return rc;
+	shape(v, line, &k->key);
+	if (f->rules_on) {
+		const int g = wn_rules_match(&f->boiler, line, &k->key, k->hash);
+		if (g >= 0) {
+			v->rule = f->boiler.groups[g].name;
+			v->zone = (uint8_t)f->boiler.groups[g].zone;
+			if (v->zone != WN_ZONE_TAIL) {
+				v->reason = WN_DROP_RULE;
+				return 0;
+			}
+		}
+	}
+	if (f->opt.drop_frequent && frequent_candidate(v, line, &k->key)) {
+		const uint32_t docs = f->counted ? wn_freq_docs(&f->freq, k->hash)
+						 : wn_freq_count(&f->freq, k->hash, f->freq_doc);
+		if (docs >= f->opt.drop_frequent) {
+			v->reason = WN_DROP_FREQUENT;
+			v->rule = "frequent";
+		}
+	}
+	return 0;
+}
+
+static int judge_dedup(struct wn_filter *f, const struct wn_line *line, struct line_key *k,
+		       struct wn_judged *v)
+{
+	if ((f->opt.disable & WN_STAGE_DEDUP) ||
+	    wn_utf8_count(line->ptr, line->len) < f->opt.min_chars)
+		return 0;
+	uint64_t h;
+	bool empty;
+	int rc;
+	if (f->opt.key == WN_KEY_NORMALIZED) {
+		rc = need_key(f, line, k);
+		h = k->hash;
+		empty = k->key.len == 0;
+	} else {
+		rc = wn_keyer_hash(&f->keyer, line, &h, &empty);
+	}
+	if (rc || empty)
+		return rc;
+	rc = wn_seen_insert(&f->seen, h);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		v->reason = WN_DROP_DUP;
+		v->rule = "dup";
+	}
+	return 0;
 }
 
 /* Decides one line: the whole per-line pipeline. */
 static int judge_line(struct wn_filter *f, struct wn_line *line)
 {
 	line->len = trim_end(line->ptr, line->len);
-	if (line->len == 0) {
-		blank(f);
-		return 0;
-	}
-	if (!(f->opt.disable & WN_STAGE_DEDUP) &&
-	    wn_utf8_count(line->ptr, line->len) >= f->opt.min_chars) {
-		uint64_t h;
-		bool empty;
-		int rc = wn_keyer_hash(&f->keyer, line, &h, &empty);
-		if (rc)
-			return rc;
-		if (!empty) {
-			rc = wn_seen_insert(&f->seen, h);
-			if (rc < 0)
-				return rc;
-			if (rc == 0) {
-				drop(f, WN_DROP_DUP, "dup", f->line_no, line->ptr, line->len);
-				return 0;
-			}
-		}
-	}
-	return keep(f, line->ptr, line->len);
+	struct wn_judged v = { .line_no = f->line_no, .len = line->len, .rule = "" };
+	struct line_key k = { .done = false };
+	int rc = 0;
+	if (line->len == 0)
+		v.blank = true;
+	else
+		rc = judge_boilerplate(f, line, &k, &v);
+	if (!rc && !v.blank && v.reason == WN_KEPT)
+		rc = judge_dedup(f, line, &k, &v);
+	return rc ? rc : settle(f, &v, line->ptr);
 }
 
-static void end_doc(struct wn_filter *f)
+/* The counting pass of two-pass site-wide repeats: no judging, no output. */
+static int count_line(struct wn_filter *f, struct wn_line *line)
+{
+	line->len = trim_end(line->ptr, line->len);
+	if (line->len == 0)
+		return 0;
+	struct wn_judged v = { .len = line->len };
+	struct line_key k = { .done = false };
+	const int rc = need_key(f, line, &k);
+	if (rc)
+		return rc;
+	shape(&v, line, &k.key);
+	if (frequent_candidate(&v, line, &k.key))
+		wn_freq_count(&f->freq, k.hash, f->freq_doc);
+	return 0;
+}
+
+static int end_doc(struct wn_filter *f)
 {
 	if (!f->doc_open)
-		return;
+		return 0;
+	f->freq_doc++;
+	if (f->counting) {
+		f->doc_open = false;
+		return 0;
+	}
+	if (f->zones_on) {
+		const int rc = flush_doc(f, true);
+		if (rc)
+			return rc;
+	}
 	if (f->blank_pending)
 		drop(f, WN_DROP_BLANK, "trailing-blank", f->blank_line_no, "", 0);
 	f->st.docs_in++;
@@ -221,6 +386,7 @@ static void end_doc(struct wn_filter *f)
 	f->doc_open = f->doc_has_output = f->blank_pending = false;
 	if (f->opt.scope == WN_SCOPE_DOC)
 		wn_seen_clear(&f->seen);
+	return 0;
 }
 
 /* Repairs one input line, which may break it in several, and judges each. */
@@ -240,8 +406,13 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 		for (;;) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			struct wn_line part = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
-			f->st.lines_in++;
-			const int rc = judge_line(f, &part);
+			int rc;
+			if (f->counting) {
+				rc = count_line(f, &part);
+			} else {
+				f->st.lines_in++;
+				rc = judge_line(f, &part);
+			}
 			if (rc)
 				return rc;
 			if (!nl)
@@ -249,31 +420,72 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 			p = nl + 1;
 		}
 	}
-	if (ends_doc)
-		end_doc(f);
+	return ends_doc ? end_doc(f) : 0;
+}
+
+/* Compiles the built-in and the user's rules; no rules is no stage. */
+static int boiler_init(struct wn_filter *f, const struct wn_options *opt, struct wn_diag *diag)
+{
+	if (opt->disable & WN_STAGE_BOILERPLATE)
+		return 0;
+	int rc = wn_rules_init(&f->boiler, opt->seed);
+	if (!rc && !(opt->disable & WN_STAGE_BUILTIN_RULES))
+		rc = wn_rules_add(&f->boiler, "builtin", (const char *)wn_builtin_rules_text,
+				  wn_builtin_rules_len, diag);
+	for (size_t i = 0; !rc && i < opt->nrules; i++) {
+		const struct wn_rules_text *t = &opt->rules[i];
+		rc = wn_rules_add(&f->boiler, t->name, t->text, t->len, diag);
+	}
+	f->rules_on = f->boiler.ngroups > 0;
+	f->zones_on = f->boiler.zones;
+	return rc;
+}
+
+int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
+		     struct wn_diag *diag_out)
+{
+	struct wn_diag scratch;
+	struct wn_diag *diag = diag_out ? diag_out : &scratch;
+	memset(diag, 0, sizeof(*diag));
+	*f_out = NULL;
+	if (!opt || !opt->write)
+		return diag->err = WN_E_INVAL;
+	struct wn_filter *f = calloc(1, sizeof(*f));
+	if (!f)
+		return diag->err = WN_E_NOMEM;
+	f->opt = *opt;
+	f->opt.rules = NULL; /* compiled in boiler_init; the texts are not kept */
+	f->opt.nrules = 0;
+	if (f->opt.min_chars == 0)
+		f->opt.min_chars = WN_DEFAULT_MIN_CHARS;
+	if (f->opt.max_doc == 0)
+		f->opt.max_doc = WN_DEFAULT_MAX_DOC;
+	f->doc_flush_at = f->opt.max_doc;
+	if (f->opt.frequent_bytes == 0)
+		f->opt.frequent_bytes = WN_DEFAULT_FREQUENT_BYTES;
+	wn_lines_init(&f->lines, opt->nul_docs);
+	wn_keyer_init(&f->keyer, opt->key, opt->seed);
+	int rc = wn_repair_init(&f->repair, opt);
+	if (!rc)
+		rc = wn_punct_init(&f->punct, opt);
+	if (!rc)
+		rc = wn_seen_init(&f->seen);
+	if (!rc && opt->drop_frequent)
+		rc = wn_freq_init(&f->freq, f->opt.frequent_bytes);
+	if (!rc)
+		rc = boiler_init(f, opt, diag);
+	if (rc) {
+		wn_filter_free(f);
+		return diag->err = rc;
+	}
+	*f_out = f;
 	return 0;
 }
 
 struct wn_filter *wn_filter_new(const struct wn_options *opt)
 {
-	if (!opt || !opt->write)
-		return NULL;
-	struct wn_filter *f = calloc(1, sizeof(*f));
-	if (!f)
-		return NULL;
-	f->opt = *opt;
-	if (f->opt.min_chars == 0)
-		f->opt.min_chars = WN_DEFAULT_MIN_CHARS;
-	if (f->opt.max_doc == 0)
-		f->opt.max_doc = WN_DEFAULT_MAX_DOC;
-	wn_lines_init(&f->lines, opt->nul_docs);
-	wn_keyer_init(&f->keyer, opt->key, opt->seed);
-	if (wn_repair_init(&f->repair, opt) != 0 || wn_punct_init(&f->punct, opt) != 0 ||
-	    wn_seen_init(&f->seen) != 0) {
-		wn_filter_free(f);
-		return NULL;
-	}
-	return f;
+	struct wn_filter *f;
+	return wn_filter_create(opt, &f, NULL) == 0 ? f : NULL;
 }
 
 /* Makes an error sticky and returns it. */
@@ -288,7 +500,8 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
-	f->st.bytes_in += len;
+	if (!f->counting)
+		f->st.bytes_in += len;
 	int rc = wn_lines_push(&f->lines, buf, len, on_line, f);
 	if (!rc)
 		rc = flush_out(f);
@@ -299,12 +512,35 @@ int wn_filter_end_input(struct wn_filter *f)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
-	const int rc = wn_lines_finish(&f->lines, on_line, f);
+	int rc = wn_lines_finish(&f->lines, on_line, f);
+	if (!rc)
+		rc = end_doc(f);
 	if (rc)
 		return fail(f, rc);
-	end_doc(f);
 	f->line_no = 0;
 	return 0;
+}
+
+int wn_filter_count_begin(struct wn_filter *f)
+{
+	if (f->err || f->finished || f->counting || f->counted || f->st.lines_in || f->doc_open ||
+	    f->lines.carry.len)
+		return f->err ? f->err : WN_E_STATE;
+	if (!f->opt.drop_frequent)
+		return WN_E_INVAL;
+	f->counting = true;
+	return 0;
+}
+
+int wn_filter_count_end(struct wn_filter *f)
+{
+	if (f->err || !f->counting)
+		return f->err ? f->err : WN_E_STATE;
+	const int rc = wn_filter_end_input(f);
+	f->counting = false;
+	f->counted = true;
+	f->freq_doc = 0;
+	return rc;
 }
 
 int wn_filter_finish(struct wn_filter *f)
@@ -321,6 +557,7 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	*out = f->st;
 	out->seen_entries = f->seen.count;
 	out->seen_bytes = f->seen.bytes;
+	out->regex_limited = wn_rules_regex_limited(&f->boiler);
 }
 
 void wn_filter_free(struct wn_filter *f)
@@ -333,6 +570,9 @@ void wn_filter_free(struct wn_filter *f)
 	wn_buf_free(&f->rules);
 	wn_keyer_free(&f->keyer);
 	wn_seen_free(&f->seen);
+	wn_rules_free(&f->boiler);
+	wn_freq_free(&f->freq);
+	wn_doc_free(&f->doc);
 	wn_buf_free(&f->out);
 	free(f);
 }
