@@ -181,6 +181,49 @@ void cli_in_close(struct cli_in *in)
 	in->fd = -1;
 }
 
+int cli_read_all(const char *path, char **buf_out, size_t *len_out, char err[CLI_ERR_MAX])
+{
+	struct cli_in in;
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	int rc = cli_in_open(&in, path);
+	while (rc == 0) {
+		if (cap - len < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			char *grown = realloc(buf, cap);
+			if (!grown) {
+				snprintf(in.err, sizeof(in.err), "out of memory");
+				rc = -1;
+				break;
+			}
+			buf = grown;
+		}
+		const ssize_t n = cli_in_read(&in, buf + len, cap - len);
+		if (n < 0)
+			rc = -1;
+		else if (n == 0)
+			break;
+		else
+			len += (size_t)n;
+	}
+	if (rc) {
+		snprintf(err, CLI_ERR_MAX, "%s", in.err);
+		free(buf);
+		buf = NULL;
+		len = 0;
+	}
+	cli_in_close(&in);
+	*buf_out = buf;
+	*len_out = len;
+	return rc;
+}
+
+bool cli_is_regular(const char *path)
+{
+	struct stat st;
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* ---- Output ------------------------------------------------------------- */
 
 /* The temporary output file, removed if a signal ends the run. Signal
