@@ -25,6 +25,8 @@
 struct regex_rule {
 	pcre2_code *code;
 	int32_t group;
+	bool first_known; /* anchored, and first says how a match can start */
+	uint8_t first[32]; /* bit b: a match can start with byte b */
 };
 
 struct wn_regexes {
@@ -382,6 +384,32 @@ static int add_words(struct parser *p, const char *s, size_t n)
 	return rc;
 }
 
+/* Most regex rules are anchored and can only start with a few bytes
+ * ("^\\d", "^(likes?|shares?)"): checking the line's first byte before
+ * calling PCRE2 skips most calls. Sets first_known when that holds. */
+static void first_bytes(struct regex_rule *rule)
+{
+	uint32_t options = 0, type = 0, unit = 0;
+	const uint8_t *bitmap = NULL;
+	pcre2_pattern_info(rule->code, PCRE2_INFO_ALLOPTIONS, &options);
+	if (!(options & PCRE2_ANCHORED))
+		return;
+	if (pcre2_pattern_info(rule->code, PCRE2_INFO_FIRSTBITMAP, &bitmap) == 0 && bitmap) {
+		memcpy(rule->first, bitmap, sizeof(rule->first));
+		rule->first_known = true;
+		return;
+	}
+	pcre2_pattern_info(rule->code, PCRE2_INFO_FIRSTCODETYPE, &type);
+	if (type != 1 || pcre2_pattern_info(rule->code, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 ||
+	    unit > 0x7f)
+		return;
+	rule->first[unit >> 3] |= (uint8_t)(1u << (unit & 7));
+	const uint32_t other = unit ^ 0x20; /* either case: never reject a match */
+	if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z')
+		rule->first[other >> 3] |= (uint8_t)(1u << (other & 7));
+	rule->first_known = true;
+}
+
 static int add_regex(struct parser *p, const char *s, size_t n)
 {
 	struct wn_regexes *rx = p->r->rx;
@@ -406,7 +434,11 @@ static int add_regex(struct parser *p, const char *s, size_t n)
 		rx->rules = rules;
 		rx->cap = cap;
 	}
-	rx->rules[rx->n++] = (struct regex_rule){ code, p->group };
+	struct regex_rule *rule = &rx->rules[rx->n++];
+	memset(rule, 0, sizeof(*rule));
+	rule->code = code;
+	rule->group = p->group;
+	first_bytes(rule);
 	const uint32_t reach = p->r->groups[p->group].max_words;
 	if (reach > p->r->regex_reach)
 		p->r->regex_reach = reach;
@@ -469,11 +501,39 @@ int wn_rules_add(struct wn_rules *r, const char *name, const char *text, size_t 
 
 /* ---- Matching ----------------------------------------------------------- */
 
+/* A line being matched. Its words are counted only when a rule needs to
+ * know (most lines meet no rule), and only up to a limit. */
+struct subject {
+	const struct wn_line *text;
+	const struct wn_line *key;
+	bool stop;         /* the line ends with a stop or a colon */
+	uint32_t words;    /* the words counted so far, 0 before */
+	const char *next;  /* where counting goes on; NULL: all counted */
+};
+
+/* True when the key has at most max words. */
+static bool at_most(struct subject *s, uint32_t max)
+{
+	const char *end = s->key->ptr + s->key->len;
+	if (s->words == 0 && s->key->len) {
+		s->words = 1;
+		s->next = s->key->ptr;
+	}
+	while (s->words <= max && s->next) {
+		s->next = memchr(s->next, ' ', (size_t)(end - s->next));
+		if (s->next) {
+			s->words++;
+			s->next++;
+		}
+	}
+	return s->words <= max;
+}
+
 /* Does a prefix, words or regex rule of group g apply to a line this long? */
-static bool fits(const struct wn_rules *r, int32_t g, uint32_t words, size_t key_len)
+static bool fits(const struct wn_rules *r, int32_t g, struct subject *s)
 {
 	const uint32_t max = r->groups[g].max_words;
-	return words <= max && key_len <= (size_t)max * WN_SHORT_BYTES_PER_WORD;
+	return s->key->len <= (size_t)max * WN_SHORT_BYTES_PER_WORD && at_most(s, max);
 }
 
 /* True when a hit of group g decides the match; a tail group's hit is only
@@ -487,55 +547,12 @@ static bool decides(const struct wn_rules *r, int32_t g, int *tail)
 	return false;
 }
 
-/* The words: group whose words make up the whole key, or -1. */
-static int match_words(const struct wn_rules *r, const struct wn_line *key, uint32_t words,
-		       int *tail)
-{
-	uint64_t groups = ~UINT64_C(0);
-	for (size_t i = 0; groups && i < key->len;) {
-		const char *sp = memchr(key->ptr + i, ' ', key->len - i);
-		const size_t end = sp ? (size_t)(sp - key->ptr) : key->len;
-		const struct wn_rule_slot *s =
-			lookup(r, phrase_hash(r, key->ptr + i, end - i), key->ptr + i, end - i);
-		groups &= s ? s->word_groups : 0;
-		i = end + 1;
-	}
-	for (unsigned b = 0; b < r->nword_groups; b++) {
-		const int32_t g = r->word_group[b];
-		if ((groups >> b & 1) && fits(r, g, words, key->len) && decides(r, g, tail))
-			return g;
-	}
-	return -1;
-}
-
-static int match_regex(struct wn_rules *r, const struct wn_line *text, uint32_t words,
-		       size_t key_len, int *tail)
-{
-	struct wn_regexes *rx = r->rx;
-	const char *p = text->ptr;
-	size_t n = text->len;
-	trim(&p, &n);
-	for (size_t i = 0; i < rx->n; i++) {
-		const int32_t g = rx->rules[i].group;
-		if (!fits(r, g, words, key_len) || (*tail >= 0 && r->groups[g].zone == WN_ZONE_TAIL))
-			continue;
-		const int rc = pcre2_match(rx->rules[i].code, (PCRE2_SPTR)p, n, 0, 0, rx->md,
-					   rx->mctx);
-		if (rc >= 0) {
-			if (decides(r, g, tail))
-				return g;
-		} else if (rc != PCRE2_ERROR_NOMATCH) {
-			rx->limited++;
-		}
-	}
-	return -1;
-}
-
 /* The longest prefix: rule that starts the line, trying its prefixes
  * shortest first while they are stems; -1 if none. */
-static int match_prefix(const struct wn_rules *r, const struct wn_line *key,
-			const struct wn_rule_slot *whole, uint32_t words, bool stop, int *tail)
+static int match_prefix(const struct wn_rules *r, struct subject *sub,
+			const struct wn_rule_slot *whole, int *tail)
 {
+	const struct wn_line *key = sub->key;
 	int best = -1;
 	for (const char *sp = key->ptr;; sp++) {
 		sp = memchr(sp, ' ', (size_t)(key->ptr + key->len - sp));
@@ -545,7 +562,7 @@ static int match_prefix(const struct wn_rules *r, const struct wn_line *key,
 		if (!s)
 			break;
 		const int32_t g = s->prefix_group;
-		if (g >= 0 && (sp || s->prefix_stop || !stop) && fits(r, g, words, key->len)) {
+		if (g >= 0 && (sp || s->prefix_stop || !sub->stop) && fits(r, g, sub)) {
 			if (r->groups[g].zone != WN_ZONE_TAIL)
 				best = g;
 			else
@@ -557,29 +574,68 @@ static int match_prefix(const struct wn_rules *r, const struct wn_line *key,
 	return best;
 }
 
+/* The words: group whose words make up the whole key, or -1. */
+static int match_words(const struct wn_rules *r, struct subject *sub, int *tail)
+{
+	const struct wn_line *key = sub->key;
+	uint64_t groups = ~UINT64_C(0);
+	for (size_t i = 0; groups && i < key->len;) {
+		const char *sp = memchr(key->ptr + i, ' ', key->len - i);
+		const size_t end = sp ? (size_t)(sp - key->ptr) : key->len;
+		const struct wn_rule_slot *s =
+			lookup(r, phrase_hash(r, key->ptr + i, end - i), key->ptr + i, end - i);
+		groups &= s ? s->word_groups : 0;
+		i = end + 1;
+	}
+	for (unsigned b = 0; groups && b < r->nword_groups; b++) {
+		const int32_t g = r->word_group[b];
+		if ((groups >> b & 1) && fits(r, g, sub) && decides(r, g, tail))
+			return g;
+	}
+	return -1;
+}
+
+static int match_regex(struct wn_rules *r, struct subject *sub, int *tail)
+{
+	struct wn_regexes *rx = r->rx;
+	const char *p = sub->text->ptr;
+	size_t n = sub->text->len;
+	trim(&p, &n);
+	const uint8_t c = n ? (uint8_t)p[0] : 0;
+	for (size_t i = 0; i < rx->n; i++) {
+		const struct regex_rule *rule = &rx->rules[i];
+		const int32_t g = rule->group;
+		if ((rule->first_known && n && !(rule->first[c >> 3] >> (c & 7) & 1)) ||
+		    (*tail >= 0 && r->groups[g].zone == WN_ZONE_TAIL) || !fits(r, g, sub))
+			continue;
+		const int rc = pcre2_match(rule->code, (PCRE2_SPTR)p, n, 0, 0, rx->md, rx->mctx);
+		if (rc >= 0) {
+			if (decides(r, g, tail))
+				return g;
+		} else if (rc != PCRE2_ERROR_NOMATCH) {
+			rx->limited++;
+		}
+	}
+	return -1;
+}
+
 int wn_rules_match(struct wn_rules *r, const struct wn_line *text, const struct wn_line *key,
 		   uint64_t hash)
 {
 	int tail = -1;
+	struct subject sub = { text, key, wn_ends_marked(text->ptr, text->len), 0, NULL };
 	/* A line: rule matches a line of any length: it is the whole line. */
 	const struct wn_rule_slot *whole = lookup(r, hash, key->ptr, key->len);
-	const bool stop = wn_ends_marked(text->ptr, text->len);
-	if (whole && whole->line_group >= 0 && (whole->line_stop || !stop) &&
+	if (whole && whole->line_group >= 0 && (whole->line_stop || !sub.stop) &&
 	    decides(r, whole->line_group, &tail))
 		return whole->line_group;
-	if (key->len > (size_t)r->max_words * WN_SHORT_BYTES_PER_WORD)
-		return tail;
-	uint32_t words = key->len ? 1 : 0;
-	for (size_t i = 0; i < key->len; i++) /* no early exit: it vectorizes */
-		words += key->ptr[i] == ' ';
-	if (words > r->max_words)
-		return tail;
+	const size_t len = key->len;
 	int g = -1;
-	if (words && words <= r->prefix_reach)
-		g = match_prefix(r, key, whole, words, stop, &tail);
-	if (g < 0 && words && words <= r->word_reach && !stop)
-		g = match_words(r, key, words, &tail);
-	if (g < 0 && words <= r->regex_reach)
-		g = match_regex(r, text, words, key->len, &tail);
+	if (len && len <= (size_t)r->prefix_reach * WN_SHORT_BYTES_PER_WORD)
+		g = match_prefix(r, &sub, whole, &tail);
+	if (g < 0 && len && len <= (size_t)r->word_reach * WN_SHORT_BYTES_PER_WORD && !sub.stop)
+		g = match_words(r, &sub, &tail);
+	if (g < 0 && len <= (size_t)r->regex_reach * WN_SHORT_BYTES_PER_WORD)
+		g = match_regex(r, &sub, &tail);
 	return g >= 0 ? g : tail;
 }
