@@ -94,7 +94,7 @@ enum wn_stage {
 	WN_STAGE_REPAIR = 1u << 1,
 	WN_STAGE_BOILERPLATE = 1u << 2,
 	WN_STAGE_NEAR = 1u << 3,
-	WN_STAGE_BUILTIN_RULES = 1u << 4, /* the built-in boilerplate rules only */
+	WN_STAGE_BUILTIN_RULES = 1u << 4, /* the built-in boilerplate rules (user rules stay) */
 };
 
 /* One text of boilerplate rules, as a rules file holds it (format: see
@@ -128,16 +128,21 @@ struct wn_options {
 	uint64_t repair_off;    /* repair rules switched off, by bit: see below */
 	bool nul_docs;          /* a NUL byte ends a document (-0) */
 	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC */
-	const struct wn_rules_text *rules; /* user boilerplate rules, nrules texts */
+	const struct wn_rules_text *rules; /* user boilerplate rules, nrules texts,
+					    * after the built-in ones */
 	size_t nrules;
-	uint32_t drop_frequent; /* 0: off; N: drop short lines seen in N documents */
-	size_t frequent_bytes;  /* 0: WN_DEFAULT_FREQUENT_BYTES */
+	uint32_t drop_frequent; /* 0: off; N: drop a short line (12 words at most)
+				 * or one ending no sentence from the Nth document
+				 * it occurs in; see wn_filter_count_begin */
+	size_t frequent_bytes;  /* 0: WN_DEFAULT_FREQUENT_BYTES; the table for
+				 * drop_frequent, fixed: rare lines are forgotten */
 };
 
 /* Why wn_filter_create failed: which rule is malformed, and how. */
 struct wn_diag {
 	int err;            /* 0 or a negative wn_error */
-	const char *source; /* the wn_rules_text name at fault (borrowed), or NULL */
+	const char *source; /* the name of the wn_rules_text at fault, or NULL;
+			     * borrowed from the options */
 	size_t line;        /* its line, from 1; 0 when no line is at fault */
 	char msg[160];      /* what is wrong; "" when err says it all */
 };
@@ -178,7 +183,8 @@ struct wn_filter *wn_filter_new(const struct wn_options *opt);
 /* Makes a filter as wn_filter_new does, and says why it could not: returns
  * 0 and sets *f_out, or returns WN_E_NOMEM or WN_E_INVAL (opt->write NULL,
  * or a malformed rule) with *f_out NULL. When diag_out is not NULL it gets
- * the error and, for a malformed rule, the text's name, line and message. */
+ * the error and, for a malformed rule, the text's name, line and message
+ * (the first malformed rule; rules texts are read in order). */
 int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		     struct wn_diag *diag_out);
 
@@ -199,11 +205,12 @@ int wn_filter_finish(struct wn_filter *f);
 /* Two-pass site-wide repeats (wn_options.drop_frequent): between
  * wn_filter_count_begin and wn_filter_count_end, wn_filter_push and
  * wn_filter_end_input only count in how many documents each short line
- * occurs; they write nothing and change no statistics. Then feed the same
- * input again: a line counted in drop_frequent documents or more is
- * dropped everywhere, its first copies included, and counts no longer
- * change. Call begin before any input, end once. Returns 0, or WN_E_STATE
- * out of order, or WN_E_INVAL when drop_frequent is 0. */
+ * occurs; they write nothing and change no statistics. wn_filter_count_end
+ * ends the current input. Then feed the same input again: a line counted
+ * in drop_frequent documents or more is dropped everywhere, its first
+ * copies included, and counts no longer change. Call begin before any
+ * input, end once. Returns 0, WN_E_STATE out of order, WN_E_INVAL when
+ * drop_frequent is 0, or an error of wn_filter_end_input. */
 int wn_filter_count_begin(struct wn_filter *f);
 int wn_filter_count_end(struct wn_filter *f);
 
