@@ -25,15 +25,15 @@ static uint64_t next(void)
 	return rng;
 }
 
-static char words[NWORDS][12];
+static char vocab[NWORDS][12];
 
 static void make_words(void)
 {
 	for (int i = 0; i < NWORDS; i++) {
 		const int n = 3 + (int)(next() % 7);
 		for (int j = 0; j < n; j++)
-			words[i][j] = (char)('a' + next() % 26);
-		words[i][n] = '\0';
+			vocab[i][j] = (char)('a' + next() % 26);
+		vocab[i][n] = '\0';
 	}
 }
 
@@ -42,7 +42,7 @@ static void put_words(struct wn_buf *b, int n)
 	for (int i = 0; i < n; i++) {
 		if (i)
 			wn_buf_putc(b, ' ');
-		const char *w = words[next() % NWORDS];
+		const char *w = vocab[next() % NWORDS];
 		wn_buf_append(b, w, strlen(w));
 	}
 }
