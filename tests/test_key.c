@@ -81,19 +81,13 @@ Test(key, hash_agrees_for_equal_keys)
 	char a[] = "Breaking: The Market Fell!", b[] = "breaking the market fell";
 	struct wn_line la = { a, strlen(a) }, lb = { b, strlen(b) };
 	uint64_t ha, hb;
-	bool ea, eb;
-	cr_assert_eq(wn_keyer_hash(&k, &la, &kb, &ha, &ea), 0);
-	cr_assert_eq(wn_keyer_hash(&k, &lb, &kb, &hb, &eb), 0);
+	cr_assert_eq(wn_keyer_key(&k, &la, &kb, &ha), 0);
+	cr_assert_eq(wn_keyer_key(&k, &lb, &kb, &hb), 0);
 	cr_assert_eq(ha, hb);
-	cr_assert(!ea && !eb);
 	cr_assert_eq(kb.len, 2 * strlen("breaking the market fell"));
 	cr_assert(memcmp(kb.ptr, "breaking the market fellbreaking the market fell", kb.len) == 0);
-	kb.len = 0;
-
-	wn_keyer_init(&k, WN_KEY_EXACT, 42);
-	cr_assert_eq(wn_keyer_hash(&k, &la, &kb, &ha, &ea), 0);
-	cr_assert_eq(wn_keyer_hash(&k, &lb, &kb, &hb, &eb), 0);
-	cr_assert_neq(ha, hb);
+	cr_assert_neq(wn_keyer_exact(&k, &la), wn_keyer_exact(&k, &lb));
+	cr_assert_eq(wn_keyer_exact(&k, &lb), hb); /* the key of an exact key is itself */
 }
 
 Test(key, seed_changes_hash)
@@ -104,10 +98,10 @@ Test(key, seed_changes_hash)
 	char a[] = "same line";
 	struct wn_line l = { a, strlen(a) };
 	uint64_t h1, h2;
-	bool e;
-	cr_assert_eq(wn_keyer_hash(&k1, &l, &kb, &h1, &e), 0);
-	cr_assert_eq(wn_keyer_hash(&k2, &l, &kb, &h2, &e), 0);
+	cr_assert_eq(wn_keyer_key(&k1, &l, &kb, &h1), 0);
+	cr_assert_eq(wn_keyer_key(&k2, &l, &kb, &h2), 0);
 	cr_assert_neq(h1, h2);
+	cr_assert_neq(wn_keyer_exact(&k1, &l), wn_keyer_exact(&k2, &l));
 }
 
 Test(key, punctuation_only_is_empty)
@@ -117,9 +111,8 @@ Test(key, punctuation_only_is_empty)
 	char a[] = "* * * — …";
 	struct wn_line l = { a, strlen(a) };
 	uint64_t h;
-	bool empty;
-	cr_assert_eq(wn_keyer_hash(&k, &l, &kb, &h, &empty), 0);
-	cr_assert(empty);
+	cr_assert_eq(wn_keyer_key(&k, &l, &kb, &h), 0);
+	cr_assert_eq(kb.len, 0);
 }
 
 /* The unchecked fast path (room for the worst case) and the checked path

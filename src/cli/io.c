@@ -343,6 +343,50 @@ void cli_in_close(struct cli_in *in)
 	in->fd = -1;
 }
 
+int cli_read_all(const char *path, char **buf_out, size_t *len_out, char err[CLI_ERR_MAX])
+{
+	struct cli_in in;
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	int rc = cli_in_open(&in, path);
+	while (rc == 0) {
+		const char *data;
+		const ssize_t n = cli_in_next(&in, &data);
+		if (n <= 0) {
+			rc = n < 0 ? -1 : 0;
+			break;
+		}
+		if (cap - len < (size_t)n) {
+			cap = 2 * (len + (size_t)n);
+			char *grown = realloc(buf, cap);
+			if (!grown) {
+				snprintf(in.err, sizeof(in.err), "out of memory");
+				rc = -1;
+				break;
+			}
+			buf = grown;
+		}
+		memcpy(buf + len, data, (size_t)n);
+		len += (size_t)n;
+	}
+	if (rc) {
+		snprintf(err, CLI_ERR_MAX, "%s", in.err);
+		free(buf);
+		buf = NULL;
+		len = 0;
+	}
+	cli_in_close(&in);
+	*buf_out = buf;
+	*len_out = len;
+	return rc;
+}
+
+bool cli_is_regular(const char *path)
+{
+	struct stat st;
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* ---- Output ------------------------------------------------------------- */
 
 /* The temporary output file, removed if a signal ends the run. Signal

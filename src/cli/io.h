@@ -56,6 +56,11 @@ ssize_t cli_in_next(struct cli_in *in, const char **data);
  * bytes for gzip). */
 uint64_t cli_in_pos(const struct cli_in *in);
 void cli_in_close(struct cli_in *in);
+/* Reads all of path (plain or gzip) into a new buffer, *buf_out, to free.
+ * 0, or -1 with err set. */
+int cli_read_all(const char *path, char **buf_out, size_t *len_out, char err[CLI_ERR_MAX]);
+/* True when path is a regular file, which can be read twice. */
+bool cli_is_regular(const char *path);
 
 struct cli_out {
 	const char *name;    /* the path, or "stdout" */

@@ -15,12 +15,14 @@ struct pending {
 	const char *ptr;   /* the text, when it lives in the caller's buffer */
 	size_t off;        /* else its offset in the filter's arena */
 	size_t len;
-	size_t key_off;    /* the normalized key, in the arena (normalized mode) */
+	size_t key_off;    /* the normalized key, in the arena, when keyed */
 	size_t key_len;
-	uint64_t hash;
+	uint64_t key_hash; /* hash of the normalized key */
+	uint64_t dup_hash; /* the fingerprint dedup looks up */
 	uint64_t line_no;
 	bool in_arena;
 	bool blank;
+	bool keyed;        /* key_* are set */
 	bool dedup;        /* long enough, with a non-empty key: look it up */
 };
 
@@ -31,6 +33,16 @@ struct wn_filter {
 	struct wn_punct punct;
 	struct wn_keyer keyer;
 	struct wn_seen seen;
+	struct wn_rules boiler; /* boilerplate rules, when rules_on */
+	struct wn_freq freq;    /* documents per short line, when drop_frequent */
+	struct wn_doc doc;      /* the document's judged lines, when zones_on */
+	struct wn_zone zone;
+	size_t doc_flush_at;    /* judge a piece once doc holds this many bytes */
+	bool rules_on;
+	bool zones_on;          /* a document-level judge is on: lines wait in doc */
+	bool counting;          /* between wn_filter_count_begin and _end */
+	bool counted;           /* a counting pass is done: counts are final */
+	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
 	struct wn_buf out;     /* output not yet handed to the sink */
 	struct pending batch[BATCH];
 	size_t nbatch;
@@ -169,6 +181,48 @@ static void blank(struct wn_filter *f, uint64_t line_no)
 	f->blank_line_no = line_no;
 }
 
+/* Writes out one judged line: the only place where lines are kept, dropped
+ * or collapsed, whether they come at once or from the document buffer. */
+static int emit(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	if (v->blank) {
+		blank(f, v->line_no);
+		return 0;
+	}
+	if (v->reason != WN_KEPT) {
+		drop(f, (enum wn_reason)v->reason, v->rule, v->line_no, text, v->len);
+		return 0;
+	}
+	return keep(f, text, v->len);
+}
+
+/* Judges the zones of the buffered lines and writes out those decided. */
+static int flush_doc(struct wn_filter *f, bool doc_end)
+{
+	const size_t decided = wn_zone_judge(&f->zone, f->doc.recs, f->doc.n, f->opt.max_doc,
+					     doc_end);
+	int rc = 0;
+	for (size_t i = 0; i < decided && !rc; i++)
+		rc = emit(f, &f->doc.recs[i], f->doc.text.ptr + f->doc.recs[i].off);
+	wn_doc_keep(&f->doc, decided);
+	/* Lines kept for the next piece wait for half a piece more at least. */
+	f->doc_flush_at = f->doc.text.len + (doc_end ? f->opt.max_doc : f->opt.max_doc / 2 + 1);
+	return rc;
+}
+
+/* Hands a judged line on: at once, or into the document buffer while a
+ * document-level judge is on. A document past max_doc bytes is judged in
+ * pieces: the buffer holds at most about 1.5 max_doc. */
+static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	if (!f->zones_on)
+		return emit(f, v, text);
+	const int rc = wn_doc_append(&f->doc, v, text);
+	if (rc || f->doc.text.len < f->doc_flush_at)
+		return rc;
+	return flush_doc(f, false);
+}
+
 static size_t trim_end(const char *p, size_t n)
 {
 	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\v'))
@@ -209,10 +263,65 @@ static int repair_line(struct wn_filter *f, struct wn_line *line)
 	int rc = wn_repair_push(&f->repair, line, &repairs);
 	if (!rc)
 		rc = wn_punct_push(&f->punct, line, &puncts);
-	if (rc || !(repairs | puncts))
+	if (rc || !(repairs | puncts) || f->counting)
 		return rc;
 	f->st.lines_changed++;
 	return f->opt.explain ? explain_change(f, repairs, puncts, line) : 0;
+}
+
+/* A line's normalized key and its hash. */
+struct line_key {
+	struct wn_line key;
+	uint64_t hash;
+};
+
+/* Sets the shape of a line that the zones and site-wide repeats look at. */
+static void shape(struct wn_judged *v, const struct wn_line *line, const struct wn_line *key)
+{
+	const char *sp = key->ptr;
+	size_t words = key->len ? 1 : 0;
+	while (words <= WN_SHORT_WORDS &&
+	       (sp = memchr(sp, ' ', (size_t)(key->ptr + key->len - sp))) != NULL) {
+		words++;
+		sp++;
+	}
+	v->short_line = words <= WN_SHORT_WORDS &&
+			key->len <= WN_SHORT_WORDS * WN_SHORT_BYTES_PER_WORD;
+	v->brief = v->short_line && !wn_ends_sentence(line->ptr, line->len);
+}
+
+/* Site-wide repeats count short lines, and lines that end no sentence. */
+static bool frequent_candidate(const struct wn_judged *v, const struct wn_line *line,
+			       const struct wn_line *key)
+{
+	return key->len && (v->short_line || !wn_ends_sentence(line->ptr, line->len));
+}
+
+/* Boilerplate rules, then site-wide repeats. A line matching only a tail
+ * rule stays kept here: the zone judge decides at the document's end. */
+static void judge_boilerplate(struct wn_filter *f, const struct wn_line *line,
+			      const struct line_key *k, struct wn_judged *v)
+{
+	shape(v, line, &k->key);
+	if (f->rules_on) {
+		const int g = wn_rules_match(&f->boiler, line, &k->key, k->hash);
+		if (g >= 0) {
+			v->rule = f->boiler.groups[g].name;
+			v->zone = (uint8_t)f->boiler.groups[g].zone;
+			if (v->zone != WN_ZONE_TAIL) {
+				v->reason = WN_DROP_RULE;
+				return;
+			}
+		}
+	}
+	if (f->opt.drop_frequent && frequent_candidate(v, line, &k->key)) {
+		const uint32_t docs = f->counted ? wn_freq_docs(&f->freq, k->hash)
+						 : wn_freq_count(&f->freq, k->hash, f->freq_doc);
+		if (docs >= f->opt.drop_frequent) {
+			v->reason = WN_DROP_FREQUENT;
+			v->rule = "frequent";
+		}
+	}
 }
 
 /* True when the line has at least min code points; counts only when the
@@ -227,21 +336,23 @@ static bool long_enough(const char *p, size_t n, size_t min)
 /* Decides one line, in input order: the judges, then keep or drop. */
 static int judge_line(struct wn_filter *f, const struct pending *p)
 {
-	if (p->blank) {
-		blank(f, p->line_no);
-		return 0;
-	}
 	const char *text = p->in_arena ? f->arena.ptr + p->off : p->ptr;
-	if (p->dedup) {
-		const int rc = wn_seen_insert(&f->seen, p->hash);
+	struct wn_judged v = { .line_no = p->line_no, .len = p->len, .rule = "", .blank = p->blank };
+	if (!p->blank && p->keyed && (f->rules_on || f->opt.drop_frequent)) {
+		const struct wn_line line = { (char *)(uintptr_t)text, p->len };
+		const struct line_key k = { { f->arena.ptr + p->key_off, p->key_len }, p->key_hash };
+		judge_boilerplate(f, &line, &k, &v);
+	}
+	if (p->dedup && v.reason == WN_KEPT) {
+		const int rc = wn_seen_insert(&f->seen, p->dup_hash);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
-			drop(f, WN_DROP_DUP, "dup", p->line_no, text, p->len);
-			return 0;
+			v.reason = WN_DROP_DUP;
+			v.rule = "dup";
 		}
 	}
-	return keep(f, text, p->len);
+	return settle(f, &v, text);
 }
 
 static int flush_batch(struct wn_filter *f)
@@ -254,8 +365,9 @@ static int flush_batch(struct wn_filter *f)
 	return rc;
 }
 
-/* Prepares one line for the batch: trims it, keeps it where it is if the
- * caller's buffer holds it (else copies it), and fingerprints its key. */
+/* Prepares one line for the batch: trims it, leaves it where it is if the
+ * caller's buffer holds it (else copies it), and keys and fingerprints it
+ * for the judges that will look. */
 static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 {
 	struct pending *p = &f->batch[f->nbatch++];
@@ -264,7 +376,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	p->len = trimmed.len;
 	p->line_no = f->line_no;
 	p->blank = trimmed.len == 0;
-	p->dedup = false;
+	p->keyed = p->dedup = false;
 	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
 	p->ptr = trimmed.ptr;
 	if (p->in_arena) {
@@ -272,26 +384,67 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 		if (wn_buf_append(&f->arena, trimmed.ptr, trimmed.len) != 0)
 			return WN_E_NOMEM;
 	}
-	if (!p->blank && !(f->opt.disable & WN_STAGE_DEDUP) &&
-	    long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars)) {
-		bool empty;
+	if (p->blank)
+		return f->nbatch == BATCH ? flush_batch(f) : 0;
+	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) &&
+			   long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+	if (f->rules_on || f->opt.drop_frequent || (dedup && f->opt.key == WN_KEY_NORMALIZED)) {
 		p->key_off = f->arena.len;
-		const int rc = wn_keyer_hash(&f->keyer, &trimmed, &f->arena, &p->hash, &empty);
+		const int rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
 		if (rc)
 			return rc;
 		p->key_len = f->arena.len - p->key_off;
-		p->dedup = !empty;
+		p->keyed = true;
+	}
+	if (dedup) {
+		if (f->opt.key == WN_KEY_NORMALIZED) {
+			p->dup_hash = p->key_hash;
+			p->dedup = p->key_len != 0;
+		} else {
+			p->dup_hash = wn_keyer_exact(&f->keyer, &trimmed);
+			p->dedup = true;
+		}
 		if (p->dedup)
-			wn_seen_prefetch(&f->seen, p->hash);
+			wn_seen_prefetch(&f->seen, p->dup_hash);
 	}
 	return f->nbatch == BATCH ? flush_batch(f) : 0;
 }
 
+/* The counting pass of two-pass site-wide repeats: no judging, no output. */
+static int count_line(struct wn_filter *f, struct wn_line *line)
+{
+	line->len = trim_end(line->ptr, line->len);
+	if (line->len == 0)
+		return 0;
+	struct wn_judged v = { .len = line->len };
+	struct line_key k;
+	f->arena.len = 0;
+	const int rc = wn_keyer_key(&f->keyer, line, &f->arena, &k.hash);
+	if (rc)
+		return rc;
+	k.key.ptr = f->arena.ptr;
+	k.key.len = f->arena.len;
+	shape(&v, line, &k.key);
+	if (frequent_candidate(&v, line, &k.key))
+		wn_freq_count(&f->freq, k.hash, f->freq_doc);
+	return 0;
+}
+
 static int end_doc(struct wn_filter *f)
 {
-	const int rc = flush_batch(f);
-	if (rc || !f->doc_open)
-		return rc;
+	const int flushed = flush_batch(f);
+	if (flushed || !f->doc_open)
+		return flushed;
+	f->freq_doc++;
+	if (f->counting) {
+		f->doc_open = false;
+		return 0;
+	}
+	if (f->zones_on) {
+		const int rc = flush_doc(f, true);
+		if (rc)
+			return rc;
+	}
 	if (f->blank_pending)
 		drop(f, WN_DROP_BLANK, "trailing-blank", f->blank_line_no, "", 0);
 	f->st.docs_in++;
@@ -319,8 +472,13 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 		for (;;) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			struct wn_line part = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
-			f->st.lines_in++;
-			const int rc = prepare_line(f, &part);
+			int rc;
+			if (f->counting) {
+				rc = count_line(f, &part);
+			} else {
+				f->st.lines_in++;
+				rc = prepare_line(f, &part);
+			}
 			if (rc)
 				return rc;
 			if (!nl)
@@ -331,26 +489,69 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 	return ends_doc ? end_doc(f) : 0;
 }
 
-struct wn_filter *wn_filter_new(const struct wn_options *opt)
+/* Compiles the built-in and the user's rules; no rules is no stage. */
+static int boiler_init(struct wn_filter *f, const struct wn_options *opt, struct wn_diag *diag)
 {
+	if (opt->disable & WN_STAGE_BOILERPLATE)
+		return 0;
+	int rc = wn_rules_init(&f->boiler, opt->seed);
+	if (!rc && !(opt->disable & WN_STAGE_BUILTIN_RULES))
+		rc = wn_rules_add(&f->boiler, "builtin", (const char *)wn_builtin_rules_text,
+				  wn_builtin_rules_len, diag);
+	for (size_t i = 0; !rc && i < opt->nrules; i++) {
+		const struct wn_rules_text *t = &opt->rules[i];
+		rc = wn_rules_add(&f->boiler, t->name, t->text, t->len, diag);
+	}
+	f->rules_on = f->boiler.ngroups > 0;
+	f->zones_on = f->boiler.zones;
+	return rc;
+}
+
+int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
+		     struct wn_diag *diag_out)
+{
+	struct wn_diag scratch;
+	struct wn_diag *diag = diag_out ? diag_out : &scratch;
+	memset(diag, 0, sizeof(*diag));
+	*f_out = NULL;
 	if (!opt || !opt->write)
-		return NULL;
+		return diag->err = WN_E_INVAL;
 	struct wn_filter *f = calloc(1, sizeof(*f));
 	if (!f)
-		return NULL;
+		return diag->err = WN_E_NOMEM;
 	f->opt = *opt;
+	f->opt.rules = NULL; /* compiled in boiler_init; the texts are not kept */
+	f->opt.nrules = 0;
 	if (f->opt.min_chars == 0)
 		f->opt.min_chars = WN_DEFAULT_MIN_CHARS;
 	if (f->opt.max_doc == 0)
 		f->opt.max_doc = WN_DEFAULT_MAX_DOC;
+	f->doc_flush_at = f->opt.max_doc;
+	if (f->opt.frequent_bytes == 0)
+		f->opt.frequent_bytes = WN_DEFAULT_FREQUENT_BYTES;
 	wn_lines_init(&f->lines, opt->nul_docs);
 	wn_keyer_init(&f->keyer, opt->key, opt->seed);
-	if (wn_repair_init(&f->repair, opt) != 0 || wn_punct_init(&f->punct, opt) != 0 ||
-	    wn_seen_init(&f->seen) != 0) {
+	int rc = wn_repair_init(&f->repair, opt);
+	if (!rc)
+		rc = wn_punct_init(&f->punct, opt);
+	if (!rc)
+		rc = wn_seen_init(&f->seen);
+	if (!rc && opt->drop_frequent)
+		rc = wn_freq_init(&f->freq, f->opt.frequent_bytes);
+	if (!rc)
+		rc = boiler_init(f, opt, diag);
+	if (rc) {
 		wn_filter_free(f);
-		return NULL;
+		return diag->err = rc;
 	}
-	return f;
+	*f_out = f;
+	return 0;
+}
+
+struct wn_filter *wn_filter_new(const struct wn_options *opt)
+{
+	struct wn_filter *f;
+	return wn_filter_create(opt, &f, NULL) == 0 ? f : NULL;
 }
 
 /* Makes an error sticky and returns it. */
@@ -365,7 +566,8 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
-	f->st.bytes_in += len;
+	if (!f->counting)
+		f->st.bytes_in += len;
 	f->push_lo = (uintptr_t)buf;
 	f->push_hi = f->push_lo + len;
 	int rc = wn_lines_push(&f->lines, buf, len, on_line, f);
@@ -384,8 +586,32 @@ int wn_filter_end_input(struct wn_filter *f)
 	int rc = wn_lines_finish(&f->lines, on_line, f);
 	if (!rc)
 		rc = end_doc(f);
+	if (rc)
+		return fail(f, rc);
 	f->line_no = 0;
-	return fail(f, rc);
+	return 0;
+}
+
+int wn_filter_count_begin(struct wn_filter *f)
+{
+	if (f->err || f->finished || f->counting || f->counted || f->st.lines_in || f->doc_open ||
+	    f->lines.carry.len)
+		return f->err ? f->err : WN_E_STATE;
+	if (!f->opt.drop_frequent)
+		return WN_E_INVAL;
+	f->counting = true;
+	return 0;
+}
+
+int wn_filter_count_end(struct wn_filter *f)
+{
+	if (f->err || !f->counting)
+		return f->err ? f->err : WN_E_STATE;
+	const int rc = wn_filter_end_input(f);
+	f->counting = false;
+	f->counted = true;
+	f->freq_doc = 0;
+	return rc;
 }
 
 int wn_filter_finish(struct wn_filter *f)
@@ -402,6 +628,7 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	*out = f->st;
 	out->seen_entries = f->seen.count;
 	out->seen_bytes = f->seen.bytes;
+	out->regex_limited = wn_rules_regex_limited(&f->boiler);
 }
 
 void wn_filter_free(struct wn_filter *f)
@@ -414,6 +641,9 @@ void wn_filter_free(struct wn_filter *f)
 	wn_buf_free(&f->rules);
 	wn_buf_free(&f->arena);
 	wn_seen_free(&f->seen);
+	wn_rules_free(&f->boiler);
+	wn_freq_free(&f->freq);
+	wn_doc_free(&f->doc);
 	wn_buf_free(&f->out);
 	free(f);
 }

@@ -165,14 +165,9 @@ void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed)
 	k->seed = seed;
 }
 
-int wn_keyer_hash(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
-		  uint64_t *hash_out, bool *empty_out)
+int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
+		 uint64_t *hash_out)
 {
-	if (k->mode == WN_KEY_EXACT) {
-		*hash_out = XXH3_64bits_withSeed(line->ptr, line->len, k->seed);
-		*empty_out = line->len == 0;
-		return 0;
-	}
 	const size_t need = 3 * line->len + 12;
 	if (wn_buf_reserve(key, need) != 0)
 		return WN_E_NOMEM;
@@ -180,6 +175,10 @@ int wn_keyer_hash(const struct wn_keyer *k, const struct wn_line *line, struct w
 	const size_t n = wn_key_normalize(line->ptr, line->len, out, need);
 	key->len += n;
 	*hash_out = XXH3_64bits_withSeed(out, n, k->seed);
-	*empty_out = n == 0;
 	return 0;
+}
+
+uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line)
+{
+	return XXH3_64bits_withSeed(line->ptr, line->len, k->seed);
 }
