@@ -7,6 +7,7 @@
 
 #define OUT_FLUSH ((size_t)1 << 20) /* hand output to the sink in blocks */
 #define BATCH 32                    /* lines prepared before any is decided */
+#define DOC_STEP ((size_t)256 << 10) /* judge the document buffer this often */
 
 /* A line waiting in the batch: trimmed, keyed and fingerprinted, its bucket
  * in the seen set already being fetched. Lines are decided when the batch is
@@ -205,14 +206,17 @@ static int flush_doc(struct wn_filter *f, bool doc_end)
 	for (size_t i = 0; i < decided && !rc; i++)
 		rc = emit(f, &f->doc.recs[i], f->doc.text.ptr + f->doc.recs[i].off);
 	wn_doc_keep(&f->doc, decided);
-	/* Lines kept for the next piece wait for half a piece more at least. */
-	f->doc_flush_at = f->doc.text.len + (doc_end ? f->opt.max_doc : f->opt.max_doc / 2 + 1);
+	/* Only the lines that may yet be the document's tail stay (at most
+	 * max_doc bytes): judging again when their bytes have doubled keeps the
+	 * buffer small and in cache, and the work linear. */
+	const size_t waiting = f->doc.text.len;
+	f->doc_flush_at = waiting + (waiting > DOC_STEP ? waiting : DOC_STEP);
 	return rc;
 }
 
 /* Hands a judged line on: at once, or into the document buffer while a
- * document-level judge is on. A document past max_doc bytes is judged in
- * pieces: the buffer holds at most about 1.5 max_doc. */
+ * document-level judge is on. The buffer is judged in pieces as it grows:
+ * every line before the run of short lines that ends it is decided. */
 static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text)
 {
 	if (!f->zones_on)
@@ -278,15 +282,14 @@ struct line_key {
 /* Sets the shape of a line that the zones and site-wide repeats look at. */
 static void shape(struct wn_judged *v, const struct wn_line *line, const struct wn_line *key)
 {
-	const char *sp = key->ptr;
-	size_t words = key->len ? 1 : 0;
-	while (words <= WN_SHORT_WORDS &&
-	       (sp = memchr(sp, ' ', (size_t)(key->ptr + key->len - sp))) != NULL) {
-		words++;
-		sp++;
-	}
-	v->short_line = words <= WN_SHORT_WORDS &&
-			key->len <= WN_SHORT_WORDS * WN_SHORT_BYTES_PER_WORD;
+	v->short_line = false;
+	v->brief = false;
+	if (key->len > WN_SHORT_WORDS * WN_SHORT_BYTES_PER_WORD)
+		return;
+	size_t spaces = 0; /* a key has one space between words */
+	for (size_t i = 0; i < key->len; i++)
+		spaces += key->ptr[i] == ' ';
+	v->short_line = spaces < WN_SHORT_WORDS;
 	v->brief = v->short_line && !wn_ends_sentence(line->ptr, line->len);
 }
 
@@ -526,7 +529,7 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		f->opt.min_chars = WN_DEFAULT_MIN_CHARS;
 	if (f->opt.max_doc == 0)
 		f->opt.max_doc = WN_DEFAULT_MAX_DOC;
-	f->doc_flush_at = f->opt.max_doc;
+	f->doc_flush_at = DOC_STEP;
 	if (f->opt.frequent_bytes == 0)
 		f->opt.frequent_bytes = WN_DEFAULT_FREQUENT_BYTES;
 	wn_lines_init(&f->lines, opt->nul_docs);
