@@ -267,12 +267,18 @@ static unsigned score(const int32_t *cp, size_t n, bool at_start, bool penalize)
 	unsigned k[CONTEXT + 1] = { 0 }; /* k[CONTEXT - d]: the class of cp[i - d] */
 	unsigned total = 0;
 	for (size_t i = 0; i < n; i++) {
-		memmove(k, k + 1, CONTEXT * sizeof(k[0]));
-		k[CONTEXT] = char_class(cp[i]);
-		const size_t back = i < CONTEXT ? i : CONTEXT;
-		total += suspicion_at(cp + i - back, back, k + CONTEXT - back, at_start && back == i);
+		k[0] = k[1];
+		k[1] = k[2];
+		k[2] = k[3];
+		k[3] = char_class(cp[i]);
 		if (penalize && implausible(cp[i]))
 			total++;
+		/* Every pattern has a classed character at its end or just
+		 * before: most text is done with here. */
+		if (!k[3] && !k[2])
+			continue;
+		const size_t back = i < CONTEXT ? i : CONTEXT;
+		total += suspicion_at(cp + i - back, back, k + CONTEXT - back, at_start && back == i);
 	}
 	return total;
 }
@@ -376,7 +382,10 @@ static size_t decode_raw(const int32_t *u, size_t i, size_t n, int32_t *cp_out)
 				return 1;
 			}
 		} else if (b == WILD || (b == '?' && pos >= 2)) {
-			/* A decoder lost this byte; "?" is how some mark it. */
+			/* A decoder lost this byte; "?" is how some mark it. One
+			 * per sequence: "é��" is no character that lost two. */
+			if (lossy)
+				return 0;
 			lossy = true;
 			continue;
 		}
