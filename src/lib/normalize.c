@@ -7,25 +7,27 @@
 
 #define MAX_DECOMP 18 /* the longest NFKD of one code point (U+FDFA) */
 
-/* True when cp has a canonical decomposition that NFC does not put back
- * together: a singleton (Ω U+2126 -> U+03A9), one that starts with a
- * combining mark, or a composition exclusion. */
-static bool nfc_replaces(int32_t cp, const utf8proc_property_t *p)
+/* Whether NFC (compat: NFKC) gives back cp alone from its decomposition:
+ * not for a singleton (U+2126 OHM -> U+03A9), an excluded composition, or
+ * one that decomposes further through another precomposed character
+ * (U+1F71 -> U+03AC). */
+static bool recomposes(int32_t cp, bool compat)
 {
-	if (p->decomp_seqindex == UINT16_MAX || p->decomp_type != 0)
-		return false;
-	if (p->comp_exclusion)
-		return true;
+	const utf8proc_option_t o = UTF8PROC_STABLE | UTF8PROC_COMPOSE | (compat ? UTF8PROC_COMPAT : 0);
 	utf8proc_int32_t d[MAX_DECOMP];
 	int boundclass = 0;
-	const utf8proc_ssize_t n = utf8proc_decompose_char(cp, d, MAX_DECOMP, UTF8PROC_DECOMPOSE,
-							   &boundclass);
-	return n == 1 || (n > 1 && utf8proc_get_property(d[0])->combining_class != 0);
+	const utf8proc_ssize_t n = utf8proc_decompose_char(cp, d, MAX_DECOMP, o, &boundclass);
+	return n > 0 && n <= MAX_DECOMP && utf8proc_normalize_utf32(d, n, o) == 1 && d[0] == cp;
 }
 
 bool wn_nf_stable(int32_t cp, bool compat)
 {
 	if (cp < 0xA0 || (cp < 0x300 && !compat)) /* nothing composes below U+0300 */
+		return true;
+	/* Common blocks with nothing to normalize: punctuation (compatibility
+	 * forms such as … aside), CJK ideographs, Hangul syllables. */
+	if ((!compat && cp >= 0x2010 && cp < 0x20D0) || (cp >= 0x4E00 && cp < 0xA000) ||
+	    (cp >= 0xAC00 && cp < 0xD7A4))
 		return true;
 	const utf8proc_property_t *p = utf8proc_get_property(cp);
 	if (p->combining_class != 0)
@@ -36,9 +38,9 @@ bool wn_nf_stable(int32_t cp, bool compat)
 		return false;
 	if (cp >= 0x1160 && cp <= 0x11FF) /* Hangul vowel and final jamo compose by rule */
 		return false;
-	if (compat && p->decomp_seqindex != UINT16_MAX && p->decomp_type != 0)
-		return false;
-	return !nfc_replaces(cp, p);
+	if (p->decomp_seqindex == UINT16_MAX || (!compat && p->decomp_type != 0))
+		return true;
+	return recomposes(cp, compat);
 }
 
 int wn_normalize(struct wn_cpbuf *b, struct wn_cpbuf *tmp, struct wn_buf *bytes, bool compat,
