@@ -104,6 +104,8 @@ struct wn_repair {
 	struct wn_buf bytes;   /* a piece re-encoded for utf8proc */
 	struct wn_cpbuf cps;   /* a piece of the line as code points */
 	struct wn_cpbuf tmp;   /* passes that grow a piece write here, then swap */
+	struct wn_cpbuf whole; /* a piece broken into lines: the piece, */
+	struct wn_cpbuf joined; /* and its lines repaired, joined by '\n' */
 	struct wn_mojibake mj;
 	uint32_t off; /* rules switched off: low half of wn_options.repair_off */
 	enum wn_invalid invalid;
