@@ -152,7 +152,7 @@ static bool is_one_of(int32_t cp, const int32_t *set, size_t n)
 }
 
 #define ONE_OF(cp, ...) \
-	is_one_of(cp, (const int32_t[]){ __VA_ARGS__ }, sizeof((const int32_t[]){ __VA_ARGS__ }) / 4)
+	is_one_of(cp, (const int32_t[]){ __VA_ARGS__ }, sizeof((const int32_t[]){ __VA_ARGS__ }) / sizeof(int32_t))
 
 /* Two characters side by side as mis-decoding makes them. */
 static bool pair_suspicious(int32_t a, unsigned ka, int32_t b, unsigned kb)
