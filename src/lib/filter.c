@@ -13,11 +13,14 @@ struct wn_filter {
 	struct wn_repair repair;
 	struct wn_punct punct;
 	struct wn_keyer keyer;
-	struct wn_seen seen;
+	struct wn_memo memo;
 	struct wn_buf out;     /* output not yet handed to the sink */
 	struct wn_stats st;
 	int err;               /* sticky: once set, every call returns it */
 	bool finished;
+	bool started;          /* input was pushed: too late to load state */
+	bool loaded;           /* a state was loaded: the seed is its */
+	uint64_t loaded_forgotten; /* forgotten before this run, per the state */
 	struct wn_buf rules;   /* names of the repairs that fired, for explain */
 	uint64_t line_no;      /* in the current input */
 	/* The current document. A blank line is held back until a kept line
@@ -43,6 +46,12 @@ const char *wn_strerror(int err)
 	case WN_E_FORMAT: return "malformed input";
 	case WN_E_LIMIT: return "memory limit reached";
 	case WN_E_STATE: return "filter unusable after an earlier error";
+	case WN_E_NOT_STATE: return "not a winnow state file";
+	case WN_E_STATE_VERSION: return "state file made by a newer winnow";
+	case WN_E_STATE_CORRUPT: return "state file corrupt";
+	case WN_E_STATE_TRUNCATED: return "state file truncated";
+	case WN_E_STATE_MISMATCH: return "state file made with other settings";
+	case WN_E_READ: return "read failed";
 	default: return "unknown error";
 	}
 }
@@ -209,7 +218,7 @@ static int judge_line(struct wn_filter *f, struct wn_line *line)
 		if (rc)
 			return rc;
 		if (!empty) {
-			rc = wn_seen_insert(&f->seen, h);
+			rc = wn_memo_insert(&f->memo, h);
 			if (rc < 0)
 				return rc;
 			if (rc == 0) {
@@ -231,7 +240,7 @@ static void end_doc(struct wn_filter *f)
 	f->st.docs_out += f->doc_has_output;
 	f->doc_open = f->doc_has_output = f->blank_pending = false;
 	if (f->opt.scope == WN_SCOPE_DOC)
-		wn_seen_clear(&f->seen);
+		wn_memo_clear(&f->memo);
 }
 
 /* Repairs one input line, which may break it in several, and judges each. */
@@ -280,7 +289,7 @@ struct wn_filter *wn_filter_new(const struct wn_options *opt)
 	wn_lines_init(&f->lines, opt->nul_docs);
 	wn_keyer_init(&f->keyer, opt->key, opt->seed);
 	if (wn_repair_init(&f->repair, opt) != 0 || wn_punct_init(&f->punct, opt) != 0 ||
-	    wn_seen_init(&f->seen) != 0) {
+	    wn_memo_init(&f->memo, opt->max_mem, opt->on_full) != 0) {
 		wn_filter_free(f);
 		return NULL;
 	}
@@ -299,6 +308,7 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
+	f->started = true;
 	f->st.bytes_in += len;
 	int rc = wn_lines_push(&f->lines, buf, len, on_line, f);
 	if (!rc)
@@ -310,6 +320,7 @@ int wn_filter_end_input(struct wn_filter *f)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
+	f->started = true;
 	const int rc = wn_lines_finish(&f->lines, on_line, f);
 	if (rc)
 		return fail(f, rc);
@@ -330,8 +341,52 @@ int wn_filter_finish(struct wn_filter *f)
 void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 {
 	*out = f->st;
-	out->seen_entries = f->seen.count;
-	out->seen_bytes = f->seen.bytes;
+	out->seen_entries = wn_memo_count(&f->memo);
+	out->seen_bytes = wn_memo_bytes(&f->memo);
+	out->seen_forgotten = f->memo.forgotten;
+	out->seen_bloom = f->memo.bloom.set != NULL;
+	out->seen_false_rate = out->seen_bloom ? wn_bloom_rate(&f->memo.bloom) : 0.0;
+	out->expected_false_drops = f->memo.bloom.expected_false;
+}
+
+int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
+{
+	if (f->err)
+		return f->err;
+	if (f->started)
+		return fail(f, WN_E_INVAL);
+	struct wn_state_reader *r = malloc(sizeof(*r));
+	if (!r)
+		return fail(f, WN_E_NOMEM);
+	int rc = wn_state_open(r, rd, ctx);
+	if (!rc && (wn_state_diff(&r->info, &f->opt) ||
+		    (f->loaded && r->info.seed != f->keyer.seed)))
+		rc = WN_E_STATE_MISMATCH;
+	if (!rc) {
+		f->keyer.seed = f->opt.seed = r->info.seed;
+		f->loaded = true;
+		f->loaded_forgotten += r->info.forgotten;
+		const uint64_t before = wn_memo_count(&f->memo);
+		uint64_t skipped;
+		rc = wn_state_read_sets(r, &f->memo, &skipped);
+		f->st.seen_loaded += wn_memo_count(&f->memo) - before;
+		f->loaded_forgotten += skipped;
+	}
+	wn_state_close(r);
+	free(r);
+	return fail(f, rc);
+}
+
+int wn_filter_save_state(const struct wn_filter *f, wn_write_fn *wr, void *ctx)
+{
+	if (f->err)
+		return f->err;
+	const struct wn_state_info keying = {
+		.seed = f->keyer.seed, .key = f->opt.key,
+		.repair = !(f->opt.disable & WN_STAGE_REPAIR), .repair_off = f->opt.repair_off,
+		.forgotten = f->loaded_forgotten + f->memo.forgotten,
+	};
+	return wn_state_save(&f->memo, &keying, wr, ctx);
 }
 
 void wn_filter_free(struct wn_filter *f)
@@ -343,7 +398,7 @@ void wn_filter_free(struct wn_filter *f)
 	wn_punct_free(&f->punct);
 	wn_buf_free(&f->rules);
 	wn_keyer_free(&f->keyer);
-	wn_seen_free(&f->seen);
+	wn_memo_free(&f->memo);
 	wn_buf_free(&f->out);
 	free(f);
 }
