@@ -86,14 +86,16 @@ int wn_bloom_from_seen(struct wn_bloom *b, struct wn_seen *s)
 	free(fps);
 	memset(b, 0, sizeof(*b));
 	b->set = s;
+	b->held = s->count;
 	recount(b);
 	return 0;
 }
 
-void wn_bloom_adopt(struct wn_bloom *b, struct wn_seen *s)
+void wn_bloom_adopt(struct wn_bloom *b, struct wn_seen *s, uint64_t held)
 {
 	memset(b, 0, sizeof(*b));
 	b->set = s;
+	b->held = held;
 	recount(b);
 }
 

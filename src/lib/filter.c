@@ -360,9 +360,13 @@ int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
 		return fail(f, WN_E_NOMEM);
 	int rc = wn_state_open(r, rd, ctx);
 	if (!rc && (wn_state_diff(&r->info, &f->opt) ||
-		    (f->loaded && r->info.seed != f->keyer.seed)))
-		rc = WN_E_STATE_MISMATCH;
-	if (!rc) {
+		    (f->loaded && r->info.seed != f->keyer.seed))) {
+		/* Only an intact file can be said to have other settings. */
+		uint64_t skipped;
+		rc = wn_state_read_sets(r, NULL, &skipped);
+		if (!rc)
+			rc = WN_E_STATE_MISMATCH;
+	} else if (!rc) {
 		f->keyer.seed = f->opt.seed = r->info.seed;
 		f->loaded = true;
 		f->loaded_forgotten += r->info.forgotten;

@@ -224,13 +224,14 @@ struct wn_bloom {
 	uint64_t blocks;        /* total 64-byte blocks */
 	double fpr_sum;         /* sum over blocks of their false-positive rate */
 	double expected_false;  /* expected distinct lines dropped so far */
-	uint64_t added;         /* lines taken as new since the switch */
+	uint64_t held;          /* lines it held when made (exact until then) */
+	uint64_t added;         /* lines taken as new since */
 };
 
 /* Turns s into a Bloom filter holding its fingerprints. WN_E_NOMEM. */
 int wn_bloom_from_seen(struct wn_bloom *b, struct wn_seen *s);
 /* Adopts s, whose segments already hold Bloom blocks (a loaded state). */
-void wn_bloom_adopt(struct wn_bloom *b, struct wn_seen *s);
+void wn_bloom_adopt(struct wn_bloom *b, struct wn_seen *s, uint64_t held);
 /* 1 if h looked new (its bits are now set), 0 if it looked seen, or
  * WN_E_NOMEM. */
 int wn_bloom_insert(struct wn_bloom *b, uint64_t h);
@@ -290,9 +291,10 @@ unsigned wn_memo_gens(const struct wn_memo *m, const struct wn_seen **out);
 struct wn_seen *wn_memo_bulk_table(struct wn_memo *m, const uint32_t *counts);
 /* Loading a saved Bloom filter into an empty set: wn_memo_bloom_seg gives
  * segment si nblocks blocks and returns their words (nblocks * 8) for the
- * caller to fill; wn_memo_bloom_done then switches the set to it. */
+ * caller to fill; wn_memo_bloom_done then switches the set to it, taken to
+ * hold held lines. */
 int wn_memo_bloom_seg(struct wn_memo *m, uint32_t si, uint32_t nblocks, uint64_t **words_out);
-void wn_memo_bloom_done(struct wn_memo *m);
+void wn_memo_bloom_done(struct wn_memo *m, uint64_t held);
 void wn_memo_clear(struct wn_memo *m);
 void wn_memo_free(struct wn_memo *m);
 

@@ -45,22 +45,23 @@ static uint64_t others_bytes(const struct wn_memo *m, unsigned except)
 	return sum;
 }
 
-/* Starts a new generation: a fresh table while there are fewer than
- * WN_MEMO_GENS, else the oldest, cleared. Its limit is what the others
- * leave of the budget. */
+/* Starts a new generation in a fresh table, dropping the oldest when all
+ * are in use. Its limit is what the others leave of the budget. The oldest
+ * is freed rather than cleared for reuse: its segments are sized for the
+ * counts it happened to get, and a new generation needs other sizes. */
 static int rotate(struct wn_memo *m)
 {
 	const unsigned next = (m->cur + 1) % WN_MEMO_GENS;
 	struct wn_seen *g = &m->gen[next];
 	if (m->ngens == WN_MEMO_GENS) {
 		m->forgotten += g->count;
-		wn_seen_clear(g);
+		wn_seen_free(g);
 	} else {
-		const int rc = wn_seen_init(g);
-		if (rc)
-			return rc;
 		m->ngens++;
 	}
+	const int rc = wn_seen_init(g);
+	if (rc)
+		return rc;
 	m->cur = next;
 	m->simple = false;
 	const uint64_t budget = slot_budget(m), others = others_bytes(m, next);
@@ -122,7 +123,9 @@ int wn_memo_insert_slow(struct wn_memo *m, uint64_t h)
 
 uint64_t wn_memo_count(const struct wn_memo *m)
 {
-	uint64_t n = m->bloom.added;
+	if (m->bloom.set)
+		return m->bloom.held + m->bloom.added;
+	uint64_t n = 0;
 	for (unsigned i = 0; i < WN_MEMO_GENS; i++)
 		n += m->gen[i].count;
 	return n;
@@ -180,9 +183,9 @@ int wn_memo_bloom_seg(struct wn_memo *m, uint32_t si, uint32_t nblocks, uint64_t
 	return rc;
 }
 
-void wn_memo_bloom_done(struct wn_memo *m)
+void wn_memo_bloom_done(struct wn_memo *m, uint64_t held)
 {
-	wn_bloom_adopt(&m->bloom, &m->gen[m->cur]);
+	wn_bloom_adopt(&m->bloom, &m->gen[m->cur], held);
 	m->simple = false;
 }
 

@@ -15,26 +15,28 @@ static const unsigned char magic[8] = { 0x89, 'W', 'I', 'N', 'N', 'O', 'W', '\n'
 #define INDEX_BYTES ((uint64_t)WN_SEEN_SEGS * 4) /* per-segment counts */
 #define CHUNK ((size_t)1 << 20)
 
+/* Every number is big-endian, so fingerprints and the checksum are stored
+ * in xxHash's canonical form. */
 static void put32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
+		p[i] = (unsigned char)(v >> (24 - 8 * i));
 }
 
 static void put64(unsigned char *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
 }
 
 static uint32_t get32(const unsigned char *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
 static uint64_t get64(const unsigned char *p)
 {
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+	return (uint64_t)get32(p) << 32 | (uint64_t)get32(p + 4);
 }
 
 /* ---- Header ----------------------------------------------------------------- */
@@ -395,7 +397,7 @@ static int r_bloom(struct wn_state_reader *r, const struct wn_state_section *s,
 		}
 	}
 	if (!rc && m)
-		wn_memo_bloom_done(m);
+		wn_memo_bloom_done(m, s->count);
 	return rc;
 }
 
