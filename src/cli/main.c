@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "statefile.h"
 #include "winnow.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -17,6 +18,7 @@ enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
 #define READ_CAP ((size_t)1 << 20)
+#define MIN_MAX_MEM ((uint64_t)4 << 20)
 
 struct cli_args {
 	struct wn_options opt;
@@ -26,6 +28,9 @@ struct cli_args {
 	enum stats_mode stats;
 	const char *explain_path; /* NULL: none; "-": stderr */
 	enum progress_mode progress;
+	const char *state_path;   /* --state or --state-readonly */
+	bool state_readonly;
+	bool max_mem_set;         /* --max-mem given (else the default) */
 	char **inputs;
 	int ninputs;
 };
@@ -63,6 +68,21 @@ static const char usage_text[] =
 "                        document on its own; each file is a document)\n"
 "      --min-chars=N     never drop lines shorter than N characters; default 20\n"
 "      --no-dedup        keep repeated lines\n"
+"\n"
+"Memory across runs and its limit:\n"
+"      --state=FILE      load the lines seen by earlier runs from FILE (if it\n"
+"                        exists) and save them back at the end\n"
+"      --state-readonly=FILE  load FILE but never save it (filter against a\n"
+"                        reference set)\n"
+"      --max-mem=SIZE    memory for remembered lines, e.g. 512M or 4G; about\n"
+"                        10 bytes a line; default half of the physical memory\n"
+"      --on-full=MODE    when it is full: forget (default: the oldest quarter\n"
+"                        of the lines is forgotten; lines that recur are kept),\n"
+"                        fail (exit 1, nothing written), or bloom (a Bloom\n"
+"                        filter of the same size: catches every repeat, but\n"
+"                        may drop a distinct line; --stats gives the odds)\n"
+"  winnow state info FILE...          print what saved states hold\n"
+"  winnow state merge FILE... -o OUT  combine saved states\n"
 "\n"
 "Reporting:\n"
 "      --stats[=FORMAT]  print counts to stderr at the end: text or json\n"
@@ -104,7 +124,8 @@ static size_t parse_count(const char *opt, const char *s)
 
 enum {
 	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
-	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR,
+	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_STATE,
+	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL,
 };
 
 static const struct option long_options[] = {
@@ -119,12 +140,37 @@ static const struct option long_options[] = {
 	{ "no-repair", optional_argument, NULL, OPT_NO_REPAIR },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "state-readonly", required_argument, NULL, OPT_STATE_READONLY },
+	{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
+	{ "on-full", required_argument, NULL, OPT_ON_FULL },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* A size in bytes with an optional binary suffix: 512K, 64M, 4G, 1T. */
+static uint64_t parse_size(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	const unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	default: break;
+	}
+	if (shift && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
+		end += strlen(end);
+	if (errno || end == s || *end || s[0] == '-' || v > (UINT64_MAX >> shift))
+		usage_error("%s: expected a size such as 512M or 4G, got '%s'", opt, s);
+	return (uint64_t)v << shift;
+}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -188,6 +234,30 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 				usage_error("--stats: expected 'text' or 'json', got '%s'", optarg);
 			break;
 		case OPT_EXPLAIN: a->explain_path = optarg ? optarg : "-"; break;
+		case OPT_STATE:
+		case OPT_STATE_READONLY:
+			if (a->state_path)
+				usage_error("--state and --state-readonly: give one of them, once");
+			a->state_path = optarg;
+			a->state_readonly = c == OPT_STATE_READONLY;
+			break;
+		case OPT_MAX_MEM:
+			a->opt.max_mem = parse_size("--max-mem", optarg);
+			a->max_mem_set = true;
+			if (a->opt.max_mem < MIN_MAX_MEM)
+				usage_error("--max-mem: at least 4M, got '%s'", optarg);
+			break;
+		case OPT_ON_FULL:
+			if (strcmp(optarg, "forget") == 0)
+				a->opt.on_full = WN_FULL_FORGET;
+			else if (strcmp(optarg, "fail") == 0)
+				a->opt.on_full = WN_FULL_FAIL;
+			else if (strcmp(optarg, "bloom") == 0)
+				a->opt.on_full = WN_FULL_BLOOM;
+			else
+				usage_error("--on-full: expected 'forget', 'fail' or 'bloom', got '%s'",
+					    optarg);
+			break;
 		case OPT_PROGRESS: a->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: a->progress = PROGRESS_OFF; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
@@ -199,6 +269,11 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 	}
 	if (a->output && ends_with(a->output, ".gz"))
 		a->gzip_out = true;
+	if (a->state_path && a->opt.scope == WN_SCOPE_DOC)
+		usage_error("--state: needs --scope=stream (with --scope=doc nothing is "
+			    "remembered across documents)");
+	if (!a->max_mem_set)
+		a->opt.max_mem = cli_default_max_mem();
 	a->inputs = argv + optind;
 	a->ninputs = argc - optind;
 }
@@ -247,9 +322,14 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 				wn_reason_name((enum wn_reason)r), st->dropped[r]);
 		fprintf(stderr, "},\"lines_changed\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 			",\"bytes_out\":%" PRIu64 ",\"seen_entries\":%" PRIu64
-			",\"seen_bytes\":%" PRIu64 ",\"seconds\":%.3f}\n",
+			",\"seen_bytes\":%" PRIu64 ",\"seen_loaded\":%" PRIu64
+			",\"seen_forgotten\":%" PRIu64 ",\"seen_bloom\":%s"
+			",\"false_drop_rate\":%.3g,\"expected_false_drops\":%.1f"
+			",\"seconds\":%.3f}\n",
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
-			st->seen_bytes, secs);
+			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
+			st->seen_bloom ? "true" : "false", st->seen_false_rate,
+			st->expected_false_drops, secs);
 		return;
 	}
 	uint64_t dropped = 0;
@@ -268,6 +348,15 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		st->bytes_out);
 	fprintf(stderr, "winnow: seen set   %12" PRIu64 " fingerprints, %.1f MiB\n",
 		st->seen_entries, (double)st->seen_bytes / 1048576.0);
+	if (st->seen_loaded)
+		fprintf(stderr, "winnow:   loaded   %12" PRIu64 " from the state\n", st->seen_loaded);
+	if (st->seen_forgotten)
+		fprintf(stderr, "winnow:   forgotten %11" PRIu64 " (memory full)\n",
+			st->seen_forgotten);
+	if (st->seen_bloom)
+		fprintf(stderr, "winnow:   Bloom filter: a distinct line is now dropped with "
+			"chance %.3g; %.1f such drops expected so far\n", st->seen_false_rate,
+			st->expected_false_drops);
 	fprintf(stderr, "winnow: time       %12.3f s\n", secs);
 }
 
@@ -278,6 +367,20 @@ struct run_status {
 	bool failed;     /* an input or the library failed: exit 1 */
 	bool stop;       /* nothing more can be written */
 };
+
+static void report_error(const struct wn_filter *f, const char *name, int rc)
+{
+	if (rc != WN_E_LIMIT) {
+		fprintf(stderr, "winnow: %s: %s\n", name, wn_strerror(rc));
+		return;
+	}
+	struct wn_stats st;
+	wn_filter_stats(f, &st);
+	fprintf(stderr, "winnow: %s: the seen set is full (--max-mem, %" PRIu64 " distinct "
+		"lines in %.1f MiB) and --on-full=fail; raise --max-mem, or use "
+		"--on-full=forget or bloom\n", name, st.seen_entries,
+		(double)st.seen_bytes / 1048576.0);
+}
 
 static void feed_input(struct wn_filter *f, const char *path, char *buf, struct cli_explain *x,
 		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
@@ -311,7 +414,7 @@ static void feed_input(struct wn_filter *f, const char *path, char *buf, struct 
 			if (rc == WN_E_SINK)
 				fprintf(stderr, "winnow: %s: %s\n", out->name, strerror(out->errnum));
 			else
-				fprintf(stderr, "winnow: %s: %s\n", in.name, wn_strerror(rc));
+				report_error(f, in.name, rc);
 		}
 	}
 	p->done += in.size ? in.size : cli_in_pos(&in);
@@ -372,6 +475,9 @@ static int run(struct cli_args *a)
 	if (!f) {
 		fprintf(stderr, "winnow: out of memory\n");
 		rs.failed = rs.stop = true;
+	} else if (a->state_path &&
+		   cli_state_load(f, a->state_path, &a->opt, a->state_readonly) != 0) {
+		rs.failed = rs.stop = true;
 	}
 	for (int i = 0; i < ninputs && !rs.stop; i++)
 		feed_input(f, inputs[i], buf, &x, &prog, &out, &rs);
@@ -384,18 +490,39 @@ static int run(struct cli_args *a)
 		}
 	}
 	progress_end(&prog);
+	/* The state is written in full before the output is renamed into place
+	 * and renamed after it: a failure at any point never leaves a state
+	 * that remembers lines the output lacks. */
+	struct cli_file state_out;
+	bool state_ready = false;
+	if (!rs.failed && !out.broken_pipe && a->state_path && !a->state_readonly) {
+		state_ready = cli_state_write(f, a->state_path, &state_out) == 0;
+		rs.failed = !state_ready;
+	}
 	const bool commit = !rs.failed && !out.broken_pipe;
 	if (cli_out_close(&out, commit) != 0 && !rs.failed && !out.broken_pipe) {
 		fprintf(stderr, "winnow: %s: %s\n", out.name, strerror(out.errnum));
 		rs.failed = true;
 	}
+	if (state_ready && rs.failed) {
+		cli_file_abort(&state_out);
+	} else if (state_ready && cli_file_commit(&state_out) != 0) {
+		fprintf(stderr, "winnow: %s: %s\n", a->state_path, strerror(state_out.errnum));
+		rs.failed = true;
+	}
 	if (rs.failed && a->output)
 		fprintf(stderr, "winnow: %s: not written\n", a->output);
-	if (f && a->stats != STATS_NONE && !out.broken_pipe) {
-		struct wn_stats st;
+	if ((rs.failed || out.broken_pipe) && a->state_path && !a->state_readonly)
+		fprintf(stderr, "winnow: %s: not saved (it is as it was)\n", a->state_path);
+	struct wn_stats st;
+	if (f)
 		wn_filter_stats(f, &st);
+	if (f && a->stats != STATS_NONE && !out.broken_pipe)
 		print_stats(a->stats, &st, cli_now() - prog.start);
-	}
+	if (f && !a->max_mem_set && st.seen_forgotten)
+		fprintf(stderr, "winnow: note: the seen set filled the default --max-mem "
+			"(%.0f MiB) and forgot %" PRIu64 " of the oldest lines; see --max-mem "
+			"and --on-full\n", (double)a->opt.max_mem / 1048576.0, st.seen_forgotten);
 	if (x.fp && x.fp != stderr && fclose(x.fp) != 0) {
 		fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
 		rs.failed = true;
@@ -407,6 +534,8 @@ static int run(struct cli_args *a)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "state") == 0)
+		return cli_state_main(argc - 1, argv + 1);
 	struct cli_args args;
 	memset(&args, 0, sizeof(args));
 	parse_args(argc, argv, &args);

@@ -105,11 +105,12 @@ int wn_bloom_insert(struct wn_bloom *b, uint64_t h)
 	struct wn_seen *s = b->set;
 	struct wn_seen_seg *seg = &s->segs[wn_seen_seg_of(fp)];
 	if (!seg->slots) {
-		/* A segment no line reached before the switch: one small block. */
+		/* A segment no line reached before the switch: one small block,
+		 * if there is room; if not, the line is kept, unremembered. */
 		s->limit = UINT64_MAX;
 		const int rc = wn_seen_seg_alloc(s, wn_seen_seg_of(fp), 1);
 		if (rc)
-			return rc;
+			return rc == WN_E_LIMIT ? 1 : rc;
 		b->blocks++;
 	}
 	uint64_t *w = block_of(seg, fp);

@@ -39,22 +39,136 @@ static uint64_t *probe(const struct wn_seen_seg *seg, uint64_t fp)
 	}
 }
 
+/* ---- The arena ---------------------------------------------------------------- */
+
+#define HOLE_SLACK ((uint64_t)1 << 20)
+
+int wn_arena_init(struct wn_arena *a, uint64_t size)
+{
+	memset(a, 0, sizeof(*a));
+	size -= size % 64;
+	if (size == 0 || size > SIZE_MAX)
+		return 0;
+	/* A large block is mapped lazily: only the pages used are touched. */
+	a->base = aligned_alloc(64, (size_t)size);
+	a->size = a->base ? size : 0;
+	return 0;
+}
+
+void wn_arena_free(struct wn_arena *a)
+{
+	free(a->base);
+	memset(a, 0, sizeof(*a));
+}
+
+struct block {
+	uint64_t **slots;
+	uint64_t nbytes;
+};
+
+static int by_address(const void *x, const void *y)
+{
+	const uintptr_t a = (uintptr_t)*((const struct block *)x)->slots;
+	const uintptr_t b = (uintptr_t)*((const struct block *)y)->slots;
+	return (a > b) - (a < b);
+}
+
+/* Slides every live block down over the holes, in address order. */
+static int compact(struct wn_arena *a)
+{
+	size_t n = 0;
+	for (int i = 0; i < WN_ARENA_SETS; i++)
+		if (a->sets[i] && a->sets[i]->segs)
+			n += a->sets[i]->ntouched + WN_SEEN_SEGS; /* a bound */
+	struct block *blocks = malloc((n ? n : 1) * sizeof(*blocks));
+	if (!blocks)
+		return WN_E_NOMEM;
+	n = 0;
+	for (int i = 0; i < WN_ARENA_SETS; i++) {
+		struct wn_seen *s = a->sets[i];
+		for (uint32_t si = 0; s && s->segs && si < WN_SEEN_SEGS; si++)
+			if (s->segs[si].slots)
+				blocks[n++] = (struct block){ &s->segs[si].slots,
+					(uint64_t)s->segs[si].nbuckets * BUCKET * sizeof(uint64_t) };
+	}
+	qsort(blocks, n, sizeof(*blocks), by_address);
+	unsigned char *dst = a->base;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char *)*blocks[i].slots != dst)
+			memmove(dst, *blocks[i].slots, (size_t)blocks[i].nbytes);
+		*blocks[i].slots = (uint64_t *)(void *)dst;
+		dst += blocks[i].nbytes;
+	}
+	free(blocks);
+	a->top = (uint64_t)(dst - a->base);
+	a->live = a->top;
+	a->compactions++;
+	return 0;
+}
+
+/* A block of nbytes, or NULL with *rc_out set (WN_E_LIMIT when the arena
+ * cannot hold it). May move every block (compaction). */
+static uint64_t *arena_alloc(struct wn_arena *a, uint64_t nbytes, int *rc_out)
+{
+	*rc_out = WN_E_LIMIT;
+	if (a->live + nbytes > a->size)
+		return NULL;
+	if (a->top + nbytes > a->size || a->top - a->live > a->live / 4 + HOLE_SLACK) {
+		*rc_out = compact(a);
+		if (*rc_out)
+			return NULL;
+	}
+	uint64_t *p = (uint64_t *)(void *)(a->base + a->top);
+	a->top += nbytes;
+	a->live += nbytes;
+	*rc_out = 0;
+	return p;
+}
+
+static void arena_release(struct wn_arena *a, uint64_t *p, uint64_t nbytes)
+{
+	a->live -= nbytes;
+	if ((unsigned char *)p + nbytes == a->base + a->top)
+		a->top -= nbytes;
+}
+
+static uint64_t *slots_alloc(struct wn_seen *s, uint64_t nbytes, int *rc_out)
+{
+	if (s->arena && s->arena->base)
+		return arena_alloc(s->arena, nbytes, rc_out);
+	*rc_out = WN_E_NOMEM;
+	return aligned_alloc(64, (size_t)nbytes);
+}
+
+static void slots_free(struct wn_seen *s, uint64_t *p, uint64_t nbytes)
+{
+	if (!p)
+		return;
+	if (s->arena && s->arena->base)
+		arena_release(s->arena, p, nbytes);
+	else
+		free(p);
+}
+
+/* ---- The table ------------------------------------------------------------------- */
+
 static int seg_resize(struct wn_seen *s, struct wn_seen_seg *seg, uint32_t nbuckets)
 {
 	const size_t nbytes = (size_t)nbuckets * BUCKET * sizeof(uint64_t);
 	const size_t old_slots = (size_t)seg->nbuckets * BUCKET;
 	if (s->bytes - old_slots * sizeof(uint64_t) + nbytes > s->limit)
 		return WN_E_LIMIT;
-	uint64_t *slots = aligned_alloc(64, nbytes);
+	int rc;
+	uint64_t *slots = slots_alloc(s, nbytes, &rc);
 	if (!slots)
-		return WN_E_NOMEM;
+		return rc;
 	memset(slots, 0, nbytes);
 	struct wn_seen_seg grown = { slots, nbuckets, seg->count };
 	for (size_t i = 0; i < old_slots; i++)
 		if (seg->slots[i])
 			*probe(&grown, seg->slots[i]) = seg->slots[i];
 	s->bytes = s->bytes - old_slots * sizeof(uint64_t) + nbytes;
-	free(seg->slots);
+	slots_free(s, seg->slots, old_slots * sizeof(uint64_t));
 	*seg = grown;
 	return 0;
 }
@@ -108,7 +222,8 @@ void wn_seen_free(struct wn_seen *s)
 {
 	if (s->segs)
 		for (uint32_t i = 0; i < WN_SEEN_SEGS; i++)
-			free(s->segs[i].slots);
+			slots_free(s, s->segs[i].slots,
+				   (uint64_t)s->segs[i].nbuckets * BUCKET * sizeof(uint64_t));
 	free(s->segs);
 	free(s->touched);
 	memset(s, 0, sizeof(*s));

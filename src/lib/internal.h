@@ -133,6 +133,27 @@ struct wn_seen_seg {
 	uint32_t count;
 };
 
+/* Under a memory limit, slots come from one arena the size of the limit,
+ * by bumping a pointer; blocks left behind by growth are holes, removed by
+ * sliding the live blocks down (compaction) when the holes grow past a
+ * quarter of the live bytes or the arena's end is reached. So the pages
+ * the process touches never exceed the limit, whatever the C library's
+ * allocator would have made of the many sizes a growing table asks for. */
+#define WN_ARENA_SETS 4
+
+struct wn_arena {
+	unsigned char *base;  /* 64-byte aligned */
+	uint64_t size;
+	uint64_t top;         /* bytes below the bump pointer: live or holes */
+	uint64_t live;        /* bytes in live blocks */
+	uint64_t compactions;
+	struct wn_seen *sets[WN_ARENA_SETS]; /* whose segments live here */
+};
+
+/* NULL base when size bytes cannot be had: then plain malloc is used. */
+int wn_arena_init(struct wn_arena *a, uint64_t size);
+void wn_arena_free(struct wn_arena *a);
+
 struct wn_seen {
 	struct wn_seen_seg *segs; /* WN_SEEN_SEGS of them, slots allocated lazily */
 	uint16_t *touched;        /* indices of segments with count > 0 */
@@ -140,6 +161,7 @@ struct wn_seen {
 	uint64_t count;
 	uint64_t bytes;           /* slot memory held, for --stats and limits */
 	uint64_t limit;           /* bytes may not grow past this: WN_E_LIMIT */
+	struct wn_arena *arena;   /* where slots come from; NULL: malloc */
 };
 
 /* Fixed memory of a seen set besides its slots (segment table, index). */
@@ -252,6 +274,7 @@ void wn_bloom_clear(struct wn_bloom *b);
 
 struct wn_memo {
 	struct wn_seen gen[WN_MEMO_GENS]; /* a ring; gen[cur] is the newest */
+	struct wn_arena arena;   /* under a limit: where all slots live */
 	unsigned cur;
 	unsigned ngens;       /* generations in use, the newest counted */
 	bool simple;          /* one exact table: inserts go straight to it */

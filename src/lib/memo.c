@@ -22,9 +22,13 @@ int wn_memo_init(struct wn_memo *m, uint64_t max_mem, enum wn_on_full on_full)
 	m->on_full = on_full;
 	m->ngens = 1;
 	m->simple = true;
-	const int rc = wn_seen_init(&m->gen[0]);
+	int rc = wn_seen_init(&m->gen[0]);
 	if (rc || !max_mem)
 		return rc;
+	rc = wn_arena_init(&m->arena, slot_budget(m));
+	for (unsigned i = 0; i < WN_MEMO_GENS; i++)
+		m->arena.sets[i] = &m->gen[i];
+	m->gen[0].arena = &m->arena;
 	const uint64_t budget = slot_budget(m);
 	if (on_full == WN_FULL_FORGET) {
 		/* The first generation fills a quarter; rotations keep the rest. */
@@ -62,6 +66,7 @@ static int rotate(struct wn_memo *m)
 	const int rc = wn_seen_init(g);
 	if (rc)
 		return rc;
+	g->arena = &m->arena;
 	m->cur = next;
 	m->simple = false;
 	const uint64_t budget = slot_budget(m), others = others_bytes(m, next);
@@ -205,5 +210,6 @@ void wn_memo_free(struct wn_memo *m)
 	for (unsigned i = 0; i < WN_MEMO_GENS; i++)
 		if (m->gen[i].segs)
 			wn_seen_free(&m->gen[i]);
+	wn_arena_free(&m->arena);
 	memset(m, 0, sizeof(*m));
 }
