@@ -22,7 +22,7 @@ static const char *repair_desc(bool repair, uint64_t off, char *buf, size_t cap)
 	if (!repair)
 		return "--no-repair";
 	if (!off)
-		return "all repairs";
+		return "all repairs on";
 	size_t n = 0;
 	buf[0] = '\0';
 	for (unsigned rule = 0; rule < 64 && n < cap; rule++) {
