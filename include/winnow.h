@@ -108,6 +108,13 @@ enum wn_stage {
 /* Default document size past which a document is judged in pieces. */
 #define WN_DEFAULT_MAX_DOC ((size_t)64 << 20)
 
+/* Replaces the seen set, for dedup split over several processes (winnow
+ * sign and apply): called for each line the seen set would be asked about,
+ * with the line's fingerprint and its index among such lines in the stream
+ * (0, 1, 2, ...: the same for the same input and settings). Returns 1 to
+ * keep the line, 0 to drop it as a duplicate, or a negative wn_error. */
+typedef int wn_judge_fn(void *ctx, uint64_t fingerprint, uint64_t index);
+
 /* What happens when the seen set reaches wn_options.max_mem. */
 enum wn_on_full {
 	WN_FULL_FORGET = 0, /* forget the oldest quarter of the lines seen */
@@ -131,6 +138,8 @@ struct wn_options {
 	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC */
 	uint64_t max_mem;       /* bytes for the seen set; 0: no limit */
 	enum wn_on_full on_full;
+	wn_judge_fn *judge;     /* NULL: the seen set decides */
+	void *judge_ctx;
 };
 
 /* Repair rules are numbered 0..63 (0..31 characters and encoding, 32..63

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "shard.h"
 #include "statefile.h"
 #include "winnow.h"
 
@@ -31,6 +32,8 @@ struct cli_args {
 	const char *state_path;   /* --state or --state-readonly */
 	bool state_readonly;
 	bool max_mem_set;         /* --max-mem given (else the default) */
+	enum cli_mode { MODE_FILTER, MODE_SIGN, MODE_APPLY } mode;
+	struct cli_shard_opts shard;
 	char **inputs;
 	int ninputs;
 };
@@ -84,6 +87,11 @@ static const char usage_text[] =
 "  winnow state info FILE...          print what saved states hold\n"
 "  winnow state merge FILE... -o OUT  combine saved states\n"
 "\n"
+"Exact dedup over many machines (see doc/state.md), with the same options:\n"
+"  winnow sign --shard=N --parts=P --seed=HEX --dir=DIR FILE...\n"
+"  winnow resolve --part=P --shards=S --dir=DIR\n"
+"  winnow apply --shard=N --dir=DIR [-o OUT] FILE...\n"
+"\n"
 "Reporting:\n"
 "      --stats[=FORMAT]  print counts to stderr at the end: text or json\n"
 "      --explain[=FILE]  write each dropped line with its reason to FILE\n"
@@ -125,7 +133,7 @@ static size_t parse_count(const char *opt, const char *s)
 enum {
 	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
 	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_STATE,
-	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL,
+	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL, OPT_SHARD, OPT_PARTS, OPT_SEED, OPT_DIR,
 };
 
 static const struct option long_options[] = {
@@ -144,6 +152,10 @@ static const struct option long_options[] = {
 	{ "state-readonly", required_argument, NULL, OPT_STATE_READONLY },
 	{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
 	{ "on-full", required_argument, NULL, OPT_ON_FULL },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "parts", required_argument, NULL, OPT_PARTS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
@@ -258,6 +270,18 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 				usage_error("--on-full: expected 'forget', 'fail' or 'bloom', got '%s'",
 					    optarg);
 			break;
+		case OPT_SHARD: a->shard.shard = (long)parse_count("--shard", optarg); break;
+		case OPT_PARTS: a->shard.parts = (long)parse_count("--parts", optarg); break;
+		case OPT_DIR: a->shard.dir = optarg; break;
+		case OPT_SEED: {
+			char *end;
+			errno = 0;
+			a->shard.seed = strtoull(optarg, &end, 16);
+			if (errno || end == optarg || *end || strlen(optarg) > 16)
+				usage_error("--seed: expected up to 16 hex digits, got '%s'", optarg);
+			a->shard.seed_set = true;
+			break;
+		}
 		case OPT_PROGRESS: a->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: a->progress = PROGRESS_OFF; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
@@ -269,6 +293,12 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 	}
 	if (a->output && ends_with(a->output, ".gz"))
 		a->gzip_out = true;
+	if (a->mode != MODE_FILTER && (a->state_path || a->opt.scope == WN_SCOPE_DOC ||
+				       a->opt.disable & WN_STAGE_DEDUP))
+		usage_error("sign and apply: no --state, --scope=doc or --no-dedup");
+	if (a->mode == MODE_FILTER && (a->shard.dir || a->shard.seed_set || a->shard.shard >= 0 ||
+				       a->shard.parts))
+		usage_error("--shard, --parts, --seed and --dir go with sign and apply");
 	if (a->state_path && a->opt.scope == WN_SCOPE_DOC)
 		usage_error("--state: needs --scope=stream (with --scope=doc nothing is "
 			    "remembered across documents)");
@@ -462,6 +492,15 @@ static int run(struct cli_args *a)
 	a->opt.write = cli_out_write;
 	a->opt.write_ctx = &out;
 	a->opt.seed = cli_random_seed();
+	struct cli_apply apply = { 0 };
+	if (a->mode == MODE_APPLY) {
+		if (cli_apply_load(&apply, &a->opt, &a->shard) != 0) {
+			cli_out_close(&out, false);
+			return EXIT_FAIL;
+		}
+		a->opt.judge = cli_apply_judge;
+		a->opt.judge_ctx = &apply;
+	}
 
 	struct cli_progress prog = { 0 };
 	prog.on = a->progress == PROGRESS_ON ||
@@ -490,6 +529,10 @@ static int run(struct cli_args *a)
 		}
 	}
 	progress_end(&prog);
+	if (a->mode == MODE_APPLY && !rs.failed && !out.broken_pipe &&
+	    cli_apply_check(&apply, ninputs == 1 ? inputs[0] : "input") != 0)
+		rs.failed = true;
+	cli_apply_free(&apply);
 	/* The state is written in full before the output is renamed into place
 	 * and renamed after it: a failure at any point never leaves a state
 	 * that remembers lines the output lacks. */
@@ -536,9 +579,21 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "state") == 0)
 		return cli_state_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "resolve") == 0)
+		return cli_resolve_main(argc - 1, argv + 1);
 	struct cli_args args;
 	memset(&args, 0, sizeof(args));
+	args.shard.shard = -1;
+	if (argc > 1 && (strcmp(argv[1], "sign") == 0 || strcmp(argv[1], "apply") == 0)) {
+		args.mode = strcmp(argv[1], "sign") == 0 ? MODE_SIGN : MODE_APPLY;
+		argc--;
+		argv++;
+	}
 	parse_args(argc, argv, &args);
+	if (args.mode == MODE_SIGN) {
+		cli_signals_init();
+		return cli_sign_run(&args.opt, &args.shard, args.inputs, args.ninputs);
+	}
 	cli_signals_init();
 	return run(&args);
 }

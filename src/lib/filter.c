@@ -21,6 +21,7 @@ struct wn_filter {
 	bool started;          /* input was pushed: too late to load state */
 	bool loaded;           /* a state was loaded: the seed is its */
 	uint64_t loaded_forgotten; /* forgotten before this run, per the state */
+	uint64_t judged;       /* lines handed to opt.judge so far */
 	struct wn_buf rules;   /* names of the repairs that fired, for explain */
 	uint64_t line_no;      /* in the current input */
 	/* The current document. A blank line is held back until a kept line
@@ -218,7 +219,8 @@ static int judge_line(struct wn_filter *f, struct wn_line *line)
 		if (rc)
 			return rc;
 		if (!empty) {
-			rc = wn_memo_insert(&f->memo, h);
+			rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, h, f->judged++)
+					  : wn_memo_insert(&f->memo, h);
 			if (rc < 0)
 				return rc;
 			if (rc == 0) {
