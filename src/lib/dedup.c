@@ -43,79 +43,107 @@ static uint64_t *probe(const struct wn_seen_seg *seg, uint64_t fp)
 
 #define HOLE_SLACK ((uint64_t)1 << 20)
 
-int wn_arena_init(struct wn_arena *a, uint64_t size)
+void wn_arena_init(struct wn_arena *a, uint64_t size)
 {
 	memset(a, 0, sizeof(*a));
-	size -= size % 64;
-	if (size == 0 || size > SIZE_MAX)
-		return 0;
-	/* A large block is mapped lazily: only the pages used are touched. */
-	a->base = aligned_alloc(64, (size_t)size);
-	a->size = a->base ? size : 0;
-	return 0;
+	a->size = size - size % 64;
 }
 
 void wn_arena_free(struct wn_arena *a)
 {
-	free(a->base);
+	free(a->raw);
 	memset(a, 0, sizeof(*a));
 }
 
 struct block {
 	uint64_t **slots;
+	uint64_t off;    /* from the arena's base */
 	uint64_t nbytes;
 };
 
-static int by_address(const void *x, const void *y)
+static int by_offset(const void *x, const void *y)
 {
-	const uintptr_t a = (uintptr_t)*((const struct block *)x)->slots;
-	const uintptr_t b = (uintptr_t)*((const struct block *)y)->slots;
+	const uint64_t a = ((const struct block *)x)->off, b = ((const struct block *)y)->off;
 	return (a > b) - (a < b);
 }
 
-/* Slides every live block down over the holes, in address order. */
-static int compact(struct wn_arena *a)
+/* Moves the arena to a block of cap usable bytes. Offsets are kept. */
+static int arena_grow(struct wn_arena *a, uint64_t cap)
+{
+	if (cap > SIZE_MAX - 64)
+		return WN_E_NOMEM;
+	const size_t old_off = (size_t)(a->base - a->raw);
+	unsigned char *raw = realloc(a->raw, (size_t)cap + 64);
+	if (!raw)
+		return WN_E_NOMEM;
+	const size_t off = (size_t)((64 - (uintptr_t)raw % 64) % 64);
+	if (off != old_off && a->top)
+		memmove(raw + off, raw + old_off, (size_t)a->top);
+	a->raw = raw;
+	a->base = raw + off;
+	a->cap = cap;
+	return 0;
+}
+
+/* Makes room for need more bytes at the top: slides every live block down
+ * over the holes, in address order, growing the arena first if the live
+ * blocks and the new one would leave it less than a quarter free. */
+static int reorganize(struct wn_arena *a, uint64_t need)
 {
 	size_t n = 0;
 	for (int i = 0; i < WN_ARENA_SETS; i++)
 		if (a->sets[i] && a->sets[i]->segs)
-			n += a->sets[i]->ntouched + WN_SEEN_SEGS; /* a bound */
+			n += WN_SEEN_SEGS;
 	struct block *blocks = malloc((n ? n : 1) * sizeof(*blocks));
 	if (!blocks)
 		return WN_E_NOMEM;
 	n = 0;
 	for (int i = 0; i < WN_ARENA_SETS; i++) {
 		struct wn_seen *s = a->sets[i];
-		for (uint32_t si = 0; s && s->segs && si < WN_SEEN_SEGS; si++)
-			if (s->segs[si].slots)
-				blocks[n++] = (struct block){ &s->segs[si].slots,
-					(uint64_t)s->segs[si].nbuckets * BUCKET * sizeof(uint64_t) };
+		for (uint32_t si = 0; s && s->segs && si < WN_SEEN_SEGS; si++) {
+			struct wn_seen_seg *seg = &s->segs[si];
+			if (seg->slots)
+				blocks[n++] = (struct block){ &seg->slots,
+					(uint64_t)((unsigned char *)seg->slots - a->base),
+					(uint64_t)seg->nbuckets * BUCKET * sizeof(uint64_t) };
+		}
 	}
-	qsort(blocks, n, sizeof(*blocks), by_address);
-	unsigned char *dst = a->base;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char *)*blocks[i].slots != dst)
-			memmove(dst, *blocks[i].slots, (size_t)blocks[i].nbytes);
-		*blocks[i].slots = (uint64_t *)(void *)dst;
+	qsort(blocks, n, sizeof(*blocks), by_offset);
+	int rc = 0;
+	const uint64_t want = a->live + need + (a->live + need) / 4;
+	if (want > a->cap) {
+		uint64_t cap = a->cap * 2 > want ? a->cap * 2 : want;
+		cap = cap < ((uint64_t)1 << 20) ? (uint64_t)1 << 20 : cap;
+		rc = arena_grow(a, cap < a->size ? cap : a->size);
+	}
+	uint64_t dst = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (blocks[i].off != dst)
+			memmove(a->base + dst, a->base + blocks[i].off, (size_t)blocks[i].nbytes);
+		*blocks[i].slots = (uint64_t *)(void *)(a->base + dst);
 		dst += blocks[i].nbytes;
 	}
 	free(blocks);
-	a->top = (uint64_t)(dst - a->base);
-	a->live = a->top;
-	a->compactions++;
-	return 0;
+	if (!rc) {
+		a->top = a->live = dst;
+		a->compactions++;
+	}
+	return rc;
 }
 
 /* A block of nbytes, or NULL with *rc_out set (WN_E_LIMIT when the arena
- * cannot hold it). May move every block (compaction). */
+ * cannot hold it). May move every block. */
 static uint64_t *arena_alloc(struct wn_arena *a, uint64_t nbytes, int *rc_out)
 {
 	*rc_out = WN_E_LIMIT;
 	if (a->live + nbytes > a->size)
 		return NULL;
-	if (a->top + nbytes > a->size || a->top - a->live > a->live / 4 + HOLE_SLACK) {
-		*rc_out = compact(a);
+	if (a->top + nbytes > a->cap || a->top - a->live > a->live / 4 + HOLE_SLACK) {
+		*rc_out = reorganize(a, nbytes);
 		if (*rc_out)
+			return NULL;
+		*rc_out = WN_E_LIMIT;
+		if (a->top + nbytes > a->cap)
 			return NULL;
 	}
 	uint64_t *p = (uint64_t *)(void *)(a->base + a->top);
@@ -134,7 +162,7 @@ static void arena_release(struct wn_arena *a, uint64_t *p, uint64_t nbytes)
 
 static uint64_t *slots_alloc(struct wn_seen *s, uint64_t nbytes, int *rc_out)
 {
-	if (s->arena && s->arena->base)
+	if (s->arena)
 		return arena_alloc(s->arena, nbytes, rc_out);
 	*rc_out = WN_E_NOMEM;
 	return aligned_alloc(64, (size_t)nbytes);
@@ -144,7 +172,7 @@ static void slots_free(struct wn_seen *s, uint64_t *p, uint64_t nbytes)
 {
 	if (!p)
 		return;
-	if (s->arena && s->arena->base)
+	if (s->arena)
 		arena_release(s->arena, p, nbytes);
 	else
 		free(p);

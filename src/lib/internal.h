@@ -133,25 +133,28 @@ struct wn_seen_seg {
 	uint32_t count;
 };
 
-/* Under a memory limit, slots come from one arena the size of the limit,
- * by bumping a pointer; blocks left behind by growth are holes, removed by
- * sliding the live blocks down (compaction) when the holes grow past a
- * quarter of the live bytes or the arena's end is reached. So the pages
- * the process touches never exceed the limit, whatever the C library's
- * allocator would have made of the many sizes a growing table asks for. */
+/* Under a memory limit, slots come from one arena, by bumping a pointer;
+ * blocks left behind by growth are holes, removed by sliding the live
+ * blocks down (compaction) when the holes grow past a quarter of the live
+ * bytes or the arena is full. The arena itself grows by doubling (realloc)
+ * up to the limit. So the memory the process touches for the seen set never
+ * exceeds the limit, whatever the C library's allocator would have made of
+ * the many sizes a growing table asks for. */
 #define WN_ARENA_SETS 4
 
 struct wn_arena {
-	unsigned char *base;  /* 64-byte aligned */
-	uint64_t size;
+	unsigned char *raw;   /* as allocated */
+	unsigned char *base;  /* raw rounded up to 64 bytes */
+	uint64_t cap;         /* usable bytes from base */
+	uint64_t size;        /* the limit: cap never grows past it */
 	uint64_t top;         /* bytes below the bump pointer: live or holes */
 	uint64_t live;        /* bytes in live blocks */
 	uint64_t compactions;
 	struct wn_seen *sets[WN_ARENA_SETS]; /* whose segments live here */
 };
 
-/* NULL base when size bytes cannot be had: then plain malloc is used. */
-int wn_arena_init(struct wn_arena *a, uint64_t size);
+/* An empty arena that may grow to size bytes. */
+void wn_arena_init(struct wn_arena *a, uint64_t size);
 void wn_arena_free(struct wn_arena *a);
 
 struct wn_seen {

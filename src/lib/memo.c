@@ -25,7 +25,7 @@ int wn_memo_init(struct wn_memo *m, uint64_t max_mem, enum wn_on_full on_full)
 	int rc = wn_seen_init(&m->gen[0]);
 	if (rc || !max_mem)
 		return rc;
-	rc = wn_arena_init(&m->arena, slot_budget(m));
+	wn_arena_init(&m->arena, slot_budget(m));
 	for (unsigned i = 0; i < WN_MEMO_GENS; i++)
 		m->arena.sets[i] = &m->gen[i];
 	m->gen[0].arena = &m->arena;
