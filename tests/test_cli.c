@@ -358,7 +358,7 @@ Test(cli, install_gives_program_library_header_pkgconfig_and_man_page)
 			    "int main(void) { puts(wn_version()); return 0; }\n";
 	put("prog.c", prog, sizeof(prog) - 1);
 	cr_assert_eq(sh("pc=$(dirname inst/lib*/pkgconfig/winnow.pc) && "
-			"cc prog.c -o prog $(PKG_CONFIG_PATH=$pc pkg-config --define-prefix --cflags --libs --static winnow) && ./prog"), 0,
+			"cc " WN_SANITIZE_FLAGS " prog.c -o prog $(PKG_CONFIG_PATH=$pc pkg-config --define-prefix --cflags --libs --static winnow) && ./prog"), 0,
 		     "%s", slurp("err", NULL));
 	expect_file("out", WN_VERSION_STRING "\n");
 }
