@@ -337,3 +337,34 @@ Test(state, bloom_round_trip)
 {
 	same_after_reload((uint64_t)4 << 20, WN_FULL_BLOOM, 1000000);
 }
+
+/* A state bigger than a forget run's limit: its oldest part is forgotten,
+ * the rest loads, and the memory stays within the limit. */
+Test(state, big_state_into_a_small_forget_limit)
+{
+	const uint64_t limit = (uint64_t)4 << 20;
+	struct wn_memo m, back;
+	cr_assert_eq(wn_memo_init(&m, 0, WN_FULL_FAIL), 0);
+	uint64_t rng = 99;
+	for (int i = 0; i < 1000000; i++)
+		wn_memo_insert(&m, rng_next(&rng));
+	struct sink s = { 0 };
+	const struct wn_state_info keying = { .seed = 1 };
+	cr_assert_eq(wn_state_save(&m, &keying, sink_write, &s), 0);
+	struct wn_state_reader r;
+	struct reader rd = { s.buf, s.len, 0, 0, 1 };
+	cr_assert_eq(wn_state_open(&r, mem_read, &rd), 0);
+	cr_assert_eq(wn_memo_init(&back, limit, WN_FULL_FORGET), 0);
+	uint64_t skipped;
+	cr_assert_eq(wn_state_read_sets(&r, &back, &skipped), 0);
+	wn_state_close(&r);
+	cr_assert_leq(wn_memo_bytes(&back), limit);
+	cr_assert_gt(wn_memo_count(&back), 200000);
+	cr_assert_gt(back.forgotten, 500000);
+	for (int i = 0; i < 100000; i++)
+		cr_assert_geq(wn_memo_insert(&back, rng_next(&rng)), 0);
+	cr_assert_leq(wn_memo_bytes(&back), limit);
+	wn_memo_free(&m);
+	wn_memo_free(&back);
+	free(s.buf);
+}

@@ -94,7 +94,7 @@ static bool in_older(const struct wn_memo *m, uint64_t h)
 static int insert_forget(struct wn_memo *m, uint64_t h)
 {
 	struct wn_seen *g = &m->gen[m->cur];
-	if (g->count >= m->gen_cap && m->ngens > 1) {
+	if (g->count >= m->gen_cap) {
 		const int rc = rotate(m);
 		if (rc)
 			return rc;
@@ -171,7 +171,12 @@ struct wn_seen *wn_memo_bulk_table(struct wn_memo *m, const uint32_t *counts)
 	uint64_t need = 0;
 	for (uint32_t si = 0; si < WN_SEEN_SEGS; si++)
 		need += wn_seen_fill_bytes(counts[si]);
-	if (need > g->limit)
+	/* Under forget, a generation much bigger than this run's (a state made
+	 * with a larger limit, or none) goes in entry by entry, so it is split
+	 * into generations rather than forgotten all at once. */
+	const bool oversized = m->max_mem && m->on_full == WN_FULL_FORGET &&
+			       need > slot_budget(m) / WN_MEMO_GENS * 5 / 4;
+	if (need > g->limit || oversized)
 		return NULL;
 	if (m->max_mem && m->on_full == WN_FULL_FORGET)
 		m->simple = false; /* rotation goes by count from now on */

@@ -412,7 +412,9 @@ static int r_skip(struct wn_state_reader *r, uint64_t n)
 	return rc;
 }
 
-/* Under forget, the oldest generations that would not fit are skipped. */
+/* Under forget, the oldest generations that would not fit are skipped; the
+ * newest is always read (entry by entry if it is too big: the filter then
+ * forgets its excess as it goes). */
 static uint32_t first_kept(const struct wn_state_reader *r, const struct wn_memo *m)
 {
 	if (!m || !m->max_mem || m->on_full != WN_FULL_FORGET)
@@ -423,7 +425,7 @@ static uint32_t first_kept(const struct wn_state_reader *r, const struct wn_memo
 		const struct wn_state_section *s = &r->sec[first - 1];
 		if (s->type == WN_SECTION_LINES)
 			need += s->count * 10 + WN_SEEN_OVERHEAD;
-		if (need > m->max_mem)
+		if (need > m->max_mem && first < r->info.nsections)
 			break;
 		first--;
 	}
