@@ -105,8 +105,9 @@ static const char usage_text[] =
 "probability of about n^2/2^65 for n distinct lines (1 in 37 for 10^9 lines),\n"
 "and then the later one is dropped as a duplicate.\n"
 "\n"
-"Exit status: 0 success, 1 failure (I/O, corrupt gzip, out of memory),\n"
-"2 usage error. A closed output pipe ends winnow quietly with status 0.\n";
+"Exit status: 0 success, 1 failure (I/O, corrupt gzip, an unusable state, a\n"
+"full seen set with --on-full=fail, out of memory), 2 usage error. A closed\n"
+"output pipe ends winnow quietly with status 0.\n";
 
 __attribute__((format(printf, 1, 2), noreturn))
 static void usage_error(const char *fmt, ...)
