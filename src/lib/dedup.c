@@ -72,7 +72,7 @@ static int arena_grow(struct wn_arena *a, uint64_t cap)
 {
 	if (cap > SIZE_MAX - 64)
 		return WN_E_NOMEM;
-	const size_t old_off = (size_t)(a->base - a->raw);
+	const size_t old_off = a->raw ? (size_t)(a->base - a->raw) : 0;
 	unsigned char *raw = realloc(a->raw, (size_t)cap + 64);
 	if (!raw)
 		return WN_E_NOMEM;
