@@ -26,6 +26,12 @@ enum wn_error {
 	WN_E_FORMAT = -4, /* the input is malformed for its format */
 	WN_E_LIMIT = -5,  /* a memory limit was reached under on-full=fail */
 	WN_E_STATE = -6,  /* no filter to use: an earlier call failed */
+	WN_E_NOT_STATE = -7,       /* not a winnow state file (bad magic) */
+	WN_E_STATE_VERSION = -8,   /* state file of a newer format version */
+	WN_E_STATE_CORRUPT = -9,   /* state file fails its checksum or checks */
+	WN_E_STATE_TRUNCATED = -10, /* state file ends early */
+	WN_E_STATE_MISMATCH = -11, /* state made with other key settings or seed */
+	WN_E_READ = -12,           /* the read callback failed */
 };
 
 /* A static, human-readable description of err (never NULL). */
@@ -121,6 +127,20 @@ enum wn_invalid {
 /* Default of wn_options.frequent_bytes: 2^21 lines of 16 bytes. */
 #define WN_DEFAULT_FREQUENT_BYTES ((size_t)32 << 20)
 
+/* Replaces the seen set, for dedup split over several processes (winnow
+ * sign and apply): called for each line the seen set would be asked about,
+ * with the line's fingerprint and its index among such lines in the stream
+ * (0, 1, 2, ...: the same for the same input and settings). Returns 1 to
+ * keep the line, 0 to drop it as a duplicate, or a negative wn_error. */
+typedef int wn_judge_fn(void *ctx, uint64_t fingerprint, uint64_t index);
+
+/* What happens when the seen set reaches wn_options.max_mem. */
+enum wn_on_full {
+	WN_FULL_FORGET = 0, /* forget the oldest quarter of the lines seen */
+	WN_FULL_FAIL,       /* stop with WN_E_LIMIT */
+	WN_FULL_BLOOM,      /* become a Bloom filter of the same size */
+};
+
 /* Zero-initialized means all defaults (with no output: set write). */
 struct wn_options {
 	wn_write_fn *write;     /* output sink; required */
@@ -146,6 +166,10 @@ struct wn_options {
 	enum wn_invalid invalid; /* bytes that are not UTF-8: U+FFFD or dropped */
 	bool nfkc;              /* normalize to NFKC instead of NFC (rule "nfkc") */
 	bool ascii;             /* fold to ASCII where an equivalent exists (rule "ascii") */
+	uint64_t max_mem;       /* bytes for the seen set; 0: no limit */
+	enum wn_on_full on_full;
+	wn_judge_fn *judge;     /* NULL: the seen set decides */
+	void *judge_ctx;
 };
 
 /* Why wn_filter_create failed: which rule is malformed, and how. */
@@ -198,6 +222,11 @@ struct wn_stats {
 	uint64_t seen_entries;  /* distinct fingerprints in the seen set */
 	uint64_t seen_bytes;    /* memory held by the seen set */
 	uint64_t regex_limited; /* regex rule matches given up at the match limit */
+	uint64_t seen_loaded;   /* fingerprints loaded from saved state */
+	uint64_t seen_forgotten; /* forgotten by on_full=forget in this run */
+	bool seen_bloom;        /* the seen set is a Bloom filter */
+	double seen_false_rate; /* Bloom: chance a distinct line is dropped now */
+	double expected_false_drops; /* Bloom: distinct lines dropped, expected */
 };
 
 /* ---- The filter -------------------------------------------------------- */
@@ -254,6 +283,86 @@ void wn_filter_free(struct wn_filter *f);
 /* The built-in rules text (rules/builtin.rules as compiled in): static, not
  * NUL-terminated, *len_out bytes. */
 const char *wn_builtin_rules(size_t *len_out);
+/* ---- Saved state ------------------------------------------------------ */
+
+/* A saved state holds what the filter remembers (the fingerprints of the
+ * lines it has seen) with the settings that made them, so a later run can
+ * go on where this one stopped. The format is in doc/state.md: a header,
+ * a table of typed sections, the sections, and an XXH3-64 checksum. */
+
+#define WN_STATE_FORMAT 1        /* the format version this library writes */
+#define WN_STATE_HEADER_SIZE 96  /* bytes wn_state_header needs */
+/* Version of the key: bumped whenever key normalization or a repair rule
+ * changes the fingerprint of some line, which makes older states unusable. */
+#define WN_KEY_VERSION 1
+
+/* Supplies up to cap bytes into buf: returns how many (> 0), 0 at the end,
+ * or a negative number on failure (reported as WN_E_READ). */
+typedef long wn_read_fn(void *ctx, void *buf, size_t cap);
+
+enum wn_section_type {
+	WN_SECTION_LINES = 1,       /* exact line fingerprints; param = generation */
+	WN_SECTION_LINES_BLOOM = 2, /* a Bloom filter of line fingerprints */
+};
+
+struct wn_state_section {
+	uint32_t type;     /* enum wn_section_type */
+	uint32_t param;    /* generation, 0 the oldest */
+	uint64_t count;    /* fingerprints (estimated for a Bloom filter) */
+	uint64_t nbytes;   /* size in the file */
+};
+
+struct wn_state_info {
+	uint32_t format;      /* format version */
+	uint64_t file_bytes;  /* the whole file, as the header says */
+	uint32_t hash;        /* 1: XXH3-64 */
+	uint64_t seed;
+	enum wn_key key;
+	uint32_t key_version;
+	bool repair;          /* repairs were on */
+	uint64_t repair_off;  /* repair rules switched off (when repair) */
+	uint64_t lines;       /* line fingerprints held */
+	uint64_t forgotten;   /* fingerprints forgotten by on-full=forget, ever */
+	uint32_t nsections;
+};
+
+/* Settings of a state that differ from a run's, as bits. */
+enum wn_state_diff {
+	WN_DIFF_HASH = 1 << 0,         /* another hash algorithm */
+	WN_DIFF_KEY = 1 << 1,          /* another key mode */
+	WN_DIFF_KEY_VERSION = 1 << 2,  /* another key version */
+	WN_DIFF_REPAIR = 1 << 3,       /* repairs on in one, off in the other */
+	WN_DIFF_REPAIR_RULES = 1 << 4, /* other repair rules switched off */
+};
+
+/* Parses the fixed header at the start of a state file (len >= 96 bytes):
+ * 0, WN_E_NOT_STATE, WN_E_STATE_VERSION (out->format says which), or
+ * WN_E_STATE_CORRUPT. Checks no checksum: a later load does. */
+int wn_state_header(const void *buf, size_t len, struct wn_state_info *out);
+
+/* The settings in which a state made with info differs from opt (bits of
+ * wn_state_diff; 0 when it can be loaded). The seed is not compared: a
+ * loaded state brings its own. */
+unsigned wn_state_diff(const struct wn_state_info *info, const struct wn_options *opt);
+
+/* Reads a whole state through rd and checks it: structure, order and
+ * checksum. Fills *info_out and up to max section descriptions; *nsec_out
+ * gets the number of sections. 0 or a negative wn_error. */
+int wn_state_verify(wn_read_fn *rd, void *ctx, struct wn_state_info *info_out,
+		    struct wn_state_section *sec_out, size_t max, size_t *nsec_out);
+
+/* Loads a state read through rd into f, before the first push. The first
+ * load sets f's hash seed to the state's; a second load (merging) must have
+ * the same seed. Returns 0, WN_E_STATE_MISMATCH when wn_state_diff finds a
+ * difference or the seeds differ, WN_E_LIMIT when the state does not fit
+ * wn_options.max_mem under on_full=fail, the format errors above, or
+ * WN_E_INVAL after a push. A failed load leaves f unusable (free it). */
+int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx);
+
+/* Writes what f remembers as a state file through wr, in blocks of up to
+ * 1 MiB. Valid after wn_filter_finish or before any push. 0, WN_E_NOMEM or
+ * WN_E_SINK. The filter is unchanged. */
+int wn_filter_save_state(const struct wn_filter *f, wn_write_fn *wr, void *ctx);
 
 /* ---- Keys -------------------------------------------------------------- */
 

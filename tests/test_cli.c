@@ -359,10 +359,9 @@ Test(cli, install_gives_program_library_header_pkgconfig_and_man_page)
 			    "int main(void) { puts(wn_version()); return 0; }\n";
 	put("prog.c", prog, sizeof(prog) - 1);
 	/* A sanitized library needs its runtime in the program too. */
-	const char *san = WN_TEST_SANITIZE[0] ? "-fsanitize=" WN_TEST_SANITIZE : "";
 	cr_assert_eq(sh("pc=$(dirname inst/lib*/pkgconfig/winnow.pc) && "
-			"cc %s prog.c -o prog $(PKG_CONFIG_PATH=$pc pkg-config --define-prefix --cflags --libs --static winnow) && ./prog",
-			san), 0, "%s", slurp("err", NULL));
+			"cc " WN_SANITIZE_FLAGS " prog.c -o prog $(PKG_CONFIG_PATH=$pc pkg-config --define-prefix --cflags --libs --static winnow) && ./prog"), 0,
+		     "%s", slurp("err", NULL));
 	expect_file("out", WN_VERSION_STRING "\n");
 }
 

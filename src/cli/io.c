@@ -16,8 +16,8 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
-#define RAW_CAP ((size_t)1 << 20)
-#define BLOCK_CAP ((size_t)1 << 20)
+#define RAW_CAP ((size_t)256 << 10)
+#define BLOCK_CAP ((size_t)256 << 10)
 #define NBLOCKS 4
 #define ZOUT_CAP ((size_t)256 << 10)
 
@@ -389,17 +389,30 @@ bool cli_is_regular(const char *path)
 
 /* ---- Output ------------------------------------------------------------- */
 
-/* The temporary output file, removed if a signal ends the run. Signal
- * handlers can only reach it through a global. */
-static volatile sig_atomic_t tmp_live;
-static char *tmp_for_signal;
+/* Temporary files (the output, a state), removed if a signal ends the run.
+ * Signal handlers can only reach them through globals. */
+#define TMP_SLOTS 2
+static char *volatile tmp_for_signal[TMP_SLOTS];
 
 static void on_fatal_signal(int sig)
 {
-	if (tmp_live)
-		unlink(tmp_for_signal);
+	for (int i = 0; i < TMP_SLOTS; i++)
+		if (tmp_for_signal[i])
+			unlink(tmp_for_signal[i]);
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+static void tmp_track(char *tmp, bool live)
+{
+	for (int i = 0; i < TMP_SLOTS; i++) {
+		if (live && !tmp_for_signal[i]) {
+			tmp_for_signal[i] = tmp;
+			return;
+		}
+		if (!live && tmp_for_signal[i] == tmp)
+			tmp_for_signal[i] = NULL;
+	}
 }
 
 void cli_signals_init(void)
@@ -433,32 +446,47 @@ static int write_all(struct cli_out *o, const void *p, size_t n)
 }
 
 /* Opens a temporary file beside path, with the mode path would get. */
-static int open_tmp(struct cli_out *o, const char *path)
+static int open_tmp(char **tmp_out, int *fd_out, const char *path)
 {
 	char *copy = strdup(path);
 	const size_t cap = strlen(path) + 32;
-	o->tmp = malloc(cap);
-	if (!copy || !o->tmp) {
+	char *tmp = malloc(cap);
+	*tmp_out = tmp;
+	if (!copy || !tmp) {
 		free(copy);
 		errno = ENOMEM;
 		return -1;
 	}
 	char *base = basename(copy);
 	const size_t dir_len = (size_t)(base - copy);
-	snprintf(o->tmp, cap, "%.*s.%s.winnow-XXXXXX", (int)dir_len, path, base);
+	snprintf(tmp, cap, "%.*s.%s.winnow-XXXXXX", (int)dir_len, path, base);
 	free(copy);
-	o->fd = mkstemp(o->tmp);
-	if (o->fd < 0)
+	*fd_out = mkstemp(tmp);
+	if (*fd_out < 0)
 		return -1;
-	tmp_for_signal = o->tmp;
-	tmp_live = 1;
+	tmp_track(tmp, true);
 	const mode_t mask = umask(0);
 	umask(mask);
 	struct stat st;
 	const mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask;
-	if (fchmod(o->fd, mode) != 0)
+	if (fchmod(*fd_out, mode) != 0)
 		return -1;
 	return 0;
+}
+
+/* Makes a rename durable: fsync the directory that holds path. */
+static int sync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	const int fd = open(dirname(copy), O_RDONLY | O_CLOEXEC);
+	free(copy);
+	if (fd < 0)
+		return -1;
+	const int rc = fsync(fd);
+	close(fd);
+	return rc;
 }
 
 int cli_out_open(struct cli_out *o, const char *path, bool gzip, int level)
@@ -474,7 +502,7 @@ int cli_out_open(struct cli_out *o, const char *path, bool gzip, int level)
 			o->fd = open(path, O_WRONLY | O_CLOEXEC);
 		} else {
 			o->path = strdup(path);
-			if (!o->path || open_tmp(o, path) != 0)
+			if (!o->path || open_tmp(&o->tmp, &o->fd, path) != 0)
 				o->fd = -1;
 		}
 		if (o->fd < 0) {
@@ -542,13 +570,137 @@ int cli_out_close(struct cli_out *o, bool commit)
 		}
 		if (!commit || rc != 0)
 			unlink(o->tmp);
-		tmp_live = 0;
+		tmp_track(o->tmp, false);
 	}
 	free(o->tmp);
 	free(o->path);
 	o->tmp = o->path = NULL;
 	o->fd = -1;
 	return rc;
+}
+
+/* ---- Whole files written atomically, and plain reading ------------------- */
+
+int cli_file_create(struct cli_file *f, const char *path)
+{
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	if (open_tmp(&f->tmp, &f->fd, path) != 0) {
+		f->errnum = errno;
+		cli_file_abort(f);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_file_write(void *ctx, const char *p, size_t n)
+{
+	struct cli_file *f = ctx;
+	while (n && !f->errnum) {
+		const ssize_t w = write(f->fd, p, n);
+		if (w < 0 && errno != EINTR)
+			f->errnum = errno;
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		}
+	}
+	return f->errnum ? -1 : 0;
+}
+
+int cli_file_sync(struct cli_file *f)
+{
+	if (!f->errnum && fsync(f->fd) != 0)
+		f->errnum = errno;
+	if (close(f->fd) != 0 && !f->errnum)
+		f->errnum = errno;
+	f->fd = -1;
+	return f->errnum ? -1 : 0;
+}
+
+int cli_file_commit(struct cli_file *f)
+{
+	if (rename(f->tmp, f->path) != 0) {
+		f->errnum = errno;
+		cli_file_abort(f);
+		return -1;
+	}
+	tmp_track(f->tmp, false);
+	free(f->tmp);
+	f->tmp = NULL;
+	if (sync_dir(f->path) != 0) {
+		f->errnum = errno;
+		return -1;
+	}
+	return 0;
+}
+
+void cli_file_abort(struct cli_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp) {
+		unlink(f->tmp);
+		tmp_track(f->tmp, false);
+		free(f->tmp);
+		f->tmp = NULL;
+	}
+}
+
+int cli_read_open(const char *path, int *errnum_out)
+{
+	const int fd = open(path, O_RDONLY | O_CLOEXEC);
+	*errnum_out = fd < 0 ? errno : 0;
+	return fd;
+}
+
+long cli_read_fd(void *ctx, void *buf, size_t cap)
+{
+	struct cli_reader *r = ctx;
+	for (;;) {
+		const ssize_t n = read(r->fd, buf, cap);
+		if (n >= 0) {
+			r->pos += (uint64_t)n;
+			return (long)n;
+		}
+		if (errno != EINTR) {
+			r->errnum = errno;
+			return -1;
+		}
+	}
+}
+
+uint64_t cli_file_size(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+}
+
+void cli_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Half the memory the process may use: the machine's, or a smaller cgroup
+ * (v2 or v1) limit, as containers set. */
+uint64_t cli_default_max_mem(void)
+{
+	const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t mem = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : (uint64_t)8 << 30;
+	static const char *const limits[] = { "/sys/fs/cgroup/memory.max",
+					      "/sys/fs/cgroup/memory/memory.limit_in_bytes" };
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		FILE *fp = fopen(limits[i], "r");
+		unsigned long long v;
+		if (!fp)
+			continue;
+		if (fscanf(fp, "%llu", &v) == 1 && v > 0 && v < mem)
+			mem = v;
+		fclose(fp);
+	}
+	return mem / 2;
 }
 
 /* ---- Clocks and seeds ----------------------------------------------------- */

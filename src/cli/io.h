@@ -83,6 +83,43 @@ int cli_out_write(void *ctx, const char *p, size_t n);
  * removes the temporary file). 0 or -1 (o->errnum set). */
 int cli_out_close(struct cli_out *o, bool commit);
 
+/* A file written whole under a temporary name beside path, then renamed
+ * over it: a crash at any moment leaves path as it was. */
+struct cli_file {
+	const char *path;
+	char *tmp;
+	int fd;
+	int errnum;          /* first error, 0 if none */
+};
+
+/* 0, or -1 with f->errnum set. */
+int cli_file_create(struct cli_file *f, const char *path);
+/* A wn_write_fn: ctx is a struct cli_file. */
+int cli_file_write(void *ctx, const char *p, size_t n);
+/* Flushes to disk and closes (the file keeps its temporary name). */
+int cli_file_sync(struct cli_file *f);
+/* Renames over path and syncs the directory. 0 or -1 (errnum set). */
+int cli_file_commit(struct cli_file *f);
+/* Removes the temporary file; safe after a commit and twice. */
+void cli_file_abort(struct cli_file *f);
+
+/* Plain reading for wn_read_fn (ctx is a struct cli_reader). */
+struct cli_reader {
+	int fd;
+	int errnum;
+	uint64_t pos;        /* bytes read so far */
+};
+
+/* A read-only descriptor, or -1 with *errnum_out set. */
+int cli_read_open(const char *path, int *errnum_out);
+long cli_read_fd(void *ctx, void *buf, size_t cap);
+/* Size of a regular file, else 0. */
+uint64_t cli_file_size(int fd);
+void cli_close(int fd);
+
+/* The default memory limit: half of the physical or cgroup memory. */
+uint64_t cli_default_max_mem(void);
+
 /* Ignores SIGPIPE and removes an unfinished output file on SIGINT/SIGTERM. */
 void cli_signals_init(void);
 

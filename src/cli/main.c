@@ -10,12 +10,15 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "shard.h"
+#include "statefile.h"
 #include "winnow.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
+#define MIN_MAX_MEM ((uint64_t)4 << 20)
 
 struct cli_args {
 	struct wn_options opt;
@@ -25,6 +28,11 @@ struct cli_args {
 	enum stats_mode stats;
 	const char *explain_path; /* NULL: none; "-": stderr */
 	enum progress_mode progress;
+	const char *state_path;   /* --state or --state-readonly */
+	bool state_readonly;
+	bool max_mem_set;         /* --max-mem given (else the default) */
+	enum cli_mode { MODE_FILTER, MODE_SIGN, MODE_APPLY } mode;
+	struct cli_shard_opts shard;
 	char **inputs;
 	int ninputs;
 	const char **rule_paths; /* --rules FILEs, in order */
@@ -84,7 +92,29 @@ static const char usage_text[] =
 "                        UTF-8): replace (default, with U+FFFD) or drop\n"
 "      --nfkc            normalize to Unicode NFKC instead of NFC\n"
 "      --ascii           fold letters and punctuation to ASCII where an ASCII\n"
-"                        equivalent exists (caf\u00e9 -> cafe, \u201c -> \")\n"
+"                        equivalent exists (caf\u00e9 -> cafe, \u201c -> \")\n";
+
+/* The rest of the help: C compilers need not take a literal over 4095 bytes. */
+static const char usage_text2[] =
+"Memory across runs and its limit:\n"
+"      --state=FILE      load the lines seen by earlier runs from FILE (if it\n"
+"                        exists) and save them back at the end\n"
+"      --state-readonly=FILE  load FILE but never save it (filter against a\n"
+"                        reference set)\n"
+"      --max-mem=SIZE    memory for remembered lines, e.g. 512M or 4G; about\n"
+"                        10 bytes a line; default half of the physical memory\n"
+"      --on-full=MODE    when it is full: forget (default: the oldest quarter\n"
+"                        of the lines is forgotten; lines that recur are kept),\n"
+"                        fail (exit 1, nothing written), or bloom (a Bloom\n"
+"                        filter of the same size: catches every repeat, but\n"
+"                        may drop a distinct line; --stats gives the odds)\n"
+"  winnow state info FILE...          print what saved states hold\n"
+"  winnow state merge FILE... -o OUT  combine saved states\n"
+"\n"
+"Exact dedup over many machines (see doc/state.md), with the same options:\n"
+"  winnow sign --shard=N --parts=P --seed=HEX --dir=DIR FILE...\n"
+"  winnow resolve --part=P --shards=S --dir=DIR\n"
+"  winnow apply --shard=N --dir=DIR [-o OUT] FILE...\n"
 "\n"
 "Reporting:\n"
 "      --stats[=FORMAT]  print counts to stderr at the end: text or json\n"
@@ -100,13 +130,15 @@ static const char usage_text[] =
 "probability of about n^2/2^65 for n distinct lines (1 in 37 for 10^9 lines),\n"
 "and then the later one is dropped as a duplicate.\n"
 "\n"
-"Exit status: 0 success, 1 failure (I/O, corrupt gzip, out of memory),\n"
-"2 usage error. A closed output pipe ends winnow quietly with status 0.\n";
+"Exit status: 0 success, 1 failure (I/O, corrupt gzip, an unusable state, a\n"
+"full seen set with --on-full=fail, out of memory), 2 usage error. A closed\n"
+"output pipe ends winnow quietly with status 0.\n";
 
 /* The help text, then the names --no-repair takes, from the library. */
 static void print_usage(void)
 {
 	fputs(usage_text, stdout);
+	fputs(usage_text2, stdout);
 	fputs("\nRepair rules (NAME for --no-repair):", stdout);
 	size_t col = 80;
 	for (unsigned rule = 0; rule < 64; rule++) {
@@ -149,7 +181,8 @@ enum {
 	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
 	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_RULES, OPT_NO_BUILTIN,
 	OPT_PRINT_RULES, OPT_NO_BOILERPLATE, OPT_DROP_FREQUENT, OPT_FREQUENT_PASSES,
-	OPT_FREQUENT_MEM, OPT_INVALID, OPT_NFKC, OPT_ASCII,
+	OPT_FREQUENT_MEM, OPT_INVALID, OPT_NFKC, OPT_ASCII, OPT_STATE,
+	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL, OPT_SHARD, OPT_PARTS, OPT_SEED, OPT_DIR,
 };
 
 static const struct option long_options[] = {
@@ -174,12 +207,41 @@ static const struct option long_options[] = {
 	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "state-readonly", required_argument, NULL, OPT_STATE_READONLY },
+	{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
+	{ "on-full", required_argument, NULL, OPT_ON_FULL },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "parts", required_argument, NULL, OPT_PARTS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* A size in bytes with an optional binary suffix: 512K, 64M, 4G, 1T. */
+static uint64_t parse_size(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	const unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	default: break;
+	}
+	if (shift && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
+		end += strlen(end);
+	if (errno || end == s || *end || s[0] == '-' || v > (UINT64_MAX >> shift))
+		usage_error("%s: expected a size such as 512M or 4G, got '%s'", opt, s);
+	return (uint64_t)v << shift;
+}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -301,6 +363,42 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 		case OPT_DROP_FREQUENT: case OPT_FREQUENT_PASSES: case OPT_FREQUENT_MEM:
 			parse_boiler_arg(c, a);
 			break;
+		case OPT_STATE:
+		case OPT_STATE_READONLY:
+			if (a->state_path)
+				usage_error("--state and --state-readonly: give one of them, once");
+			a->state_path = optarg;
+			a->state_readonly = c == OPT_STATE_READONLY;
+			break;
+		case OPT_MAX_MEM:
+			a->opt.max_mem = parse_size("--max-mem", optarg);
+			a->max_mem_set = true;
+			if (a->opt.max_mem < MIN_MAX_MEM)
+				usage_error("--max-mem: at least 4M, got '%s'", optarg);
+			break;
+		case OPT_ON_FULL:
+			if (strcmp(optarg, "forget") == 0)
+				a->opt.on_full = WN_FULL_FORGET;
+			else if (strcmp(optarg, "fail") == 0)
+				a->opt.on_full = WN_FULL_FAIL;
+			else if (strcmp(optarg, "bloom") == 0)
+				a->opt.on_full = WN_FULL_BLOOM;
+			else
+				usage_error("--on-full: expected 'forget', 'fail' or 'bloom', got '%s'",
+					    optarg);
+			break;
+		case OPT_SHARD: a->shard.shard = (long)parse_count("--shard", optarg); break;
+		case OPT_PARTS: a->shard.parts = (long)parse_count("--parts", optarg); break;
+		case OPT_DIR: a->shard.dir = optarg; break;
+		case OPT_SEED: {
+			char *end;
+			errno = 0;
+			a->shard.seed = strtoull(optarg, &end, 16);
+			if (errno || end == optarg || *end || strlen(optarg) > 16)
+				usage_error("--seed: expected up to 16 hex digits, got '%s'", optarg);
+			a->shard.seed_set = true;
+			break;
+		}
 		case OPT_PROGRESS: a->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: a->progress = PROGRESS_OFF; break;
 		case 'h': print_usage(); exit(EXIT_OK);
@@ -312,6 +410,17 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 	}
 	if (a->output && ends_with(a->output, ".gz"))
 		a->gzip_out = true;
+	if (a->mode != MODE_FILTER && (a->state_path || a->opt.scope == WN_SCOPE_DOC ||
+				       a->opt.disable & WN_STAGE_DEDUP))
+		usage_error("sign and apply: no --state, --scope=doc or --no-dedup");
+	if (a->mode == MODE_FILTER && (a->shard.dir || a->shard.seed_set || a->shard.shard >= 0 ||
+				       a->shard.parts))
+		usage_error("--shard, --parts, --seed and --dir go with sign and apply");
+	if (a->state_path && a->opt.scope == WN_SCOPE_DOC)
+		usage_error("--state: needs --scope=stream (with --scope=doc nothing is "
+			    "remembered across documents)");
+	if (!a->max_mem_set)
+		a->opt.max_mem = cli_default_max_mem();
 	a->inputs = argv + optind;
 	a->ninputs = argc - optind;
 	if (a->passes == 2) {
@@ -374,10 +483,14 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 				wn_reason_name((enum wn_reason)r), st->dropped[r]);
 		fprintf(stderr, "},\"lines_changed\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 			",\"bytes_out\":%" PRIu64 ",\"seen_entries\":%" PRIu64
-			",\"seen_bytes\":%" PRIu64 ",\"regex_limited\":%" PRIu64
-			",\"seconds\":%.3f}\n",
+			",\"seen_bytes\":%" PRIu64 ",\"seen_loaded\":%" PRIu64
+			",\"seen_forgotten\":%" PRIu64 ",\"seen_bloom\":%s"
+			",\"false_drop_rate\":%.3g,\"expected_false_drops\":%.1f"
+			",\"regex_limited\":%" PRIu64 ",\"seconds\":%.3f}\n",
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
-			st->seen_bytes, st->regex_limited, secs);
+			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
+			st->seen_bloom ? "true" : "false", st->seen_false_rate,
+			st->expected_false_drops, st->regex_limited, secs);
 		return;
 	}
 	uint64_t dropped = 0;
@@ -399,6 +512,15 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 	if (st->regex_limited)
 		fprintf(stderr, "winnow: regex limit %12" PRIu64 " matches given up (lines kept)\n",
 			st->regex_limited);
+	if (st->seen_loaded)
+		fprintf(stderr, "winnow:   loaded   %12" PRIu64 " from the state\n", st->seen_loaded);
+	if (st->seen_forgotten)
+		fprintf(stderr, "winnow:   forgotten %11" PRIu64 " (memory full)\n",
+			st->seen_forgotten);
+	if (st->seen_bloom)
+		fprintf(stderr, "winnow:   Bloom filter: a distinct line is now dropped with "
+			"chance %.3g; %.1f such drops expected so far\n", st->seen_false_rate,
+			st->expected_false_drops);
 	fprintf(stderr, "winnow: time       %12.3f s\n", secs);
 }
 
@@ -409,6 +531,20 @@ struct run_status {
 	bool failed;     /* an input or the library failed: exit 1 */
 	bool stop;       /* nothing more can be written */
 };
+
+static void report_error(const struct wn_filter *f, const char *name, int rc)
+{
+	if (rc != WN_E_LIMIT) {
+		fprintf(stderr, "winnow: %s: %s\n", name, wn_strerror(rc));
+		return;
+	}
+	struct wn_stats st;
+	wn_filter_stats(f, &st);
+	fprintf(stderr, "winnow: %s: the seen set is full (--max-mem, %" PRIu64 " distinct "
+		"lines in %.1f MiB) and --on-full=fail; raise --max-mem, or use "
+		"--on-full=forget or bloom\n", name, st.seen_entries,
+		(double)st.seen_bytes / 1048576.0);
+}
 
 static void feed_input(struct wn_filter *f, const char *path, struct cli_explain *x,
 		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
@@ -443,7 +579,7 @@ static void feed_input(struct wn_filter *f, const char *path, struct cli_explain
 			if (rc == WN_E_SINK)
 				fprintf(stderr, "winnow: %s: %s\n", out->name, strerror(out->errnum));
 			else
-				fprintf(stderr, "winnow: %s: %s\n", in.name, wn_strerror(rc));
+				report_error(f, in.name, rc);
 		}
 	}
 	p->done += in.size ? in.size : cli_in_pos(&in);
@@ -539,11 +675,21 @@ static int run(struct cli_args *a)
 	a->opt.write = cli_out_write;
 	a->opt.write_ctx = &out;
 	a->opt.seed = cli_random_seed();
+	struct cli_apply apply = { 0 };
+	if (a->mode == MODE_APPLY) {
+		if (cli_apply_load(&apply, &a->opt, &a->shard) != 0)
+			return EXIT_FAIL;
+		a->opt.judge = cli_apply_judge;
+		a->opt.judge_ctx = &apply;
+	}
 	struct wn_filter *f;
 	const int made = make_filter(a, &f);
-	if (made != EXIT_OK)
+	if (made != EXIT_OK) {
+		cli_apply_free(&apply);
 		return made;
+	}
 	if (cli_out_open(&out, a->output, a->gzip_out, a->level) != 0) {
+		cli_apply_free(&apply);
 		wn_filter_free(f);
 		return EXIT_FAIL;
 	}
@@ -552,6 +698,7 @@ static int run(struct cli_args *a)
 		if (!x.fp) {
 			fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
 			cli_out_close(&out, false);
+			cli_apply_free(&apply);
 			wn_filter_free(f);
 			return EXIT_FAIL;
 		}
@@ -564,7 +711,9 @@ static int run(struct cli_args *a)
 	prog.total = prog.on ? total_size(inputs, ninputs) * (uint64_t)a->passes : 0;
 
 	struct run_status rs = { false, false };
-	if (a->passes == 2)
+	if (a->state_path && cli_state_load(f, a->state_path, &a->opt, a->state_readonly) != 0)
+		rs.failed = rs.stop = true;
+	if (a->passes == 2 && !rs.stop)
 		count_pass(f, inputs, ninputs, &x, &prog, &out, &rs);
 	for (int i = 0; i < ninputs && !rs.stop; i++)
 		feed_input(f, inputs[i], &x, &prog, &out, &rs);
@@ -572,23 +721,49 @@ static int run(struct cli_args *a)
 		const int rc = wn_filter_finish(f);
 		if (rc && !out.broken_pipe) {
 			rs.failed = true;
-			fprintf(stderr, "winnow: %s: %s\n", out.name,
-				rc == WN_E_SINK ? strerror(out.errnum) : wn_strerror(rc));
+			if (rc == WN_E_SINK)
+				fprintf(stderr, "winnow: %s: %s\n", out.name, strerror(out.errnum));
+			else
+				report_error(f, out.name, rc);
 		}
 	}
 	progress_end(&prog);
+	if (a->mode == MODE_APPLY && !rs.failed && !out.broken_pipe &&
+	    cli_apply_check(&apply, ninputs == 1 ? inputs[0] : "input") != 0)
+		rs.failed = true;
+	cli_apply_free(&apply);
+	/* The state is written in full before the output is renamed into place
+	 * and renamed after it: a failure at any point never leaves a state
+	 * that remembers lines the output lacks. */
+	struct cli_file state_out;
+	bool state_ready = false;
+	if (!rs.failed && !out.broken_pipe && a->state_path && !a->state_readonly) {
+		state_ready = cli_state_write(f, a->state_path, &state_out) == 0;
+		rs.failed = !state_ready;
+	}
 	const bool commit = !rs.failed && !out.broken_pipe;
 	if (cli_out_close(&out, commit) != 0 && !rs.failed && !out.broken_pipe) {
 		fprintf(stderr, "winnow: %s: %s\n", out.name, strerror(out.errnum));
 		rs.failed = true;
 	}
+	if (state_ready && rs.failed) {
+		cli_file_abort(&state_out);
+	} else if (state_ready && cli_file_commit(&state_out) != 0) {
+		fprintf(stderr, "winnow: %s: %s\n", a->state_path, strerror(state_out.errnum));
+		rs.failed = true;
+	}
 	if (rs.failed && a->output)
 		fprintf(stderr, "winnow: %s: not written\n", a->output);
-	if (f && a->stats != STATS_NONE && !out.broken_pipe) {
-		struct wn_stats st;
-		wn_filter_stats(f, &st);
+	if ((rs.failed || out.broken_pipe) && a->state_path && !a->state_readonly)
+		fprintf(stderr, "winnow: %s: not saved (it is as it was)\n", a->state_path);
+	struct wn_stats st;
+	wn_filter_stats(f, &st);
+	if (a->stats != STATS_NONE && !out.broken_pipe)
 		print_stats(a->stats, &st, cli_now() - prog.start);
-	}
+	if (!a->max_mem_set && st.seen_forgotten)
+		fprintf(stderr, "winnow: note: the seen set filled the default --max-mem "
+			"(%.0f MiB) and forgot %" PRIu64 " of the oldest lines; see --max-mem "
+			"and --on-full\n", (double)a->opt.max_mem / 1048576.0, st.seen_forgotten);
 	if (x.fp && x.fp != stderr && fclose(x.fp) != 0) {
 		fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
 		rs.failed = true;
@@ -599,9 +774,23 @@ static int run(struct cli_args *a)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "state") == 0)
+		return cli_state_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "resolve") == 0)
+		return cli_resolve_main(argc - 1, argv + 1);
 	struct cli_args args;
 	memset(&args, 0, sizeof(args));
+	args.shard.shard = -1;
+	if (argc > 1 && (strcmp(argv[1], "sign") == 0 || strcmp(argv[1], "apply") == 0)) {
+		args.mode = strcmp(argv[1], "sign") == 0 ? MODE_SIGN : MODE_APPLY;
+		argc--;
+		argv++;
+	}
 	parse_args(argc, argv, &args);
+	if (args.mode == MODE_SIGN) {
+		cli_signals_init();
+		return cli_sign_run(&args.opt, &args.shard, args.inputs, args.ninputs);
+	}
 	cli_signals_init();
 	const int code = run(&args);
 	free(args.rule_paths);

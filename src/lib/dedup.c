@@ -12,25 +12,10 @@
 #define GROW_NUM 5
 #define GROW_DEN 4
 
-static uint32_t seg_of(uint64_t h)
-{
-	return (uint32_t)(h >> (64 - WN_SEEN_SEG_BITS));
-}
-
-/* Maps the low 32 bits of h onto [0, n) without a division. */
-static uint32_t bucket_of(uint64_t h, uint32_t n)
-{
-	return (uint32_t)(((uint64_t)(uint32_t)h * n) >> 32);
-}
-
-static uint64_t fingerprint(uint64_t h)
-{
-	return h ? h : 1; /* 0 marks an empty slot */
-}
-
 int wn_seen_init(struct wn_seen *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->limit = UINT64_MAX;
 	s->segs = calloc(WN_SEEN_SEGS, sizeof(*s->segs));
 	s->touched = malloc(WN_SEEN_SEGS * sizeof(*s->touched));
 	if (!s->segs || !s->touched) {
@@ -42,15 +27,15 @@ int wn_seen_init(struct wn_seen *s)
 
 void wn_seen_prefetch(const struct wn_seen *s, uint64_t h)
 {
-	const struct wn_seen_seg *seg = &s->segs[seg_of(h)];
+	const struct wn_seen_seg *seg = &s->segs[wn_seen_seg_of(h)];
 	if (seg->slots)
-		__builtin_prefetch(seg->slots + (size_t)bucket_of(h, seg->nbuckets) * BUCKET);
+		__builtin_prefetch(seg->slots + (size_t)wn_seen_bucket_of(h, seg->nbuckets) * BUCKET);
 }
 
 /* Finds fp in seg: returns its slot, or the empty slot where it belongs. */
 static uint64_t *probe(const struct wn_seen_seg *seg, uint64_t fp)
 {
-	uint32_t b = bucket_of(fp, seg->nbuckets);
+	uint32_t b = wn_seen_bucket_of(fp, seg->nbuckets);
 	for (;;) {
 		uint64_t *slot = seg->slots + (size_t)b * BUCKET;
 		for (int i = 0; i < BUCKET; i++)
@@ -61,38 +46,186 @@ static uint64_t *probe(const struct wn_seen_seg *seg, uint64_t fp)
 	}
 }
 
+/* ---- The arena ---------------------------------------------------------------- */
+
+#define HOLE_SLACK ((uint64_t)1 << 20)
+
+void wn_arena_init(struct wn_arena *a, uint64_t size)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size - size % 64;
+}
+
+void wn_arena_free(struct wn_arena *a)
+{
+	free(a->raw);
+	memset(a, 0, sizeof(*a));
+}
+
+struct block {
+	uint64_t **slots;
+	uint64_t off;    /* from the arena's base */
+	uint64_t nbytes;
+};
+
+static int by_offset(const void *x, const void *y)
+{
+	const uint64_t a = ((const struct block *)x)->off, b = ((const struct block *)y)->off;
+	return (a > b) - (a < b);
+}
+
+/* Moves the arena to a block of cap usable bytes. Offsets are kept. */
+static int arena_grow(struct wn_arena *a, uint64_t cap)
+{
+	if (cap > SIZE_MAX - 64)
+		return WN_E_NOMEM;
+	const size_t old_off = a->raw ? (size_t)(a->base - a->raw) : 0;
+	unsigned char *raw = realloc(a->raw, (size_t)cap + 64);
+	if (!raw)
+		return WN_E_NOMEM;
+	const size_t off = (size_t)((64 - (uintptr_t)raw % 64) % 64);
+	if (off != old_off && a->top)
+		memmove(raw + off, raw + old_off, (size_t)a->top);
+	a->raw = raw;
+	a->base = raw + off;
+	a->cap = cap;
+	return 0;
+}
+
+/* Makes room for need more bytes at the top: slides every live block down
+ * over the holes, in address order, growing the arena first if the live
+ * blocks and the new one would leave it less than a quarter free. */
+static int reorganize(struct wn_arena *a, uint64_t need)
+{
+	size_t n = 0;
+	for (int i = 0; i < WN_ARENA_SETS; i++)
+		if (a->sets[i] && a->sets[i]->segs)
+			n += WN_SEEN_SEGS;
+	struct block *blocks = malloc((n ? n : 1) * sizeof(*blocks));
+	if (!blocks)
+		return WN_E_NOMEM;
+	n = 0;
+	for (int i = 0; i < WN_ARENA_SETS; i++) {
+		struct wn_seen *s = a->sets[i];
+		for (uint32_t si = 0; s && s->segs && si < WN_SEEN_SEGS; si++) {
+			struct wn_seen_seg *seg = &s->segs[si];
+			if (seg->slots)
+				blocks[n++] = (struct block){ &seg->slots,
+					(uint64_t)((unsigned char *)seg->slots - a->base),
+					(uint64_t)seg->nbuckets * BUCKET * sizeof(uint64_t) };
+		}
+	}
+	qsort(blocks, n, sizeof(*blocks), by_offset);
+	int rc = 0;
+	const uint64_t want = a->live + need + (a->live + need) / 4;
+	if (want > a->cap) {
+		uint64_t cap = a->cap * 2 > want ? a->cap * 2 : want;
+		cap = cap < ((uint64_t)1 << 20) ? (uint64_t)1 << 20 : cap;
+		rc = arena_grow(a, cap < a->size ? cap : a->size);
+	}
+	uint64_t dst = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (blocks[i].off != dst)
+			memmove(a->base + dst, a->base + blocks[i].off, (size_t)blocks[i].nbytes);
+		*blocks[i].slots = (uint64_t *)(void *)(a->base + dst);
+		dst += blocks[i].nbytes;
+	}
+	free(blocks);
+	if (!rc) {
+		a->top = a->live = dst;
+		a->compactions++;
+	}
+	return rc;
+}
+
+/* A block of nbytes, or NULL with *rc_out set (WN_E_LIMIT when the arena
+ * cannot hold it). May move every block. */
+static uint64_t *arena_alloc(struct wn_arena *a, uint64_t nbytes, int *rc_out)
+{
+	*rc_out = WN_E_LIMIT;
+	if (a->live + nbytes > a->size)
+		return NULL;
+	if (a->top + nbytes > a->cap || a->top - a->live > a->live / 4 + HOLE_SLACK) {
+		*rc_out = reorganize(a, nbytes);
+		if (*rc_out)
+			return NULL;
+		*rc_out = WN_E_LIMIT;
+		if (a->top + nbytes > a->cap)
+			return NULL;
+	}
+	uint64_t *p = (uint64_t *)(void *)(a->base + a->top);
+	a->top += nbytes;
+	a->live += nbytes;
+	*rc_out = 0;
+	return p;
+}
+
+static void arena_release(struct wn_arena *a, uint64_t *p, uint64_t nbytes)
+{
+	a->live -= nbytes;
+	if ((unsigned char *)p + nbytes == a->base + a->top)
+		a->top -= nbytes;
+}
+
+static uint64_t *slots_alloc(struct wn_seen *s, uint64_t nbytes, int *rc_out)
+{
+	if (s->arena)
+		return arena_alloc(s->arena, nbytes, rc_out);
+	*rc_out = WN_E_NOMEM;
+	return aligned_alloc(64, (size_t)nbytes);
+}
+
+static void slots_free(struct wn_seen *s, uint64_t *p, uint64_t nbytes)
+{
+	if (!p)
+		return;
+	if (s->arena)
+		arena_release(s->arena, p, nbytes);
+	else
+		free(p);
+}
+
+/* ---- The table ------------------------------------------------------------------- */
+
 static int seg_resize(struct wn_seen *s, struct wn_seen_seg *seg, uint32_t nbuckets)
 {
 	const size_t nbytes = (size_t)nbuckets * BUCKET * sizeof(uint64_t);
-	uint64_t *slots = aligned_alloc(64, nbytes);
+	const size_t old_slots = (size_t)seg->nbuckets * BUCKET;
+	if (s->bytes - old_slots * sizeof(uint64_t) + nbytes > s->limit)
+		return WN_E_LIMIT;
+	int rc;
+	uint64_t *slots = slots_alloc(s, nbytes, &rc);
 	if (!slots)
-		return WN_E_NOMEM;
+		return rc;
 	memset(slots, 0, nbytes);
 	struct wn_seen_seg grown = { slots, nbuckets, seg->count };
-	const size_t old_slots = (size_t)seg->nbuckets * BUCKET;
 	for (size_t i = 0; i < old_slots; i++)
 		if (seg->slots[i])
 			*probe(&grown, seg->slots[i]) = seg->slots[i];
 	s->bytes = s->bytes - old_slots * sizeof(uint64_t) + nbytes;
-	free(seg->slots);
+	slots_free(s, seg->slots, old_slots * sizeof(uint64_t));
 	*seg = grown;
 	return 0;
 }
 
 int wn_seen_insert(struct wn_seen *s, uint64_t h)
 {
-	const uint64_t fp = fingerprint(h);
-	const uint32_t si = seg_of(h);
+	const uint64_t fp = wn_seen_fp(h);
+	const uint32_t si = wn_seen_seg_of(fp);
 	struct wn_seen_seg *seg = &s->segs[si];
-	if (!seg->slots && seg_resize(s, seg, INIT_BUCKETS) != 0)
-		return WN_E_NOMEM;
+	if (!seg->slots) {
+		const int rc = seg_resize(s, seg, INIT_BUCKETS);
+		if (rc)
+			return rc;
+	}
 	uint64_t *slot = probe(seg, fp);
 	if (*slot)
 		return 0;
 	if ((uint64_t)(seg->count + 1) * 10 > (uint64_t)seg->nbuckets * BUCKET * 9) {
 		const uint32_t grown = seg->nbuckets * GROW_NUM / GROW_DEN;
-		if (seg_resize(s, seg, grown > seg->nbuckets ? grown : seg->nbuckets + 1) != 0)
-			return WN_E_NOMEM;
+		const int rc = seg_resize(s, seg, grown > seg->nbuckets ? grown : seg->nbuckets + 1);
+		if (rc)
+			return rc;
 		slot = probe(seg, fp);
 	}
 	*slot = fp;
@@ -104,8 +237,9 @@ int wn_seen_insert(struct wn_seen *s, uint64_t h)
 
 bool wn_seen_contains(const struct wn_seen *s, uint64_t h)
 {
-	const struct wn_seen_seg *seg = &s->segs[seg_of(h)];
-	return seg->slots && *probe(seg, fingerprint(h)) != 0;
+	const uint64_t fp = wn_seen_fp(h);
+	const struct wn_seen_seg *seg = &s->segs[wn_seen_seg_of(fp)];
+	return seg->slots && *probe(seg, fp) != 0;
 }
 
 void wn_seen_clear(struct wn_seen *s)
@@ -123,8 +257,132 @@ void wn_seen_free(struct wn_seen *s)
 {
 	if (s->segs)
 		for (uint32_t i = 0; i < WN_SEEN_SEGS; i++)
-			free(s->segs[i].slots);
+			slots_free(s, s->segs[i].slots,
+				   (uint64_t)s->segs[i].nbuckets * BUCKET * sizeof(uint64_t));
 	free(s->segs);
 	free(s->touched);
 	memset(s, 0, sizeof(*s));
+}
+
+/* ---- Bulk loading and export ---------------------------------------------- */
+
+static uint32_t fill_buckets(uint32_t n)
+{
+	/* Sized for a load of 0.8, inside the band that growth keeps. */
+	const uint32_t nbuckets = (uint32_t)(((uint64_t)n * 5 + 31) / 32);
+	return nbuckets < INIT_BUCKETS ? INIT_BUCKETS : nbuckets;
+}
+
+uint64_t wn_seen_fill_bytes(uint32_t n)
+{
+	return n ? (uint64_t)fill_buckets(n) * BUCKET * sizeof(uint64_t) : 0;
+}
+
+int wn_seen_seg_alloc(struct wn_seen *s, uint32_t si, uint32_t nbuckets)
+{
+	struct wn_seen_seg *seg = &s->segs[si];
+	if (seg->count || seg->slots || nbuckets == 0)
+		return WN_E_STATE_CORRUPT;
+	return seg_resize(s, seg, nbuckets);
+}
+
+int wn_seen_fill_seg(struct wn_seen_fill *fl, struct wn_seen *s, uint32_t si, uint32_t n)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->set = s;
+	fl->si = si;
+	if (n == 0)
+		return 0;
+	struct wn_seen_seg *seg = &s->segs[si];
+	if (seg->count)
+		return WN_E_STATE_CORRUPT;
+	const uint32_t nbuckets = fill_buckets(n);
+	if (nbuckets > seg->nbuckets) {
+		const int rc = seg_resize(s, seg, nbuckets);
+		if (rc)
+			return rc;
+	}
+	fl->seg = seg;
+	fl->left = n;
+	return 0;
+}
+
+/* Places fingerprints in bucket order: each goes to the first free slot at or
+ * after its home bucket, which is where probe() looks for it, because every
+ * slot between its home and its place is already filled. The few that run
+ * past the last bucket wrap around through probe(). */
+int wn_seen_fill_put(struct wn_seen_fill *fl, uint64_t fp)
+{
+	struct wn_seen_seg *seg = fl->seg;
+	const uint64_t key = wn_seen_canon(fp);
+	if (!seg || !fl->left || fp == 0 || wn_seen_seg_of(fp) != fl->si || key <= fl->last)
+		return WN_E_STATE_CORRUPT;
+	fl->last = key;
+	const size_t nslots = (size_t)seg->nbuckets * BUCKET;
+	size_t pos = (size_t)wn_seen_bucket_of(fp, seg->nbuckets) * BUCKET;
+	if (pos < fl->next)
+		pos = fl->next;
+	if (pos < nslots) {
+		seg->slots[pos] = fp;
+		fl->next = pos + 1;
+	} else {
+		*probe(seg, fp) = fp;
+	}
+	struct wn_seen *s = fl->set;
+	if (seg->count++ == 0)
+		s->touched[s->ntouched++] = (uint16_t)fl->si;
+	s->count++;
+	fl->left--;
+	return 0;
+}
+
+static int cmp_canon(const void *a, const void *b)
+{
+	const uint64_t x = wn_seen_canon(*(const uint64_t *)a);
+	const uint64_t y = wn_seen_canon(*(const uint64_t *)b);
+	return (x > y) - (x < y);
+}
+
+/* Slots are nearly in canonical order already (home buckets rise with the
+ * low bits), so an insertion sort usually wins; past a budget of moves (an
+ * unusual segment) qsort finishes the job. */
+static void sort_canon(uint64_t *v, uint32_t n)
+{
+	uint64_t budget = (uint64_t)n * 16;
+	for (uint32_t i = 1; i < n; i++) {
+		const uint64_t x = v[i];
+		const uint64_t kx = wn_seen_canon(x);
+		uint32_t j = i;
+		while (j > 0 && wn_seen_canon(v[j - 1]) > kx) {
+			v[j] = v[j - 1];
+			j--;
+			if (--budget == 0) {
+				v[j] = x;
+				qsort(v, n, sizeof(*v), cmp_canon);
+				return;
+			}
+		}
+		v[j] = x;
+	}
+}
+
+uint32_t wn_seen_export_seg(const struct wn_seen *s, uint32_t si, uint64_t *out)
+{
+	const struct wn_seen_seg *seg = &s->segs[si];
+	uint32_t n = 0;
+	const size_t nslots = (size_t)seg->nbuckets * BUCKET;
+	for (size_t i = 0; i < nslots && n < seg->count; i++)
+		if (seg->slots[i])
+			out[n++] = seg->slots[i];
+	sort_canon(out, n);
+	return n;
+}
+
+uint32_t wn_seen_max_seg(const struct wn_seen *s)
+{
+	uint32_t max = 0;
+	for (uint32_t i = 0; i < s->ntouched; i++)
+		if (s->segs[s->touched[i]].count > max)
+			max = s->segs[s->touched[i]].count;
+	return max;
 }

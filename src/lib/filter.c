@@ -33,7 +33,7 @@ struct wn_filter {
 	struct wn_repair repair;
 	struct wn_punct punct;
 	struct wn_keyer keyer;
-	struct wn_seen seen;
+	struct wn_memo memo;    /* the seen set, under the memory limit */
 	struct wn_rules boiler; /* boilerplate rules, when rules_on */
 	struct wn_freq freq;    /* documents per short line, when drop_frequent */
 	struct wn_doc doc;      /* the document's judged lines, when zones_on */
@@ -53,6 +53,10 @@ struct wn_filter {
 	struct wn_stats st;
 	int err;               /* sticky: once set, every call returns it */
 	bool finished;
+	bool started;          /* input was pushed: too late to load state */
+	bool loaded;           /* a state was loaded: the seed is its */
+	uint64_t loaded_forgotten; /* forgotten before this run, per the state */
+	uint64_t judged;       /* lines handed to opt.judge so far */
 	struct wn_buf rules;   /* names of the repairs that fired, for explain */
 	uint64_t line_no;      /* in the current input */
 	/* The current document. A blank line is held back until a kept line
@@ -78,6 +82,12 @@ const char *wn_strerror(int err)
 	case WN_E_FORMAT: return "malformed input";
 	case WN_E_LIMIT: return "memory limit reached";
 	case WN_E_STATE: return "filter unusable after an earlier error";
+	case WN_E_NOT_STATE: return "not a winnow state file";
+	case WN_E_STATE_VERSION: return "state file made by a newer winnow";
+	case WN_E_STATE_CORRUPT: return "state file corrupt";
+	case WN_E_STATE_TRUNCATED: return "state file truncated";
+	case WN_E_STATE_MISMATCH: return "state file made with other settings";
+	case WN_E_READ: return "read failed";
 	default: return "unknown error";
 	}
 }
@@ -347,7 +357,8 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 		judge_boilerplate(f, &line, &k, &v);
 	}
 	if (p->dedup && v.reason == WN_KEPT) {
-		const int rc = wn_seen_insert(&f->seen, p->dup_hash);
+		const int rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, p->dup_hash, f->judged++)
+					    : wn_memo_insert(&f->memo, p->dup_hash);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -407,8 +418,8 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 			p->dup_hash = wn_keyer_exact(&f->keyer, &trimmed);
 			p->dedup = true;
 		}
-		if (p->dedup)
-			wn_seen_prefetch(&f->seen, p->dup_hash);
+		if (p->dedup && !f->opt.judge)
+			wn_memo_prefetch(&f->memo, p->dup_hash);
 	}
 	return f->nbatch == BATCH ? flush_batch(f) : 0;
 }
@@ -454,7 +465,7 @@ static int end_doc(struct wn_filter *f)
 	f->st.docs_out += f->doc_has_output;
 	f->doc_open = f->doc_has_output = f->blank_pending = false;
 	if (f->opt.scope == WN_SCOPE_DOC)
-		wn_seen_clear(&f->seen);
+		wn_memo_clear(&f->memo);
 	return 0;
 }
 
@@ -538,7 +549,7 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	if (!rc)
 		rc = wn_punct_init(&f->punct, opt);
 	if (!rc)
-		rc = wn_seen_init(&f->seen);
+		rc = wn_memo_init(&f->memo, opt->max_mem, opt->on_full);
 	if (!rc && opt->drop_frequent)
 		rc = wn_freq_init(&f->freq, f->opt.frequent_bytes);
 	if (!rc)
@@ -569,6 +580,7 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
+	f->started = true;
 	if (!f->counting)
 		f->st.bytes_in += len;
 	f->push_lo = (uintptr_t)buf;
@@ -586,6 +598,7 @@ int wn_filter_end_input(struct wn_filter *f)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
+	f->started = true;
 	int rc = wn_lines_finish(&f->lines, on_line, f);
 	if (!rc)
 		rc = end_doc(f);
@@ -629,9 +642,61 @@ int wn_filter_finish(struct wn_filter *f)
 void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 {
 	*out = f->st;
-	out->seen_entries = f->seen.count;
-	out->seen_bytes = f->seen.bytes;
+	out->seen_entries = wn_memo_count(&f->memo);
+	out->seen_bytes = wn_memo_bytes(&f->memo);
+	out->seen_forgotten = f->memo.forgotten;
+	out->seen_bloom = f->memo.bloom.set != NULL;
+	out->seen_false_rate = out->seen_bloom ? wn_bloom_rate(&f->memo.bloom) : 0.0;
+	out->expected_false_drops = f->memo.bloom.expected_false;
 	out->regex_limited = wn_rules_regex_limited(&f->boiler);
+}
+
+int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
+{
+	if (f->err)
+		return f->err;
+	if (f->started)
+		return fail(f, WN_E_INVAL);
+	struct wn_state_reader *r = malloc(sizeof(*r));
+	if (!r)
+		return fail(f, WN_E_NOMEM);
+	int rc = wn_state_open(r, rd, ctx);
+	if (!rc && (wn_state_diff(&r->info, &f->opt) ||
+		    (f->loaded && r->info.seed != f->keyer.seed))) {
+		/* Only an intact file can be said to have other settings. */
+		uint64_t skipped;
+		rc = wn_state_read_sets(r, NULL, &skipped);
+		if (!rc)
+			rc = WN_E_STATE_MISMATCH;
+	} else if (!rc) {
+		/* Fingerprints are only comparable under the state's seed: the
+		 * rule table, hashed with the old one, is hashed again. */
+		f->keyer.seed = f->opt.seed = r->info.seed;
+		rc = wn_rules_reseed(&f->boiler, r->info.seed);
+		f->loaded = true;
+		f->loaded_forgotten += r->info.forgotten;
+		const uint64_t before = wn_memo_count(&f->memo);
+		uint64_t skipped = 0;
+		if (!rc)
+			rc = wn_state_read_sets(r, &f->memo, &skipped);
+		f->st.seen_loaded += wn_memo_count(&f->memo) - before;
+		f->loaded_forgotten += skipped;
+	}
+	wn_state_close(r);
+	free(r);
+	return fail(f, rc);
+}
+
+int wn_filter_save_state(const struct wn_filter *f, wn_write_fn *wr, void *ctx)
+{
+	if (f->err)
+		return f->err;
+	const struct wn_state_info keying = {
+		.seed = f->keyer.seed, .key = f->opt.key,
+		.repair = !(f->opt.disable & WN_STAGE_REPAIR), .repair_off = f->opt.repair_off,
+		.forgotten = f->loaded_forgotten + f->memo.forgotten,
+	};
+	return wn_state_save(&f->memo, &keying, wr, ctx);
 }
 
 void wn_filter_free(struct wn_filter *f)
@@ -643,7 +708,7 @@ void wn_filter_free(struct wn_filter *f)
 	wn_punct_free(&f->punct);
 	wn_buf_free(&f->rules);
 	wn_buf_free(&f->arena);
-	wn_seen_free(&f->seen);
+	wn_memo_free(&f->memo);
 	wn_rules_free(&f->boiler);
 	wn_freq_free(&f->freq);
 	wn_doc_free(&f->doc);

@@ -142,6 +142,31 @@ static int table_grow(struct wn_rules *r)
 	return 0;
 }
 
+int wn_rules_reseed(struct wn_rules *r, uint64_t seed)
+{
+	if (seed == r->seed)
+		return 0;
+	r->seed = seed;
+	if (!r->slots)
+		return 0;
+	const size_t n = r->slot_mask + 1;
+	struct wn_rule_slot *old = r->slots;
+	r->slots = calloc(n, sizeof(*r->slots));
+	if (!r->slots) {
+		r->slots = old;
+		return WN_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!old[i].hash)
+			continue;
+		struct wn_rule_slot s = old[i];
+		s.hash = phrase_hash(r, r->phrases.ptr + s.off, s.len);
+		*probe(r, s.hash, r->phrases.ptr + s.off, s.len) = s;
+	}
+	free(old);
+	return 0;
+}
+
 /* Finds or adds the phrase p[0..n); *slot_out is valid until the next add. */
 static int phrase_add(struct wn_rules *r, const char *p, size_t n, struct wn_rule_slot **slot_out)
 {

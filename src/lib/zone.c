@@ -127,7 +127,13 @@ size_t wn_zone_judge(struct wn_zone *z, struct wn_judged *r, size_t n, size_t ma
 	 * bytes; the footer zone's state where they start is carried. */
 	size_t decided = n;
 	if (!doc_end && n) {
-		const size_t start = tail_start(r, n);
+		size_t start = tail_start(r, n);
+		/* Only the last TAIL_MAX lines can become the tail's. */
+		size_t window = n, lines = 0;
+		while (window > 0 && lines < TAIL_MAX)
+			lines += !r[--window].blank;
+		if (start < window)
+			start = window;
 		if (start < n && r[n - 1].off + r[n - 1].len - r[start].off <= max_wait)
 			decided = start;
 	}
