@@ -234,10 +234,11 @@ static int head(struct wn_wet *w, const char *b, size_t len, size_t *pos, bool f
 		return skip_to_record(w, b, len, pos, *pos, false, final, WN_REC_BAD, fn, ctx);
 	}
 	const size_t hlen = head_end(p, avail, &w->scan);
-	if (!hlen) {
-		if (!final && avail <= w->max_doc)
-			return 1;
-		bad_head(w, final ? "truncated record header" : "record header longer than max_doc");
+	if (!hlen && !final && avail <= w->max_doc)
+		return 1;
+	if (!hlen || hlen > w->max_doc) {
+		bad_head(w, hlen || !final ? "record header longer than max_doc"
+					   : "truncated record header");
 		return skip_to_record(w, b, len, pos, *pos + 1, false, final, WN_REC_BAD, fn, ctx);
 	}
 	w->scan = 0;
