@@ -21,6 +21,14 @@ static uint32_t load_be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* One round: the caller passes f(b, c, d) + k; the registers rotate by
+ * renaming in the unrolled calls rather than by moves. */
+#define ROUND(a, b, c, d, e, fk, w)                              \
+	do {                                                     \
+		(e) += rol((a), 5) + (fk) + (w);                 \
+		(b) = rol((b), 30);                              \
+	} while (0)
+
 static void compress(uint32_t h[5], const unsigned char *block)
 {
 	uint32_t w[80];
@@ -29,27 +37,33 @@ static void compress(uint32_t h[5], const unsigned char *block)
 	for (int i = 16; i < 80; i++)
 		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-	for (int i = 0; i < 80; i++) {
-		uint32_t f, k;
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5A827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ED9EBA1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8F1BBCDC;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xCA62C1D6;
-		}
-		const uint32_t t = rol(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol(b, 30);
-		b = a;
-		a = t;
+	for (int i = 0; i < 20; i += 5) {
+		ROUND(a, b, c, d, e, ((b & c) | (~b & d)) + 0x5A827999, w[i]);
+		ROUND(e, a, b, c, d, ((a & b) | (~a & c)) + 0x5A827999, w[i + 1]);
+		ROUND(d, e, a, b, c, ((e & a) | (~e & b)) + 0x5A827999, w[i + 2]);
+		ROUND(c, d, e, a, b, ((d & e) | (~d & a)) + 0x5A827999, w[i + 3]);
+		ROUND(b, c, d, e, a, ((c & d) | (~c & e)) + 0x5A827999, w[i + 4]);
+	}
+	for (int i = 20; i < 40; i += 5) {
+		ROUND(a, b, c, d, e, (b ^ c ^ d) + 0x6ED9EBA1, w[i]);
+		ROUND(e, a, b, c, d, (a ^ b ^ c) + 0x6ED9EBA1, w[i + 1]);
+		ROUND(d, e, a, b, c, (e ^ a ^ b) + 0x6ED9EBA1, w[i + 2]);
+		ROUND(c, d, e, a, b, (d ^ e ^ a) + 0x6ED9EBA1, w[i + 3]);
+		ROUND(b, c, d, e, a, (c ^ d ^ e) + 0x6ED9EBA1, w[i + 4]);
+	}
+	for (int i = 40; i < 60; i += 5) {
+		ROUND(a, b, c, d, e, ((b & c) | (b & d) | (c & d)) + 0x8F1BBCDC, w[i]);
+		ROUND(e, a, b, c, d, ((a & b) | (a & c) | (b & c)) + 0x8F1BBCDC, w[i + 1]);
+		ROUND(d, e, a, b, c, ((e & a) | (e & b) | (a & b)) + 0x8F1BBCDC, w[i + 2]);
+		ROUND(c, d, e, a, b, ((d & e) | (d & a) | (e & a)) + 0x8F1BBCDC, w[i + 3]);
+		ROUND(b, c, d, e, a, ((c & d) | (c & e) | (d & e)) + 0x8F1BBCDC, w[i + 4]);
+	}
+	for (int i = 60; i < 80; i += 5) {
+		ROUND(a, b, c, d, e, (b ^ c ^ d) + 0xCA62C1D6, w[i]);
+		ROUND(e, a, b, c, d, (a ^ b ^ c) + 0xCA62C1D6, w[i + 1]);
+		ROUND(d, e, a, b, c, (e ^ a ^ b) + 0xCA62C1D6, w[i + 2]);
+		ROUND(c, d, e, a, b, (d ^ e ^ a) + 0xCA62C1D6, w[i + 3]);
+		ROUND(b, c, d, e, a, (c ^ d ^ e) + 0xCA62C1D6, w[i + 4]);
 	}
 	h[0] += a;
 	h[1] += b;
