@@ -29,6 +29,26 @@ static const unsigned char str_plain[256] = {
 	[0xF0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+/* The first byte at or after p (before end) that a string cannot hold as
+ * it is. Eight bytes at a time first: a word has none of '"', '\\' and
+ * the controls when no byte of it is zero after XOR with '"' or '\\',
+ * and none is below 0x20 (each test exact for "some byte"). */
+static const unsigned char *plain_run(const unsigned char *p, const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	while (end - p >= 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		const uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+		if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs)
+			break;
+		p += 8;
+	}
+	while (p < end && str_plain[*p])
+		p++;
+	return p;
+}
+
 /* ---- Scanning one line ------------------------------------------------- */
 
 struct scan {
@@ -80,8 +100,7 @@ static bool skip_string(struct scan *s)
 {
 	const unsigned char *p = s->p + 1;
 	for (;;) {
-		while (p < s->end && str_plain[*p])
-			p++;
+		p = plain_run(p, s->end);
 		if (p == s->end)
 			return fail_at(s, s->p, "unterminated string");
 		if (*p == '"')
@@ -217,37 +236,49 @@ struct decoded {
 	size_t esc_slash;    /* "\/" escapes */
 };
 
-/* Decodes the string at s->p (checked already) into out, which has room
- * for as many bytes as the string has. Returns its length. */
+static size_t bad_string(struct scan *s, const unsigned char *at, const char *err)
+{
+	fail_at(s, at, err);
+	return SIZE_MAX;
+}
+
+/* Decodes and checks the string at s->p into out, which has room for as
+ * many bytes as are left in the line, and steps past it. Returns its
+ * length, or SIZE_MAX with s->err set. */
 static size_t decode_string(struct scan *s, char *out, struct decoded *d)
 {
 	const unsigned char *p = s->p + 1;
+	const unsigned char *const end = s->end;
 	char *o = out;
 	for (;;) {
 		const unsigned char *const run = p;
-		while (str_plain[*p])
-			p++;
+		p = plain_run(p, end);
 		memcpy(o, run, (size_t)(p - run));
 		o += p - run;
+		if (p == end || (*p == '\\' && p + 1 == end))
+			return bad_string(s, s->p, "unterminated string");
 		if (*p == '"')
 			break;
+		if (*p != '\\')
+			return bad_string(s, p, "control character in a string");
 		const unsigned char e = p[1];
-		p += 2;
 		switch (e) {
-		case 'b': *o++ = '\b'; continue;
-		case 'f': *o++ = '\f'; continue;
-		case 'n': *o++ = '\n'; continue;
-		case 'r': *o++ = '\r'; continue;
-		case 't': *o++ = '\t'; continue;
+		case 'b': *o++ = '\b'; p += 2; continue;
+		case 'f': *o++ = '\f'; p += 2; continue;
+		case 'n': *o++ = '\n'; p += 2; continue;
+		case 'r': *o++ = '\r'; p += 2; continue;
+		case 't': *o++ = '\t'; p += 2; continue;
+		case '"': case '\\': *o++ = (char)e; p += 2; continue;
+		case '/': d->esc_slash++; *o++ = '/'; p += 2; continue;
 		case 'u': break;
-		case '/': d->esc_slash++; *o++ = '/'; continue;
-		default: *o++ = (char)e; continue;
+		default: return bad_string(s, p, "invalid escape");
 		}
-		int32_t cp = hex4(p, s->end);
-		p += 4;
-		if (cp >= 0xD800 && cp <= 0xDBFF && s->end - p >= 6 && p[0] == '\\' &&
-		    p[1] == 'u') {
-			const int32_t lo = hex4(p + 2, s->end);
+		int32_t cp = hex4(p + 2, end);
+		if (cp < 0)
+			return bad_string(s, p, "invalid \\u escape");
+		p += 6;
+		if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+			const int32_t lo = hex4(p + 2, end);
 			if (lo >= 0xDC00 && lo <= 0xDFFF) {
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 				p += 6;
@@ -293,7 +324,7 @@ static int key_is_field(struct wn_jsonl *j, const unsigned char *k, const unsign
 		return WN_E_NOMEM;
 	struct scan s = { k, k, k_end, NULL, NULL };
 	struct decoded d = { 0, 0 };
-	const size_t len = decode_string(&s, j->key.ptr, &d);
+	const size_t len = decode_string(&s, j->key.ptr, &d); /* checked: no SIZE_MAX */
 	*match_out = len == j->field_len && memcmp(j->key.ptr, j->field, len) == 0;
 	return 0;
 }
@@ -328,14 +359,14 @@ static int bad_field(struct wn_jsonl *j, const char *what, struct wn_record *rec
 static int take_field(struct wn_jsonl *j, struct scan *s)
 {
 	const unsigned char *const start = s->p;
-	if (!skip_string(s))
-		return 0;
 	j->text.len = 0;
-	if (wn_buf_reserve(&j->text, (size_t)(s->p - start)) != 0)
+	if (wn_buf_reserve(&j->text, (size_t)(s->end - start)) != 0)
 		return WN_E_NOMEM;
-	struct scan again = { start, s->begin, s->end, NULL, NULL };
 	struct decoded d = { 0, 0 };
-	j->text.len = decode_string(&again, j->text.ptr, &d);
+	const size_t len = decode_string(s, j->text.ptr, &d);
+	if (len == SIZE_MAX)
+		return 0;
+	j->text.len = len;
 	j->val_start = (size_t)(start - s->begin);
 	j->val_end = (size_t)(s->p - s->begin);
 	j->ascii = d.esc_nonascii && count_nonascii(j->text.ptr, j->text.len) == d.esc_nonascii;
@@ -455,12 +486,13 @@ static int take_line(struct wn_jsonl *j, const char *raw, size_t n, wn_record_fn
 	return rc;
 }
 
-/* Hands over the complete lines in rec; at the end of an input (final),
- * the unterminated rest too. A line past max_doc goes out in pieces. */
-static int drain(struct wn_jsonl *j, bool final, wn_record_fn *fn, void *ctx)
+/* Hands over the complete lines of b[0..len), which starts a line; at the
+ * end of an input (final), the unterminated rest too. A line past max_doc
+ * goes out in pieces. j->scan bytes of b have no '\n'. Returns the bytes
+ * used in *used_out. */
+static int cut(struct wn_jsonl *j, const char *b, size_t len, bool final, wn_record_fn *fn,
+	       void *ctx, size_t *used_out)
 {
-	const char *const b = j->rec.ptr;
-	const size_t len = j->rec.len;
 	size_t pos = 0;
 	int rc = 0;
 	while (pos < len && !rc) {
@@ -486,9 +518,8 @@ static int drain(struct wn_jsonl *j, bool final, wn_record_fn *fn, void *ctx)
 		}
 		pos = j->scan = next;
 	}
-	memmove(j->rec.ptr, b + pos, len - pos);
-	j->rec.len = len - pos;
 	j->scan -= pos;
+	*used_out = pos;
 	return rc;
 }
 
@@ -506,16 +537,30 @@ int wn_jsonl_init(struct wn_jsonl *j, const struct wn_options *opt)
 	return 0;
 }
 
+/* Lines are cut from the input itself when no partial line is held, else
+ * from rec; what is left over waits in rec. */
 int wn_jsonl_push(struct wn_jsonl *j, const char *p, size_t n, wn_record_fn *fn, void *ctx)
 {
+	size_t used;
+	int rc;
+	if (j->rec.len == 0) {
+		rc = cut(j, p, n, false, fn, ctx, &used);
+		if (!rc && wn_buf_append(&j->rec, p + used, n - used) != 0)
+			rc = WN_E_NOMEM;
+		return rc;
+	}
 	if (wn_buf_append(&j->rec, p, n) != 0)
 		return WN_E_NOMEM;
-	return drain(j, false, fn, ctx);
+	rc = cut(j, j->rec.ptr, j->rec.len, false, fn, ctx, &used);
+	memmove(j->rec.ptr, j->rec.ptr + used, j->rec.len - used);
+	j->rec.len -= used;
+	return rc;
 }
 
 int wn_jsonl_finish(struct wn_jsonl *j, wn_record_fn *fn, void *ctx)
 {
-	const int rc = drain(j, true, fn, ctx);
+	size_t used;
+	const int rc = cut(j, j->rec.ptr, j->rec.len, true, fn, ctx, &used);
 	j->rec.len = j->scan = 0;
 	j->oversize = false;
 	j->line = 1;
@@ -535,8 +580,7 @@ int wn_json_encode(const char *p, size_t n, bool ascii, bool slash, struct wn_bu
 	for (size_t i = 0; i < n;) {
 		const size_t run = i;
 		if (!ascii && !slash)
-			while (i < n && str_plain[u[i]])
-				i++;
+			i = (size_t)(plain_run(u + i, u + n) - u);
 		else
 			while (i < n && str_plain[u[i]] && !(ascii && u[i] >= 0x80) &&
 			       !(slash && u[i] == '/'))

@@ -25,7 +25,7 @@ static uint64_t count_lines(const char *p, size_t n)
 {
 	uint64_t count = 0;
 	const char *const end = p + n;
-	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		count++;
 		p++;
 	}
@@ -327,12 +327,12 @@ static int stream(struct wn_wet *w, const char *b, size_t len, size_t *pos, bool
 	return 0;
 }
 
-/* Cuts the buffered input into records; keeps what is not complete yet.
- * Each state's step returns 1 when it needs more input. */
-static int drain(struct wn_wet *w, bool final, wn_record_fn *fn, void *ctx)
+/* Cuts b[0..len), which starts where the last push stopped, into records.
+ * Each state's step returns 1 when it needs more input. Returns the bytes
+ * used in *used_out; the rest starts the record not complete yet. */
+static int cut(struct wn_wet *w, const char *b, size_t len, bool final, wn_record_fn *fn,
+	       void *ctx, size_t *used_out)
 {
-	const char *const b = w->buf.ptr;
-	const size_t len = w->buf.len;
 	size_t pos = 0;
 	int rc = 0;
 	while (!rc && pos < len) {
@@ -348,10 +348,9 @@ static int drain(struct wn_wet *w, bool final, wn_record_fn *fn, void *ctx)
 	}
 	if (final && rc >= 0 && w->state == WN_WET_STREAM && w->length) {
 		truncated(w, w->clen - w->length);
-		rc = emit_piece(w, WN_REC_BAD, b + pos, 0, w->msg, fn, ctx);
+		rc = emit_piece(w, WN_REC_BAD, b, 0, w->msg, fn, ctx);
 	}
-	memmove(w->buf.ptr, b + pos, len - pos);
-	w->buf.len = len - pos;
+	*used_out = pos;
 	return rc > 0 ? 0 : rc;
 }
 
@@ -363,16 +362,30 @@ int wn_wet_init(struct wn_wet *w, const struct wn_options *opt)
 	return 0;
 }
 
+/* Records are cut from the input itself when nothing is held, else from
+ * buf; what is left over waits in buf. */
 int wn_wet_push(struct wn_wet *w, const char *p, size_t n, wn_record_fn *fn, void *ctx)
 {
+	size_t used;
+	int rc;
+	if (w->buf.len == 0) {
+		rc = cut(w, p, n, false, fn, ctx, &used);
+		if (!rc && wn_buf_append(&w->buf, p + used, n - used) != 0)
+			rc = WN_E_NOMEM;
+		return rc;
+	}
 	if (wn_buf_append(&w->buf, p, n) != 0)
 		return WN_E_NOMEM;
-	return drain(w, false, fn, ctx);
+	rc = cut(w, w->buf.ptr, w->buf.len, false, fn, ctx, &used);
+	memmove(w->buf.ptr, w->buf.ptr + used, w->buf.len - used);
+	w->buf.len -= used;
+	return rc;
 }
 
 int wn_wet_finish(struct wn_wet *w, wn_record_fn *fn, void *ctx)
 {
-	const int rc = drain(w, true, fn, ctx);
+	size_t used;
+	const int rc = cut(w, w->buf.ptr, w->buf.len, true, fn, ctx, &used);
 	w->buf.len = w->scan = 0;
 	w->state = WN_WET_HEAD;
 	w->length = 0;
