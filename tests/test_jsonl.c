@@ -598,3 +598,41 @@ Test(jsonl, chunking_invariance_through_the_filter)
 	tu_free(&whole);
 	tu_free(&in);
 }
+
+/* ---- Mutations ------------------------------------------------------------ */
+
+/* Random damage to real lines never crashes the framer, and its records
+ * put together are the input, whatever the chunking: nothing is lost. */
+Test(jsonl, mutated_input_loses_nothing)
+{
+	static const char bytes[] = "\"\\{}[],:u0aE\n\r\t\x01\xff\xc3 ";
+	struct tu_str base = tu_data("gold-htt.jsonl");
+	uint64_t seed = 0x5eed0005;
+	for (int round = 0; round < 300; round++) {
+		struct tu_str in = { 0 };
+		const size_t start = (size_t)(tu_rand(&seed) % base.len);
+		const size_t len = (size_t)(tu_rand(&seed) % 3000);
+		tu_append(&in, base.ptr + start, start + len < base.len ? len : base.len - start);
+		for (int k = 0; k < 8 && in.len; k++)
+			in.ptr[tu_rand(&seed) % in.len] = bytes[tu_rand(&seed) % (sizeof(bytes) - 1)];
+		const size_t chunk = (size_t)(tu_rand(&seed) % 64);
+		teardown();
+		frame(in.ptr, in.len, chunk, tu_rand(&seed) & 1 ? "gold" : "text",
+		      tu_rand(&seed) & 1 ? 0 : 500);
+		struct tu_str all = { 0 };
+		for (int i = 0; i < got.n; i++)
+			tu_append(&all, got.raw[i].ptr, got.raw[i].len);
+		cr_assert_eq(all.len, in.len, "round %d", round);
+		cr_assert(in.len == 0 || memcmp(all.ptr, in.ptr, in.len) == 0, "round %d", round);
+		tu_free(&all);
+
+		struct tu_str out = { 0 };
+		struct wn_stats st;
+		const struct wn_options opt = jsonl_opt("gold", 0);
+		cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
+		tu_assert_balanced(&st);
+		tu_free(&out);
+		tu_free(&in);
+	}
+	tu_free(&base);
+}
