@@ -184,6 +184,8 @@ struct wn_options {
 	enum wn_format format;  /* WN_FORMAT_TEXT by default */
 	const char *field;      /* JSON Lines text field; NULL: "text". Copied */
 	bool keep_empty;        /* write records whose text became empty */
+	bool wet_digest;        /* recompute a sha1 WARC-Block-Digest of a
+				 * rewritten WET record; else drop the header */
 	bool doc_dedup;         /* drop documents whose whole text was seen */
 	enum wn_on_error on_error;
 	wn_error_fn *error;     /* NULL: malformed records are only counted */

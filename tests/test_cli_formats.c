@@ -308,3 +308,25 @@ Test(cli_formats, forced_format)
 	cr_assert_not_null(strstr(r.err.ptr, "line 1 (byte 0): a record does not start with"));
 	result_free(&r);
 }
+
+/* Dedup rewrites the Common Crawl record: its digest goes, or with
+ * --wet-digest is recomputed (the value Python's hashlib gives for the
+ * block dedup alone leaves). */
+Test(cli_formats, wet_digest)
+{
+	struct tu_str wet = tu_data("whirlwind.warc.wet");
+	write_file("w.wet", wet.ptr, wet.len);
+	const char *const drop[] = { "--no-boilerplate", path("w.wet"), NULL };
+	struct result r = run(NULL, drop);
+	cr_assert_eq(r.status, 0);
+	cr_assert_null(strstr(r.out.ptr, "WARC-Block-Digest"));
+	cr_assert_not_null(strstr(r.out.ptr, "\r\nContent-Length: 4385\r\n"));
+	result_free(&r);
+	const char *const sha1[] = { "--no-boilerplate", "--wet-digest", path("w.wet"), NULL };
+	r = run(NULL, sha1);
+	cr_assert_eq(r.status, 0);
+	cr_assert_not_null(strstr(r.out.ptr, "\r\nWARC-Block-Digest: "
+					     "sha1:4HPWRYR6PVULKBSXKUOMH3RYGA7KS3WA\r\n"));
+	result_free(&r);
+	tu_free(&wet);
+}

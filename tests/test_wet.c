@@ -347,7 +347,8 @@ Test(wet, rewritten_records_are_consistent)
 	static const char *const files[] = { "whirlwind.warc.wet", "dolma-sample.lynx.wet" };
 	for (size_t f = 0; f < 2; f++) {
 		struct tu_str in = tu_data(files[f]), out = { 0 };
-		const struct wn_options opt = wet_opt(WN_STAGE_REPAIR);
+		struct wn_options opt = wet_opt(WN_STAGE_REPAIR);
+		opt.wet_digest = true;
 		struct wn_stats st;
 		cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
 		cr_assert_gt(st.dropped[WN_DROP_DUP], 0, "the test needs a change");
@@ -364,6 +365,9 @@ Test(wet, rewritten_records_are_consistent)
 			changed++;
 			const char *digest = strstr(got.raw[i].ptr, "WARC-Block-Digest: sha1:");
 			const char *body = strstr(got.raw[i].ptr, "\r\n\r\n");
+			const char *had = strstr(before.raw[i].ptr, "WARC-Block-Digest: sha1:");
+			const char *had_body = strstr(before.raw[i].ptr, "\r\n\r\n");
+			cr_assert_eq(digest && digest < body, had && had < had_body);
 			if (digest && digest < body) {
 				char b32[WN_SHA1_BASE32_LEN];
 				wn_sha1_base32(got.text[i].ptr, got.text[i].len, b32);
@@ -389,23 +393,41 @@ Test(wet, rewritten_records_are_consistent)
 	}
 }
 
-Test(wet, digests_other_than_sha1_are_dropped)
+/* A rewritten record loses its digest, or with wet_digest gets a new
+ * sha1 one; other algorithms are dropped either way. An unchanged record
+ * keeps its own. */
+Test(wet, block_digests)
 {
 	struct tu_str in = { 0 }, out = { 0 };
 	add_record(&in, "conversion", "WARC-Block-Digest: md5:abc\r\nX-Keep: yes\r\n",
 		   "text with a trailing space \n", -1, "\r\n", "\r\n\r\n");
 	add_record(&in, "conversion", "WARC-Block-Digest: SHA1:XXXX\r\n", "shouted \n", -1, "\r\n",
 		   "\r\n\r\n");
-	const struct wn_options opt = wet_opt(all_stages);
+	add_record(&in, "conversion", "WARC-Block-Digest: sha1:KEPT\r\n", "unchanged\n", -1, "\r\n",
+		   "\r\n\r\n");
+	struct wn_options opt = wet_opt(all_stages);
+	struct tu_str expected = { 0 };
+	add_record(&expected, "conversion", "X-Keep: yes\r\n", "text with a trailing space\n", -1,
+		   "\r\n", "\r\n\r\n");
+	add_record(&expected, "conversion", "", "shouted\n", -1, "\r\n", "\r\n\r\n");
+	add_record(&expected, "conversion", "WARC-Block-Digest: sha1:KEPT\r\n", "unchanged\n", -1,
+		   "\r\n", "\r\n\r\n");
+	cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, NULL), 0);
+	cr_assert_str_eq(out.ptr, expected.ptr);
+	tu_free(&out);
+	tu_free(&expected);
+
+	opt.wet_digest = true;
 	cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, NULL), 0);
 	char b32[WN_SHA1_BASE32_LEN + 1] = { 0 };
 	wn_sha1_base32("shouted\n", 8, b32);
-	struct tu_str expected = { 0 };
 	add_record(&expected, "conversion", "X-Keep: yes\r\n", "text with a trailing space\n", -1,
 		   "\r\n", "\r\n\r\n");
 	char extra[64];
 	snprintf(extra, sizeof(extra), "WARC-Block-Digest: SHA1:%s\r\n", b32);
 	add_record(&expected, "conversion", extra, "shouted\n", -1, "\r\n", "\r\n\r\n");
+	add_record(&expected, "conversion", "WARC-Block-Digest: sha1:KEPT\r\n", "unchanged\n", -1,
+		   "\r\n", "\r\n\r\n");
 	cr_assert_str_eq(out.ptr, expected.ptr);
 	tu_free(&in);
 	tu_free(&out);
@@ -430,7 +452,7 @@ Test(wet, empty_documents_are_dropped_unless_kept)
 	tu_assert_balanced(&st);
 	tu_free(&out);
 
-	opt.keep_empty = true;
+	opt.keep_empty = opt.wet_digest = true;
 	cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
 	add_record(&expected, "conversion", "WARC-Block-Digest: sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ\r\n",
 		   "", -1, "\r\n", "\r\n\r\n");

@@ -70,6 +70,8 @@ static const char usage_text[] =
 "                        jsonl (JSON Lines) or wet (WARC/WET records)\n"
 "      --field=NAME      the JSON Lines field holding the text; default text\n"
 "      --keep-empty      write records whose text became empty (default: drop)\n"
+"      --wet-digest      recompute the sha1 WARC-Block-Digest of a rewritten\n"
+"                        WET record (default: drop the header)\n"
 "      --on-error=WHAT   a malformed record is reported and then: pass\n"
 "                        (default: written unchanged), skip, or fail (exit 1)\n"
 "\n"
@@ -167,7 +169,7 @@ enum {
 	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_RULES, OPT_NO_BUILTIN,
 	OPT_PRINT_RULES, OPT_NO_BOILERPLATE, OPT_DROP_FREQUENT, OPT_FREQUENT_PASSES,
 	OPT_FREQUENT_MEM, OPT_INVALID, OPT_NFKC, OPT_ASCII,
-	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP,
+	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP, OPT_WET_DIGEST,
 };
 
 static const struct option long_options[] = {
@@ -180,6 +182,7 @@ static const struct option long_options[] = {
 	{ "keep-empty", no_argument, NULL, OPT_KEEP_EMPTY },
 	{ "on-error", required_argument, NULL, OPT_ON_ERROR },
 	{ "doc-dedup", no_argument, NULL, OPT_DOC_DEDUP },
+	{ "wet-digest", no_argument, NULL, OPT_WET_DIGEST },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
@@ -287,6 +290,7 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			a->opt.on_error = (enum wn_on_error)pick("--on-error", optarg, on_errors);
 			break;
 		case OPT_DOC_DEDUP: a->opt.doc_dedup = true; break;
+		case OPT_WET_DIGEST: a->opt.wet_digest = true; break;
 		case OPT_LEVEL:
 			a->level = (int)parse_count("--level", optarg);
 			if (a->level < 1 || a->level > 9)

@@ -519,6 +519,7 @@ struct wn_wet {
 	uint64_t length;      /* BODY: Content-Length; STREAM: bytes left */
 	uint64_t clen;        /* the record's Content-Length, for messages */
 	size_t max_doc;
+	bool sha1;            /* wn_options.wet_digest */
 	bool nl_before;       /* RESYNC: a line starts at buf.ptr[0] */
 	uint64_t line;        /* input line of the next byte to cut */
 	uint64_t offset;      /* input byte of the next byte to cut */
@@ -539,8 +540,9 @@ int wn_wet_push(struct wn_wet *w, const char *p, size_t n, wn_record_fn *fn, voi
 /* Ends an input: a record not complete by now is truncated. */
 int wn_wet_finish(struct wn_wet *w, wn_record_fn *fn, void *ctx);
 /* Appends the current record (rec, during its callback) to out with its
- * block replaced by text[0..n): Content-Length recomputed, a sha1
- * WARC-Block-Digest recomputed, any other digest dropped. */
+ * block replaced by text[0..n): Content-Length recomputed; a sha1
+ * WARC-Block-Digest recomputed if w->sha1, else (or another algorithm)
+ * the header dropped. */
 int wn_wet_wrap(const struct wn_wet *w, const struct wn_record *rec, const char *text,
 		size_t n, struct wn_buf *out);
 void wn_wet_free(struct wn_wet *w);

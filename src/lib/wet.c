@@ -358,6 +358,7 @@ int wn_wet_init(struct wn_wet *w, const struct wn_options *opt)
 {
 	memset(w, 0, sizeof(*w));
 	w->max_doc = opt->max_doc ? opt->max_doc : WN_DEFAULT_MAX_DOC;
+	w->sha1 = opt->wet_digest;
 	w->line = 1;
 	return 0;
 }
@@ -416,7 +417,7 @@ int wn_wet_wrap(const struct wn_wet *w, const struct wn_record *rec, const char 
 		size_t n, struct wn_buf *out)
 {
 	/* The header block is copied with up to two edits, in their order:
-	 * the Content-Length value, and the digest value (sha1) or line. */
+	 * the Content-Length value, and the digest's value (sha1) or line. */
 	enum { EDIT_LENGTH, EDIT_SHA1, EDIT_DROP };
 	struct edit {
 		size_t from, to;
@@ -426,7 +427,7 @@ int wn_wet_wrap(const struct wn_wet *w, const struct wn_record *rec, const char 
 	size_t nedits = 1;
 	if (w->digest_next) {
 		const size_t dlen = w->digest_end - w->digest_start;
-		edits[1] = is_sha1(r + w->digest_start, dlen)
+		edits[1] = w->sha1 && is_sha1(r + w->digest_start, dlen)
 				   ? (struct edit){ w->digest_start + 5, w->digest_end, EDIT_SHA1 }
 				   : (struct edit){ w->digest_line, w->digest_next, EDIT_DROP };
 		nedits = 2;
