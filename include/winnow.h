@@ -257,7 +257,7 @@ struct wn_stats {
 struct wn_filter;
 
 /* Makes a filter, copying *opt. Returns NULL when out of memory or when an
- * option is invalid (opt->write NULL). Free with wn_filter_free. A filter is
+ * option is invalid (opt->write NULL, format or on_error out of range). Free with wn_filter_free. A filter is
  * not thread-safe; distinct filters are independent. */
 struct wn_filter *wn_filter_new(const struct wn_options *opt);
 
