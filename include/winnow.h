@@ -53,7 +53,7 @@ enum wn_reason {
 	WN_DROP_FREQUENT, /* short line seen in many documents */
 	WN_DROP_NEAR,    /* most of its word shingles were seen before */
 	WN_DROP_NAV,     /* navigation or menu run */
-	WN_DROP_DOC,     /* its whole document was dropped */
+	WN_DROP_DOC,     /* its whole document was dropped (doc_dedup) */
 	WN_REASON_COUNT
 };
 
@@ -71,7 +71,10 @@ enum wn_event_kind {
 	WN_EV_CHANGE, /* a line was rewritten by repairs: rule lists them */
 };
 
-/* One explanation, borrowed for the duration of the callback. */
+/* One explanation, borrowed for the duration of the callback. A document
+ * dropped whole (WN_DROP_DOC) gets one event: line is the line where the
+ * document starts and text its id (the JSON "id" field, or WARC-Record-ID,
+ * else WARC-Target-URI; empty in text input). */
 struct wn_event {
 	enum wn_event_kind kind;
 	enum wn_reason reason; /* WN_KEPT for WN_EV_CHANGE */
@@ -119,6 +122,35 @@ enum wn_invalid {
 	WN_INVALID_DROP,        /* ill-formed bytes are removed */
 };
 
+/* How an input is framed into documents; see doc/formats.md. */
+enum wn_format {
+	WN_FORMAT_TEXT = 0, /* lines; an input, or a part of it ended by a form
+			     * feed (or NUL with nul_docs), is a document */
+	WN_FORMAT_JSONL,    /* one JSON object per line, its text in one field */
+	WN_FORMAT_WET,      /* WARC records: each conversion record is a document */
+	WN_FORMAT_AUTO,     /* each input by its first bytes: "WARC/1." is WET,
+			     * '{' is JSON Lines, anything else text */
+};
+
+/* What becomes of a malformed record in JSON Lines or WET input. */
+enum wn_on_error {
+	WN_ON_ERROR_PASS = 0, /* written unchanged */
+	WN_ON_ERROR_SKIP,     /* left out */
+	WN_ON_ERROR_FAIL,     /* the filter stops with WN_E_FORMAT */
+};
+
+/* One malformed record, borrowed for the duration of the callback. */
+struct wn_record_error {
+	enum wn_format format;    /* WN_FORMAT_JSONL or WN_FORMAT_WET */
+	enum wn_on_error action;  /* what is done with the record */
+	uint64_t line;            /* line of the input where the record starts, from 1 */
+	uint64_t offset;          /* byte of the input where the record starts, from 0 */
+	const char *msg;          /* what is wrong, without the position; never NULL */
+};
+
+/* Called once for each malformed record, before the action is taken. */
+typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
+
 /* Default of wn_options.min_chars: lines shorter than this many characters
  * are never deduplicated (see README: short replies like "Yes." survive). */
 #define WN_DEFAULT_MIN_CHARS 20
@@ -154,7 +186,9 @@ struct wn_options {
 	uint64_t seed;          /* hash seed; 0 is a valid seed */
 	uint64_t repair_off;    /* repair rules switched off, by bit: see below */
 	bool nul_docs;          /* a NUL byte ends a document (-0) */
-	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC */
+	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC; a longer text document
+				 * is judged in pieces, a longer JSON Lines or
+				 * WET record is malformed */
 	const struct wn_rules_text *rules; /* user boilerplate rules, nrules texts,
 					    * after the built-in ones */
 	size_t nrules;
@@ -170,6 +204,16 @@ struct wn_options {
 	enum wn_on_full on_full;
 	wn_judge_fn *judge;     /* NULL: the seen set decides */
 	void *judge_ctx;
+	/* Formats and documents (doc/formats.md). */
+	enum wn_format format;  /* WN_FORMAT_TEXT by default */
+	const char *field;      /* JSON Lines text field; NULL: "text". Copied */
+	bool keep_empty;        /* write records whose text became empty */
+	bool wet_digest;        /* recompute a sha1 WARC-Block-Digest of a
+				 * rewritten WET record; else drop the header */
+	bool doc_dedup;         /* drop documents whose whole text was seen */
+	enum wn_on_error on_error;
+	wn_error_fn *error;     /* NULL: malformed records are only counted */
+	void *error_ctx;
 };
 
 /* Why wn_filter_create failed: which rule is malformed, and how. */
@@ -210,9 +254,17 @@ int wn_repair_rule_find(const char *name);
 
 /* ---- Statistics -------------------------------------------------------- */
 
+/* docs_in == docs_out + docs_dup + docs_empty. Records that are not
+ * documents (WARC warcinfo, request, ...; blank lines in JSON Lines) and
+ * malformed records are counted apart and hold no lines. */
 struct wn_stats {
 	uint64_t docs_in;
 	uint64_t docs_out;    /* documents with at least one kept line */
+	uint64_t docs_dup;    /* dropped whole by doc_dedup */
+	uint64_t docs_empty;  /* no line kept: in JSON Lines and WET not
+			       * written, unless keep_empty */
+	uint64_t records_passed;    /* not documents, written unchanged */
+	uint64_t records_malformed; /* passed, skipped or failed: on_error */
 	uint64_t lines_in;
 	uint64_t lines_kept;
 	uint64_t dropped[WN_REASON_COUNT]; /* index WN_KEPT is unused (0) */
@@ -234,7 +286,7 @@ struct wn_stats {
 struct wn_filter;
 
 /* Makes a filter, copying *opt. Returns NULL when out of memory or when an
- * option is invalid (opt->write NULL). Free with wn_filter_free. A filter is
+ * option is invalid (opt->write NULL, format or on_error out of range). Free with wn_filter_free. A filter is
  * not thread-safe; distinct filters are independent. */
 struct wn_filter *wn_filter_new(const struct wn_options *opt);
 
@@ -248,12 +300,17 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 
 /* Feeds len bytes of input. The output is identical however the input is
  * split across calls. Output written so far is passed to the sink before
- * return, so a live pipe sees its lines promptly. Returns 0 or a negative
- * wn_error; after an error the only valid call is wn_filter_free. */
+ * return, so a live pipe sees its lines promptly (a JSON Lines or WET
+ * record once it is complete). Returns 0 or a negative wn_error; after an
+ * error the only valid call is wn_filter_free. WN_E_FORMAT (a malformed
+ * record under WN_ON_ERROR_FAIL) comes after the error callback, and after
+ * every record before the malformed one was passed to the sink. */
 int wn_filter_push(struct wn_filter *f, const void *buf, size_t len);
 
 /* Ends the current input (a file): an unterminated last line is taken as a
- * line, the document ends, and line numbers restart at 1. */
+ * line, the document ends, and line numbers restart at 1. With
+ * WN_FORMAT_AUTO the next input's format is detected anew. An input that
+ * ends inside a WET record makes that record malformed (truncated). */
 int wn_filter_end_input(struct wn_filter *f);
 
 /* Ends the stream: as wn_filter_end_input, then flushes all output. Call

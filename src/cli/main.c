@@ -19,6 +19,7 @@ enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
 #define MIN_MAX_MEM ((uint64_t)4 << 20)
+#define ERRORS_SHOWN 20 /* malformed records reported per input */
 
 struct cli_args {
 	struct wn_options opt;
@@ -46,6 +47,12 @@ struct cli_explain {
 	const char *input;
 };
 
+/* Malformed records of the current input: the first few are shown. */
+struct cli_errors {
+	const char *input;
+	uint64_t count;
+};
+
 struct cli_progress {
 	bool on;
 	double start;
@@ -66,13 +73,26 @@ static const char usage_text[] =
 "      --level=N         gzip level, 1 (fast) to 9 (small); default 6\n"
 "  -0, --null            a NUL byte ends a document (a form feed always does)\n"
 "\n"
+"Formats (see doc/formats.md):\n"
+"      --format=FORMAT   auto (default: each input by its first bytes), text,\n"
+"                        jsonl (JSON Lines) or wet (WARC/WET records)\n"
+"      --field=NAME      the JSON Lines field holding the text; default text\n"
+"      --keep-empty      write records whose text became empty (default: drop)\n"
+"      --wet-digest      recompute the sha1 WARC-Block-Digest of a rewritten\n"
+"                        WET record (default: drop the header)\n"
+"      --on-error=WHAT   a malformed record is reported and then: pass\n"
+"                        (default: written unchanged), skip, or fail (exit 1)\n"
+"\n"
 "Deduplication of lines:\n"
 "      --key=MODE        normalized (default: case, punctuation and spacing\n"
 "                        ignored) or exact (the line's bytes)\n"
 "      --scope=SCOPE     stream (default: across all input) or doc (each\n"
-"                        document on its own; each file is a document)\n"
+"                        document on its own: a text file or its part ended\n"
+"                        by a form feed, a JSON Lines record, a WET record)\n"
 "      --min-chars=N     never drop lines shorter than N characters; default 20\n"
 "      --no-dedup        keep repeated lines\n"
+"      --doc-dedup       drop documents whose whole text was seen before\n"
+"                        (normalized as --key says; across the stream)\n"
 "\n"
 "Boilerplate (see doc/boilerplate.md):\n"
 "      --rules=FILE      add the boilerplate rules in FILE (repeatable)\n"
@@ -131,8 +151,9 @@ static const char usage_text2[] =
 "and then the later one is dropped as a duplicate.\n"
 "\n"
 "Exit status: 0 success, 1 failure (I/O, corrupt gzip, an unusable state, a\n"
-"full seen set with --on-full=fail, out of memory), 2 usage error. A closed\n"
-"output pipe ends winnow quietly with status 0.\n";
+"full seen set with --on-full=fail, a malformed record with --on-error=fail,\n"
+"out of memory), 2 usage error. A closed output pipe ends winnow quietly with\n"
+"status 0.\n";
 
 /* The help text, then the names --no-repair takes, from the library. */
 static void print_usage(void)
@@ -183,6 +204,7 @@ enum {
 	OPT_PRINT_RULES, OPT_NO_BOILERPLATE, OPT_DROP_FREQUENT, OPT_FREQUENT_PASSES,
 	OPT_FREQUENT_MEM, OPT_INVALID, OPT_NFKC, OPT_ASCII, OPT_STATE,
 	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL, OPT_SHARD, OPT_PARTS, OPT_SEED, OPT_DIR,
+	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP, OPT_WET_DIGEST,
 };
 
 static const struct option long_options[] = {
@@ -190,6 +212,12 @@ static const struct option long_options[] = {
 	{ "gzip", no_argument, NULL, 'z' },
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "null", no_argument, NULL, '0' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "field", required_argument, NULL, OPT_FIELD },
+	{ "keep-empty", no_argument, NULL, OPT_KEEP_EMPTY },
+	{ "on-error", required_argument, NULL, OPT_ON_ERROR },
+	{ "doc-dedup", no_argument, NULL, OPT_DOC_DEDUP },
+	{ "wet-digest", no_argument, NULL, OPT_WET_DIGEST },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
@@ -287,8 +315,20 @@ static void parse_boiler_arg(int c, struct cli_args *a)
 	}
 }
 
+/* The index of s in names (NULL-terminated), or a usage error. */
+static int pick(const char *opt, const char *s, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	usage_error("%s: unknown value '%s'", opt, s);
+}
+
 static void parse_args(int argc, char **argv, struct cli_args *a)
 {
+	/* In the order of enum wn_format and enum wn_on_error. */
+	static const char *const formats[] = { "text", "jsonl", "wet", "auto", NULL };
+	static const char *const on_errors[] = { "pass", "skip", "fail", NULL };
 	a->level = 6;
 	a->passes = 1;
 	a->rule_paths = calloc((size_t)argc, sizeof(*a->rule_paths));
@@ -296,12 +336,25 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 		fprintf(stderr, "winnow: out of memory\n");
 		exit(EXIT_FAIL);
 	}
+	a->opt.format = WN_FORMAT_AUTO;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:z0hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->output = optarg; break;
 		case 'z': a->gzip_out = true; break;
 		case '0': a->opt.nul_docs = true; break;
+		case OPT_FORMAT: a->opt.format = (enum wn_format)pick("--format", optarg, formats); break;
+		case OPT_FIELD:
+			if (!*optarg)
+				usage_error("--field: expected a field name");
+			a->opt.field = optarg;
+			break;
+		case OPT_KEEP_EMPTY: a->opt.keep_empty = true; break;
+		case OPT_ON_ERROR:
+			a->opt.on_error = (enum wn_on_error)pick("--on-error", optarg, on_errors);
+			break;
+		case OPT_DOC_DEDUP: a->opt.doc_dedup = true; break;
+		case OPT_WET_DIGEST: a->opt.wet_digest = true; break;
 		case OPT_LEVEL:
 			a->level = (int)parse_count("--level", optarg);
 			if (a->level < 1 || a->level > 9)
@@ -446,6 +499,23 @@ static void explain_line(void *ctx, const struct wn_event *ev)
 		(int)ev->len, ev->text);
 }
 
+static void report_error(void *ctx, const struct wn_record_error *err)
+{
+	struct cli_errors *e = ctx;
+	if (++e->count > ERRORS_SHOWN)
+		return;
+	static const char *const done[] = {
+		[WN_ON_ERROR_PASS] = "; passed on unchanged", [WN_ON_ERROR_SKIP] = "; skipped",
+		[WN_ON_ERROR_FAIL] = "",
+	};
+	if (err->format == WN_FORMAT_WET)
+		fprintf(stderr, "winnow: %s: line %" PRIu64 " (byte %" PRIu64 "): %s%s\n", e->input,
+			err->line, err->offset, err->msg, done[err->action]);
+	else
+		fprintf(stderr, "winnow: %s: line %" PRIu64 ": %s%s\n", e->input, err->line,
+			err->msg, done[err->action]);
+}
+
 static void progress_show(struct cli_progress *p, const struct cli_in *in,
 			  const struct wn_filter *f)
 {
@@ -486,11 +556,15 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			",\"seen_bytes\":%" PRIu64 ",\"seen_loaded\":%" PRIu64
 			",\"seen_forgotten\":%" PRIu64 ",\"seen_bloom\":%s"
 			",\"false_drop_rate\":%.3g,\"expected_false_drops\":%.1f"
-			",\"regex_limited\":%" PRIu64 ",\"seconds\":%.3f}\n",
+			",\"regex_limited\":%" PRIu64
+			",\"docs_dup\":%" PRIu64 ",\"docs_empty\":%" PRIu64
+			",\"records_passed\":%" PRIu64 ",\"records_malformed\":%" PRIu64
+			",\"seconds\":%.3f}\n",
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
 			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
 			st->seen_bloom ? "true" : "false", st->seen_false_rate,
-			st->expected_false_drops, st->regex_limited, secs);
+			st->expected_false_drops, st->regex_limited, st->docs_dup, st->docs_empty,
+			st->records_passed, st->records_malformed, secs);
 		return;
 	}
 	uint64_t dropped = 0;
@@ -498,6 +572,13 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		dropped += st->dropped[r];
 	fprintf(stderr, "winnow: documents  %12" PRIu64 " in %12" PRIu64 " out\n", st->docs_in,
 		st->docs_out);
+	if (st->docs_dup)
+		fprintf(stderr, "winnow:   %-16s %12" PRIu64 "\n", "duplicate", st->docs_dup);
+	if (st->docs_empty)
+		fprintf(stderr, "winnow:   %-16s %12" PRIu64 "\n", "empty", st->docs_empty);
+	if (st->records_passed || st->records_malformed)
+		fprintf(stderr, "winnow: records    %12" PRIu64 " passed %8" PRIu64 " malformed\n",
+			st->records_passed, st->records_malformed);
 	fprintf(stderr, "winnow: lines      %12" PRIu64 " in %12" PRIu64 " kept %12" PRIu64
 		" dropped\n", st->lines_in, st->lines_kept, dropped);
 	for (int r = 1; r < WN_REASON_COUNT; r++)
@@ -532,7 +613,7 @@ struct run_status {
 	bool stop;       /* nothing more can be written */
 };
 
-static void report_error(const struct wn_filter *f, const char *name, int rc)
+static void report_lib_error(const struct wn_filter *f, const char *name, int rc)
 {
 	if (rc != WN_E_LIMIT) {
 		fprintf(stderr, "winnow: %s: %s\n", name, wn_strerror(rc));
@@ -547,10 +628,12 @@ static void report_error(const struct wn_filter *f, const char *name, int rc)
 }
 
 static void feed_input(struct wn_filter *f, const char *path, struct cli_explain *x,
-		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
+		       struct cli_errors *e, struct cli_progress *p, const struct cli_out *out,
+		       struct run_status *rs)
 {
 	struct cli_in in;
-	x->input = strcmp(path, "-") == 0 ? "stdin" : path;
+	x->input = e->input = strcmp(path, "-") == 0 ? "stdin" : path;
+	e->count = 0;
 	if (cli_in_open(&in, path) != 0) {
 		fprintf(stderr, "winnow: %s: %s\n", x->input, in.err);
 		rs->failed = true;
@@ -572,14 +655,17 @@ static void feed_input(struct wn_filter *f, const char *path, struct cli_explain
 	}
 	if (!rc)
 		rc = wn_filter_end_input(f);
+	if (e->count > ERRORS_SHOWN)
+		fprintf(stderr, "winnow: %s: %" PRIu64 " more malformed records not shown\n", in.name,
+			e->count - ERRORS_SHOWN);
 	if (rc) {
 		rs->stop = true;
 		if (!out->broken_pipe) {
 			rs->failed = true;
 			if (rc == WN_E_SINK)
 				fprintf(stderr, "winnow: %s: %s\n", out->name, strerror(out->errnum));
-			else
-				report_error(f, in.name, rc);
+			else if (rc != WN_E_FORMAT) /* malformed records are reported as found */
+				report_lib_error(f, in.name, rc);
 		}
 	}
 	p->done += in.size ? in.size : cli_in_pos(&in);
@@ -646,11 +732,12 @@ static int make_filter(struct cli_args *a, struct wn_filter **f_out)
 
 /* The first of two passes: counts site-wide repeats and writes nothing. */
 static void count_pass(struct wn_filter *f, char **inputs, int ninputs, struct cli_explain *x,
-		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
+		       struct cli_errors *e, struct cli_progress *p, const struct cli_out *out,
+		       struct run_status *rs)
 {
 	int rc = wn_filter_count_begin(f);
 	for (int i = 0; i < ninputs && !rc && !rs->stop; i++)
-		feed_input(f, inputs[i], x, p, out, rs);
+		feed_input(f, inputs[i], x, e, p, out, rs);
 	if (!rc && !rs->stop)
 		rc = wn_filter_count_end(f);
 	if (rc) {
@@ -672,6 +759,9 @@ static int run(struct cli_args *a)
 		a->opt.explain = explain_line;
 		a->opt.explain_ctx = &x;
 	}
+	struct cli_errors errors = { "", 0 };
+	a->opt.error = report_error;
+	a->opt.error_ctx = &errors;
 	a->opt.write = cli_out_write;
 	a->opt.write_ctx = &out;
 	a->opt.seed = cli_random_seed();
@@ -714,9 +804,9 @@ static int run(struct cli_args *a)
 	if (a->state_path && cli_state_load(f, a->state_path, &a->opt, a->state_readonly) != 0)
 		rs.failed = rs.stop = true;
 	if (a->passes == 2 && !rs.stop)
-		count_pass(f, inputs, ninputs, &x, &prog, &out, &rs);
+		count_pass(f, inputs, ninputs, &x, &errors, &prog, &out, &rs);
 	for (int i = 0; i < ninputs && !rs.stop; i++)
-		feed_input(f, inputs[i], &x, &prog, &out, &rs);
+		feed_input(f, inputs[i], &x, &errors, &prog, &out, &rs);
 	if (!rs.stop) {
 		const int rc = wn_filter_finish(f);
 		if (rc && !out.broken_pipe) {
@@ -724,7 +814,7 @@ static int run(struct cli_args *a)
 			if (rc == WN_E_SINK)
 				fprintf(stderr, "winnow: %s: %s\n", out.name, strerror(out.errnum));
 			else
-				report_error(f, out.name, rc);
+				report_lib_error(f, out.name, rc);
 		}
 	}
 	progress_end(&prog);

@@ -1,5 +1,7 @@
 /* filter.c - the pipeline: the only file that knows every stage. Bytes are
- * split into lines, each line is judged, and kept lines are written. */
+ * framed into documents (text, JSON Lines or WET), documents split into
+ * lines, each line is judged, and kept lines are written. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,22 @@ struct wn_filter {
 	bool doc_has_output;
 	bool blank_pending;
 	uint64_t blank_line_no;
+	/* Framing of the current input, and whole documents. */
+	enum wn_format format; /* of the current input; AUTO until its first bytes */
+	struct wn_buf sniff;   /* AUTO: the input's first bytes */
+	struct wn_jsonl jsonl;
+	struct wn_wet wet;
+	struct wn_docdup docdup;
+	/* While to_doc is set, kept lines go to doc_out rather than out: a
+	 * record is wrapped, or a duplicate document dropped, at its end. */
+	struct wn_buf doc_out;
+	bool to_doc;
+	bool doc_spilled;      /* a long text document went out before its end */
+	bool pass_more;        /* WN_REC_MORE pieces are written */
+	uint64_t doc_line;     /* where the current document starts */
+	uint64_t doc_kept;     /* lines it has kept */
+	const char *doc_id;    /* its id, borrowed from the record */
+	size_t doc_id_len;
 };
 
 const char *wn_version(void)
@@ -130,8 +148,39 @@ static int flush_out(struct wn_filter *f)
 	return rc ? WN_E_SINK : 0;
 }
 
+static int write_raw(struct wn_filter *f, const char *p, size_t n)
+{
+	if (wn_buf_append(&f->out, p, n) != 0)
+		return WN_E_NOMEM;
+	return f->out.len >= OUT_FLUSH ? flush_out(f) : 0;
+}
+
+/* A text document held for doc_dedup grew past max_doc: it goes out now,
+ * and is no longer dropped if it turns out a duplicate. */
+static int spill_doc(struct wn_filter *f)
+{
+	f->to_doc = false;
+	f->doc_spilled = true;
+	const int rc = write_raw(f, f->doc_out.ptr, f->doc_out.len);
+	f->doc_out.len = 0;
+	return rc;
+}
+
+/* Appends a kept line to the current document's output. */
+static int hold_line(struct wn_filter *f, const char *p, size_t n)
+{
+	if (wn_buf_reserve(&f->doc_out, n + 1) != 0)
+		return WN_E_NOMEM;
+	memcpy(f->doc_out.ptr + f->doc_out.len, p, n);
+	f->doc_out.ptr[f->doc_out.len + n] = '\n';
+	f->doc_out.len += n + 1;
+	return f->format == WN_FORMAT_TEXT && f->doc_out.len > f->opt.max_doc ? spill_doc(f) : 0;
+}
+
 static int write_line(struct wn_filter *f, const char *p, size_t n)
 {
+	if (f->to_doc)
+		return hold_line(f, p, n);
 	if (n >= OUT_FLUSH) {
 		/* A huge line goes straight to the sink, not through a copy. */
 		int rc = flush_out(f);
@@ -170,6 +219,7 @@ static int keep(struct wn_filter *f, const char *p, size_t n)
 		f->blank_pending = false;
 		if (f->doc_has_output) {
 			f->st.lines_kept++;
+			f->doc_kept++;
 			const int rc = write_line(f, "", 0);
 			if (rc)
 				return rc;
@@ -179,6 +229,7 @@ static int keep(struct wn_filter *f, const char *p, size_t n)
 	}
 	f->doc_has_output = true;
 	f->st.lines_kept++;
+	f->doc_kept++;
 	return write_line(f, p, n);
 }
 
@@ -379,6 +430,16 @@ static int flush_batch(struct wn_filter *f)
 	return rc;
 }
 
+/* Chains a line into its document's fingerprint (doc_dedup): its key, or
+ * in exact mode its bytes; lines whose key is empty are layout. */
+static void doc_line(struct wn_filter *f, const struct pending *p, const struct wn_line *line)
+{
+	if (f->opt.key != WN_KEY_NORMALIZED)
+		wn_docdup_line(&f->docdup, p->dedup ? p->dup_hash : wn_keyer_exact(&f->keyer, line));
+	else if (p->key_len)
+		wn_docdup_line(&f->docdup, p->key_hash);
+}
+
 /* Prepares one line for the batch: trims it, leaves it where it is if the
  * caller's buffer holds it (else copies it), and keys and fingerprints it
  * for the judges that will look. */
@@ -402,7 +463,8 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 		return f->nbatch == BATCH ? flush_batch(f) : 0;
 	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) &&
 			   long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
-	if (f->rules_on || f->opt.drop_frequent || (dedup && f->opt.key == WN_KEY_NORMALIZED)) {
+	const bool normalized = f->opt.key == WN_KEY_NORMALIZED;
+	if (f->rules_on || f->opt.drop_frequent || ((dedup || f->opt.doc_dedup) && normalized)) {
 		p->key_off = f->arena.len;
 		const int rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
 		if (rc)
@@ -421,6 +483,8 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 		if (p->dedup && !f->opt.judge)
 			wn_memo_prefetch(&f->memo, p->dup_hash);
 	}
+	if (f->opt.doc_dedup)
+		doc_line(f, p, &trimmed);
 	return f->nbatch == BATCH ? flush_batch(f) : 0;
 }
 
@@ -444,6 +508,37 @@ static int count_line(struct wn_filter *f, struct wn_line *line)
 	return 0;
 }
 
+static void begin_doc(struct wn_filter *f, uint64_t line_no, const char *id, size_t id_len)
+{
+	f->doc_open = true;
+	f->doc_line = line_no;
+	f->doc_kept = 0;
+	f->doc_id = id;
+	f->doc_id_len = id_len;
+	f->doc_out.len = 0;
+	f->doc_spilled = false;
+	f->to_doc = f->format != WN_FORMAT_TEXT || f->opt.doc_dedup;
+}
+
+/* A document seen before: its kept lines are dropped with it. */
+static void drop_doc(struct wn_filter *f)
+{
+	f->st.docs_dup++;
+	f->st.lines_kept -= f->doc_kept;
+	f->st.dropped[WN_DROP_DOC] += f->doc_kept;
+	f->doc_out.len = 0;
+	if (!f->opt.explain)
+		return;
+	const struct wn_event ev = {
+		.kind = WN_EV_DROP, .reason = WN_DROP_DOC, .rule = "doc-dup",
+		.doc = f->st.docs_in, .line = f->doc_line, .text = f->doc_id ? f->doc_id : "",
+		.len = f->doc_id_len,
+	};
+	f->opt.explain(f->opt.explain_ctx, &ev);
+}
+
+/* Ends the current document and judges it whole. Returns 1 when it was
+ * dropped, 0 when not (its kept lines may wait in doc_out), or an error. */
 static int end_doc(struct wn_filter *f)
 {
 	const int flushed = flush_batch(f);
@@ -451,7 +546,8 @@ static int end_doc(struct wn_filter *f)
 		return flushed;
 	f->freq_doc++;
 	if (f->counting) {
-		f->doc_open = false;
+		f->doc_open = f->to_doc = false;
+		f->doc_out.len = 0;
 		return 0;
 	}
 	if (f->zones_on) {
@@ -461,46 +557,214 @@ static int end_doc(struct wn_filter *f)
 	}
 	if (f->blank_pending)
 		drop(f, WN_DROP_BLANK, "trailing-blank", f->blank_line_no, "", 0);
+	const int seen = f->opt.doc_dedup ? wn_docdup_end(&f->docdup) : 0;
+	if (seen < 0)
+		return seen;
+	const bool dup = seen && !f->doc_spilled;
+	if (dup)
+		drop_doc(f);
+	else if (f->doc_has_output)
+		f->st.docs_out++;
+	else
+		f->st.docs_empty++;
 	f->st.docs_in++;
-	f->st.docs_out += f->doc_has_output;
-	f->doc_open = f->doc_has_output = f->blank_pending = false;
+	f->doc_open = f->doc_has_output = f->blank_pending = f->to_doc = false;
 	if (f->opt.scope == WN_SCOPE_DOC)
 		wn_memo_clear(&f->memo);
+	return dup;
+}
+
+/* Ends a text document: what doc_dedup held back goes out unless dropped. */
+static int end_text_doc(struct wn_filter *f)
+{
+	const bool held = f->to_doc;
+	const int rc = end_doc(f);
+	if (rc || !held)
+		return rc < 0 ? rc : 0;
+	const int wrc = write_raw(f, f->doc_out.ptr, f->doc_out.len);
+	f->doc_out.len = 0;
+	return wrc;
+}
+
+/* Repairs one line of the current document, which may break it in
+ * several, and judges each. */
+static int take_line(struct wn_filter *f, struct wn_line *line)
+{
+	if (!(f->opt.disable & WN_STAGE_REPAIR)) {
+		const int rc = repair_line(f, line);
+		if (rc)
+			return rc;
+	}
+	const char *p = line->ptr;
+	const char *const end = p + line->len;
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct wn_line part = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
+		int rc;
+		if (f->counting) {
+			rc = count_line(f, &part);
+		} else {
+			f->st.lines_in++;
+			rc = prepare_line(f, &part);
+		}
+		if (rc)
+			return rc;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
 	return 0;
 }
 
-/* Repairs one input line, which may break it in several, and judges each. */
+/* A line of text input. */
 static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 {
 	struct wn_filter *f = ctx;
 	if (line) {
 		f->line_no++;
-		f->doc_open = true;
-		if (!(f->opt.disable & WN_STAGE_REPAIR)) {
-			const int rc = repair_line(f, line);
-			if (rc)
-				return rc;
-		}
-		const char *p = line->ptr;
-		const char *const end = p + line->len;
-		for (;;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			struct wn_line part = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
-			int rc;
-			if (f->counting) {
-				rc = count_line(f, &part);
-			} else {
-				f->st.lines_in++;
-				rc = prepare_line(f, &part);
-			}
-			if (rc)
-				return rc;
-			if (!nl)
-				break;
-			p = nl + 1;
-		}
+		if (!f->doc_open)
+			begin_doc(f, f->line_no, NULL, 0);
+		const int rc = take_line(f, line);
+		if (rc)
+			return rc;
 	}
-	return ends_doc ? end_doc(f) : 0;
+	return ends_doc ? end_text_doc(f) : 0;
+}
+
+/* ---- Records: JSON Lines and WET ------------------------------------------ */
+
+/* Judges a record's text line by line, as text input would be split. In
+ * JSON Lines every line of the text is on the record's input line. */
+static int feed_text(struct wn_filter *f, const struct wn_record *rec)
+{
+	const bool advance = f->format == WN_FORMAT_WET;
+	const char *p = rec->text;
+	const char *const end = p + rec->text_len;
+	f->line_no = rec->text_line - advance;
+	while (p < end) {
+		const char *const nl = memchr(p, '\n', (size_t)(end - p));
+		struct wn_line line = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
+		if (line.len && line.ptr[line.len - 1] == '\r')
+			line.len--;
+		f->line_no += advance;
+		const int rc = take_line(f, &line);
+		if (rc || !nl)
+			return rc;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* Writes a judged record: as it came if its text did not change, else
+ * wrapped around the kept lines. Its text keeps or lacks a final line end
+ * as it did. */
+static int write_record(struct wn_filter *f, const struct wn_record *rec)
+{
+	struct wn_buf *const t = &f->doc_out;
+	if (t->len && (!rec->text_len || rec->text[rec->text_len - 1] != '\n'))
+		t->len--;
+	if (!t->len && !f->opt.keep_empty)
+		return 0;
+	if (t->len == rec->text_len && memcmp(t->ptr, rec->text, t->len) == 0)
+		return write_raw(f, rec->raw, rec->raw_len);
+	const int rc = f->format == WN_FORMAT_JSONL
+			       ? wn_jsonl_wrap(&f->jsonl, rec, t->ptr, t->len, &f->out)
+			       : wn_wet_wrap(&f->wet, rec, t->ptr, t->len, &f->out);
+	return rc || f->out.len < OUT_FLUSH ? rc : flush_out(f);
+}
+
+static int doc_record(struct wn_filter *f, const struct wn_record *rec)
+{
+	/* The batch is empty and end_doc decides it while rec is valid: lines
+	 * in the record's text need no copy. */
+	assert(f->nbatch == 0);
+	const uintptr_t lo = f->push_lo, hi = f->push_hi;
+	f->push_lo = (uintptr_t)rec->text;
+	f->push_hi = f->push_lo + rec->text_len;
+	begin_doc(f, rec->line, rec->id, rec->id_len);
+	int rc = feed_text(f, rec);
+	if (!rc)
+		rc = end_doc(f);
+	f->push_lo = lo;
+	f->push_hi = hi;
+	if (!rc && !f->counting)
+		rc = write_record(f, rec);
+	f->doc_out.len = 0;
+	return rc < 0 ? rc : 0;
+}
+
+static int bad_record(struct wn_filter *f, const struct wn_record *rec)
+{
+	f->st.records_malformed++;
+	if (f->opt.error) {
+		const struct wn_record_error err = {
+			.format = f->format, .action = f->opt.on_error, .line = rec->line,
+			.offset = rec->offset, .msg = rec->msg,
+		};
+		f->opt.error(f->opt.error_ctx, &err);
+	}
+	if (f->opt.on_error == WN_ON_ERROR_FAIL)
+		return WN_E_FORMAT;
+	f->pass_more = f->opt.on_error == WN_ON_ERROR_PASS;
+	return f->pass_more ? write_raw(f, rec->raw, rec->raw_len) : 0;
+}
+
+static int on_record(void *ctx, const struct wn_record *rec)
+{
+	struct wn_filter *f = ctx;
+	if (f->counting) /* only the lines of documents are counted */
+		return rec->kind == WN_REC_DOC ? doc_record(f, rec) : 0;
+	switch (rec->kind) {
+	case WN_REC_DOC:
+		return doc_record(f, rec);
+	case WN_REC_PASS:
+		f->st.records_passed++;
+		f->pass_more = true;
+		return write_raw(f, rec->raw, rec->raw_len);
+	case WN_REC_BAD:
+		return bad_record(f, rec);
+	case WN_REC_MORE:
+		return f->pass_more ? write_raw(f, rec->raw, rec->raw_len) : 0;
+	}
+	return WN_E_INVAL;
+}
+
+/* The format of an input that starts with p[0..n). */
+static enum wn_format detect(const char *p, size_t n)
+{
+	static const char wet[] = "WARC/1.";
+	if (n >= sizeof(wet) - 1 && memcmp(p, wet, sizeof(wet) - 1) == 0)
+		return WN_FORMAT_WET;
+	return n && p[0] == '{' ? WN_FORMAT_JSONL : WN_FORMAT_TEXT;
+}
+
+static int sniff(struct wn_filter *f, const char *p, size_t n);
+
+/* Hands input to the current input's framer. */
+static int frame(struct wn_filter *f, const char *p, size_t n)
+{
+	switch (f->format) {
+	case WN_FORMAT_JSONL: return wn_jsonl_push(&f->jsonl, p, n, on_record, f);
+	case WN_FORMAT_WET: return wn_wet_push(&f->wet, p, n, on_record, f);
+	case WN_FORMAT_AUTO: return sniff(f, p, n);
+	default: return wn_lines_push(&f->lines, p, n, on_line, f);
+	}
+}
+
+/* WN_FORMAT_AUTO: holds an input's first bytes until they tell its format
+ * (or, with end, the input is over). */
+static int sniff(struct wn_filter *f, const char *p, size_t n)
+{
+	static const char wet[] = "WARC/1.";
+	if (wn_buf_append(&f->sniff, p, n) != 0)
+		return WN_E_NOMEM;
+	const size_t k = f->sniff.len;
+	if (n && k < sizeof(wet) - 1 && memcmp(f->sniff.ptr, wet, k) == 0)
+		return 0;
+	f->format = detect(f->sniff.ptr, k);
+	const int rc = frame(f, f->sniff.ptr, k);
+	f->sniff.len = 0;
+	return rc;
 }
 
 /* Compiles the built-in and the user's rules; no rules is no stage. */
@@ -543,6 +807,11 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	f->doc_flush_at = DOC_STEP;
 	if (f->opt.frequent_bytes == 0)
 		f->opt.frequent_bytes = WN_DEFAULT_FREQUENT_BYTES;
+	if ((unsigned)opt->format > WN_FORMAT_AUTO || (unsigned)opt->on_error > WN_ON_ERROR_FAIL) {
+		free(f);
+		return diag->err = WN_E_INVAL;
+	}
+	f->format = opt->format;
 	wn_lines_init(&f->lines, opt->nul_docs);
 	wn_keyer_init(&f->keyer, opt->key, opt->seed);
 	int rc = wn_repair_init(&f->repair, opt);
@@ -554,6 +823,12 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		rc = wn_freq_init(&f->freq, f->opt.frequent_bytes);
 	if (!rc)
 		rc = boiler_init(f, opt, diag);
+	if (!rc)
+		rc = wn_jsonl_init(&f->jsonl, &f->opt);
+	if (!rc)
+		rc = wn_wet_init(&f->wet, &f->opt);
+	if (!rc)
+		rc = wn_docdup_init(&f->docdup, opt->seed);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;
@@ -568,9 +843,12 @@ struct wn_filter *wn_filter_new(const struct wn_options *opt)
 	return wn_filter_create(opt, &f, NULL) == 0 ? f : NULL;
 }
 
-/* Makes an error sticky and returns it. */
+/* Makes an error sticky and returns it. Before a malformed record stops
+ * the filter, the records before it reach the sink. */
 static int fail(struct wn_filter *f, int rc)
 {
+	if (rc == WN_E_FORMAT && !f->err)
+		flush_out(f);
 	if (rc && !f->err)
 		f->err = rc;
 	return rc;
@@ -585,7 +863,7 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 		f->st.bytes_in += len;
 	f->push_lo = (uintptr_t)buf;
 	f->push_hi = f->push_lo + len;
-	int rc = wn_lines_push(&f->lines, buf, len, on_line, f);
+	int rc = frame(f, buf, len);
 	if (!rc)
 		rc = flush_batch(f);
 	f->push_lo = f->push_hi = 0;
@@ -594,17 +872,30 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 	return fail(f, rc);
 }
 
+/* Ends the current input in its framer. */
+static int end_frame(struct wn_filter *f)
+{
+	switch (f->format) {
+	case WN_FORMAT_JSONL: return wn_jsonl_finish(&f->jsonl, on_record, f);
+	case WN_FORMAT_WET: return wn_wet_finish(&f->wet, on_record, f);
+	default: break;
+	}
+	const int rc = wn_lines_finish(&f->lines, on_line, f);
+	return rc ? rc : end_text_doc(f);
+}
+
 int wn_filter_end_input(struct wn_filter *f)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
 	f->started = true;
-	int rc = wn_lines_finish(&f->lines, on_line, f);
+	int rc = f->format == WN_FORMAT_AUTO ? sniff(f, NULL, 0) : 0;
 	if (!rc)
-		rc = end_doc(f);
+		rc = end_frame(f);
 	if (rc)
 		return fail(f, rc);
 	f->line_no = 0;
+	f->format = f->opt.format;
 	return 0;
 }
 
@@ -713,5 +1004,10 @@ void wn_filter_free(struct wn_filter *f)
 	wn_freq_free(&f->freq);
 	wn_doc_free(&f->doc);
 	wn_buf_free(&f->out);
+	wn_buf_free(&f->sniff);
+	wn_jsonl_free(&f->jsonl);
+	wn_wet_free(&f->wet);
+	wn_docdup_free(&f->docdup);
+	wn_buf_free(&f->doc_out);
 	free(f);
 }

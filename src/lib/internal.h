@@ -632,4 +632,140 @@ int wn_state_open(struct wn_state_reader *r, wn_read_fn *fn, void *ctx);
 int wn_state_read_sets(struct wn_state_reader *r, struct wn_memo *m, uint64_t *skipped_out);
 void wn_state_close(struct wn_state_reader *r);
 
+/* ---- docdup.c: document-level dedup (doc_dedup) -------------------------- */
+
+/* A document's fingerprint chains the fingerprints of its lines whose key
+ * is not empty, so two documents match when their normalized lines do. */
+struct wn_docdup {
+	struct wn_seen seen; /* fingerprints of whole documents, apart from lines */
+	uint64_t hash;       /* of the current document so far */
+	uint64_t seed;
+	bool any;            /* the current document has a line with a key */
+};
+
+int wn_docdup_init(struct wn_docdup *d, uint64_t seed);
+void wn_docdup_line(struct wn_docdup *d, uint64_t line_hash);
+/* Ends the current document: 1 if it was seen before, 0 if it is new (and
+ * now remembered) or has no keyed line, or WN_E_NOMEM. */
+int wn_docdup_end(struct wn_docdup *d);
+void wn_docdup_free(struct wn_docdup *d);
+
+/* ---- Record framing: jsonl.c, wet.c --------------------------------------- */
+
+/* A framer cuts its input into records and hands each to a wn_record_fn.
+ * Records that need no judging may come in pieces: a WN_REC_PASS or
+ * WN_REC_BAD piece is followed by WN_REC_MORE pieces of the same record. */
+enum wn_record_kind {
+	WN_REC_DOC,  /* a document: its text is judged, then it is wrapped */
+	WN_REC_PASS, /* not a document (warcinfo, a blank line): written as is */
+	WN_REC_BAD,  /* malformed: msg says why */
+	WN_REC_MORE, /* more bytes of the last PASS or BAD record */
+};
+
+struct wn_record {
+	enum wn_record_kind kind;
+	const char *raw;     /* the record's bytes as read (this piece of them) */
+	size_t raw_len;
+	const char *text;    /* DOC: the decoded text */
+	size_t text_len;
+	const char *id;      /* DOC: its id for explanations; may be empty */
+	size_t id_len;
+	const char *msg;     /* BAD: what is wrong */
+	uint64_t line;       /* input line where the record starts, from 1 */
+	uint64_t text_line;  /* DOC: input line of the text's first line */
+	uint64_t offset;     /* input byte where the record starts */
+};
+
+/* Returns 0 or a negative wn_error, which stops the framer. */
+typedef int wn_record_fn(void *ctx, const struct wn_record *rec);
+
+/* JSON Lines: one object per line; the named field's string is decoded
+ * into text, and every other byte is kept for wn_jsonl_wrap. */
+struct wn_jsonl {
+	struct wn_buf rec;    /* input from the start of the current line */
+	size_t scan;          /* bytes of rec already searched for '\n' */
+	struct wn_buf text;   /* the decoded text of the current record */
+	struct wn_buf key;    /* a key with escapes, decoded to compare */
+	char *field;          /* the text field's name (owned) */
+	size_t field_len;
+	size_t max_doc;
+	bool oversize;        /* the current line passed max_doc: WN_REC_MORE */
+	uint64_t line;        /* input line of rec.ptr[0] */
+	uint64_t offset;      /* input byte of rec.ptr[0] */
+	/* The current document, for wn_jsonl_wrap. */
+	size_t val_start;     /* the field's string, both quotes included */
+	size_t val_end;
+	bool ascii;           /* it escaped every non-ASCII character */
+	bool slash;           /* it escaped every '/' */
+	char msg[192];
+};
+
+int wn_jsonl_init(struct wn_jsonl *j, const struct wn_options *opt);
+int wn_jsonl_push(struct wn_jsonl *j, const char *p, size_t n, wn_record_fn *fn, void *ctx);
+/* Ends an input: an unterminated last line is a record. */
+int wn_jsonl_finish(struct wn_jsonl *j, wn_record_fn *fn, void *ctx);
+/* Appends the current record (rec, during its callback) to out with its
+ * text field replaced by text[0..n), encoded as the input encoded it. */
+int wn_jsonl_wrap(const struct wn_jsonl *j, const struct wn_record *rec, const char *text,
+		  size_t n, struct wn_buf *out);
+/* Appends the JSON string body of p[0..n) (no quotes) to out: '"', '\\'
+ * and control characters escaped; with ascii, non-ASCII as \u escapes;
+ * with slash, '/' as "\/". */
+int wn_json_encode(const char *p, size_t n, bool ascii, bool slash, struct wn_buf *out);
+void wn_jsonl_free(struct wn_jsonl *j);
+
+enum wn_wet_state {
+	WN_WET_HEAD,   /* reading a record's header block */
+	WN_WET_BODY,   /* reading a document's block and separator */
+	WN_WET_STREAM, /* passing on a block that is not buffered */
+	WN_WET_SEP,    /* after a streamed block: its separator */
+	WN_WET_RESYNC, /* after a malformed record: up to a "WARC/" line */
+};
+
+/* WARC/WET: records cut by their headers and Content-Length. */
+struct wn_wet {
+	struct wn_buf buf;    /* input not consumed; starts at the current
+			       * record in WN_WET_HEAD and WN_WET_BODY */
+	enum wn_wet_state state;
+	size_t scan;          /* HEAD: bytes of the header already searched */
+	size_t head_len;      /* BODY: the header block with its blank line */
+	uint64_t length;      /* BODY: Content-Length; STREAM: bytes left */
+	uint64_t clen;        /* the record's Content-Length, for messages */
+	size_t max_doc;
+	bool sha1;            /* wn_options.wet_digest */
+	bool nl_before;       /* RESYNC: a line starts at buf.ptr[0] */
+	uint64_t line;        /* input line of the next byte to cut */
+	uint64_t offset;      /* input byte of the next byte to cut */
+	uint64_t rec_line;    /* where the current record starts */
+	uint64_t rec_offset;
+	/* The current record's headers, as offsets in it (0 when absent). */
+	bool doc;             /* WARC-Type: conversion */
+	size_t len_start, len_end;     /* Content-Length value */
+	size_t digest_start, digest_end; /* WARC-Block-Digest value */
+	size_t digest_line, digest_next; /* its whole line */
+	size_t id_start, id_end;       /* WARC-Record-ID, else WARC-Target-URI */
+	bool id_is_uri;
+	char msg[192];
+};
+
+int wn_wet_init(struct wn_wet *w, const struct wn_options *opt);
+int wn_wet_push(struct wn_wet *w, const char *p, size_t n, wn_record_fn *fn, void *ctx);
+/* Ends an input: a record not complete by now is truncated. */
+int wn_wet_finish(struct wn_wet *w, wn_record_fn *fn, void *ctx);
+/* Appends the current record (rec, during its callback) to out with its
+ * block replaced by text[0..n): Content-Length recomputed; a sha1
+ * WARC-Block-Digest recomputed if w->sha1, else (or another algorithm)
+ * the header dropped. */
+int wn_wet_wrap(const struct wn_wet *w, const struct wn_record *rec, const char *text,
+		size_t n, struct wn_buf *out);
+void wn_wet_free(struct wn_wet *w);
+
+/* ---- sha1.c: WARC-Block-Digest ------------------------------------------- */
+
+#define WN_SHA1_BASE32_LEN 32
+
+/* Writes the SHA-1 of p[0..n) in RFC 4648 base32 (32 characters, no NUL),
+ * as WARC digests spell it. */
+void wn_sha1_base32(const void *p, size_t n, char out[WN_SHA1_BASE32_LEN]);
+
 #endif
