@@ -47,7 +47,8 @@ enum wn_reason {
 	WN_DROP_FREQUENT, /* short line seen in many documents */
 	WN_DROP_NEAR,    /* most of its word shingles were seen before */
 	WN_DROP_NAV,     /* navigation or menu run */
-	WN_DROP_DOC,     /* its whole document was dropped */
+	WN_DROP_DOC,     /* its whole document was dropped; rule "doc-near:N"
+			  * names the earlier document N it copies */
 	WN_REASON_COUNT
 };
 
@@ -101,6 +102,12 @@ enum wn_stage {
 #define WN_DEFAULT_MIN_CHARS 20
 /* Default document size past which a document is judged in pieces. */
 #define WN_DEFAULT_MAX_DOC ((size_t)64 << 20)
+/* Defaults of near-duplicate detection (see doc/near.md): a line is dropped
+ * when more than half of its words lie in 5-word shingles seen before. */
+#define WN_DEFAULT_NEAR 0.5
+#define WN_DEFAULT_NEAR_WORDS 5
+/* The Jaccard similarity --doc-near uses when given no value. */
+#define WN_DEFAULT_DOC_NEAR 0.8
 
 /* Zero-initialized means all defaults (with no output: set write). */
 struct wn_options {
@@ -116,6 +123,16 @@ struct wn_options {
 	uint64_t repair_off;    /* repair rules switched off, by bit: see below */
 	bool nul_docs;          /* a NUL byte ends a document (-0) */
 	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC */
+	/* Near-duplicate lines (WN_STAGE_NEAR): a line is dropped when more
+	 * than near (a share in (0, 1]; 1 never drops) of its words lie in
+	 * shingles of near_words words (1..16) already seen in the scope. */
+	double near;            /* 0: WN_DEFAULT_NEAR */
+	unsigned near_words;    /* 0: WN_DEFAULT_NEAR_WORDS */
+	/* Near-duplicate documents: a document whose estimated Jaccard
+	 * similarity with an earlier kept document of the stream is at least
+	 * doc_near (in (0, 1]) is dropped whole. Its output is held until the
+	 * document ends (up to max_doc bytes; a longer one is always kept). */
+	double doc_near;        /* 0: off */
 };
 
 /* Repair rules are numbered 0..63 (0..31 characters and encoding, 32..63
@@ -139,6 +156,10 @@ struct wn_stats {
 	uint64_t bytes_out;
 	uint64_t seen_entries;  /* distinct fingerprints in the seen set */
 	uint64_t seen_bytes;    /* memory held by the seen set */
+	uint64_t near_entries;  /* distinct shingle fingerprints of kept lines */
+	uint64_t near_bytes;    /* memory held by the shingle set */
+	uint64_t doc_near_docs; /* documents remembered for doc_near */
+	uint64_t doc_near_bytes; /* memory held by their bands and signatures */
 };
 
 /* ---- The filter -------------------------------------------------------- */
@@ -146,7 +167,7 @@ struct wn_stats {
 struct wn_filter;
 
 /* Makes a filter, copying *opt. Returns NULL when out of memory or when an
- * option is invalid (opt->write NULL). Free with wn_filter_free. A filter is
+ * option is invalid (opt->write NULL, a share out of range). Free with wn_filter_free. A filter is
  * not thread-safe; distinct filters are independent. */
 struct wn_filter *wn_filter_new(const struct wn_options *opt);
 
