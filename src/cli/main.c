@@ -62,7 +62,15 @@ static const char usage_text[] =
 "      --scope=SCOPE     stream (default: across all input) or doc (each\n"
 "                        document on its own; each file is a document)\n"
 "      --min-chars=N     never drop lines shorter than N characters; default 20\n"
-"      --no-dedup        keep repeated lines\n"
+"      --no-dedup        keep repeated lines (exact and near)\n"
+"\n"
+"Near duplicates (see doc/near.md):\n"
+"      --near=SHARE      drop a line when more than SHARE (0 to 1) of its words\n"
+"                        lie in 5-word runs seen before; default 0.5\n"
+"      --near-words=N    length of those runs (shingles), 1 to 16; default 5\n"
+"      --no-near         keep near-duplicate lines\n"
+"      --doc-near[=J]    drop a document whose word shingles are at least J\n"
+"                        similar (Jaccard, 0 to 1) to an earlier one's; 0.8\n"
 "\n"
 "Reporting:\n"
 "      --stats[=FORMAT]  print counts to stderr at the end: text or json\n"
@@ -104,7 +112,8 @@ static size_t parse_count(const char *opt, const char *s)
 
 enum {
 	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
-	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR,
+	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_NEAR, OPT_NEAR_WORDS,
+	OPT_NO_NEAR, OPT_DOC_NEAR,
 };
 
 static const struct option long_options[] = {
@@ -116,6 +125,10 @@ static const struct option long_options[] = {
 	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
 	{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+	{ "near", required_argument, NULL, OPT_NEAR },
+	{ "near-words", required_argument, NULL, OPT_NEAR_WORDS },
+	{ "no-near", no_argument, NULL, OPT_NO_NEAR },
+	{ "doc-near", optional_argument, NULL, OPT_DOC_NEAR },
 	{ "no-repair", optional_argument, NULL, OPT_NO_REPAIR },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
@@ -125,6 +138,17 @@ static const struct option long_options[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* A share or similarity: a number above 0 and at most 1. */
+static double parse_share(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	const double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0 && v <= 1))
+		usage_error("%s: expected a number above 0 and at most 1, got '%s'", opt, s);
+	return v;
+}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -167,7 +191,19 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			a->opt.min_chars = n ? n : 1;
 			break;
 		}
-		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP; break;
+		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP | WN_STAGE_NEAR; break;
+		case OPT_NEAR: a->opt.near = parse_share("--near", optarg); break;
+		case OPT_NEAR_WORDS: {
+			const size_t n = parse_count("--near-words", optarg);
+			if (n < 1 || n > 16)
+				usage_error("--near-words: expected 1 to 16, got '%s'", optarg);
+			a->opt.near_words = (unsigned)n;
+			break;
+		}
+		case OPT_NO_NEAR: a->opt.disable |= WN_STAGE_NEAR; break;
+		case OPT_DOC_NEAR:
+			a->opt.doc_near = optarg ? parse_share("--doc-near", optarg) : WN_DEFAULT_DOC_NEAR;
+			break;
 		case OPT_NO_REPAIR: {
 			if (!optarg) {
 				a->opt.disable |= WN_STAGE_REPAIR;
@@ -247,9 +283,12 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 				wn_reason_name((enum wn_reason)r), st->dropped[r]);
 		fprintf(stderr, "},\"lines_changed\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 			",\"bytes_out\":%" PRIu64 ",\"seen_entries\":%" PRIu64
-			",\"seen_bytes\":%" PRIu64 ",\"seconds\":%.3f}\n",
+			",\"seen_bytes\":%" PRIu64 ",\"near_entries\":%" PRIu64
+			",\"near_bytes\":%" PRIu64 ",\"doc_near_docs\":%" PRIu64
+			",\"doc_near_bytes\":%" PRIu64 ",\"seconds\":%.3f}\n",
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
-			st->seen_bytes, secs);
+			st->seen_bytes, st->near_entries, st->near_bytes, st->doc_near_docs,
+			st->doc_near_bytes, secs);
 		return;
 	}
 	uint64_t dropped = 0;
@@ -268,6 +307,11 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		st->bytes_out);
 	fprintf(stderr, "winnow: seen set   %12" PRIu64 " fingerprints, %.1f MiB\n",
 		st->seen_entries, (double)st->seen_bytes / 1048576.0);
+	fprintf(stderr, "winnow: shingles   %12" PRIu64 " fingerprints, %.1f MiB\n",
+		st->near_entries, (double)st->near_bytes / 1048576.0);
+	if (st->doc_near_docs || st->doc_near_bytes)
+		fprintf(stderr, "winnow: doc-near   %12" PRIu64 " documents, %.1f MiB\n",
+			st->doc_near_docs, (double)st->doc_near_bytes / 1048576.0);
 	fprintf(stderr, "winnow: time       %12.3f s\n", secs);
 }
 
