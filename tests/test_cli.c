@@ -341,26 +341,27 @@ Test(cli, explain_names_file_line_and_reason)
 /* ---- Near duplicates ------------------------------------------------------ */
 
 static const char near_doc[] =
-	"The council voted on Tuesday to expand the bus network to the north\n"
-	"The council voted on Monday to expand the bus network to the north\n";
+	"The council voted on Tuesday to expand the bus network to the northern suburbs of the city\n"
+	"The council voted on Tuesday to expand the bus network to the northern suburbs of the town\n";
 
 Test(cli, near_options)
 {
 	put("in.txt", near_doc, sizeof(near_doc) - 1);
 	cr_assert_eq(sh("$W in.txt"), 0);
-	expect_file("out", "The council voted on Tuesday to expand the bus network to the north\n");
+	expect_file("out", "The council voted on Tuesday to expand the bus network to the northern "
+			   "suburbs of the city\n");
 	cr_assert_eq(sh("$W --no-near in.txt"), 0);
 	expect_file("out", near_doc);
 	cr_assert_eq(sh("$W --no-dedup in.txt"), 0);
 	expect_file("out", near_doc);
-	cr_assert_eq(sh("$W --near=0.95 in.txt"), 0); /* 12 of 13 words seen: 0.92 */
+	cr_assert_eq(sh("$W --near=0.95 in.txt"), 0); /* 12 of 13 shingles seen: 0.92 */
 	expect_file("out", near_doc);
 	cr_assert_eq(sh("$W --near-words=8 --explain in.txt"), 0);
-	expect_file("err", "in.txt:2\tdrop\tnear\tnear\t"
-			   "The council voted on Monday to expand the bus network to the north\n");
+	expect_file("err", "in.txt:2\tdrop\tnear\tnear\tThe council voted on Tuesday to expand "
+			   "the bus network to the northern suburbs of the town\n");
 	cr_assert_eq(sh("$W --stats=json in.txt"), 0);
 	char *err = slurp("err", NULL);
-	cr_assert(strstr(err, "\"near\":1,") && strstr(err, "\"near_entries\":9,"), "%s", err);
+	cr_assert(strstr(err, "\"near\":1,") && strstr(err, "\"near_entries\":13,"), "%s", err);
 	free(err);
 	cr_assert_eq(sh("$W --near=0 in.txt"), 2);
 	expect_file("err", "winnow: --near: expected a number above 0 and at most 1, got '0'\n"

@@ -9,8 +9,13 @@
 #include "internal.h"
 
 #define OUT_FLUSH ((size_t)1 << 20) /* hand output to the sink in blocks */
-#define HOLD_MAX 16     /* lines and blanks held back for smoothing */
-#define STUB_TOKENS 20  /* a line this short between duplicates goes with them */
+/* Smoothing: a run of at most MAX_STUBS lines of at most STUB_TOKENS tokens
+ * between two duplicates goes with them. Longer runs are kept: between
+ * repeated template lines (forum profiles, interview questions) they are
+ * content (doc/near.md). Each held line may bring the blank after it. */
+#define STUB_TOKENS 20
+#define MAX_STUBS 2
+#define HOLD_MAX (2 * MAX_STUBS)
 
 /* A line or blank held back by smoothing, its text in wn_filter.held_text. */
 struct held {
@@ -47,6 +52,7 @@ struct wn_filter {
 	bool after_dup;        /* the last content line decided was a duplicate */
 	struct held held[HOLD_MAX];
 	size_t nheld;
+	size_t nstubs;         /* lines (not blanks) in held[] */
 	struct wn_buf held_text;
 	/* Document near duplicates: the document's output waits in doc_out
 	 * until its end decides it, unless it outgrew max_doc (spilled). */
@@ -278,8 +284,8 @@ static int near_line(struct wn_filter *f, const struct wn_line *line, bool dedup
 	f->tokenized = true;
 	if (doc)
 		wn_minhash_add(&f->minhash, &f->shingler);
-	if (!para || f->shingler.ntokens < f->near.n)
-		return 0; /* too short for a shingle: exact dedup's business */
+	if (!para)
+		return 0;
 	bool keep_line;
 	rc = wn_near_push(&f->near, &f->shingler, &keep_line);
 	if (!rc && !keep_line)
@@ -305,6 +311,7 @@ static int hold(struct wn_filter *f, const struct wn_line *line)
 {
 	assert(f->nheld < HOLD_MAX);
 	struct held *h = &f->held[f->nheld++];
+	f->nstubs += line != NULL;
 	h->line_no = f->line_no;
 	h->off = f->held_text.len;
 	h->len = line ? line->len : 0;
@@ -327,7 +334,7 @@ static int release(struct wn_filter *f, bool dup)
 		else
 			rc = keep(f, p, h->len, h->line_no);
 	}
-	f->nheld = 0;
+	f->nheld = f->nstubs = 0;
 	f->held_text.len = 0;
 	return rc;
 }
@@ -339,12 +346,11 @@ static int blank_line(struct wn_filter *f)
 		blank(f, f->line_no);
 		return 0;
 	}
-	if (f->nheld < HOLD_MAX)
+	if (!f->held[f->nheld - 1].blank)
 		return hold(f, NULL);
-	const int rc = release(f, false);
-	f->after_dup = false;
-	blank(f, f->line_no);
-	return rc;
+	/* However the held lines are decided, a second blank is a run. */
+	drop(f, WN_DROP_BLANK, "blank-run", f->line_no, "", 0);
+	return 0;
 }
 
 /* Carries out a line's verdict. With near on, a short kept line right after a
@@ -358,7 +364,7 @@ static int settle(struct wn_filter *f, const struct wn_line *line, size_t nchars
 		drop(f, why, wn_reason_name(why), f->line_no, line->ptr, line->len);
 		return 0;
 	}
-	if (why == WN_KEPT && f->after_dup && f->nheld < HOLD_MAX &&
+	if (why == WN_KEPT && f->after_dup && f->nstubs < MAX_STUBS &&
 	    !(f->opt.disable & WN_STAGE_NEAR)) {
 		bool stub;
 		const int rc = is_stub(f, line, nchars, &stub);

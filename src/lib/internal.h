@@ -192,8 +192,9 @@ void wn_shingler_free(struct wn_shingler *s);
 /* ---- near.c: near-duplicate paragraphs (onion) ---------------------------- */
 
 /* A line is a near duplicate when more than a threshold share of its tokens
- * lie in shingles already seen in the scope. Only kept lines' shingles are
- * remembered, in a seen set of their fingerprints. */
+ * lie in shingles already seen in the scope, and more than that share of its
+ * shingles were seen (all of them in a line of fewer than 2n tokens). Only
+ * kept lines' shingles are remembered, in a seen set of their fingerprints. */
 struct wn_near {
 	struct wn_seen seen;
 	uint64_t threshold_ppm; /* share of tokens, in millionths */
@@ -201,8 +202,9 @@ struct wn_near {
 };
 
 int wn_near_init(struct wn_near *nr, const struct wn_options *opt);
-/* Judges the line s holds (at least n tokens): *keep_out is false for a near
- * duplicate; a kept line's shingles are added to the set. 0 or WN_E_NOMEM. */
+/* Judges the line s holds: *keep_out is false for a near duplicate (see
+ * near.c; a line of fewer than n tokens is always kept); a kept line's
+ * shingles are added to the set. 0 or WN_E_NOMEM. */
 int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out);
 /* Forgets every shingle (a new scope), keeping the memory for reuse. */
 void wn_near_clear(struct wn_near *nr);

@@ -15,25 +15,30 @@ int wn_near_init(struct wn_near *nr, const struct wn_options *opt)
 	return wn_seen_init(&nr->seen);
 }
 
+/* Onion drops a line when more than the threshold share of its tokens lie in
+ * seen shingles. That over-counts a line with a few common phrases ("at the
+ * end of the"): each seen shingle covers n tokens. We ask instead that more
+ * than the threshold share of its shingles were seen. Since s seen shingles
+ * cover at least s + n - 1 tokens, the token share then exceeds the threshold
+ * too: every line dropped here onion drops. In a line of fewer than 2n tokens
+ * all shingles overlap, so a partial match is one shared phrase (a date
+ * format, a user name): such a line goes only when all of it was seen. */
+static bool near_dup(const struct wn_near *nr, const struct wn_shingler *s)
+{
+	const uint64_t k = s->nshingles;
+	const uint64_t need = s->ntokens < 2 * (size_t)nr->n ? k : nr->threshold_ppm * k / PPM + 1;
+	uint64_t seen = 0;
+	for (size_t i = 0; i < k && seen < need && (k - i) + seen >= need; i++)
+		seen += wn_seen_contains(&nr->seen, s->shingles[i]);
+	return seen >= need;
+}
+
 int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out)
 {
-	assert(s->n == nr->n && s->ntokens >= nr->n);
-	/* Shingle i covers tokens [i, i + n); covered counts each token once. A
-	 * line is dropped when covered / ntokens > threshold, in integers. */
-	const uint64_t limit = nr->threshold_ppm * s->ntokens;
-	uint64_t covered = 0;
-	size_t end = 0; /* tokens before end are counted already */
-	for (size_t i = 0; i < s->nshingles; i++) {
-		if (!wn_seen_contains(&nr->seen, s->shingles[i]))
-			continue;
-		covered += i + nr->n - (i > end ? i : end);
-		end = i + nr->n;
-		if (covered * PPM > limit) {
-			*keep_out = false;
-			return 0;
-		}
-	}
-	*keep_out = true;
+	assert(s->n == nr->n);
+	*keep_out = s->ntokens < nr->n || !near_dup(nr, s);
+	if (!*keep_out)
+		return 0;
 	for (size_t i = 0; i < s->nshingles; i++) {
 		const int rc = wn_seen_insert(&nr->seen, s->shingles[i]);
 		if (rc < 0)
