@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+/* Tokens and shingles are short: inlined XXH3 avoids a call per hash. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "internal.h"
@@ -47,7 +49,8 @@ size_t wn_token_next(const char *k, size_t n, size_t *pos, size_t *start_out)
 		if (u[i] < 0x80) {
 			if (single)
 				break;
-			i++;
+			while (++i < n && u[i] > ' ' && u[i] < 0x80)
+				;
 			continue;
 		}
 		int32_t cp;
@@ -113,27 +116,27 @@ int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const cha
 		key = s->key.ptr;
 	}
 	const size_t n = s->n, edge = n - 1;
-	uint64_t win[WN_SHINGLE_MAX]; /* the last n token hashes, oldest first */
-	size_t nwin = 0, pos = 0, start, len;
+	/* Token j is stored at ring[j % n] and ring[j % n + n], so the last n
+	 * tokens always lie in order at ring + (j + 1) % n. */
+	uint64_t ring[2 * WN_SHINGLE_MAX];
+	size_t pos = 0, start, len;
 	s->ntokens = s->nshingles = 0;
 	while ((len = wn_token_next(key, key_len, &pos, &start)) != 0) {
 		XXH64_canonical_t c;
 		XXH64_canonicalFromHash(&c, XXH3_64bits_withSeed(key + start, len, s->seed));
-		uint64_t t;
-		memcpy(&t, &c, sizeof(t));
+		const size_t r = s->ntokens % n;
+		memcpy(&ring[r], &c, sizeof(c));
+		ring[r + n] = ring[r];
 		if (s->ntokens < edge)
-			s->head[s->ntokens] = t;
-		s->ntokens++;
-		if (nwin == n) {
-			memmove(win, win + 1, edge * sizeof(*win));
-			nwin--;
-		}
-		win[nwin++] = t;
-		if (nwin == n && push_shingle(s, wn_shingle_hash(s, win)) != 0)
+			s->head[s->ntokens] = ring[r];
+		if (++s->ntokens >= n &&
+		    push_shingle(s, wn_shingle_hash(s, ring + s->ntokens % n)) != 0)
 			return WN_E_NOMEM;
 	}
+	/* The last min(ntokens, n - 1) tokens, oldest first. */
 	s->nedge = s->ntokens < edge ? s->ntokens : edge;
-	memcpy(s->tail, win + (nwin - s->nedge), s->nedge * sizeof(*win));
+	for (size_t i = 0; i < s->nedge; i++)
+		s->tail[i] = ring[(s->ntokens - s->nedge + i) % n];
 	return 0;
 }
 
