@@ -94,7 +94,17 @@ enum wn_stage {
 	WN_STAGE_DEDUP = 1u << 0,
 	WN_STAGE_REPAIR = 1u << 1,
 	WN_STAGE_BOILERPLATE = 1u << 2,
-	WN_STAGE_NEAR = 1u << 3,
+	WN_STAGE_NEAR = 1u << 3,  /* near-duplicate lines; off too without DEDUP */
+	WN_STAGE_BUILTIN_RULES = 1u << 4, /* the built-in boilerplate rules (user rules stay) */
+};
+
+/* One text of boilerplate rules, as a rules file holds it (format: see
+ * doc/boilerplate.md). The filter compiles it when it is made and keeps no
+ * pointer into it. */
+struct wn_rules_text {
+	const char *name; /* for messages, and the group of rules before any [group] */
+	const char *text; /* not NUL-terminated */
+	size_t len;
 };
 
 /* Default of wn_options.min_chars: lines shorter than this many characters
@@ -102,8 +112,10 @@ enum wn_stage {
 #define WN_DEFAULT_MIN_CHARS 20
 /* Default document size past which a document is judged in pieces. */
 #define WN_DEFAULT_MAX_DOC ((size_t)64 << 20)
+/* Default of wn_options.frequent_bytes: 2^21 lines of 16 bytes. */
+#define WN_DEFAULT_FREQUENT_BYTES ((size_t)32 << 20)
 /* Defaults of near-duplicate detection (see doc/near.md): a line is dropped
- * when more than half of its words lie in 5-word shingles seen before. */
+ * when more than half of its 5-word shingles were seen before. */
 #define WN_DEFAULT_NEAR 0.5
 #define WN_DEFAULT_NEAR_WORDS 5
 /* The Jaccard similarity --doc-near uses when given no value. */
@@ -123,9 +135,18 @@ struct wn_options {
 	uint64_t repair_off;    /* repair rules switched off, by bit: see below */
 	bool nul_docs;          /* a NUL byte ends a document (-0) */
 	size_t max_doc;         /* 0: WN_DEFAULT_MAX_DOC */
+	const struct wn_rules_text *rules; /* user boilerplate rules, nrules texts,
+					    * after the built-in ones */
+	size_t nrules;
+	uint32_t drop_frequent; /* 0: off; N: drop a short line (12 words at most)
+				 * or one ending no sentence from the Nth document
+				 * it occurs in; see wn_filter_count_begin */
+	size_t frequent_bytes;  /* 0: WN_DEFAULT_FREQUENT_BYTES; the table for
+				 * drop_frequent, fixed: rare lines are forgotten */
 	/* Near-duplicate lines (WN_STAGE_NEAR): a line is dropped when more
-	 * than near (a share in (0, 1]; 1 never drops) of its words lie in
-	 * shingles of near_words words (1..16) already seen in the scope. */
+	 * than near (a share in (0, 1]; 1 never drops) of its shingles (runs
+	 * of near_words words, 1..16) were already seen in the scope; all of
+	 * them when it has fewer than 2 * near_words words (doc/near.md). */
 	double near;            /* 0: WN_DEFAULT_NEAR */
 	unsigned near_words;    /* 0: WN_DEFAULT_NEAR_WORDS */
 	/* Near-duplicate documents: a document whose estimated Jaccard
@@ -133,6 +154,15 @@ struct wn_options {
 	 * doc_near (in (0, 1]) is dropped whole. Its output is held until the
 	 * document ends (up to max_doc bytes; a longer one is always kept). */
 	double doc_near;        /* 0: off */
+};
+
+/* Why wn_filter_create failed: which rule is malformed, and how. */
+struct wn_diag {
+	int err;            /* 0 or a negative wn_error */
+	const char *source; /* the name of the wn_rules_text at fault, or NULL;
+			     * borrowed from the options */
+	size_t line;        /* its line, from 1; 0 when no line is at fault */
+	char msg[160];      /* what is wrong; "" when err says it all */
 };
 
 /* Repair rules are numbered 0..63 (0..31 characters and encoding, 32..63
@@ -160,6 +190,7 @@ struct wn_stats {
 	uint64_t near_bytes;    /* memory held by the shingle set */
 	uint64_t doc_near_docs; /* documents remembered for doc_near */
 	uint64_t doc_near_bytes; /* memory held by their bands and signatures */
+	uint64_t regex_limited; /* regex rule matches given up at the match limit */
 };
 
 /* ---- The filter -------------------------------------------------------- */
@@ -170,6 +201,14 @@ struct wn_filter;
  * option is invalid (opt->write NULL, a share out of range). Free with wn_filter_free. A filter is
  * not thread-safe; distinct filters are independent. */
 struct wn_filter *wn_filter_new(const struct wn_options *opt);
+
+/* Makes a filter as wn_filter_new does, and says why it could not: returns
+ * 0 and sets *f_out, or returns WN_E_NOMEM or WN_E_INVAL (opt->write NULL,
+ * or a malformed rule) with *f_out NULL. When diag_out is not NULL it gets
+ * the error and, for a malformed rule, the text's name, line and message
+ * (the first malformed rule; rules texts are read in order). */
+int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
+		     struct wn_diag *diag_out);
 
 /* Feeds len bytes of input. The output is identical however the input is
  * split across calls. Output written so far is passed to the sink before
@@ -185,11 +224,29 @@ int wn_filter_end_input(struct wn_filter *f);
  * once; then only wn_filter_stats and wn_filter_free are valid. */
 int wn_filter_finish(struct wn_filter *f);
 
+/* Two-pass site-wide repeats (wn_options.drop_frequent): between
+ * wn_filter_count_begin and wn_filter_count_end, wn_filter_push and
+ * wn_filter_end_input only count in how many documents each short line
+ * occurs; they write nothing and change no statistics. wn_filter_count_end
+ * ends the current input. Then feed the same input again: a line counted
+ * in drop_frequent documents or more is dropped everywhere, its first
+ * copies included, and counts no longer change. Call begin before any
+ * input, end once. Returns 0, WN_E_STATE out of order, WN_E_INVAL when
+ * drop_frequent is 0, or an error of wn_filter_end_input. */
+int wn_filter_count_begin(struct wn_filter *f);
+int wn_filter_count_end(struct wn_filter *f);
+
 /* Copies the statistics so far into *out. Valid at any time. */
 void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out);
 
 /* Frees f and everything it holds. NULL is fine. */
 void wn_filter_free(struct wn_filter *f);
+
+/* ---- Boilerplate rules ------------------------------------------------- */
+
+/* The built-in rules text (rules/builtin.rules as compiled in): static, not
+ * NUL-terminated, *len_out bytes. */
+const char *wn_builtin_rules(size_t *len_out);
 
 /* ---- Keys -------------------------------------------------------------- */
 

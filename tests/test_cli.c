@@ -427,3 +427,23 @@ Test(cli, install_gives_program_library_header_pkgconfig_and_man_page)
 		     "%s", slurp("err", NULL));
 	expect_file("out", WN_VERSION_STRING "\n");
 }
+
+/* Both inflaters (ISA-L when built with it, and zlib) agree on members,
+ * truncation and corruption. */
+Test(cli, zlib_and_isal_inflate_agree)
+{
+	size_t n;
+	char *text = read_source_file("tests/data/aeb-25.txt", &n);
+	put("in.txt", text, n);
+	gzip_file("one.gz", text, n);
+	free(text);
+	cr_assert_eq(sh("cat one.gz one.gz one.gz > three.gz && head -c 40000 one.gz > cut.gz && "
+			"$W --no-dedup in.txt in.txt in.txt > three.ref"), 0);
+	static const char *const engines[] = { "zlib", "isal" };
+	for (int e = 0; e < 2; e++) {
+		cr_assert_eq(sh("WINNOW_INFLATE=%s $W --no-dedup three.gz | cmp - three.ref", engines[e]),
+			     0, "%s", engines[e]);
+		cr_assert_eq(sh("WINNOW_INFLATE=%s $W cut.gz", engines[e]), 1);
+		expect_file("err", "winnow: cut.gz: truncated gzip data: unexpected end of file at byte 40000\n");
+	}
+}

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "common.h"
 #include "internal.h"
 
 struct key_case {
@@ -64,6 +65,15 @@ Test(key, truncates_instead_of_overflowing)
 	cr_assert_eq(out[5], 'X');
 }
 
+static struct wn_buf kb;
+
+static void free_key(void)
+{
+	wn_buf_free(&kb);
+}
+
+TestSuite(key, .fini = free_key);
+
 Test(key, hash_agrees_for_equal_keys)
 {
 	struct wn_keyer k;
@@ -71,18 +81,13 @@ Test(key, hash_agrees_for_equal_keys)
 	char a[] = "Breaking: The Market Fell!", b[] = "breaking the market fell";
 	struct wn_line la = { a, strlen(a) }, lb = { b, strlen(b) };
 	uint64_t ha, hb;
-	bool ea, eb;
-	cr_assert_eq(wn_keyer_hash(&k, &la, &ha, &ea), 0);
-	cr_assert_eq(wn_keyer_hash(&k, &lb, &hb, &eb), 0);
+	cr_assert_eq(wn_keyer_key(&k, &la, &kb, &ha), 0);
+	cr_assert_eq(wn_keyer_key(&k, &lb, &kb, &hb), 0);
 	cr_assert_eq(ha, hb);
-	cr_assert(!ea && !eb);
-	wn_keyer_free(&k);
-
-	wn_keyer_init(&k, WN_KEY_EXACT, 42);
-	cr_assert_eq(wn_keyer_hash(&k, &la, &ha, &ea), 0);
-	cr_assert_eq(wn_keyer_hash(&k, &lb, &hb, &eb), 0);
-	cr_assert_neq(ha, hb);
-	wn_keyer_free(&k);
+	cr_assert_eq(kb.len, 2 * strlen("breaking the market fell"));
+	cr_assert(memcmp(kb.ptr, "breaking the market fellbreaking the market fell", kb.len) == 0);
+	cr_assert_neq(wn_keyer_exact(&k, &la), wn_keyer_exact(&k, &lb));
+	cr_assert_eq(wn_keyer_exact(&k, &lb), hb); /* the key of an exact key is itself */
 }
 
 Test(key, seed_changes_hash)
@@ -93,12 +98,10 @@ Test(key, seed_changes_hash)
 	char a[] = "same line";
 	struct wn_line l = { a, strlen(a) };
 	uint64_t h1, h2;
-	bool e;
-	cr_assert_eq(wn_keyer_hash(&k1, &l, &h1, &e), 0);
-	cr_assert_eq(wn_keyer_hash(&k2, &l, &h2, &e), 0);
+	cr_assert_eq(wn_keyer_key(&k1, &l, &kb, &h1), 0);
+	cr_assert_eq(wn_keyer_key(&k2, &l, &kb, &h2), 0);
 	cr_assert_neq(h1, h2);
-	wn_keyer_free(&k1);
-	wn_keyer_free(&k2);
+	cr_assert_neq(wn_keyer_exact(&k1, &l), wn_keyer_exact(&k2, &l));
 }
 
 Test(key, punctuation_only_is_empty)
@@ -108,8 +111,39 @@ Test(key, punctuation_only_is_empty)
 	char a[] = "* * * — …";
 	struct wn_line l = { a, strlen(a) };
 	uint64_t h;
-	bool empty;
-	cr_assert_eq(wn_keyer_hash(&k, &l, &h, &empty), 0);
-	cr_assert(empty);
-	wn_keyer_free(&k);
+	cr_assert_eq(wn_keyer_key(&k, &l, &kb, &h), 0);
+	cr_assert_eq(kb.len, 0);
+}
+
+/* The unchecked fast path (room for the worst case) and the checked path
+ * (tight room) agree on random bytes, random UTF-8 and real text. */
+Test(key, fast_and_checked_paths_agree)
+{
+	static const char *const pieces[] = {
+		"The ", "QUICK", " brown", "—", "“fox”", " Straße", "ΐ", "日本", "\x80", "\xe2\x80",
+		"  ", "\t", ",", "42", "é", "É", "😀", "İ", "a", "Z", "\xff", "ß", "’s",
+	};
+	uint64_t rng = 12345;
+	char in[512], fast[2048], checked[2048];
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0;
+		const int k = (int)(rng_next(&rng) % 24);
+		for (int j = 0; j < k; j++) {
+			if (rng_next(&rng) % 4 == 0) {
+				in[n++] = (char)(rng_next(&rng) & 0xFF);
+			} else {
+				const char *p = pieces[rng_next(&rng) % (sizeof(pieces) / sizeof(pieces[0]))];
+				memcpy(in + n, p, strlen(p));
+				n += strlen(p);
+			}
+		}
+		const size_t a = wn_key_normalize(in, n, fast, sizeof(fast));
+		const size_t b = wn_key_normalize(in, n, checked, a);
+		cr_assert(a == b && memcmp(fast, checked, a) == 0, "round %d: %zu vs %zu bytes", round,
+			  a, b);
+		cr_assert(a == 0 || (fast[0] != ' ' && fast[a - 1] != ' '), "round %d", round);
+		cr_assert(a <= 3 * n);
+		for (size_t j = 1; j < a; j++)
+			cr_assert(fast[j] != ' ' || fast[j - 1] != ' ', "round %d: double space", round);
+	}
 }

@@ -4,11 +4,14 @@
 #ifndef WN_CLI_IO_H
 #define WN_CLI_IO_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <zlib.h>
+
+struct inflate_state;
 
 #define CLI_ERR_MAX 512
 
@@ -20,21 +23,44 @@ struct cli_in {
 	bool z_live;         /* z holds an initialized inflate stream */
 	bool member_done;    /* the last gzip member ended cleanly */
 	z_stream z;
+	struct inflate_state *isal; /* ISA-L's inflate when built with it */
 	unsigned char *raw;  /* bytes read from fd, not yet consumed */
 	size_t raw_len;
 	size_t raw_pos;
 	uint64_t raw_off;    /* bytes read from fd before raw[0] */
 	uint64_t size;       /* file size when known (regular file), else 0 */
 	char err[CLI_ERR_MAX];
+	/* A reader thread reads and inflates ahead into a ring of blocks while
+	 * the main thread filters; the fields above are the reader's alone. */
+	pthread_t thread;
+	bool thread_live;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *blocks[4];
+	ssize_t lens[4];     /* bytes, 0 at the end, -1 on error (err is set) */
+	uint64_t ends[4];    /* file position after each block */
+	unsigned produced;   /* blocks filled so far */
+	unsigned consumed;   /* blocks handed back */
+	bool holding;        /* the main thread holds block consumed % 4 */
+	bool stop;
+	uint64_t pos;        /* file position of what the main thread has */
 };
 
-/* Opens path ("-" is stdin). 0, or -1 with in->err set. */
+/* Opens path ("-" is stdin) and starts reading ahead. 0, or -1 with in->err
+ * set (close it all the same). */
 int cli_in_open(struct cli_in *in, const char *path);
-/* Reads decoded bytes: > 0, 0 at the end, -1 with in->err set. */
-ssize_t cli_in_read(struct cli_in *in, char *buf, size_t cap);
-/* Bytes consumed from the file so far (compressed bytes for gzip). */
+/* The next block of decoded bytes: returns its length and points *data at
+ * it, valid until the next call; 0 at the end; -1 with in->err set. */
+ssize_t cli_in_next(struct cli_in *in, const char **data);
+/* Bytes of the file behind what cli_in_next returned so far (compressed
+ * bytes for gzip). */
 uint64_t cli_in_pos(const struct cli_in *in);
 void cli_in_close(struct cli_in *in);
+/* Reads all of path (plain or gzip) into a new buffer, *buf_out, to free.
+ * 0, or -1 with err set. */
+int cli_read_all(const char *path, char **buf_out, size_t *len_out, char err[CLI_ERR_MAX]);
+/* True when path is a regular file, which can be read twice. */
+bool cli_is_regular(const char *path);
 
 struct cli_out {
 	const char *name;    /* the path, or "stdout" */

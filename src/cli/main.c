@@ -16,7 +16,6 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 enum stats_mode { STATS_NONE, STATS_TEXT, STATS_JSON };
 enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
-#define READ_CAP ((size_t)1 << 20)
 
 struct cli_args {
 	struct wn_options opt;
@@ -28,6 +27,9 @@ struct cli_args {
 	enum progress_mode progress;
 	char **inputs;
 	int ninputs;
+	const char **rule_paths; /* --rules FILEs, in order */
+	int nrule_paths;
+	int passes;              /* 2: count site-wide repeats first */
 };
 
 /* What the explain callback needs to name a line's file. */
@@ -65,12 +67,22 @@ static const char usage_text[] =
 "      --no-dedup        keep repeated lines (exact and near)\n"
 "\n"
 "Near duplicates (see doc/near.md):\n"
-"      --near=SHARE      drop a line when more than SHARE (0 to 1) of its words\n"
-"                        lie in 5-word runs seen before; default 0.5\n"
+"      --near=SHARE      drop a line when more than SHARE (0 to 1) of its runs\n"
+"                        of 5 words were seen before; default 0.5\n"
 "      --near-words=N    length of those runs (shingles), 1 to 16; default 5\n"
 "      --no-near         keep near-duplicate lines\n"
 "      --doc-near[=J]    drop a document whose word shingles are at least J\n"
 "                        similar (Jaccard, 0 to 1) to an earlier one's; 0.8\n"
+"\n"
+"Boilerplate (see doc/boilerplate.md):\n"
+"      --rules=FILE      add the boilerplate rules in FILE (repeatable)\n"
+"      --no-builtin-rules  leave out the built-in rules\n"
+"      --print-rules     print the built-in rules and exit\n"
+"      --no-boilerplate  switch rules and zones off\n"
+"      --drop-frequent=N drop short lines seen in N or more documents\n"
+"      --drop-frequent-passes=P  1 (default: copies from the Nth document on)\n"
+"                        or 2 (read the FILEs twice to drop every copy)\n"
+"      --frequent-mem=MIB  memory for counting repeated lines; default 32\n"
 "\n"
 "Reporting:\n"
 "      --stats[=FORMAT]  print counts to stderr at the end: text or json\n"
@@ -112,8 +124,9 @@ static size_t parse_count(const char *opt, const char *s)
 
 enum {
 	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
-	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_NEAR, OPT_NEAR_WORDS,
-	OPT_NO_NEAR, OPT_DOC_NEAR,
+	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_RULES, OPT_NO_BUILTIN,
+	OPT_PRINT_RULES, OPT_NO_BOILERPLATE, OPT_DROP_FREQUENT, OPT_FREQUENT_PASSES,
+	OPT_FREQUENT_MEM, OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR,
 };
 
 static const struct option long_options[] = {
@@ -130,6 +143,13 @@ static const struct option long_options[] = {
 	{ "no-near", no_argument, NULL, OPT_NO_NEAR },
 	{ "doc-near", optional_argument, NULL, OPT_DOC_NEAR },
 	{ "no-repair", optional_argument, NULL, OPT_NO_REPAIR },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN },
+	{ "print-rules", no_argument, NULL, OPT_PRINT_RULES },
+	{ "no-boilerplate", no_argument, NULL, OPT_NO_BOILERPLATE },
+	{ "drop-frequent", required_argument, NULL, OPT_DROP_FREQUENT },
+	{ "drop-frequent-passes", required_argument, NULL, OPT_FREQUENT_PASSES },
+	{ "frequent-mem", required_argument, NULL, OPT_FREQUENT_MEM },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -156,9 +176,53 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+static void print_rules(void)
+{
+	size_t len;
+	const char *text = wn_builtin_rules(&len);
+	fwrite(text, 1, len, stdout);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL);
+}
+
+/* The options of boilerplate rules and site-wide repeats. */
+static void parse_boiler_arg(int c, struct cli_args *a)
+{
+	switch (c) {
+	case OPT_RULES: a->rule_paths[a->nrule_paths++] = optarg; break;
+	case OPT_NO_BUILTIN: a->opt.disable |= WN_STAGE_BUILTIN_RULES; break;
+	case OPT_PRINT_RULES: print_rules(); break;
+	case OPT_NO_BOILERPLATE: a->opt.disable |= WN_STAGE_BOILERPLATE; break;
+	case OPT_DROP_FREQUENT: {
+		const size_t n = parse_count("--drop-frequent", optarg);
+		if (n < 2 || n > UINT32_MAX)
+			usage_error("--drop-frequent: expected 2 or more documents, got '%s'", optarg);
+		a->opt.drop_frequent = (uint32_t)n;
+		break;
+	}
+	case OPT_FREQUENT_PASSES:
+		a->passes = (int)parse_count("--drop-frequent-passes", optarg);
+		if (a->passes < 1 || a->passes > 2)
+			usage_error("--drop-frequent-passes: expected 1 or 2, got '%s'", optarg);
+		break;
+	case OPT_FREQUENT_MEM: {
+		const size_t mib = parse_count("--frequent-mem", optarg);
+		if (mib < 1 || mib > SIZE_MAX >> 21)
+			usage_error("--frequent-mem: expected a size in MiB, got '%s'", optarg);
+		a->opt.frequent_bytes = mib << 20;
+		break;
+	}
+	}
+}
+
 static void parse_args(int argc, char **argv, struct cli_args *a)
 {
 	a->level = 6;
+	a->passes = 1;
+	a->rule_paths = calloc((size_t)argc, sizeof(*a->rule_paths));
+	if (!a->rule_paths) {
+		fprintf(stderr, "winnow: out of memory\n");
+		exit(EXIT_FAIL);
+	}
 	int c;
 	while ((c = getopt_long(argc, argv, "o:z0hV", long_options, NULL)) != -1) {
 		switch (c) {
@@ -191,7 +255,7 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			a->opt.min_chars = n ? n : 1;
 			break;
 		}
-		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP | WN_STAGE_NEAR; break;
+		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP; break;
 		case OPT_NEAR: a->opt.near = parse_share("--near", optarg); break;
 		case OPT_NEAR_WORDS: {
 			const size_t n = parse_count("--near-words", optarg);
@@ -224,6 +288,10 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 				usage_error("--stats: expected 'text' or 'json', got '%s'", optarg);
 			break;
 		case OPT_EXPLAIN: a->explain_path = optarg ? optarg : "-"; break;
+		case OPT_RULES: case OPT_NO_BUILTIN: case OPT_PRINT_RULES: case OPT_NO_BOILERPLATE:
+		case OPT_DROP_FREQUENT: case OPT_FREQUENT_PASSES: case OPT_FREQUENT_MEM:
+			parse_boiler_arg(c, a);
+			break;
 		case OPT_PROGRESS: a->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: a->progress = PROGRESS_OFF; break;
 		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
@@ -237,6 +305,17 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 		a->gzip_out = true;
 	a->inputs = argv + optind;
 	a->ninputs = argc - optind;
+	if (a->passes == 2) {
+		if (!a->opt.drop_frequent)
+			usage_error("--drop-frequent-passes=2 needs --drop-frequent=N");
+		if (a->ninputs == 0)
+			usage_error("--drop-frequent-passes=2 reads its inputs twice: give files, "
+				    "not standard input");
+		for (int i = 0; i < a->ninputs; i++)
+			if (!cli_is_regular(a->inputs[i]))
+				usage_error("--drop-frequent-passes=2 reads its inputs twice: '%s' is "
+					    "not a regular file", a->inputs[i]);
+	}
 }
 
 /* ---- Reporting ------------------------------------------------------------ */
@@ -249,17 +328,20 @@ static void explain_line(void *ctx, const struct wn_event *ev)
 		(int)ev->len, ev->text);
 }
 
-static void progress_show(struct cli_progress *p, const struct cli_in *in, bool force)
+static void progress_show(struct cli_progress *p, const struct cli_in *in,
+			  const struct wn_filter *f)
 {
 	const double now = cli_now();
-	if (!p->on || (!force && now - p->last < 0.25))
+	if (!p->on || now - p->last < 0.25)
 		return;
 	p->last = now;
 	const uint64_t done = p->done + cli_in_pos(in);
 	const double secs = now - p->start > 1e-6 ? now - p->start : 1e-6;
 	const double rate = (double)done / secs;
-	fprintf(stderr, "\rwinnow: %s: %.1f MiB read, %.0f MB/s", in->name,
-		(double)done / 1048576.0, rate / 1e6);
+	struct wn_stats st;
+	wn_filter_stats(f, &st);
+	fprintf(stderr, "\rwinnow: %s: %.1f MiB, %" PRIu64 " lines, %" PRIu64 " kept, %.0f MB/s",
+		in->name, (double)done / 1048576.0, st.lines_in, st.lines_kept, rate / 1e6);
 	if (p->total && done <= p->total && rate > 0)
 		fprintf(stderr, ", %.0f%%, %.0f s left", 100.0 * (double)done / (double)p->total,
 			(double)(p->total - done) / rate);
@@ -285,10 +367,11 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			",\"bytes_out\":%" PRIu64 ",\"seen_entries\":%" PRIu64
 			",\"seen_bytes\":%" PRIu64 ",\"near_entries\":%" PRIu64
 			",\"near_bytes\":%" PRIu64 ",\"doc_near_docs\":%" PRIu64
-			",\"doc_near_bytes\":%" PRIu64 ",\"seconds\":%.3f}\n",
+			",\"doc_near_bytes\":%" PRIu64 ",\"regex_limited\":%" PRIu64
+			",\"seconds\":%.3f}\n",
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
 			st->seen_bytes, st->near_entries, st->near_bytes, st->doc_near_docs,
-			st->doc_near_bytes, secs);
+			st->doc_near_bytes, st->regex_limited, secs);
 		return;
 	}
 	uint64_t dropped = 0;
@@ -312,6 +395,9 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 	if (st->doc_near_docs || st->doc_near_bytes)
 		fprintf(stderr, "winnow: doc-near   %12" PRIu64 " documents, %.1f MiB\n",
 			st->doc_near_docs, (double)st->doc_near_bytes / 1048576.0);
+	if (st->regex_limited)
+		fprintf(stderr, "winnow: regex limit %12" PRIu64 " matches given up (lines kept)\n",
+			st->regex_limited);
 	fprintf(stderr, "winnow: time       %12.3f s\n", secs);
 }
 
@@ -323,7 +409,7 @@ struct run_status {
 	bool stop;       /* nothing more can be written */
 };
 
-static void feed_input(struct wn_filter *f, const char *path, char *buf, struct cli_explain *x,
+static void feed_input(struct wn_filter *f, const char *path, struct cli_explain *x,
 		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
 {
 	struct cli_in in;
@@ -336,11 +422,12 @@ static void feed_input(struct wn_filter *f, const char *path, char *buf, struct 
 	}
 	ssize_t n;
 	int rc = 0;
-	while ((n = cli_in_read(&in, buf, READ_CAP)) > 0) {
-		rc = wn_filter_push(f, buf, (size_t)n);
+	const char *data;
+	while ((n = cli_in_next(&in, &data)) > 0) {
+		rc = wn_filter_push(f, data, (size_t)n);
 		if (rc)
 			break;
-		progress_show(p, &in, false);
+		progress_show(p, &in, f);
 	}
 	if (n < 0) {
 		fprintf(stderr, "winnow: %s: %s\n", in.name, in.err);
@@ -379,6 +466,63 @@ static uint64_t total_size(char **inputs, int n)
 	return total;
 }
 
+/* Reads the --rules files and makes the filter. Returns an exit code: a
+ * malformed rule is a usage error, named by file and line. */
+static int make_filter(struct cli_args *a, struct wn_filter **f_out)
+{
+	*f_out = NULL;
+	const size_t n = (size_t)a->nrule_paths;
+	struct wn_rules_text *texts = calloc(n ? n : 1, sizeof(*texts));
+	int code = texts ? EXIT_OK : EXIT_FAIL;
+	for (size_t i = 0; i < n && code == EXIT_OK; i++) {
+		char err[CLI_ERR_MAX];
+		char *text;
+		texts[i].name = a->rule_paths[i];
+		if (cli_read_all(a->rule_paths[i], &text, &texts[i].len, err) != 0) {
+			fprintf(stderr, "winnow: %s: %s\n", a->rule_paths[i], err);
+			code = EXIT_FAIL;
+		}
+		texts[i].text = text;
+	}
+	if (code == EXIT_OK) {
+		struct wn_diag diag;
+		a->opt.rules = texts;
+		a->opt.nrules = n;
+		const int rc = wn_filter_create(&a->opt, f_out, &diag);
+		if (rc == WN_E_INVAL && diag.source) {
+			fprintf(stderr, "winnow: %s:%zu: %s\n", diag.source, diag.line, diag.msg);
+			code = EXIT_USAGE;
+		} else if (rc) {
+			fprintf(stderr, "winnow: %s\n", wn_strerror(rc));
+			code = EXIT_FAIL;
+		}
+		a->opt.rules = NULL;
+		a->opt.nrules = 0;
+	} else if (!texts) {
+		fprintf(stderr, "winnow: out of memory\n");
+	}
+	for (size_t i = 0; texts && i < n; i++)
+		free((char *)(uintptr_t)texts[i].text);
+	free(texts);
+	return code;
+}
+
+/* The first of two passes: counts site-wide repeats and writes nothing. */
+static void count_pass(struct wn_filter *f, char **inputs, int ninputs, struct cli_explain *x,
+		       struct cli_progress *p, const struct cli_out *out, struct run_status *rs)
+{
+	int rc = wn_filter_count_begin(f);
+	for (int i = 0; i < ninputs && !rc && !rs->stop; i++)
+		feed_input(f, inputs[i], x, p, out, rs);
+	if (!rc && !rs->stop)
+		rc = wn_filter_count_end(f);
+	if (rc) {
+		fprintf(stderr, "winnow: %s\n", wn_strerror(rc));
+		rs->failed = true;
+	}
+	rs->stop |= rs->failed; /* an unreadable input is reported once */
+}
+
 static int run(struct cli_args *a)
 {
 	static char stdin_name[] = "-";
@@ -386,39 +530,43 @@ static int run(struct cli_args *a)
 	char **inputs = a->ninputs ? a->inputs : stdin_only;
 	const int ninputs = a->ninputs ? a->ninputs : 1;
 	struct cli_out out;
-	if (cli_out_open(&out, a->output, a->gzip_out, a->level) != 0)
-		return EXIT_FAIL;
-
 	struct cli_explain x = { NULL, "" };
 	if (a->explain_path) {
-		x.fp = strcmp(a->explain_path, "-") == 0 ? stderr : fopen(a->explain_path, "w");
-		if (!x.fp) {
-			fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
-			cli_out_close(&out, false);
-			return EXIT_FAIL;
-		}
 		a->opt.explain = explain_line;
 		a->opt.explain_ctx = &x;
 	}
 	a->opt.write = cli_out_write;
 	a->opt.write_ctx = &out;
 	a->opt.seed = cli_random_seed();
+	struct wn_filter *f;
+	const int made = make_filter(a, &f);
+	if (made != EXIT_OK)
+		return made;
+	if (cli_out_open(&out, a->output, a->gzip_out, a->level) != 0) {
+		wn_filter_free(f);
+		return EXIT_FAIL;
+	}
+	if (a->explain_path) {
+		x.fp = strcmp(a->explain_path, "-") == 0 ? stderr : fopen(a->explain_path, "w");
+		if (!x.fp) {
+			fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
+			cli_out_close(&out, false);
+			wn_filter_free(f);
+			return EXIT_FAIL;
+		}
+	}
 
 	struct cli_progress prog = { 0 };
 	prog.on = a->progress == PROGRESS_ON ||
 		  (a->progress == PROGRESS_AUTO && cli_isatty(STDERR_FILENO));
 	prog.start = prog.last = cli_now();
-	prog.total = prog.on ? total_size(inputs, ninputs) : 0;
+	prog.total = prog.on ? total_size(inputs, ninputs) * (uint64_t)a->passes : 0;
 
 	struct run_status rs = { false, false };
-	char *buf = malloc(READ_CAP);
-	struct wn_filter *f = buf ? wn_filter_new(&a->opt) : NULL;
-	if (!f) {
-		fprintf(stderr, "winnow: out of memory\n");
-		rs.failed = rs.stop = true;
-	}
+	if (a->passes == 2)
+		count_pass(f, inputs, ninputs, &x, &prog, &out, &rs);
 	for (int i = 0; i < ninputs && !rs.stop; i++)
-		feed_input(f, inputs[i], buf, &x, &prog, &out, &rs);
+		feed_input(f, inputs[i], &x, &prog, &out, &rs);
 	if (!rs.stop) {
 		const int rc = wn_filter_finish(f);
 		if (rc && !out.broken_pipe) {
@@ -445,7 +593,6 @@ static int run(struct cli_args *a)
 		rs.failed = true;
 	}
 	wn_filter_free(f);
-	free(buf);
 	return rs.failed ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -455,5 +602,7 @@ int main(int argc, char **argv)
 	memset(&args, 0, sizeof(args));
 	parse_args(argc, argv, &args);
 	cli_signals_init();
-	return run(&args);
+	const int code = run(&args);
+	free(args.rule_paths);
+	return code;
 }

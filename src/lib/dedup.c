@@ -40,6 +40,13 @@ int wn_seen_init(struct wn_seen *s)
 	return 0;
 }
 
+void wn_seen_prefetch(const struct wn_seen *s, uint64_t h)
+{
+	const struct wn_seen_seg *seg = &s->segs[seg_of(h)];
+	if (seg->slots)
+		__builtin_prefetch(seg->slots + (size_t)bucket_of(h, seg->nbuckets) * BUCKET);
+}
+
 /* Finds fp in seg: returns its slot, or the empty slot where it belongs. */
 static uint64_t *probe(const struct wn_seen_seg *seg, uint64_t fp)
 {

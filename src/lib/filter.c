@@ -9,6 +9,8 @@
 #include "internal.h"
 
 #define OUT_FLUSH ((size_t)1 << 20) /* hand output to the sink in blocks */
+#define BATCH 32                    /* lines prepared before any is decided */
+#define DOC_STEP ((size_t)256 << 10) /* judge the document buffer this often */
 /* Smoothing: a run of at most MAX_STUBS lines of at most STUB_TOKENS tokens
  * between two duplicates goes with them. Longer runs are kept: between
  * repeated template lines (forum profiles, interview questions) they are
@@ -17,11 +19,22 @@
 #define MAX_STUBS 2
 #define HOLD_MAX (2 * MAX_STUBS)
 
-/* A line or blank held back by smoothing, its text in wn_filter.held_text. */
-struct held {
+/* A line waiting in the batch: trimmed, keyed and fingerprinted, its bucket
+ * in the seen set already being fetched. Lines are decided when the batch is
+ * flushed, in input order, so the cache misses of a whole batch overlap. */
+struct pending {
+	const char *ptr;   /* the text, when it lives in the caller's buffer */
+	size_t off;        /* else its offset in the filter's arena */
+	size_t len;
+	size_t key_off;    /* the normalized key, in the arena, when keyed */
+	size_t key_len;
+	uint64_t key_hash; /* hash of the normalized key */
+	uint64_t dup_hash; /* the fingerprint dedup looks up */
 	uint64_t line_no;
-	size_t off, len;
+	bool in_arena;
 	bool blank;
+	bool keyed;        /* key_* are set */
+	bool dedup;        /* long enough, with a non-empty key: look it up */
 };
 
 struct wn_filter {
@@ -31,7 +44,23 @@ struct wn_filter {
 	struct wn_punct punct;
 	struct wn_keyer keyer;
 	struct wn_seen seen;
+	struct wn_rules boiler; /* boilerplate rules, when rules_on */
+	struct wn_freq freq;    /* documents per short line, when drop_frequent */
+	struct wn_doc doc;      /* the document's judged lines, when zones_on */
+	struct wn_zone zone;
+	size_t doc_flush_at;    /* judge a piece once doc holds this many bytes */
+	bool rules_on;
+	bool zones_on;          /* a document-level judge is on: lines wait in doc */
+	bool near_keys;         /* a near stage is on: key every line */
+	bool counting;          /* between wn_filter_count_begin and _end */
+	bool counted;           /* a counting pass is done: counts are final */
+	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
 	struct wn_buf out;     /* output not yet handed to the sink */
+	struct pending batch[BATCH];
+	size_t nbatch;
+	struct wn_buf arena;   /* texts and keys of the batch's lines */
+	uintptr_t push_lo;     /* the caller's buffer during wn_filter_push: */
+	uintptr_t push_hi;     /* lines inside it need no copy */
 	struct wn_stats st;
 	int err;               /* sticky: once set, every call returns it */
 	bool finished;
@@ -45,12 +74,12 @@ struct wn_filter {
 	uint64_t blank_line_no;
 	/* Near duplicates. A short kept line after a duplicate waits in held[]
 	 * until the next line is decided: it goes with a following duplicate
-	 * (onion's smoothing), and out with anything kept. */
+	 * (onion's smoothing), and on with anything else. */
 	struct wn_shingler shingler;
 	struct wn_near near;
 	bool tokenized;        /* shingler holds the current line */
 	bool after_dup;        /* the last content line decided was a duplicate */
-	struct held held[HOLD_MAX];
+	struct wn_judged held[HOLD_MAX]; /* off: the text in held_text */
 	size_t nheld;
 	size_t nstubs;         /* lines (not blanks) in held[] */
 	struct wn_buf held_text;
@@ -219,6 +248,51 @@ static void blank(struct wn_filter *f, uint64_t line_no)
 	f->blank_line_no = line_no;
 }
 
+/* Writes out one judged line: the only place where lines are kept, dropped
+ * or collapsed, whether they come at once or from the document buffer. */
+static int emit(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	if (v->blank) {
+		blank(f, v->line_no);
+		return 0;
+	}
+	if (v->reason != WN_KEPT) {
+		drop(f, (enum wn_reason)v->reason, v->rule, v->line_no, text, v->len);
+		return 0;
+	}
+	return keep(f, text, v->len, v->line_no);
+}
+
+/* Judges the zones of the buffered lines and writes out those decided. */
+static int flush_doc(struct wn_filter *f, bool doc_end)
+{
+	const size_t decided = wn_zone_judge(&f->zone, f->doc.recs, f->doc.n, f->opt.max_doc,
+					     doc_end);
+	int rc = 0;
+	for (size_t i = 0; i < decided && !rc; i++)
+		rc = emit(f, &f->doc.recs[i], f->doc.text.ptr + f->doc.recs[i].off);
+	wn_doc_keep(&f->doc, decided);
+	/* Only the lines that may yet be the document's tail stay (at most
+	 * max_doc bytes): judging again when their bytes have doubled keeps the
+	 * buffer small and in cache, and the work linear. */
+	const size_t waiting = f->doc.text.len;
+	f->doc_flush_at = waiting + (waiting > DOC_STEP ? waiting : DOC_STEP);
+	return rc;
+}
+
+/* Hands a judged line on: at once, or into the document buffer while a
+ * document-level judge is on. The buffer is judged in pieces as it grows:
+ * every line before the run of short lines that ends it is decided. */
+static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	if (!f->zones_on)
+		return emit(f, v, text);
+	const int rc = wn_doc_append(&f->doc, v, text);
+	if (rc || f->doc.text.len < f->doc_flush_at)
+		return rc;
+	return flush_doc(f, false);
+}
+
 static size_t trim_end(const char *p, size_t n)
 {
 	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\v'))
@@ -259,26 +333,91 @@ static int repair_line(struct wn_filter *f, struct wn_line *line)
 	int rc = wn_repair_push(&f->repair, line, &repairs);
 	if (!rc)
 		rc = wn_punct_push(&f->punct, line, &puncts);
-	if (rc || !(repairs | puncts))
+	if (rc || !(repairs | puncts) || f->counting)
 		return rc;
 	f->st.lines_changed++;
 	return f->opt.explain ? explain_change(f, repairs, puncts, line) : 0;
 }
 
+/* A line's normalized key and its hash. */
+struct line_key {
+	struct wn_line key;
+	uint64_t hash;
+};
+
+/* Sets the shape of a line that the zones and site-wide repeats look at. */
+static void shape(struct wn_judged *v, const struct wn_line *line, const struct wn_line *key)
+{
+	v->short_line = false;
+	v->brief = false;
+	if (key->len > WN_SHORT_WORDS * WN_SHORT_BYTES_PER_WORD)
+		return;
+	size_t spaces = 0; /* a key has one space between words */
+	for (size_t i = 0; i < key->len; i++)
+		spaces += key->ptr[i] == ' ';
+	v->short_line = spaces < WN_SHORT_WORDS;
+	v->brief = v->short_line && !wn_ends_sentence(line->ptr, line->len);
+}
+
+/* Site-wide repeats count short lines, and lines that end no sentence. */
+static bool frequent_candidate(const struct wn_judged *v, const struct wn_line *line,
+			       const struct wn_line *key)
+{
+	return key->len && (v->short_line || !wn_ends_sentence(line->ptr, line->len));
+}
+
+/* Boilerplate rules, then site-wide repeats. A line matching only a tail
+ * rule stays kept here: the zone judge decides at the document's end. */
+static void judge_boilerplate(struct wn_filter *f, const struct wn_line *line,
+			      const struct line_key *k, struct wn_judged *v)
+{
+	shape(v, line, &k->key);
+	if (f->rules_on) {
+		const int g = wn_rules_match(&f->boiler, line, &k->key, k->hash);
+		if (g >= 0) {
+			v->rule = f->boiler.groups[g].name;
+			v->zone = (uint8_t)f->boiler.groups[g].zone;
+			if (v->zone != WN_ZONE_TAIL) {
+				v->reason = WN_DROP_RULE;
+				return;
+			}
+		}
+	}
+	if (f->opt.drop_frequent && frequent_candidate(v, line, &k->key)) {
+		const uint32_t docs = f->counted ? wn_freq_docs(&f->freq, k->hash)
+						 : wn_freq_count(&f->freq, k->hash, f->freq_doc);
+		if (docs >= f->opt.drop_frequent) {
+			v->reason = WN_DROP_FREQUENT;
+			v->rule = "frequent";
+		}
+	}
+}
+
+/* True when the line has at least min code points; counts only when the
+ * byte length leaves it open (a code point is 1 to 4 bytes). */
+static bool long_enough(const char *p, size_t n, size_t min)
+{
+	if (n >= 4 * min)
+		return true;
+	return n >= min && wn_utf8_count(p, n) >= min;
+}
+
 /* ---- Near duplicates ----------------------------------------------------- */
 
-/* Tokenizes the line when a near stage wants it (the keyer's key when it
- * made one), feeds the document's MinHash with every line, and judges the
- * lines exact dedup kept and that are long enough to be deduplicated. */
-static int near_line(struct wn_filter *f, const struct wn_line *line, bool dedupable,
-		     bool keyed, enum wn_reason *why)
+/* Tokenizes the line when a near stage wants it (with the key the batch
+ * made), feeds the document's MinHash with every line, and judges the lines
+ * the other judges kept and that are long enough to be deduplicated. */
+static int near_line(struct wn_filter *f, const struct pending *p, const char *text,
+		     struct wn_judged *v)
 {
-	const bool para = !(f->opt.disable & WN_STAGE_NEAR) && dedupable && *why == WN_KEPT;
+	const bool para = !(f->opt.disable & WN_STAGE_NEAR) && v->reason == WN_KEPT &&
+			  long_enough(text, p->len, f->opt.min_chars);
 	const bool doc = f->opt.doc_near > 0;
 	if (!para && !doc)
 		return 0;
-	int rc = wn_shingler_run(&f->shingler, line, keyed ? f->keyer.scratch.ptr : NULL,
-				 f->keyer.scratch.len);
+	const struct wn_line line = { (char *)(uintptr_t)text, p->len };
+	int rc = wn_shingler_run(&f->shingler, &line, p->keyed ? f->arena.ptr + p->key_off : NULL,
+				 p->key_len);
 	if (rc)
 		return rc;
 	f->tokenized = true;
@@ -288,35 +427,36 @@ static int near_line(struct wn_filter *f, const struct wn_line *line, bool dedup
 		return 0;
 	bool keep_line;
 	rc = wn_near_push(&f->near, &f->shingler, &keep_line);
-	if (!rc && !keep_line)
-		*why = WN_DROP_NEAR;
+	if (!rc && !keep_line) {
+		v->reason = WN_DROP_NEAR;
+		v->rule = "near";
+	}
 	return rc;
 }
 
 /* A line of at most STUB_TOKENS tokens. */
-static int is_stub(struct wn_filter *f, const struct wn_line *line, size_t nchars, bool *stub_out)
+static int is_stub(struct wn_filter *f, const struct wn_judged *v, const char *text, bool *stub_out)
 {
-	if (!f->tokenized && nchars > STUB_TOKENS) {
-		const int rc = wn_shingler_run(&f->shingler, line, NULL, 0);
+	if (!f->tokenized && v->len > STUB_TOKENS && wn_utf8_count(text, v->len) > STUB_TOKENS) {
+		const struct wn_line line = { (char *)(uintptr_t)text, v->len };
+		const int rc = wn_shingler_run(&f->shingler, &line, NULL, 0);
 		if (rc)
 			return rc;
 		f->tokenized = true;
 	}
-	*stub_out = f->tokenized ? f->shingler.ntokens <= STUB_TOKENS : true;
+	*stub_out = !f->tokenized || f->shingler.ntokens <= STUB_TOKENS;
 	return 0;
 }
 
-/* Holds a line (NULL: a blank) back until the next decision. */
-static int hold(struct wn_filter *f, const struct wn_line *line)
+/* Holds a judged line (or blank) back until the next decision. */
+static int hold(struct wn_filter *f, const struct wn_judged *v, const char *text)
 {
 	assert(f->nheld < HOLD_MAX);
-	struct held *h = &f->held[f->nheld++];
-	f->nstubs += line != NULL;
-	h->line_no = f->line_no;
+	struct wn_judged *h = &f->held[f->nheld++];
+	*h = *v;
 	h->off = f->held_text.len;
-	h->len = line ? line->len : 0;
-	h->blank = !line;
-	return line ? wn_buf_append(&f->held_text, line->ptr, line->len) : 0;
+	f->nstubs += !v->blank;
+	return wn_buf_append(&f->held_text, text, v->len);
 }
 
 /* Decides the held lines as they would have been decided in their place:
@@ -325,60 +465,48 @@ static int release(struct wn_filter *f, bool dup)
 {
 	int rc = 0;
 	for (size_t i = 0; i < f->nheld && !rc; i++) {
-		const struct held *h = &f->held[i];
-		const char *p = f->held_text.ptr + h->off;
-		if (h->blank)
-			blank(f, h->line_no);
-		else if (dup)
-			drop(f, WN_DROP_NEAR, "near-smooth", h->line_no, p, h->len);
-		else
-			rc = keep(f, p, h->len, h->line_no);
+		struct wn_judged *h = &f->held[i];
+		if (dup && !h->blank) {
+			h->reason = WN_DROP_NEAR;
+			h->rule = "near-smooth";
+		}
+		rc = settle(f, h, f->held_text.ptr + h->off);
 	}
 	f->nheld = f->nstubs = 0;
 	f->held_text.len = 0;
 	return rc;
 }
 
-/* A blank line: layout, held back with the lines around it while smoothing. */
-static int blank_line(struct wn_filter *f)
+/* Onion's smoothing, between the judges and settle: a short kept line right
+ * after a duplicate waits for the next line; a duplicate takes it along,
+ * anything else lets it go on as kept. */
+static int smooth(struct wn_filter *f, struct wn_judged *v, const char *text)
 {
-	if (!f->nheld) {
-		blank(f, f->line_no);
+	if (v->blank) {
+		if (!f->nheld)
+			return settle(f, v, text);
+		if (!f->held[f->nheld - 1].blank)
+			return hold(f, v, text);
+		/* However the held lines go, a second blank is a run. */
+		drop(f, WN_DROP_BLANK, "blank-run", v->line_no, "", 0);
 		return 0;
 	}
-	if (!f->held[f->nheld - 1].blank)
-		return hold(f, NULL);
-	/* However the held lines are decided, a second blank is a run. */
-	drop(f, WN_DROP_BLANK, "blank-run", f->line_no, "", 0);
-	return 0;
-}
-
-/* Carries out a line's verdict. With near on, a short kept line right after a
- * duplicate is held back instead; drops other than duplicates leave held
- * lines waiting. */
-static int settle(struct wn_filter *f, const struct wn_line *line, size_t nchars,
-		  enum wn_reason why)
-{
-	const bool dup = why == WN_DROP_DUP || why == WN_DROP_NEAR;
-	if (why != WN_KEPT && !dup) {
-		drop(f, why, wn_reason_name(why), f->line_no, line->ptr, line->len);
-		return 0;
-	}
-	if (why == WN_KEPT && f->after_dup && f->nstubs < MAX_STUBS &&
+	const bool dup = v->reason == WN_DROP_DUP || v->reason == WN_DROP_NEAR;
+	if (v->reason == WN_KEPT && f->after_dup && f->nstubs < MAX_STUBS &&
 	    !(f->opt.disable & WN_STAGE_NEAR)) {
 		bool stub;
-		const int rc = is_stub(f, line, nchars, &stub);
+		const int rc = is_stub(f, v, text, &stub);
 		if (rc || stub)
-			return rc ? rc : hold(f, line);
+			return rc ? rc : hold(f, v, text);
 	}
+	/* Other drops (boilerplate) pass by, but end a hold: lines stay in order. */
+	const bool held = f->nheld > 0;
 	const int rc = release(f, dup);
 	if (rc)
 		return rc;
-	f->after_dup = dup;
-	if (!dup)
-		return keep(f, line->ptr, line->len, f->line_no);
-	drop(f, why, wn_reason_name(why), f->line_no, line->ptr, line->len);
-	return 0;
+	if (dup || v->reason == WN_KEPT || held)
+		f->after_dup = dup;
+	return settle(f, v, text);
 }
 
 /* The end of a document with doc_near: its held output goes out, or the
@@ -411,41 +539,123 @@ static int doc_near_end(struct wn_filter *f)
 
 /* ---- Lines and documents ------------------------------------------------ */
 
-/* Decides one line: the whole per-line pipeline. */
-static int judge_line(struct wn_filter *f, struct wn_line *line)
+/* Decides one line, in input order: the judges, then keep or drop. */
+static int judge_line(struct wn_filter *f, const struct pending *p)
+{
+	const char *text = p->in_arena ? f->arena.ptr + p->off : p->ptr;
+	struct wn_judged v = { .line_no = p->line_no, .len = p->len, .rule = "", .blank = p->blank };
+	if (!p->blank && p->keyed && (f->rules_on || f->opt.drop_frequent)) {
+		const struct wn_line line = { (char *)(uintptr_t)text, p->len };
+		const struct line_key k = { { f->arena.ptr + p->key_off, p->key_len }, p->key_hash };
+		judge_boilerplate(f, &line, &k, &v);
+	}
+	if (p->dedup && v.reason == WN_KEPT) {
+		const int rc = wn_seen_insert(&f->seen, p->dup_hash);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			v.reason = WN_DROP_DUP;
+			v.rule = "dup";
+		}
+	}
+	f->tokenized = false;
+	if (!p->blank) {
+		const int rc = near_line(f, p, text, &v);
+		if (rc)
+			return rc;
+	}
+	return smooth(f, &v, text);
+}
+
+static int flush_batch(struct wn_filter *f)
+{
+	int rc = 0;
+	for (size_t i = 0; i < f->nbatch && !rc; i++)
+		rc = judge_line(f, &f->batch[i]);
+	f->nbatch = 0;
+	f->arena.len = 0;
+	return rc;
+}
+
+/* Prepares one line for the batch: trims it, leaves it where it is if the
+ * caller's buffer holds it (else copies it), and keys and fingerprints it
+ * for the judges that will look. */
+static int prepare_line(struct wn_filter *f, const struct wn_line *line)
+{
+	struct pending *p = &f->batch[f->nbatch++];
+	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+	const uintptr_t at = (uintptr_t)trimmed.ptr;
+	p->len = trimmed.len;
+	p->line_no = f->line_no;
+	p->blank = trimmed.len == 0;
+	p->keyed = p->dedup = false;
+	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
+	p->ptr = trimmed.ptr;
+	if (p->in_arena) {
+		p->off = f->arena.len;
+		if (wn_buf_append(&f->arena, trimmed.ptr, trimmed.len) != 0)
+			return WN_E_NOMEM;
+	}
+	if (p->blank)
+		return f->nbatch == BATCH ? flush_batch(f) : 0;
+	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) &&
+			   long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
+	    (dedup && f->opt.key == WN_KEY_NORMALIZED)) {
+		p->key_off = f->arena.len;
+		const int rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
+		if (rc)
+			return rc;
+		p->key_len = f->arena.len - p->key_off;
+		p->keyed = true;
+	}
+	if (dedup) {
+		if (f->opt.key == WN_KEY_NORMALIZED) {
+			p->dup_hash = p->key_hash;
+			p->dedup = p->key_len != 0;
+		} else {
+			p->dup_hash = wn_keyer_exact(&f->keyer, &trimmed);
+			p->dedup = true;
+		}
+		if (p->dedup)
+			wn_seen_prefetch(&f->seen, p->dup_hash);
+	}
+	return f->nbatch == BATCH ? flush_batch(f) : 0;
+}
+
+/* The counting pass of two-pass site-wide repeats: no judging, no output. */
+static int count_line(struct wn_filter *f, struct wn_line *line)
 {
 	line->len = trim_end(line->ptr, line->len);
 	if (line->len == 0)
-		return blank_line(f);
-	f->tokenized = false;
-	enum wn_reason why = WN_KEPT;
-	const size_t nchars = wn_utf8_count(line->ptr, line->len);
-	const bool dedupable = nchars >= f->opt.min_chars;
-	bool keyed = false;
-	if (!(f->opt.disable & WN_STAGE_DEDUP) && dedupable) {
-		uint64_t h;
-		bool empty;
-		int rc = wn_keyer_hash(&f->keyer, line, &h, &empty);
-		if (rc)
-			return rc;
-		keyed = f->keyer.mode == WN_KEY_NORMALIZED;
-		if (!empty) {
-			rc = wn_seen_insert(&f->seen, h);
-			if (rc < 0)
-				return rc;
-			if (rc == 0)
-				why = WN_DROP_DUP;
-		}
-	}
-	const int rc = near_line(f, line, dedupable, keyed, &why);
-	return rc ? rc : settle(f, line, nchars, why);
+		return 0;
+	struct wn_judged v = { .len = line->len };
+	struct line_key k;
+	f->arena.len = 0;
+	const int rc = wn_keyer_key(&f->keyer, line, &f->arena, &k.hash);
+	if (rc)
+		return rc;
+	k.key.ptr = f->arena.ptr;
+	k.key.len = f->arena.len;
+	shape(&v, line, &k.key);
+	if (frequent_candidate(&v, line, &k.key))
+		wn_freq_count(&f->freq, k.hash, f->freq_doc);
+	return 0;
 }
 
 static int end_doc(struct wn_filter *f)
 {
-	if (!f->doc_open)
+	const int flushed = flush_batch(f);
+	if (flushed || !f->doc_open)
+		return flushed;
+	f->freq_doc++;
+	if (f->counting) {
+		f->doc_open = false;
 		return 0;
+	}
 	int rc = release(f, false);
+	if (!rc && f->zones_on)
+		rc = flush_doc(f, true);
 	if (rc)
 		return rc;
 	if (f->blank_pending)
@@ -479,8 +689,13 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 		for (;;) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			struct wn_line part = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
-			f->st.lines_in++;
-			const int rc = judge_line(f, &part);
+			int rc;
+			if (f->counting) {
+				rc = count_line(f, &part);
+			} else {
+				f->st.lines_in++;
+				rc = prepare_line(f, &part);
+			}
 			if (rc)
 				return rc;
 			if (!nl)
@@ -491,31 +706,80 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 	return ends_doc ? end_doc(f) : 0;
 }
 
-struct wn_filter *wn_filter_new(const struct wn_options *opt)
+/* Compiles the built-in and the user's rules; no rules is no stage. */
+static int boiler_init(struct wn_filter *f, const struct wn_options *opt, struct wn_diag *diag)
 {
+	if (opt->disable & WN_STAGE_BOILERPLATE)
+		return 0;
+	int rc = wn_rules_init(&f->boiler, opt->seed);
+	if (!rc && !(opt->disable & WN_STAGE_BUILTIN_RULES))
+		rc = wn_rules_add(&f->boiler, "builtin", (const char *)wn_builtin_rules_text,
+				  wn_builtin_rules_len, diag);
+	for (size_t i = 0; !rc && i < opt->nrules; i++) {
+		const struct wn_rules_text *t = &opt->rules[i];
+		rc = wn_rules_add(&f->boiler, t->name, t->text, t->len, diag);
+	}
+	f->rules_on = f->boiler.ngroups > 0;
+	f->zones_on = f->boiler.zones;
+	return rc;
+}
+
+int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
+		     struct wn_diag *diag_out)
+{
+	struct wn_diag scratch;
+	struct wn_diag *diag = diag_out ? diag_out : &scratch;
+	memset(diag, 0, sizeof(*diag));
+	*f_out = NULL;
 	if (!opt || !opt->write || !(opt->near >= 0 && opt->near <= 1) ||
 	    !(opt->doc_near >= 0 && opt->doc_near <= 1) || opt->near_words > WN_SHINGLE_MAX)
-		return NULL;
+		return diag->err = WN_E_INVAL;
 	struct wn_filter *f = calloc(1, sizeof(*f));
 	if (!f)
-		return NULL;
+		return diag->err = WN_E_NOMEM;
 	f->opt = *opt;
+	f->opt.rules = NULL; /* compiled in boiler_init; the texts are not kept */
+	f->opt.nrules = 0;
 	if (f->opt.min_chars == 0)
 		f->opt.min_chars = WN_DEFAULT_MIN_CHARS;
 	if (f->opt.max_doc == 0)
 		f->opt.max_doc = WN_DEFAULT_MAX_DOC;
+	f->doc_flush_at = DOC_STEP;
+	if (f->opt.frequent_bytes == 0)
+		f->opt.frequent_bytes = WN_DEFAULT_FREQUENT_BYTES;
 	if (f->opt.near_words == 0)
 		f->opt.near_words = WN_DEFAULT_NEAR_WORDS;
+	if (f->opt.disable & WN_STAGE_DEDUP)
+		f->opt.disable |= WN_STAGE_NEAR; /* no dedup is no near dedup either */
+	f->near_keys = !(f->opt.disable & WN_STAGE_NEAR) || opt->doc_near > 0;
 	wn_lines_init(&f->lines, opt->nul_docs);
 	wn_keyer_init(&f->keyer, opt->key, opt->seed);
 	wn_shingler_init(&f->shingler, f->opt.near_words, opt->seed);
-	if (wn_repair_init(&f->repair, opt) != 0 || wn_punct_init(&f->punct, opt) != 0 ||
-	    wn_seen_init(&f->seen) != 0 || wn_minhash_init(&f->minhash, &f->opt) != 0 ||
-	    (!(opt->disable & WN_STAGE_NEAR) && wn_near_init(&f->near, &f->opt) != 0)) {
+	int rc = wn_repair_init(&f->repair, opt);
+	if (!rc)
+		rc = wn_punct_init(&f->punct, opt);
+	if (!rc)
+		rc = wn_seen_init(&f->seen);
+	if (!rc && !(f->opt.disable & WN_STAGE_NEAR))
+		rc = wn_near_init(&f->near, &f->opt);
+	if (!rc)
+		rc = wn_minhash_init(&f->minhash, &f->opt);
+	if (!rc && opt->drop_frequent)
+		rc = wn_freq_init(&f->freq, f->opt.frequent_bytes);
+	if (!rc)
+		rc = boiler_init(f, opt, diag);
+	if (rc) {
 		wn_filter_free(f);
-		return NULL;
+		return diag->err = rc;
 	}
-	return f;
+	*f_out = f;
+	return 0;
+}
+
+struct wn_filter *wn_filter_new(const struct wn_options *opt)
+{
+	struct wn_filter *f;
+	return wn_filter_create(opt, &f, NULL) == 0 ? f : NULL;
 }
 
 /* Makes an error sticky and returns it. */
@@ -530,8 +794,14 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 {
 	if (f->err || f->finished)
 		return f->err ? f->err : WN_E_STATE;
-	f->st.bytes_in += len;
+	if (!f->counting)
+		f->st.bytes_in += len;
+	f->push_lo = (uintptr_t)buf;
+	f->push_hi = f->push_lo + len;
 	int rc = wn_lines_push(&f->lines, buf, len, on_line, f);
+	if (!rc)
+		rc = flush_batch(f);
+	f->push_lo = f->push_hi = 0;
 	if (!rc)
 		rc = flush_out(f);
 	return fail(f, rc);
@@ -550,6 +820,28 @@ int wn_filter_end_input(struct wn_filter *f)
 	return 0;
 }
 
+int wn_filter_count_begin(struct wn_filter *f)
+{
+	if (f->err || f->finished || f->counting || f->counted || f->st.lines_in || f->doc_open ||
+	    f->lines.carry.len)
+		return f->err ? f->err : WN_E_STATE;
+	if (!f->opt.drop_frequent)
+		return WN_E_INVAL;
+	f->counting = true;
+	return 0;
+}
+
+int wn_filter_count_end(struct wn_filter *f)
+{
+	if (f->err || !f->counting)
+		return f->err ? f->err : WN_E_STATE;
+	const int rc = wn_filter_end_input(f);
+	f->counting = false;
+	f->counted = true;
+	f->freq_doc = 0;
+	return rc;
+}
+
 int wn_filter_finish(struct wn_filter *f)
 {
 	int rc = wn_filter_end_input(f);
@@ -564,6 +856,7 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	*out = f->st;
 	out->seen_entries = f->seen.count;
 	out->seen_bytes = f->seen.bytes;
+	out->regex_limited = wn_rules_regex_limited(&f->boiler);
 	out->near_entries = f->near.seen.count;
 	out->near_bytes = f->near.seen.bytes;
 	out->doc_near_docs = f->minhash.ndocs;
@@ -578,8 +871,11 @@ void wn_filter_free(struct wn_filter *f)
 	wn_repair_free(&f->repair);
 	wn_punct_free(&f->punct);
 	wn_buf_free(&f->rules);
-	wn_keyer_free(&f->keyer);
+	wn_buf_free(&f->arena);
 	wn_seen_free(&f->seen);
+	wn_rules_free(&f->boiler);
+	wn_freq_free(&f->freq);
+	wn_doc_free(&f->doc);
 	wn_buf_free(&f->out);
 	wn_shingler_free(&f->shingler);
 	wn_near_free(&f->near);

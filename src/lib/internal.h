@@ -95,6 +95,7 @@ void wn_repair_free(struct wn_repair *r);
 
 struct wn_punct {
 	struct wn_buf scratch;
+	struct wn_buf spare; /* rules run in turn, each writing into the other */
 	uint32_t off; /* rules switched off: high half of wn_options.repair_off */
 };
 
@@ -106,17 +107,17 @@ void wn_punct_free(struct wn_punct *p);
 /* ---- key.c: normalized key and fingerprint ------------------------------- */
 
 struct wn_keyer {
-	struct wn_buf scratch; /* the normalized key of the last line */
 	enum wn_key mode;
 	uint64_t seed;
 };
 
 void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed);
-/* Fingerprint of a line under the keyer's mode; *empty_out is set when the
- * key has no letters or digits (such a line is layout, never deduplicated). */
-int wn_keyer_hash(struct wn_keyer *k, const struct wn_line *line, uint64_t *hash_out,
-		  bool *empty_out);
-void wn_keyer_free(struct wn_keyer *k);
+/* Appends the normalized key of line to *key, whatever the keyer's mode, and
+ * gives its seeded XXH3 hash. 0 or WN_E_NOMEM. */
+int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
+		 uint64_t *hash_out);
+/* The seeded XXH3 hash of the line's bytes, for --key=exact. */
+uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line);
 
 /* ---- dedup.c: the seen set of 64-bit fingerprints ------------------------ */
 
@@ -142,12 +143,181 @@ struct wn_seen {
 };
 
 int wn_seen_init(struct wn_seen *s);
+/* Brings h's bucket toward the cache ahead of an insert or lookup. */
+void wn_seen_prefetch(const struct wn_seen *s, uint64_t h);
 /* Inserts h. Returns 1 if it was new, 0 if already present, or WN_E_NOMEM. */
 int wn_seen_insert(struct wn_seen *s, uint64_t h);
 bool wn_seen_contains(const struct wn_seen *s, uint64_t h);
 /* Forgets every entry but keeps the memory for reuse. */
 void wn_seen_clear(struct wn_seen *s);
 void wn_seen_free(struct wn_seen *s);
+
+/* ---- rules.c: boilerplate rules, matched on a line's normalized key ------- */
+
+/* Where the matches of a rule group count. */
+enum wn_zone_kind {
+	WN_ZONE_ANY = 0, /* the line is dropped wherever it is */
+	WN_ZONE_TAIL,    /* only in the tail: the last short lines of a document */
+	WN_ZONE_FOOTER,  /* the line is dropped and opens a footer zone */
+};
+
+/* Lines with at most this many words (and WN_SHORT_BYTES_PER_WORD bytes of
+ * key per word) are short: rules, zones and site-wide repeats look at them. */
+#define WN_SHORT_WORDS 12
+#define WN_SHORT_BYTES_PER_WORD 12
+
+struct wn_rule_group {
+	char *name;         /* reported as the rule; owned */
+	enum wn_zone_kind zone;
+	uint32_t max_words; /* prefix, words and regex rules skip longer lines */
+	int word_bit;       /* its bit in wn_rule_slot.word_groups, or -1 */
+};
+
+/* A phrase of the rule table: the key of a line: or prefix: rule, one word
+ * of a words: rule, or the first words of a prefix: rule (a stem), so that
+ * matching a line's prefixes, shortest first, stops at the first prefix
+ * that no rule starts with: one probe for most lines. Groups are indices
+ * into wn_rules.groups, -1 none. */
+struct wn_rule_slot {
+	uint64_t hash;        /* seeded XXH3 of the phrase; 0 marks an empty slot */
+	uint32_t off;         /* the phrase in wn_rules.phrases, to confirm a hit */
+	uint32_t len;
+	int32_t line_group;   /* the whole line is this phrase */
+	int32_t prefix_group; /* the line's first words are this phrase */
+	uint64_t word_groups; /* bit b: a word of words: group wn_rules.word_group[b] */
+	/* A phrase written without a final stop (. ! ? ...) or colon does not
+	 * match a whole line that ends with one: in wrapped text "more." ends
+	 * a sentence, and "Email:" labels what follows. Set when some rule
+	 * wrote the phrase with one. */
+	bool line_stop;
+	bool prefix_stop;
+	bool stem;            /* a prefix: phrase goes on with more words */
+};
+
+#define WN_WORD_GROUPS 64
+
+struct wn_regexes; /* PCRE2 state, private to rules.c */
+
+struct wn_rules {
+	struct wn_rule_group *groups;
+	size_t ngroups;
+	size_t groups_cap;
+	struct wn_rule_slot *slots; /* open addressing, a power of two */
+	size_t slot_mask;
+	size_t nslots;              /* slots in use */
+	struct wn_buf phrases;
+	int32_t word_group[WN_WORD_GROUPS];
+	unsigned nword_groups;
+	struct wn_regexes *rx;
+	/* The longest lines (in words) that rules of each kind can match, so
+	 * that long lines skip what cannot match them. */
+	uint32_t max_words;
+	uint32_t prefix_reach;
+	uint32_t word_reach;
+	uint32_t regex_reach;
+	uint64_t seed;
+	bool zones;                 /* some group is a tail or footer group */
+};
+
+int wn_rules_init(struct wn_rules *r, uint64_t seed);
+/* Parses a rules text and adds its rules; name is the source's name, also
+ * the group of rules before any [group] line. Returns 0, WN_E_NOMEM, or
+ * WN_E_INVAL with diag filled in (diag may be NULL). */
+int wn_rules_add(struct wn_rules *r, const char *name, const char *text, size_t len,
+		 struct wn_diag *diag);
+/* The group of a rule matching the line, or -1. text is the line as
+ * judged, key its normalized key and hash the key's seeded XXH3. A group
+ * of WN_ZONE_ANY or WN_ZONE_FOOTER wins over a WN_ZONE_TAIL one. */
+int wn_rules_match(struct wn_rules *r, const struct wn_line *text, const struct wn_line *key,
+		   uint64_t hash);
+/* Regex matches given up at the match limit so far. */
+uint64_t wn_rules_regex_limited(const struct wn_rules *r);
+void wn_rules_free(struct wn_rules *r);
+
+/* The built-in rules (rules/builtin.rules, embedded at build time). */
+extern const unsigned char wn_builtin_rules_text[];
+extern const size_t wn_builtin_rules_len;
+
+/* ---- zone.c: the current document's judged lines, and the zone judge ----- */
+
+/* One line of the document buffer, judged line by line, awaiting the
+ * document-level judge. Blank lines are kept as records: the writer
+ * collapses them. */
+struct wn_judged {
+	size_t off;           /* the text in wn_doc.text */
+	size_t len;
+	uint64_t line_no;
+	const char *rule;     /* the rule that dropped it, or the tail rule it matched */
+	uint8_t reason;       /* enum wn_reason: WN_KEPT unless already dropped */
+	uint8_t zone;         /* enum wn_zone_kind of the rule it matched (ANY if none) */
+	bool blank;
+	bool short_line;      /* at most WN_SHORT_WORDS words */
+	bool brief;           /* short, and it does not end a sentence */
+};
+
+struct wn_doc {
+	struct wn_buf text;   /* the lines' text, one after another */
+	struct wn_judged *recs;
+	size_t n;
+	size_t cap;
+};
+
+/* Appends a judged line and its text (v->len bytes, v->off is set). */
+int wn_doc_append(struct wn_doc *d, const struct wn_judged *v, const char *text);
+void wn_doc_clear(struct wn_doc *d);
+void wn_doc_free(struct wn_doc *d);
+
+/* Moves the records from index k on (and their text) to the front. */
+void wn_doc_keep(struct wn_doc *d, size_t k);
+
+/* What the zone judge carries from one piece of a document to the next. */
+struct wn_zone {
+	bool body;          /* a kept line that is not short was seen */
+	const char *footer; /* the marker's rule while a footer zone is open */
+};
+
+/* Judges the zones of the document's lines r[0..n): footer zones after
+ * markers and, when doc_end, tail rules in the tail. Returns how many lines
+ * from the start are decided: all at the document's end; else those before
+ * the run of short lines that ends the piece, which may be the tail and
+ * wait (wn_doc_keep) to be judged again with the next piece, unless the
+ * run is more than max_wait bytes. */
+size_t wn_zone_judge(struct wn_zone *z, struct wn_judged *r, size_t n, size_t max_wait,
+		     bool doc_end);
+
+/* True when the line ends a sentence (., !, ?, an ellipsis, CJK stops),
+ * closing quotes and brackets aside. */
+bool wn_ends_sentence(const char *p, size_t n);
+/* True when the line ends a sentence or with a colon (a label). */
+bool wn_ends_marked(const char *p, size_t n);
+
+/* ---- frequent.c: in how many documents each short line was seen ---------- */
+
+/* A fixed table of 16-byte entries in 64-byte buckets. When a bucket is
+ * full, a new line replaces the entry seen in the fewest documents: rare
+ * lines are forgotten first, and a forgotten line is only counted low. */
+struct wn_freq_entry {
+	uint64_t hash;     /* 0 marks an empty entry */
+	uint32_t docs;     /* distinct documents, saturating */
+	uint32_t last_doc; /* the last document counted, modulo 2^32 */
+};
+
+struct wn_freq {
+	struct wn_freq_entry *slots; /* nbuckets * WN_FREQ_BUCKET, calloc'ed */
+	size_t nbuckets;             /* a power of two */
+	uint64_t count;              /* entries in use */
+	uint64_t evicted;
+};
+
+#define WN_FREQ_BUCKET 4
+
+/* Sizes the table to at most nbytes (at least one bucket). */
+int wn_freq_init(struct wn_freq *q, size_t nbytes);
+/* Counts document doc for h once; returns h's document count after it. */
+uint32_t wn_freq_count(struct wn_freq *q, uint64_t h, uint32_t doc);
+/* h's document count, without counting. */
+uint32_t wn_freq_docs(const struct wn_freq *q, uint64_t h);
+void wn_freq_free(struct wn_freq *q);
 
 /* ---- shingle.c: words of a normalized key and hashes of their windows ----- */
 
@@ -191,13 +361,13 @@ void wn_shingler_free(struct wn_shingler *s);
 
 /* ---- near.c: near-duplicate paragraphs (onion) ---------------------------- */
 
-/* A line is a near duplicate when more than a threshold share of its tokens
- * lie in shingles already seen in the scope, and more than that share of its
- * shingles were seen (all of them in a line of fewer than 2n tokens). Only
- * kept lines' shingles are remembered, in a seen set of their fingerprints. */
+/* A line is a near duplicate when more than a threshold share of its
+ * shingles were already seen in the scope (all of them in a line of fewer
+ * than 2n tokens). Only kept lines' shingles are remembered, in a seen set
+ * of their fingerprints. */
 struct wn_near {
 	struct wn_seen seen;
-	uint64_t threshold_ppm; /* share of tokens, in millionths */
+	uint64_t threshold_ppm; /* share of shingles, in millionths */
 	unsigned n;
 };
 

@@ -59,88 +59,126 @@ static size_t put_folded(int32_t cp, char *out, size_t room)
 	return w;
 }
 
-size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
+/* Folds one code point that is not ASCII into out (room for 12 bytes);
+ * returns the bytes written, 0 for a separator. The common cases (general
+ * punctuation, Latin-1 letters) avoid utf8proc's tables. */
+static size_t fold_cp(int32_t cp, char *out)
 {
-	const unsigned char *u = (const unsigned char *)p;
+	if (cp >= 0x2000 && cp <= 0x206F)
+		return 0; /* general punctuation: spaces, dashes, quotes, format */
+	if (cp >= 0xC0 && cp <= 0xFF && cp != 0xD7 && cp != 0xF7) {
+		if (cp == 0xDF) {
+			out[0] = 's';
+			out[1] = 's';
+			return 2;
+		}
+		return wn_utf8_encode(cp <= 0xDE ? cp + 0x20 : cp, out);
+	}
+	if (!is_word_cp(cp))
+		return 0;
+	return put_folded(cp, out, 12);
+}
+
+/* The general case, checking room before every write. */
+static size_t normalize_checked(const unsigned char *u, size_t n, char *out, size_t cap)
+{
 	size_t o = 0;
 	bool gap = false; /* a separator was seen since the last word byte */
 	for (size_t i = 0; i < n;) {
-		const unsigned char c = u[i];
-		if (c < 0x80) {
-			const unsigned char k = ascii_key[c];
-			i++;
-			if (!k) {
-				gap = true;
-				continue;
-			}
-			if (o + 2 > cap)
-				break;
-			if (gap && o)
-				out[o++] = ' ';
-			gap = false;
-			out[o++] = (char)k;
-			continue;
-		}
+		char buf[12];
+		size_t w;
 		int32_t cp;
-		size_t len = wn_utf8_decode(u + i, n - i, &cp);
-		if (len == 0) {
-			/* An invalid byte stays as it is: it is part of a word. */
-			if (o + 2 > cap)
-				break;
-			if (gap && o)
-				out[o++] = ' ';
-			gap = false;
-			out[o++] = (char)c;
-			i++;
-			continue;
+		const size_t len = u[i] < 0x80 ? 1 : wn_utf8_decode(u + i, n - i, &cp);
+		if (u[i] < 0x80) {
+			buf[0] = (char)ascii_key[u[i]];
+			w = buf[0] != 0;
+		} else if (len == 0) {
+			buf[0] = (char)u[i]; /* an invalid byte stays: part of a word */
+			w = 1;
+		} else {
+			w = fold_cp(cp, buf);
 		}
-		i += len;
-		if (!is_word_cp(cp)) {
+		i += len ? len : 1;
+		if (w == 0) {
 			gap = true;
 			continue;
 		}
-		if (o + 1 > cap)
+		const size_t space = gap && o;
+		if (o + space + w > cap)
 			break;
-		const size_t mark = o;
-		if (gap && o)
-			out[o++] = ' ';
-		const size_t w = put_folded(cp, out + o, cap - o);
-		if (w == 0) {
-			o = mark;
-			break;
-		}
+		out[o] = ' ';
+		o += space;
+		memcpy(out + o, buf, w);
 		o += w;
 		gap = false;
 	}
 	return o;
 }
 
+size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (cap < 3 * n + 12)
+		return normalize_checked(u, n, out, cap);
+	/* Room for the worst case: no checks. Each separator byte is written as a
+	 * space but kept only when it follows a word byte, so runs collapse with
+	 * no branch; a trailing space is taken back at the end. */
+	char *o = out;
+	size_t after_word = 0;
+	for (size_t i = 0; i < n;) {
+		const unsigned char c = u[i];
+		if (c < 0x80) {
+			const char k = (char)ascii_key[c];
+			const size_t word = k != 0;
+			*o = word ? k : ' ';
+			o += word | after_word;
+			after_word = word;
+			i++;
+			continue;
+		}
+		int32_t cp;
+		const size_t len = wn_utf8_decode(u + i, n - i, &cp);
+		size_t w;
+		if (len == 0) {
+			*o = (char)c; /* an invalid byte stays: part of a word */
+			w = 1;
+			i++;
+		} else {
+			w = fold_cp(cp, o);
+			i += len;
+		}
+		if (w == 0) {
+			*o = ' ';
+			o += after_word;
+		}
+		o += w;
+		after_word = w != 0;
+	}
+	if (o > out && o[-1] == ' ')
+		o--;
+	return (size_t)(o - out);
+}
+
 void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed)
 {
-	memset(k, 0, sizeof(*k));
 	k->mode = mode;
 	k->seed = seed;
 }
 
-int wn_keyer_hash(struct wn_keyer *k, const struct wn_line *line, uint64_t *hash_out,
-		  bool *empty_out)
+int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
+		 uint64_t *hash_out)
 {
-	if (k->mode == WN_KEY_EXACT) {
-		*hash_out = XXH3_64bits_withSeed(line->ptr, line->len, k->seed);
-		*empty_out = line->len == 0;
-		return 0;
-	}
-	k->scratch.len = 0;
-	const size_t need = 3 * line->len + 8;
-	if (wn_buf_reserve(&k->scratch, need) != 0)
+	const size_t need = 3 * line->len + 12;
+	if (wn_buf_reserve(key, need) != 0)
 		return WN_E_NOMEM;
-	k->scratch.len = wn_key_normalize(line->ptr, line->len, k->scratch.ptr, need);
-	*hash_out = XXH3_64bits_withSeed(k->scratch.ptr, k->scratch.len, k->seed);
-	*empty_out = k->scratch.len == 0;
+	char *const out = key->ptr + key->len;
+	const size_t n = wn_key_normalize(line->ptr, line->len, out, need);
+	key->len += n;
+	*hash_out = XXH3_64bits_withSeed(out, n, k->seed);
 	return 0;
 }
 
-void wn_keyer_free(struct wn_keyer *k)
+uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line)
 {
-	wn_buf_free(&k->scratch);
+	return XXH3_64bits_withSeed(line->ptr, line->len, k->seed);
 }
