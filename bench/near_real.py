@@ -94,14 +94,15 @@ def main():
             if f[1] != 'drop' or f[2] == 'blank':
                 continue
             label = labels[int(f[0].rsplit(':', 1)[1]) - 1]
-            c = counts.setdefault(f[3].split(':')[0], {'template': 0, 'repeated': 0, 'new': 0})
+            name = f[3] if f[2] == 'near' else f[2]  # near and near-smooth apart
+            c = counts.setdefault(name, {'template': 0, 'repeated': 0, 'new': 0})
             c[label] += 1
             if label == 'new':
-                lost.setdefault(f[3], []).append(f[4])
+                lost.setdefault(name, []).append(f[4])
     body = sum(1 for l in labels if l != 'template')
     print(f'{len(docs)} pages, {len(labels)} lines, {body} of them body lines '
           f'({sum(1 for l in labels if l == "new")} new text); winnow {" ".join(extra) or "(defaults)"}\n')
-    print('| drop rule | lines dropped | template lines | body lines repeating earlier text |'
+    print('| drop reason (rule) | lines dropped | template lines | body lines repeating earlier text |'
           ' body lines with new text (lost) |')
     print('|---|---|---|---|---|')
     for rule, c in sorted(counts.items()):
