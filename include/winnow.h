@@ -107,6 +107,13 @@ struct wn_rules_text {
 	size_t len;
 };
 
+/* What the repair stage does with bytes that are not UTF-8 and cannot be
+ * read as Windows-1252 (see wn_options.invalid). */
+enum wn_invalid {
+	WN_INVALID_REPLACE = 0, /* each maximal ill-formed sequence becomes U+FFFD */
+	WN_INVALID_DROP,        /* ill-formed bytes are removed */
+};
+
 /* Default of wn_options.min_chars: lines shorter than this many characters
  * are never deduplicated (see README: short replies like "Yes." survive). */
 #define WN_DEFAULT_MIN_CHARS 20
@@ -143,6 +150,9 @@ struct wn_options {
 				 * it occurs in; see wn_filter_count_begin */
 	size_t frequent_bytes;  /* 0: WN_DEFAULT_FREQUENT_BYTES; the table for
 				 * drop_frequent, fixed: rare lines are forgotten */
+	enum wn_invalid invalid; /* bytes that are not UTF-8: U+FFFD or dropped */
+	bool nfkc;              /* normalize to NFKC instead of NFC (rule "nfkc") */
+	bool ascii;             /* fold to ASCII where an equivalent exists (rule "ascii") */
 	/* Near-duplicate lines (WN_STAGE_NEAR): a line is dropped when more
 	 * than near (a share in (0, 1]; 1 never drops) of its shingles (runs
 	 * of near_words words, 1..16) were already seen in the scope; all of
@@ -169,6 +179,25 @@ struct wn_diag {
  * punctuation); bit n of wn_options.repair_off switches rule n off. Returns
  * the rule's name, or NULL for a number that names no rule. */
 const char *wn_repair_rule_name(unsigned rule);
+
+/* The character and encoding repairs, rules 0..31, in the order they
+ * apply to a line; README.md ("Repairs") describes each. */
+enum wn_repair_rule {
+	WN_REPAIR_INVALID_UTF8 = 0, /* "invalid-utf8": ill-formed bytes -> U+FFFD */
+	WN_REPAIR_WINDOWS_1252,     /* "windows-1252": a line that is not UTF-8 at all */
+	WN_REPAIR_ENTITIES,         /* "entities": &amp; &eacute; &#8217; &#x2019; */
+	WN_REPAIR_MOJIBAKE,         /* "mojibake": cafÃ© -> café */
+	WN_REPAIR_C1_CONTROLS,      /* "c1-controls": U+0080..U+009F read as Windows-1252 */
+	WN_REPAIR_CONTROLS,         /* "controls": C0 controls but TAB, DEL, unassigned C1 */
+	WN_REPAIR_BOM,              /* "bom": U+FEFF removed */
+	WN_REPAIR_INVISIBLE,        /* "invisible": U+FFF9..U+FFFC, deprecated format chars */
+	WN_REPAIR_LINE_BREAKS,      /* "line-breaks": CR, U+2028, U+2029, NEL break the line */
+	WN_REPAIR_SPACES,           /* "spaces": NBSP and other spaces -> U+0020 */
+	WN_REPAIR_NFC,              /* "nfc": Unicode normalization form C */
+	WN_REPAIR_NFKC,             /* "nfkc": form KC, with wn_options.nfkc only */
+	WN_REPAIR_ASCII,            /* "ascii": ASCII folding, with wn_options.ascii only */
+	WN_REPAIR_CHAR_RULES        /* the number of character rules */
+};
 
 /* The number of the repair rule called name, or -1. */
 int wn_repair_rule_find(const char *name);

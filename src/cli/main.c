@@ -84,10 +84,21 @@ static const char usage_text[] =
 "                        or 2 (read the FILEs twice to drop every copy)\n"
 "      --frequent-mem=MIB  memory for counting repeated lines; default 32\n"
 "\n"
+"Repairs (each line is repaired before it is judged):\n"
+"      --no-repair[=NAME]\n"
+"                        switch off all repairs, or the rule NAME (see the\n"
+"                        list at the end); may be repeated\n"
+"      --invalid=ACTION  bytes that are not UTF-8 (in a line that is partly\n"
+"                        UTF-8): replace (default, with U+FFFD) or drop\n"
+"      --nfkc            normalize to Unicode NFKC instead of NFC\n"
+"      --ascii           fold letters and punctuation to ASCII where an ASCII\n"
+"                        equivalent exists (caf\u00e9 -> cafe, \u201c -> \")\n"
+"\n"
 "Reporting:\n"
 "      --stats[=FORMAT]  print counts to stderr at the end: text or json\n"
-"      --explain[=FILE]  write each dropped line with its reason to FILE\n"
-"                        (default stderr)\n"
+"      --explain[=FILE]  write each dropped line with its reason, and each\n"
+"                        changed line with the repairs that changed it, to\n"
+"                        FILE (default stderr)\n"
 "      --progress        show progress on stderr (default: when a terminal)\n"
 "      --no-progress     never show progress\n"
 "  -h, --help            print this help and exit\n"
@@ -99,6 +110,26 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 success, 1 failure (I/O, corrupt gzip, out of memory),\n"
 "2 usage error. A closed output pipe ends winnow quietly with status 0.\n";
+
+/* The help text, then the names --no-repair takes, from the library. */
+static void print_usage(void)
+{
+	fputs(usage_text, stdout);
+	fputs("\nRepair rules (NAME for --no-repair):", stdout);
+	size_t col = 80;
+	for (unsigned rule = 0; rule < 64; rule++) {
+		const char *name = wn_repair_rule_name(rule);
+		if (!name)
+			continue;
+		if (col + strlen(name) + 1 > 78) {
+			fputs("\n ", stdout);
+			col = 1;
+		}
+		printf(" %s", name);
+		col += strlen(name) + 1;
+	}
+	fputs("\n", stdout);
+}
 
 __attribute__((format(printf, 1, 2), noreturn))
 static void usage_error(const char *fmt, ...)
@@ -126,7 +157,8 @@ enum {
 	OPT_LEVEL = 256, OPT_KEY, OPT_SCOPE, OPT_MIN_CHARS, OPT_NO_DEDUP, OPT_STATS,
 	OPT_EXPLAIN, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_NO_REPAIR, OPT_RULES, OPT_NO_BUILTIN,
 	OPT_PRINT_RULES, OPT_NO_BOILERPLATE, OPT_DROP_FREQUENT, OPT_FREQUENT_PASSES,
-	OPT_FREQUENT_MEM, OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR,
+	OPT_FREQUENT_MEM, OPT_INVALID, OPT_NFKC, OPT_ASCII, OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR,
+	OPT_DOC_NEAR,
 };
 
 static const struct option long_options[] = {
@@ -150,6 +182,9 @@ static const struct option long_options[] = {
 	{ "drop-frequent", required_argument, NULL, OPT_DROP_FREQUENT },
 	{ "drop-frequent-passes", required_argument, NULL, OPT_FREQUENT_PASSES },
 	{ "frequent-mem", required_argument, NULL, OPT_FREQUENT_MEM },
+	{ "invalid", required_argument, NULL, OPT_INVALID },
+	{ "nfkc", no_argument, NULL, OPT_NFKC },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "explain", optional_argument, NULL, OPT_EXPLAIN },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -279,6 +314,16 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			a->opt.repair_off |= UINT64_C(1) << rule;
 			break;
 		}
+		case OPT_INVALID:
+			if (strcmp(optarg, "replace") == 0)
+				a->opt.invalid = WN_INVALID_REPLACE;
+			else if (strcmp(optarg, "drop") == 0)
+				a->opt.invalid = WN_INVALID_DROP;
+			else
+				usage_error("--invalid: expected 'replace' or 'drop', got '%s'", optarg);
+			break;
+		case OPT_NFKC: a->opt.nfkc = true; break;
+		case OPT_ASCII: a->opt.ascii = true; break;
 		case OPT_STATS:
 			if (!optarg || strcmp(optarg, "text") == 0)
 				a->stats = STATS_TEXT;
@@ -294,7 +339,7 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			break;
 		case OPT_PROGRESS: a->progress = PROGRESS_ON; break;
 		case OPT_NO_PROGRESS: a->progress = PROGRESS_OFF; break;
-		case 'h': fputs(usage_text, stdout); exit(EXIT_OK);
+		case 'h': print_usage(); exit(EXIT_OK);
 		case 'V': printf("winnow %s\n", wn_version()); exit(EXIT_OK);
 		default:
 			fprintf(stderr, "Try 'winnow --help' for more information.\n");

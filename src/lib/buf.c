@@ -1,4 +1,5 @@
-/* buf.c - a growable byte buffer: geometric growth, reused across lines. */
+/* buf.c - growable byte and code point buffers: geometric growth, reused
+ * across lines. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,30 @@ int wn_buf_append(struct wn_buf *b, const void *p, size_t n)
 }
 
 void wn_buf_free(struct wn_buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+}
+
+int wn_cpbuf_reserve(struct wn_cpbuf *b, size_t extra)
+{
+	if (b->cap - b->len >= extra)
+		return 0;
+	if (extra > SIZE_MAX / (2 * sizeof(int32_t)) - b->len)
+		return WN_E_NOMEM;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len < extra)
+		cap *= 2;
+	int32_t *p = realloc(b->ptr, cap * sizeof(int32_t));
+	if (!p)
+		return WN_E_NOMEM;
+	b->ptr = p;
+	b->cap = cap;
+	return 0;
+}
+
+void wn_cpbuf_free(struct wn_cpbuf *b)
 {
 	free(b->ptr);
 	b->ptr = NULL;
