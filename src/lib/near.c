@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #define PPM 1000000u
+#define AHEAD 8 /* shingles whose buckets are fetched before they are looked up */
 
 int wn_near_init(struct wn_near *nr, const struct wn_options *opt)
 {
@@ -28,8 +29,13 @@ static bool near_dup(const struct wn_near *nr, const struct wn_shingler *s)
 	const uint64_t k = s->nshingles;
 	const uint64_t need = s->ntokens < 2 * (size_t)nr->n ? k : nr->threshold_ppm * k / PPM + 1;
 	uint64_t seen = 0;
-	for (size_t i = 0; i < k && seen < need && (k - i) + seen >= need; i++)
+	for (size_t i = 0; i < k && i < AHEAD; i++)
+		wn_seen_prefetch(&nr->seen, s->shingles[i]);
+	for (size_t i = 0; i < k && seen < need && (k - i) + seen >= need; i++) {
+		if (i + AHEAD < k)
+			wn_seen_prefetch(&nr->seen, s->shingles[i + AHEAD]);
 		seen += wn_seen_contains(&nr->seen, s->shingles[i]);
+	}
 	return seen >= need;
 }
 
@@ -40,6 +46,8 @@ int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out
 	if (!*keep_out)
 		return 0;
 	for (size_t i = 0; i < s->nshingles; i++) {
+		if (i + AHEAD < s->nshingles)
+			wn_seen_prefetch(&nr->seen, s->shingles[i + AHEAD]);
 		const int rc = wn_seen_insert(&nr->seen, s->shingles[i]);
 		if (rc < 0)
 			return rc;
