@@ -53,7 +53,9 @@ enum wn_reason {
 	WN_DROP_FREQUENT, /* short line seen in many documents */
 	WN_DROP_NEAR,    /* most of its word shingles were seen before */
 	WN_DROP_NAV,     /* navigation or menu run */
-	WN_DROP_DOC,     /* its whole document was dropped (doc_dedup) */
+	WN_DROP_DOC,     /* its whole document was dropped: doc_dedup (rule
+			  * "doc-dup"), or doc_near (rule "doc-near:N" names the
+			  * earlier document N it copies) */
 	WN_REASON_COUNT
 };
 
@@ -102,7 +104,7 @@ enum wn_stage {
 	WN_STAGE_DEDUP = 1u << 0,
 	WN_STAGE_REPAIR = 1u << 1,
 	WN_STAGE_BOILERPLATE = 1u << 2,
-	WN_STAGE_NEAR = 1u << 3,
+	WN_STAGE_NEAR = 1u << 3,  /* near-duplicate lines; off too without DEDUP */
 	WN_STAGE_BUILTIN_RULES = 1u << 4, /* the built-in boilerplate rules (user rules stay) */
 };
 
@@ -158,6 +160,12 @@ typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
 #define WN_DEFAULT_MAX_DOC ((size_t)64 << 20)
 /* Default of wn_options.frequent_bytes: 2^21 lines of 16 bytes. */
 #define WN_DEFAULT_FREQUENT_BYTES ((size_t)32 << 20)
+/* Defaults of near-duplicate detection (see doc/near.md): a line is dropped
+ * when more than half of its 5-word shingles were seen before. */
+#define WN_DEFAULT_NEAR 0.5
+#define WN_DEFAULT_NEAR_WORDS 5
+/* The Jaccard similarity --doc-near uses when given no value. */
+#define WN_DEFAULT_DOC_NEAR 0.8
 
 /* Replaces the seen set, for dedup split over several processes (winnow
  * sign and apply): called for each line the seen set would be asked about,
@@ -214,6 +222,17 @@ struct wn_options {
 	enum wn_on_error on_error;
 	wn_error_fn *error;     /* NULL: malformed records are only counted */
 	void *error_ctx;
+	/* Near-duplicate lines (WN_STAGE_NEAR): a line is dropped when more
+	 * than near (a share in (0, 1]; 1 never drops) of its shingles (runs
+	 * of near_words words, 1..16) were already seen in the scope; all of
+	 * them when it has fewer than 2 * near_words words (doc/near.md). */
+	double near;            /* 0: WN_DEFAULT_NEAR */
+	unsigned near_words;    /* 0: WN_DEFAULT_NEAR_WORDS */
+	/* Near-duplicate documents: a document whose estimated Jaccard
+	 * similarity with an earlier kept document of the stream is at least
+	 * doc_near (in (0, 1]) is dropped whole. Its output is held until the
+	 * document ends (up to max_doc bytes; a longer one is always kept). */
+	double doc_near;        /* 0: off */
 };
 
 /* Why wn_filter_create failed: which rule is malformed, and how. */
@@ -273,6 +292,10 @@ struct wn_stats {
 	uint64_t bytes_out;
 	uint64_t seen_entries;  /* distinct fingerprints in the seen set */
 	uint64_t seen_bytes;    /* memory held by the seen set */
+	uint64_t near_entries;  /* distinct shingle fingerprints of kept lines */
+	uint64_t near_bytes;    /* memory held by the shingle set */
+	uint64_t doc_near_docs; /* documents remembered for doc_near */
+	uint64_t doc_near_bytes; /* memory held by their bands and signatures */
 	uint64_t regex_limited; /* regex rule matches given up at the match limit */
 	uint64_t seen_loaded;   /* fingerprints loaded from saved state */
 	uint64_t seen_forgotten; /* forgotten by on_full=forget in this run */
@@ -286,7 +309,8 @@ struct wn_stats {
 struct wn_filter;
 
 /* Makes a filter, copying *opt. Returns NULL when out of memory or when an
- * option is invalid (opt->write NULL, format or on_error out of range). Free with wn_filter_free. A filter is
+ * option is invalid (opt->write NULL, format or on_error out of range, a
+ * share out of range). Free with wn_filter_free. A filter is
  * not thread-safe; distinct filters are independent. */
 struct wn_filter *wn_filter_new(const struct wn_options *opt);
 

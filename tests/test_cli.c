@@ -339,6 +339,71 @@ Test(cli, explain_names_file_line_and_reason)
 	expect_file("err", "in.txt:2\tdrop\tdup\tdup\tA headline that repeats itself\n");
 }
 
+/* ---- Near duplicates ------------------------------------------------------ */
+
+static const char near_doc[] =
+	"The council voted on Tuesday to expand the bus network to the northern suburbs of the city\n"
+	"The council voted on Tuesday to expand the bus network to the northern suburbs of the town\n";
+
+Test(cli, near_options)
+{
+	put("in.txt", near_doc, sizeof(near_doc) - 1);
+	cr_assert_eq(sh("$W in.txt"), 0);
+	expect_file("out", "The council voted on Tuesday to expand the bus network to the northern "
+			   "suburbs of the city\n");
+	cr_assert_eq(sh("$W --no-near in.txt"), 0);
+	expect_file("out", near_doc);
+	cr_assert_eq(sh("$W --no-dedup in.txt"), 0);
+	expect_file("out", near_doc);
+	cr_assert_eq(sh("$W --near=0.95 in.txt"), 0); /* 12 of 13 shingles seen: 0.92 */
+	expect_file("out", near_doc);
+	cr_assert_eq(sh("$W --near-words=8 --explain in.txt"), 0);
+	expect_file("err", "in.txt:2\tdrop\tnear\tnear\tThe council voted on Tuesday to expand "
+			   "the bus network to the northern suburbs of the town\n");
+	cr_assert_eq(sh("$W --stats=json in.txt"), 0);
+	char *err = slurp("err", NULL);
+	cr_assert(strstr(err, "\"near\":1,") && strstr(err, "\"near_entries\":13,"), "%s", err);
+	free(err);
+	cr_assert_eq(sh("$W --near=0 in.txt"), 2);
+	expect_file("err", "winnow: --near: expected a number above 0 and at most 1, got '0'\n"
+			   "Try 'winnow --help' for more information.\n");
+	cr_assert_eq(sh("$W --near=1.5 in.txt"), 2);
+	cr_assert_eq(sh("$W --near=half in.txt"), 2);
+	cr_assert_eq(sh("$W --near-words=0 in.txt"), 2);
+	cr_assert_eq(sh("$W --near-words=17 in.txt"), 2);
+	cr_assert_eq(sh("$W --doc-near=2 in.txt"), 2);
+}
+
+Test(cli, doc_near_drops_a_copied_file_and_names_the_first)
+{
+	char text[4096];
+	size_t n = 0;
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "Paragraph %d of the story says something new %d.\n", i, i * i);
+	put("a.txt", text, n);
+	text[100] = 'X';
+	put("b.txt", text, n);
+	cr_assert_eq(sh("$W --no-near --no-dedup --doc-near --explain=why.tsv a.txt b.txt"), 0);
+	char *out = slurp("out", NULL);
+	cr_assert_eq(strlen(out), n);
+	free(out);
+	char *why = slurp("why.tsv", NULL);
+	const char *first = "b.txt:1\tdrop\tdoc\tdoc-near:0\tParagraph 0 of";
+	cr_assert(strncmp(why, first, strlen(first)) == 0, "%s", why);
+	free(why);
+	/* Every third line rewritten: Jaccard near 0.5, both kept. */
+	for (char *p = text, *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		if ((p - text) % 3 == 0)
+			for (char *q = p; q < nl; q++)
+				*q = *q == ' ' ? ' ' : 'y';
+	put("c.txt", text, n);
+	cr_assert_eq(sh("$W --no-near --no-dedup --doc-near a.txt c.txt"), 0);
+	out = slurp("out", NULL);
+	cr_assert_eq(strlen(out), 2 * n);
+	free(out);
+}
+
 Test(cli, progress_only_when_asked_or_terminal)
 {
 	put("in.txt", doc, sizeof(doc) - 1);

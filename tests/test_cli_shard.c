@@ -72,8 +72,8 @@ static void sharded_equals_single(const char *opts, int parts)
 			"$W sign %s --shard=$i --parts=%d --seed=0123456789abcdef --dir=sig s$i || exit 1; done && "
 			"for p in $(seq 0 %d); do $W resolve --part=$p --shards=4 --dir=sig || exit 1; done && "
 			"for i in 0 1 2 3; do $W apply %s --shard=$i --dir=sig -o o$i s$i || exit 1; done && "
-			"cat o0 o1 o2 o3 > sharded && $W %s s0 s1 s2 s3 > single && "
-			"$W %s --stats=json s0 s1 s2 s3 2>&1 >/dev/null",
+			"cat o0 o1 o2 o3 > sharded && $W --no-near %s s0 s1 s2 s3 > single && "
+			"$W --no-near %s --stats=json s0 s1 s2 s3 2>&1 >/dev/null",
 			opts, parts, parts - 1, opts, opts, opts), 0, "%s", slurp("err"));
 	char *stats = slurp("out");
 	const char *dup = strstr(stats, "\"dup\":");

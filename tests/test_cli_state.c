@@ -28,6 +28,8 @@ TestSuite(cli_state, .init = setup, .fini = teardown, .timeout = 600);
  * binary; stdout and stderr go to files "out" and "err". Returns the exit
  * status. */
 __attribute__((format(printf, 1, 2)))
+/* Filter runs pass --no-near: a state remembers exact fingerprints only, and
+ * onion smoothing would take a short new line between two remembered ones. */
 static int sh(const char *fmt, ...)
 {
 	char cmd[4096], full[8192];
@@ -103,15 +105,15 @@ Test(cli_state, second_run_drops_what_the_first_saw)
 {
 	put("d1.txt", day1);
 	put("d2.txt", day2);
-	cr_assert_eq(sh("$W --state=s.st d1.txt"), 0);
+	cr_assert_eq(sh("$W --no-near --state=s.st d1.txt"), 0);
 	expect_file("out", day1);
-	cr_assert_eq(sh("$W --state=s.st d2.txt"), 0);
+	cr_assert_eq(sh("$W --no-near --state=s.st d2.txt"), 0);
 	expect_file("out", "A brand new story about the weather today\n");
-	cr_assert_eq(sh("$W --state=s.st --stats=json d2.txt"), 0);
+	cr_assert_eq(sh("$W --no-near --state=s.st --stats=json d2.txt"), 0);
 	expect_file("out", "");
 	cr_assert_eq(number_after("err", "\"seen_loaded\":"), 3);
 	/* gzip output and a state together */
-	cr_assert_eq(sh("$W --state=s.st -o o.gz d1.txt d2.txt && gzip -dc o.gz"), 0);
+	cr_assert_eq(sh("$W --no-near --state=s.st -o o.gz d1.txt d2.txt && gzip -dc o.gz"), 0);
 	expect_file("out", "");
 	cr_assert_eq(sh("ls -A | grep -c winnow- || true"), 0);
 	expect_file("out", "0\n");
@@ -121,30 +123,30 @@ Test(cli_state, readonly_filters_and_never_saves)
 {
 	put("d1.txt", day1);
 	put("d2.txt", day2);
-	cr_assert_eq(sh("$W --state=ref.st d1.txt && cp ref.st before.st"), 0);
+	cr_assert_eq(sh("$W --no-near --state=ref.st d1.txt && cp ref.st before.st"), 0);
 	for (int i = 0; i < 2; i++) {
-		cr_assert_eq(sh("$W --state-readonly=ref.st d2.txt"), 0);
+		cr_assert_eq(sh("$W --no-near --state-readonly=ref.st d2.txt"), 0);
 		expect_file("out", "A brand new story about the weather today\n");
 	}
 	cr_assert_eq(sh("cmp ref.st before.st"), 0);
-	cr_assert_eq(sh("$W --state-readonly=none.st d1.txt"), 1);
+	cr_assert_eq(sh("$W --no-near --state-readonly=none.st d1.txt"), 1);
 	expect_file("err", "winnow: none.st: No such file or directory\n");
 }
 
 Test(cli_state, usage_errors)
 {
-	cr_assert_eq(sh("$W --max-mem=1K </dev/null"), 2);
+	cr_assert_eq(sh("$W --no-near --max-mem=1K </dev/null"), 2);
 	expect_err("--max-mem: at least 4M");
-	cr_assert_eq(sh("$W --max-mem=12X </dev/null"), 2);
+	cr_assert_eq(sh("$W --no-near --max-mem=12X </dev/null"), 2);
 	expect_err("--max-mem: expected a size such as 512M or 4G, got '12X'");
-	cr_assert_eq(sh("$W --on-full=drop </dev/null"), 2);
+	cr_assert_eq(sh("$W --no-near --on-full=drop </dev/null"), 2);
 	expect_err("--on-full: expected 'forget', 'fail' or 'bloom', got 'drop'");
-	cr_assert_eq(sh("$W --state=s.st --scope=doc </dev/null"), 2);
-	cr_assert_eq(sh("$W --state=a.st --state-readonly=b.st </dev/null"), 2);
+	cr_assert_eq(sh("$W --no-near --state=s.st --scope=doc </dev/null"), 2);
+	cr_assert_eq(sh("$W --no-near --state=a.st --state-readonly=b.st </dev/null"), 2);
 	cr_assert_eq(sh("$W state"), 2);
 	cr_assert_eq(sh("$W state frobnicate x"), 2);
 	cr_assert_eq(sh("$W state merge a.st"), 2);
-	cr_assert_eq(sh("$W --max-mem=512MiB --max-mem=1g --max-mem=4096k </dev/null"), 0);
+	cr_assert_eq(sh("$W --no-near --max-mem=512MiB --max-mem=1g --max-mem=4096k </dev/null"), 0);
 }
 
 /* ---- States that cannot be used ---------------------------------------------- */
@@ -165,12 +167,12 @@ Test(cli_state, other_settings_are_named)
 {
 	put("d1.txt", day1);
 	put("d2.txt", day2);
-	cr_assert_eq(sh("$W --state=s.st d1.txt"), 0);
+	cr_assert_eq(sh("$W --no-near --state=s.st d1.txt"), 0);
 	rejected("s.st", "--key=exact",
 		 "winnow: s.st: made with --key=normalized; this run uses --key=exact\n");
 	rejected("s.st", "--no-repair",
 		 "winnow: s.st: made with all repairs on; this run uses --no-repair\n");
-	cr_assert_eq(sh("$W --key=exact --state=e.st d1.txt"), 0);
+	cr_assert_eq(sh("$W --no-near --key=exact --state=e.st d1.txt"), 0);
 	rejected("e.st", "", "winnow: e.st: made with --key=exact; this run uses --key=normalized\n");
 }
 
@@ -178,7 +180,7 @@ Test(cli_state, corrupt_truncated_and_newer_states_are_errors)
 {
 	put("d1.txt", day1);
 	put("d2.txt", day2);
-	cr_assert_eq(sh("$W --state=s.st d1.txt >/dev/null && stat -c %%s s.st"), 0);
+	cr_assert_eq(sh("$W --no-near --state=s.st d1.txt >/dev/null && stat -c %%s s.st"), 0);
 	const unsigned long long size = number_after("out", "");
 	cr_assert_eq(sh("head -c 100 s.st > t.st"), 0);
 	char msg[256];
@@ -206,11 +208,11 @@ Test(cli_state, corrupt_truncated_and_newer_states_are_errors)
 Test(cli_state, kill_during_save_leaves_the_old_state)
 {
 	cr_assert_eq(sh("seq 1 2000000 | sed 's/^/an older line of text, number /' > old.txt && "
-			"$W --state=s.st old.txt >/dev/null"), 0);
+			"$W --no-near --state=s.st old.txt >/dev/null"), 0);
 	unsigned long long lines = 2000000;
 	/* How long a whole run takes: load, a little input, save. */
 	cr_assert_eq(sh("cp s.st m.st && seq 1 5000 | sed 's/^/a line to time the run, number /' > t.txt && "
-			"t0=$(date +%%s%%N) && $W --state=m.st t.txt >/dev/null && "
+			"t0=$(date +%%s%%N) && $W --no-near --state=m.st t.txt >/dev/null && "
 			"echo $(( ($(date +%%s%%N) - t0) / 1000 ))"), 0);
 	const unsigned long long full_us = number_after("out", "");
 	cr_assert_gt(full_us, 0);
@@ -219,7 +221,7 @@ Test(cli_state, kill_during_save_leaves_the_old_state)
 	for (int trial = 0; trial < 24; trial++) {
 		const unsigned long long delay = rng_next(&rng) % (full_us * 11 / 10);
 		cr_assert_eq(sh("seq 1 5000 | sed 's/^/a line new in trial %d, number /' > new.txt && "
-				"timeout -s KILL %llu.%06llus $W --state=s.st new.txt >/dev/null; "
+				"timeout -s KILL %llu.%06llus $W --no-near --state=s.st new.txt >/dev/null; "
 				"ls -A | grep -c '^\\.s\\.st\\.winnow-' || true",
 				trial, delay / 1000000, delay % 1000000), 0);
 		in_save += number_after("out", "") > 0;
@@ -240,17 +242,17 @@ Test(cli_state, kill_during_save_leaves_the_old_state)
 Test(cli_state, on_full_fail_writes_nothing)
 {
 	put("d1.txt", day1);
-	cr_assert_eq(sh("$W --state=s.st d1.txt && cp s.st before.st"), 0);
+	cr_assert_eq(sh("$W --no-near --state=s.st d1.txt && cp s.st before.st"), 0);
 	cr_assert_eq(sh("seq 1 600000 | sed 's/^/distinct line number /' > in.txt"), 0);
-	cr_assert_eq(sh("$W --max-mem=4M --on-full=fail --state=s.st -o o.txt in.txt"), 1);
+	cr_assert_eq(sh("$W --no-near --max-mem=4M --on-full=fail --state=s.st -o o.txt in.txt"), 1);
 	expect_err("winnow: in.txt: the seen set is full (--max-mem, ");
 	expect_err("--on-full=fail; raise --max-mem, or use --on-full=forget or bloom\n");
 	expect_err("winnow: o.txt: not written\n");
 	expect_err("winnow: s.st: not saved (it is as it was)\n");
 	cr_assert_eq(sh("test ! -e o.txt && cmp s.st before.st"), 0);
 	/* A state bigger than the limit does not load under fail either. */
-	cr_assert_eq(sh("$W --state=big.st in.txt >/dev/null"), 0);
-	cr_assert_eq(sh("$W --max-mem=4M --on-full=fail --state=big.st d1.txt"), 1);
+	cr_assert_eq(sh("$W --no-near --state=big.st in.txt >/dev/null"), 0);
+	cr_assert_eq(sh("$W --no-near --max-mem=4M --on-full=fail --state=big.st d1.txt"), 1);
 	expect_err("winnow: big.st: the state does not fit in --max-mem with --on-full=fail\n");
 }
 
@@ -260,7 +262,7 @@ Test(cli_state, on_full_bloom_drops_every_repeat)
 {
 	cr_assert_eq(sh("seq 1 600000 | sed 's/^/distinct line number /' > in.txt && "
 			"seq 1 100000 | sed 's/^/distinct line number /' >> in.txt"), 0);
-	cr_assert_eq(sh("$W --max-mem=4M --on-full=bloom --stats=json in.txt | wc -l"), 0);
+	cr_assert_eq(sh("$W --no-near --max-mem=4M --on-full=bloom --stats=json in.txt | wc -l"), 0);
 	const unsigned long long kept = number_after("out", "");
 	expect_err("\"seen_bloom\":true");
 	const unsigned long long dups = number_after("err", "\"dup\":");
@@ -274,8 +276,8 @@ Test(cli_state, on_full_bloom_drops_every_repeat)
 	cr_assert_leq((double)(dups - 100000), expected * 3 + 10, "%llu false drops, %.2f expected",
 		      dups - 100000, expected);
 	/* The state keeps the filter: the next run drops them all. */
-	cr_assert_eq(sh("$W --max-mem=4M --on-full=bloom --state=b.st in.txt >/dev/null && "
-			"$W --max-mem=4M --on-full=bloom --state=b.st in.txt | wc -l"), 0);
+	cr_assert_eq(sh("$W --no-near --max-mem=4M --on-full=bloom --state=b.st in.txt >/dev/null && "
+			"$W --no-near --max-mem=4M --on-full=bloom --state=b.st in.txt | wc -l"), 0);
 	expect_file("out", "0\n");
 	cr_assert_eq(sh("$W state info b.st"), 0);
 	char *info = slurp("out");
@@ -292,7 +294,7 @@ Test(cli_state, on_full_forget_keeps_recent_and_recurring_lines)
 			"print \"distinct line number \" i; "
 			"if (i %% 1000 == 0) print \"Breaking: the repeated headline of the day\" } "
 			"print \"distinct line number 1\"; print \"distinct line number 1499999\" }' > in.txt"), 0);
-	cr_assert_eq(sh("$W --max-mem=4M --stats=json in.txt > o.txt && grep -c headline o.txt && "
+	cr_assert_eq(sh("$W --no-near --max-mem=4M --stats=json in.txt > o.txt && grep -c headline o.txt && "
 			"wc -l < o.txt"), 0);
 	expect_file("out", "1\n1500002\n");
 	cr_assert_gt(number_after("err", "\"seen_forgotten\":"), 1000000);
@@ -312,12 +314,12 @@ Test(cli_state, rss_stays_within_ten_percent_of_the_limit)
 	cr_assert_eq(sh("test -x /usr/bin/time"), 0, "install Debian's time package");
 	const unsigned long long limit_kb = 96 * 1024;
 	cr_assert_eq(sh("seq 1 12000000 | sed 's/^/distinct line number /' > in.txt"), 0);
-	cr_assert_eq(sh("/usr/bin/time -f %%M -o rss $W --max-mem=1G --on-full=fail in.txt >/dev/null"), 0);
+	cr_assert_eq(sh("/usr/bin/time -f %%M -o rss $W --no-near --max-mem=1G --on-full=fail in.txt >/dev/null"), 0);
 	const unsigned long long unlimited = number_after("rss", "");
 	cr_assert_gt(unlimited, limit_kb * 12 / 10, "the input must need more than the limit");
 	static const char *const modes[] = { "fail", "bloom", "forget" };
 	for (int i = 0; i < 3; i++) {
-		const int rc = sh("/usr/bin/time -f %%M -o rss $W --max-mem=96M --on-full=%s in.txt "
+		const int rc = sh("/usr/bin/time -f %%M -o rss $W --no-near --max-mem=96M --on-full=%s in.txt "
 				  ">/dev/null", modes[i]);
 		cr_assert_eq(rc, i == 0 ? 1 : 0, "%s", modes[i]);
 		const unsigned long long rss = number_after("rss", "Command exited with non-zero status 1\n" + (i == 0 ? 0 : 39));
@@ -336,8 +338,8 @@ Test(cli_state, info_and_merge)
 	put("d1.txt", day1);
 	put("d2.txt", day2);
 	/* States to merge share a seed: both start from one empty state. */
-	cr_assert_eq(sh("$W --state=base.st </dev/null && cp base.st a.st && cp base.st b.st && "
-			"$W --state=a.st d1.txt && $W --state=b.st d2.txt"), 0);
+	cr_assert_eq(sh("$W --no-near --state=base.st </dev/null && cp base.st a.st && cp base.st b.st && "
+			"$W --no-near --state=a.st d1.txt && $W --no-near --state=b.st d2.txt"), 0);
 	cr_assert_eq(sh("$W state merge a.st b.st -o m.st && $W state info m.st"), 0);
 	char *info = slurp("out");
 	cr_assert(strstr(info, "m.st:\n  format      1, "), "%s", info);
@@ -347,10 +349,10 @@ Test(cli_state, info_and_merge)
 	cr_assert(strstr(info, "  lines       3 fingerprints\n"), "%s", info);
 	cr_assert(strstr(info, "  section     lines, generation 0: 3 fingerprints, "), "%s", info);
 	free(info);
-	cr_assert_eq(sh("$W --state=m.st d1.txt d2.txt"), 0);
+	cr_assert_eq(sh("$W --no-near --state=m.st d1.txt d2.txt"), 0);
 	expect_file("out", "");
 	/* Separately started states have their own seeds and cannot merge. */
-	cr_assert_eq(sh("$W --state=c.st d1.txt && $W state merge a.st c.st -o m2.st"), 1);
+	cr_assert_eq(sh("$W --no-near --state=c.st d1.txt && $W state merge a.st c.st -o m2.st"), 1);
 	expect_err("winnow: c.st: made with another hash seed than the states loaded before it");
 	cr_assert_eq(sh("test ! -e m2.st"), 0);
 	cr_assert_eq(sh("$W state info nosuch.st"), 1);

@@ -90,9 +90,17 @@ static const char usage_text[] =
 "                        document on its own: a text file or its part ended\n"
 "                        by a form feed, a JSON Lines record, a WET record)\n"
 "      --min-chars=N     never drop lines shorter than N characters; default 20\n"
-"      --no-dedup        keep repeated lines\n"
+"      --no-dedup        keep repeated lines (exact and near)\n"
 "      --doc-dedup       drop documents whose whole text was seen before\n"
 "                        (normalized as --key says; across the stream)\n"
+"\n"
+"Near duplicates (see doc/near.md):\n"
+"      --near=SHARE      drop a line when more than SHARE (0 to 1) of its runs\n"
+"                        of 5 words were seen before; default 0.5\n"
+"      --near-words=N    length of those runs (shingles), 1 to 16; default 5\n"
+"      --no-near         keep near-duplicate lines\n"
+"      --doc-near[=J]    drop a document whose word shingles are at least J\n"
+"                        similar (Jaccard, 0 to 1) to an earlier one's; 0.8\n"
 "\n"
 "Boilerplate (see doc/boilerplate.md):\n"
 "      --rules=FILE      add the boilerplate rules in FILE (repeatable)\n"
@@ -205,6 +213,7 @@ enum {
 	OPT_FREQUENT_MEM, OPT_INVALID, OPT_NFKC, OPT_ASCII, OPT_STATE,
 	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL, OPT_SHARD, OPT_PARTS, OPT_SEED, OPT_DIR,
 	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP, OPT_WET_DIGEST,
+	OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR,
 };
 
 static const struct option long_options[] = {
@@ -222,6 +231,10 @@ static const struct option long_options[] = {
 	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
 	{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+	{ "near", required_argument, NULL, OPT_NEAR },
+	{ "near-words", required_argument, NULL, OPT_NEAR_WORDS },
+	{ "no-near", no_argument, NULL, OPT_NO_NEAR },
+	{ "doc-near", optional_argument, NULL, OPT_DOC_NEAR },
 	{ "no-repair", optional_argument, NULL, OPT_NO_REPAIR },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN },
@@ -269,6 +282,17 @@ static uint64_t parse_size(const char *opt, const char *s)
 	if (errno || end == s || *end || s[0] == '-' || v > (UINT64_MAX >> shift))
 		usage_error("%s: expected a size such as 512M or 4G, got '%s'", opt, s);
 	return (uint64_t)v << shift;
+}
+
+/* A share or similarity: a number above 0 and at most 1. */
+static double parse_share(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	const double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0 && v <= 1))
+		usage_error("%s: expected a number above 0 and at most 1, got '%s'", opt, s);
+	return v;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -382,6 +406,18 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			break;
 		}
 		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP; break;
+		case OPT_NEAR: a->opt.near = parse_share("--near", optarg); break;
+		case OPT_NEAR_WORDS: {
+			const size_t n = parse_count("--near-words", optarg);
+			if (n < 1 || n > 16)
+				usage_error("--near-words: expected 1 to 16, got '%s'", optarg);
+			a->opt.near_words = (unsigned)n;
+			break;
+		}
+		case OPT_NO_NEAR: a->opt.disable |= WN_STAGE_NEAR; break;
+		case OPT_DOC_NEAR:
+			a->opt.doc_near = optarg ? parse_share("--doc-near", optarg) : WN_DEFAULT_DOC_NEAR;
+			break;
 		case OPT_NO_REPAIR: {
 			if (!optarg) {
 				a->opt.disable |= WN_STAGE_REPAIR;
@@ -556,6 +592,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			",\"seen_bytes\":%" PRIu64 ",\"seen_loaded\":%" PRIu64
 			",\"seen_forgotten\":%" PRIu64 ",\"seen_bloom\":%s"
 			",\"false_drop_rate\":%.3g,\"expected_false_drops\":%.1f"
+			",\"near_entries\":%" PRIu64 ",\"near_bytes\":%" PRIu64
+			",\"doc_near_docs\":%" PRIu64 ",\"doc_near_bytes\":%" PRIu64
 			",\"regex_limited\":%" PRIu64
 			",\"docs_dup\":%" PRIu64 ",\"docs_empty\":%" PRIu64
 			",\"records_passed\":%" PRIu64 ",\"records_malformed\":%" PRIu64
@@ -563,7 +601,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
 			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
 			st->seen_bloom ? "true" : "false", st->seen_false_rate,
-			st->expected_false_drops, st->regex_limited, st->docs_dup, st->docs_empty,
+			st->expected_false_drops, st->near_entries, st->near_bytes, st->doc_near_docs,
+			st->doc_near_bytes, st->regex_limited, st->docs_dup, st->docs_empty,
 			st->records_passed, st->records_malformed, secs);
 		return;
 	}
@@ -590,6 +629,11 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		st->bytes_out);
 	fprintf(stderr, "winnow: seen set   %12" PRIu64 " fingerprints, %.1f MiB\n",
 		st->seen_entries, (double)st->seen_bytes / 1048576.0);
+	fprintf(stderr, "winnow: shingles   %12" PRIu64 " fingerprints, %.1f MiB\n",
+		st->near_entries, (double)st->near_bytes / 1048576.0);
+	if (st->doc_near_docs || st->doc_near_bytes)
+		fprintf(stderr, "winnow: doc-near   %12" PRIu64 " documents, %.1f MiB\n",
+			st->doc_near_docs, (double)st->doc_near_bytes / 1048576.0);
 	if (st->regex_limited)
 		fprintf(stderr, "winnow: regex limit %12" PRIu64 " matches given up (lines kept)\n",
 			st->regex_limited);
@@ -877,6 +921,12 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	parse_args(argc, argv, &args);
+	if (args.mode != MODE_FILTER) {
+		/* Sharding replaces the exact seen set only: near duplicates are
+		 * judged across the whole stream, which no shard sees. */
+		args.opt.disable |= WN_STAGE_NEAR;
+		args.opt.doc_near = 0;
+	}
 	if (args.mode == MODE_SIGN) {
 		cli_signals_init();
 		return cli_sign_run(&args.opt, &args.shard, args.inputs, args.ninputs);

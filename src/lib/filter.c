@@ -2,6 +2,8 @@
  * framed into documents (text, JSON Lines or WET), documents split into
  * lines, each line is judged, and kept lines are written. */
 #include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,13 @@
 #define OUT_FLUSH ((size_t)1 << 20) /* hand output to the sink in blocks */
 #define BATCH 32                    /* lines prepared before any is decided */
 #define DOC_STEP ((size_t)256 << 10) /* judge the document buffer this often */
+/* Smoothing: a run of at most MAX_STUBS lines of at most STUB_TOKENS tokens
+ * between two duplicates goes with them. Longer runs are kept: between
+ * repeated template lines (forum profiles, interview questions) they are
+ * content (doc/near.md). Each held line may bring the blank after it. */
+#define STUB_TOKENS 20
+#define MAX_STUBS 2
+#define HOLD_MAX (2 * MAX_STUBS)
 
 /* A line waiting in the batch: trimmed, keyed and fingerprinted, its bucket
  * in the seen set already being fetched. Lines are decided when the batch is
@@ -43,6 +52,7 @@ struct wn_filter {
 	size_t doc_flush_at;    /* judge a piece once doc holds this many bytes */
 	bool rules_on;
 	bool zones_on;          /* a document-level judge is on: lines wait in doc */
+	bool near_keys;         /* a near stage is on: key every line */
 	bool counting;          /* between wn_filter_count_begin and _end */
 	bool counted;           /* a counting pass is done: counts are final */
 	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
@@ -83,6 +93,19 @@ struct wn_filter {
 	uint64_t doc_kept;     /* lines it has kept */
 	const char *doc_id;    /* its id, borrowed from the record */
 	size_t doc_id_len;
+	struct wn_buf doc_line_nos; /* uint64_t line number per doc_out line, to explain */
+	/* Near duplicates. A short kept line after a duplicate waits in held[]
+	 * until the next line is decided: it goes with a following duplicate
+	 * (onion's smoothing), and on with anything else. */
+	struct wn_shingler shingler;
+	struct wn_near near;
+	bool tokenized;        /* shingler holds the current line */
+	bool after_dup;        /* the last content line decided was a duplicate */
+	struct wn_judged held[HOLD_MAX]; /* off: the text in held_text */
+	size_t nheld;
+	size_t nstubs;         /* lines (not blanks) in held[] */
+	struct wn_buf held_text;
+	struct wn_minhash minhash; /* document near duplicates (doc_near) */
 };
 
 const char *wn_version(void)
@@ -163,13 +186,17 @@ static int spill_doc(struct wn_filter *f)
 	f->doc_spilled = true;
 	const int rc = write_raw(f, f->doc_out.ptr, f->doc_out.len);
 	f->doc_out.len = 0;
+	f->doc_line_nos.len = 0;
 	return rc;
 }
 
-/* Appends a kept line to the current document's output. */
-static int hold_line(struct wn_filter *f, const char *p, size_t n)
+/* Appends a kept line to the current document's output (with its line
+ * number when a document near duplicate may need to explain it). */
+static int hold_line(struct wn_filter *f, const char *p, size_t n, uint64_t line_no)
 {
-	if (wn_buf_reserve(&f->doc_out, n + 1) != 0)
+	if (wn_buf_reserve(&f->doc_out, n + 1) != 0 ||
+	    (f->opt.explain && f->opt.doc_near > 0 &&
+	     wn_buf_append(&f->doc_line_nos, &line_no, sizeof(line_no)) != 0))
 		return WN_E_NOMEM;
 	memcpy(f->doc_out.ptr + f->doc_out.len, p, n);
 	f->doc_out.ptr[f->doc_out.len + n] = '\n';
@@ -177,10 +204,10 @@ static int hold_line(struct wn_filter *f, const char *p, size_t n)
 	return f->format == WN_FORMAT_TEXT && f->doc_out.len > f->opt.max_doc ? spill_doc(f) : 0;
 }
 
-static int write_line(struct wn_filter *f, const char *p, size_t n)
+static int write_line(struct wn_filter *f, const char *p, size_t n, uint64_t line_no)
 {
 	if (f->to_doc)
-		return hold_line(f, p, n);
+		return hold_line(f, p, n, line_no);
 	if (n >= OUT_FLUSH) {
 		/* A huge line goes straight to the sink, not through a copy. */
 		int rc = flush_out(f);
@@ -213,14 +240,14 @@ static void drop(struct wn_filter *f, enum wn_reason reason, const char *rule, u
 	f->opt.explain(f->opt.explain_ctx, &ev);
 }
 
-static int keep(struct wn_filter *f, const char *p, size_t n)
+static int keep(struct wn_filter *f, const char *p, size_t n, uint64_t line_no)
 {
 	if (f->blank_pending) {
 		f->blank_pending = false;
 		if (f->doc_has_output) {
 			f->st.lines_kept++;
 			f->doc_kept++;
-			const int rc = write_line(f, "", 0);
+			const int rc = write_line(f, "", 0, f->blank_line_no);
 			if (rc)
 				return rc;
 		} else {
@@ -230,7 +257,7 @@ static int keep(struct wn_filter *f, const char *p, size_t n)
 	f->doc_has_output = true;
 	f->st.lines_kept++;
 	f->doc_kept++;
-	return write_line(f, p, n);
+	return write_line(f, p, n, line_no);
 }
 
 static void blank(struct wn_filter *f, uint64_t line_no)
@@ -255,7 +282,7 @@ static int emit(struct wn_filter *f, const struct wn_judged *v, const char *text
 		drop(f, (enum wn_reason)v->reason, v->rule, v->line_no, text, v->len);
 		return 0;
 	}
-	return keep(f, text, v->len);
+	return keep(f, text, v->len, v->line_no);
 }
 
 /* Judges the zones of the buffered lines and writes out those decided. */
@@ -397,6 +424,138 @@ static bool long_enough(const char *p, size_t n, size_t min)
 	return n >= min && wn_utf8_count(p, n) >= min;
 }
 
+/* ---- Near duplicates ----------------------------------------------------- */
+
+/* Tokenizes the line when a near stage wants it (with the key the batch
+ * made), feeds the document's MinHash with every line, and judges the lines
+ * the other judges kept and that are long enough to be deduplicated. */
+static int near_line(struct wn_filter *f, const struct pending *p, const char *text,
+		     struct wn_judged *v)
+{
+	const bool para = !(f->opt.disable & WN_STAGE_NEAR) && v->reason == WN_KEPT &&
+			  long_enough(text, p->len, f->opt.min_chars);
+	const bool doc = f->opt.doc_near > 0;
+	if (!para && !doc)
+		return 0;
+	const struct wn_line line = { (char *)(uintptr_t)text, p->len };
+	int rc = wn_shingler_run(&f->shingler, &line, p->keyed ? f->arena.ptr + p->key_off : NULL,
+				 p->key_len);
+	if (rc)
+		return rc;
+	f->tokenized = true;
+	if (doc)
+		wn_minhash_add(&f->minhash, &f->shingler);
+	if (!para)
+		return 0;
+	bool keep_line;
+	rc = wn_near_push(&f->near, &f->shingler, &keep_line);
+	if (!rc && !keep_line) {
+		v->reason = WN_DROP_NEAR;
+		v->rule = "near";
+	}
+	return rc;
+}
+
+/* A line of at most STUB_TOKENS tokens. */
+static int is_stub(struct wn_filter *f, const struct wn_judged *v, const char *text, bool *stub_out)
+{
+	if (!f->tokenized && v->len > STUB_TOKENS && wn_utf8_count(text, v->len) > STUB_TOKENS) {
+		const struct wn_line line = { (char *)(uintptr_t)text, v->len };
+		const int rc = wn_shingler_run(&f->shingler, &line, NULL, 0);
+		if (rc)
+			return rc;
+		f->tokenized = true;
+	}
+	*stub_out = !f->tokenized || f->shingler.ntokens <= STUB_TOKENS;
+	return 0;
+}
+
+/* Holds a judged line (or blank) back until the next decision. */
+static int hold(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	assert(f->nheld < HOLD_MAX);
+	struct wn_judged *h = &f->held[f->nheld++];
+	*h = *v;
+	h->off = f->held_text.len;
+	f->nstubs += !v->blank;
+	return wn_buf_append(&f->held_text, text, v->len);
+}
+
+/* Decides the held lines as they would have been decided in their place:
+ * dropped with a duplicate that follows them, kept otherwise. */
+static int release(struct wn_filter *f, bool dup)
+{
+	int rc = 0;
+	for (size_t i = 0; i < f->nheld && !rc; i++) {
+		struct wn_judged *h = &f->held[i];
+		if (dup && !h->blank) {
+			h->reason = WN_DROP_NEAR;
+			h->rule = "near-smooth";
+		}
+		rc = settle(f, h, f->held_text.ptr + h->off);
+	}
+	f->nheld = f->nstubs = 0;
+	f->held_text.len = 0;
+	return rc;
+}
+
+/* Onion's smoothing, between the judges and settle: a short kept line right
+ * after a duplicate waits for the next line; a duplicate takes it along,
+ * anything else lets it go on as kept. */
+static int smooth(struct wn_filter *f, struct wn_judged *v, const char *text)
+{
+	if (v->blank) {
+		if (!f->nheld)
+			return settle(f, v, text);
+		if (!f->held[f->nheld - 1].blank)
+			return hold(f, v, text);
+		/* However the held lines go, a second blank is a run. */
+		drop(f, WN_DROP_BLANK, "blank-run", v->line_no, "", 0);
+		return 0;
+	}
+	const bool dup = v->reason == WN_DROP_DUP || v->reason == WN_DROP_NEAR;
+	if (v->reason == WN_KEPT && f->after_dup && f->nstubs < MAX_STUBS &&
+	    !(f->opt.disable & WN_STAGE_NEAR)) {
+		bool stub;
+		const int rc = is_stub(f, v, text, &stub);
+		if (rc || stub)
+			return rc ? rc : hold(f, v, text);
+	}
+	/* Other drops (boilerplate) pass by, but end a hold: lines stay in order. */
+	const bool held = f->nheld > 0;
+	const int rc = release(f, dup);
+	if (rc)
+		return rc;
+	if (dup || v->reason == WN_KEPT || held)
+		f->after_dup = dup;
+	return settle(f, v, text);
+}
+
+/* A document whose MinHash matches an earlier one's: its kept lines, held
+ * in doc_out, are dropped with it, each explained by the document matched. */
+static void drop_near_doc(struct wn_filter *f, uint64_t match)
+{
+	char rule[32];
+	snprintf(rule, sizeof(rule), "doc-near:%" PRIu64, match);
+	const char *p = f->doc_out.ptr;
+	const char *const end = p + f->doc_out.len;
+	for (size_t i = 0; p < end; i++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		uint64_t line_no = 0;
+		if (f->opt.explain)
+			memcpy(&line_no, f->doc_line_nos.ptr + i * sizeof(line_no), sizeof(line_no));
+		f->st.lines_kept--;
+		drop(f, WN_DROP_DOC, rule, line_no, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	f->st.docs_dup++;
+	f->doc_has_output = false;
+	f->doc_out.len = 0;
+	f->doc_line_nos.len = 0;
+}
+
+/* ---- Lines and documents ------------------------------------------------ */
+
 /* Decides one line, in input order: the judges, then keep or drop. */
 static int judge_line(struct wn_filter *f, const struct pending *p)
 {
@@ -417,7 +576,13 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 			v.rule = "dup";
 		}
 	}
-	return settle(f, &v, text);
+	f->tokenized = false;
+	if (!p->blank) {
+		const int rc = near_line(f, p, text, &v);
+		if (rc)
+			return rc;
+	}
+	return smooth(f, &v, text);
 }
 
 static int flush_batch(struct wn_filter *f)
@@ -464,7 +629,8 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) &&
 			   long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
 	const bool normalized = f->opt.key == WN_KEY_NORMALIZED;
-	if (f->rules_on || f->opt.drop_frequent || ((dedup || f->opt.doc_dedup) && normalized)) {
+	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
+	    ((dedup || f->opt.doc_dedup) && normalized)) {
 		p->key_off = f->arena.len;
 		const int rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
 		if (rc)
@@ -517,7 +683,8 @@ static void begin_doc(struct wn_filter *f, uint64_t line_no, const char *id, siz
 	f->doc_id_len = id_len;
 	f->doc_out.len = 0;
 	f->doc_spilled = false;
-	f->to_doc = f->format != WN_FORMAT_TEXT || f->opt.doc_dedup;
+	f->doc_line_nos.len = 0;
+	f->to_doc = f->format != WN_FORMAT_TEXT || f->opt.doc_dedup || f->opt.doc_near > 0;
 }
 
 /* A document seen before: its kept lines are dropped with it. */
@@ -550,27 +717,41 @@ static int end_doc(struct wn_filter *f)
 		f->doc_out.len = 0;
 		return 0;
 	}
-	if (f->zones_on) {
-		const int rc = flush_doc(f, true);
-		if (rc)
-			return rc;
-	}
+	int rc = release(f, false);
+	if (!rc && f->zones_on)
+		rc = flush_doc(f, true);
+	if (rc)
+		return rc;
 	if (f->blank_pending)
 		drop(f, WN_DROP_BLANK, "trailing-blank", f->blank_line_no, "", 0);
 	const int seen = f->opt.doc_dedup ? wn_docdup_end(&f->docdup) : 0;
 	if (seen < 0)
 		return seen;
-	const bool dup = seen && !f->doc_spilled;
+	bool dup = seen && !f->doc_spilled;
 	if (dup)
 		drop_doc(f);
-	else if (f->doc_has_output)
+	if (f->opt.doc_near > 0) {
+		bool keep_doc;
+		uint64_t match;
+		rc = wn_minhash_end_doc(&f->minhash, f->st.docs_in, !dup && !f->doc_spilled,
+					&keep_doc, &match);
+		if (rc)
+			return rc;
+		if (!dup && !keep_doc) {
+			drop_near_doc(f, match);
+			dup = true;
+		}
+	}
+	if (!dup && f->doc_has_output)
 		f->st.docs_out++;
-	else
+	else if (!dup)
 		f->st.docs_empty++;
 	f->st.docs_in++;
-	f->doc_open = f->doc_has_output = f->blank_pending = f->to_doc = false;
-	if (f->opt.scope == WN_SCOPE_DOC)
+	f->doc_open = f->doc_has_output = f->blank_pending = f->to_doc = f->after_dup = false;
+	if (f->opt.scope == WN_SCOPE_DOC) {
 		wn_memo_clear(&f->memo);
+		wn_near_clear(&f->near);
+	}
 	return dup;
 }
 
@@ -792,7 +973,8 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	struct wn_diag *diag = diag_out ? diag_out : &scratch;
 	memset(diag, 0, sizeof(*diag));
 	*f_out = NULL;
-	if (!opt || !opt->write)
+	if (!opt || !opt->write || !(opt->near >= 0 && opt->near <= 1) ||
+	    !(opt->doc_near >= 0 && opt->doc_near <= 1) || opt->near_words > WN_SHINGLE_MAX)
 		return diag->err = WN_E_INVAL;
 	struct wn_filter *f = calloc(1, sizeof(*f));
 	if (!f)
@@ -807,6 +989,11 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	f->doc_flush_at = DOC_STEP;
 	if (f->opt.frequent_bytes == 0)
 		f->opt.frequent_bytes = WN_DEFAULT_FREQUENT_BYTES;
+	if (f->opt.near_words == 0)
+		f->opt.near_words = WN_DEFAULT_NEAR_WORDS;
+	if (f->opt.disable & WN_STAGE_DEDUP)
+		f->opt.disable |= WN_STAGE_NEAR; /* no dedup is no near dedup either */
+	f->near_keys = !(f->opt.disable & WN_STAGE_NEAR) || opt->doc_near > 0;
 	if ((unsigned)opt->format > WN_FORMAT_AUTO || (unsigned)opt->on_error > WN_ON_ERROR_FAIL) {
 		free(f);
 		return diag->err = WN_E_INVAL;
@@ -814,11 +1001,16 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	f->format = opt->format;
 	wn_lines_init(&f->lines, opt->nul_docs);
 	wn_keyer_init(&f->keyer, opt->key, opt->seed);
+	wn_shingler_init(&f->shingler, f->opt.near_words, opt->seed);
 	int rc = wn_repair_init(&f->repair, opt);
 	if (!rc)
 		rc = wn_punct_init(&f->punct, opt);
 	if (!rc)
 		rc = wn_memo_init(&f->memo, opt->max_mem, opt->on_full);
+	if (!rc && !(f->opt.disable & WN_STAGE_NEAR))
+		rc = wn_near_init(&f->near, &f->opt);
+	if (!rc)
+		rc = wn_minhash_init(&f->minhash, &f->opt);
 	if (!rc && opt->drop_frequent)
 		rc = wn_freq_init(&f->freq, f->opt.frequent_bytes);
 	if (!rc)
@@ -940,6 +1132,10 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	out->seen_false_rate = out->seen_bloom ? wn_bloom_rate(&f->memo.bloom) : 0.0;
 	out->expected_false_drops = f->memo.bloom.expected_false;
 	out->regex_limited = wn_rules_regex_limited(&f->boiler);
+	out->near_entries = f->near.seen.count;
+	out->near_bytes = f->near.seen.bytes;
+	out->doc_near_docs = f->minhash.ndocs;
+	out->doc_near_bytes = wn_minhash_bytes(&f->minhash);
 }
 
 int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
@@ -1004,6 +1200,11 @@ void wn_filter_free(struct wn_filter *f)
 	wn_freq_free(&f->freq);
 	wn_doc_free(&f->doc);
 	wn_buf_free(&f->out);
+	wn_shingler_free(&f->shingler);
+	wn_near_free(&f->near);
+	wn_buf_free(&f->held_text);
+	wn_minhash_free(&f->minhash);
+	wn_buf_free(&f->doc_line_nos);
 	wn_buf_free(&f->sniff);
 	wn_jsonl_free(&f->jsonl);
 	wn_wet_free(&f->wet);

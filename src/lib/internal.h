@@ -768,4 +768,112 @@ void wn_wet_free(struct wn_wet *w);
  * as WARC digests spell it. */
 void wn_sha1_base32(const void *p, size_t n, char out[WN_SHA1_BASE32_LEN]);
 
+/* ---- shingle.c: words of a normalized key and hashes of their windows ----- */
+
+/* Longest shingle, in tokens, that wn_options.near_words may ask for. */
+#define WN_SHINGLE_MAX 16
+
+/* Splits the normalized key k[0..n) into tokens: a token is a run of
+ * characters between spaces, except that each character of a script written
+ * without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar, Yi) is
+ * a token of its own, with any combining marks that follow it. Finds the
+ * token at or after *pos: stores its start, advances *pos past it and
+ * returns its length, or returns 0 when no token is left. */
+size_t wn_token_next(const char *k, size_t n, size_t *pos, size_t *start_out);
+
+/* The tokens of one line, hashed: every window of n consecutive tokens (a
+ * shingle) gets a 64-bit XXH3 fingerprint. Scratch reused across lines. */
+struct wn_shingler {
+	struct wn_buf key;  /* the normalized key when the caller has none */
+	uint64_t *shingles; /* nshingles = ntokens - n + 1 (or 0) fingerprints */
+	size_t nshingles;
+	size_t cap;
+	size_t ntokens;
+	/* Token hashes in xxHash's canonical byte order, so shingle hashes do
+	 * not depend on the machine: the first and the last n - 1 tokens of the
+	 * line (fewer when the line is shorter), for windows across lines. */
+	uint64_t head[WN_SHINGLE_MAX];
+	uint64_t tail[WN_SHINGLE_MAX];
+	size_t nedge; /* min(ntokens, n - 1) */
+	unsigned n;
+	uint64_t seed;
+};
+
+void wn_shingler_init(struct wn_shingler *s, unsigned n, uint64_t seed);
+/* Tokenizes and hashes one line. key is its normalized key, or NULL to have
+ * it made here from the line's text. 0 or WN_E_NOMEM. */
+int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const char *key,
+		    size_t key_len);
+/* The fingerprint of a window of n canonical token hashes. */
+uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window);
+void wn_shingler_free(struct wn_shingler *s);
+
+/* ---- near.c: near-duplicate paragraphs (onion) ---------------------------- */
+
+/* A line is a near duplicate when more than a threshold share of its
+ * shingles were already seen in the scope (all of them in a line of fewer
+ * than 2n tokens). Only kept lines' shingles are remembered, in a seen set
+ * of their fingerprints. */
+struct wn_near {
+	struct wn_seen seen;
+	uint64_t threshold_ppm; /* share of shingles, in millionths */
+	unsigned n;
+};
+
+int wn_near_init(struct wn_near *nr, const struct wn_options *opt);
+/* Judges the line s holds: *keep_out is false for a near duplicate (see
+ * near.c; a line of fewer than n tokens is always kept); a kept line's
+ * shingles are added to the set. 0 or WN_E_NOMEM. */
+int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out);
+/* Forgets every shingle (a new scope), keeping the memory for reuse. */
+void wn_near_clear(struct wn_near *nr);
+void wn_near_free(struct wn_near *nr);
+
+/* ---- minhash.c: near-duplicate documents (MinHash, LSH bands) ------------- */
+
+/* A document's signature has WN_MH_BANDS * WN_MH_ROWS minimum hashes; two
+ * documents are candidates when all rows of one band agree, and duplicates
+ * when the estimated Jaccard similarity of their shingle sets reaches the
+ * threshold. See doc/near.md for the S-curve. */
+#define WN_MH_BANDS 14
+#define WN_MH_ROWS 8
+#define WN_MH_BINS (WN_MH_BANDS * WN_MH_ROWS)
+
+/* Band fingerprint -> ordinal of the first kept document with that band. */
+struct wn_band_table {
+	uint64_t *keys;  /* 0 = empty slot */
+	uint32_t *kept;  /* ordinal among kept documents */
+	size_t cap;      /* a power of two */
+	size_t count;
+};
+
+struct wn_minhash {
+	uint64_t bins[WN_MH_BINS]; /* the current document's minima; UINT64_MAX empty */
+	uint64_t carry[WN_SHINGLE_MAX]; /* its last n - 1 token hashes */
+	size_t ncarry;
+	bool any;                  /* the current document has a shingle */
+	struct wn_band_table bands;
+	struct wn_buf sigs;        /* one byte per bin of each kept document */
+	uint64_t *docs;            /* stream index of each kept document */
+	size_t ndocs, docs_cap;
+	double threshold;
+	unsigned n;
+	uint64_t seed;
+};
+
+int wn_minhash_init(struct wn_minhash *m, const struct wn_options *opt);
+/* Adds the shingles of one line of the current document, including the
+ * windows that span the previous line's end. */
+void wn_minhash_add(struct wn_minhash *m, const struct wn_shingler *s);
+/* Ends the current document, index doc in the stream: *keep_out is false
+ * when may_drop and it is a near duplicate of an earlier kept document, whose
+ * index goes to *match_out. A kept document's bands are remembered. A
+ * document without a shingle is always kept and not remembered. 0 or
+ * WN_E_NOMEM. */
+int wn_minhash_end_doc(struct wn_minhash *m, uint64_t doc, bool may_drop, bool *keep_out,
+		       uint64_t *match_out);
+/* Memory held by the band table and the signatures. */
+uint64_t wn_minhash_bytes(const struct wn_minhash *m);
+void wn_minhash_free(struct wn_minhash *m);
+
 #endif

@@ -1,0 +1,241 @@
+/* minhash.c - near-duplicate documents: a MinHash signature of each
+ * document's shingles, LSH bands to find earlier candidates, keep-first. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "internal.h"
+
+#define EMPTY UINT64_MAX
+#define BAND_INIT 1024 /* slots in the band table at first use */
+
+/* A fixed, machine-independent mix of 64 bits (splitmix64's finalizer). */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9u;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebu;
+	return x ^ (x >> 31);
+}
+
+/* Maps the high 32 bits of h onto [0, n) without a division. */
+static size_t range_of(uint64_t h, size_t n)
+{
+	return (size_t)(((h >> 32) * n) >> 32);
+}
+
+static void reset_doc(struct wn_minhash *m)
+{
+	for (size_t i = 0; i < WN_MH_BINS; i++)
+		m->bins[i] = EMPTY;
+	m->ncarry = 0;
+	m->any = false;
+}
+
+int wn_minhash_init(struct wn_minhash *m, const struct wn_options *opt)
+{
+	memset(m, 0, sizeof(*m));
+	m->threshold = opt->doc_near;
+	m->n = opt->near_words ? opt->near_words : WN_DEFAULT_NEAR_WORDS;
+	m->seed = opt->seed;
+	reset_doc(m);
+	return 0;
+}
+
+/* One-permutation hashing: the shingle's hash picks its bin and competes
+ * for that bin's minimum, one operation per shingle instead of one per bin. */
+static void add_shingle(struct wn_minhash *m, uint64_t h)
+{
+	uint64_t *const bin = &m->bins[range_of(h, WN_MH_BINS)];
+	if (h == EMPTY)
+		h--;
+	if (h < *bin)
+		*bin = h;
+	m->any = true;
+}
+
+void wn_minhash_add(struct wn_minhash *m, const struct wn_shingler *s)
+{
+	assert(s->n == m->n);
+	const size_t edge = m->n - 1;
+	/* Windows that start in earlier lines and end in this one: a paragraph
+	 * wrapped differently still gives the same document shingles. */
+	uint64_t w[2 * WN_SHINGLE_MAX];
+	memcpy(w, m->carry, m->ncarry * sizeof(*w));
+	memcpy(w + m->ncarry, s->head, s->nedge * sizeof(*w));
+	const size_t nw = m->ncarry + s->nedge;
+	for (size_t i = 0; i < m->ncarry && i + m->n <= nw; i++)
+		add_shingle(m, wn_shingle_hash(s, w + i));
+	for (size_t i = 0; i < s->nshingles; i++)
+		add_shingle(m, s->shingles[i]);
+	if (s->ntokens >= edge) {
+		memcpy(m->carry, s->tail, edge * sizeof(*w));
+		m->ncarry = edge;
+	} else {
+		const size_t keep = nw < edge ? nw : edge;
+		memcpy(m->carry, w + nw - keep, keep * sizeof(*w));
+		m->ncarry = keep;
+	}
+}
+
+/* Optimal densification (Shrivastava, ICML 2017): an empty bin takes the
+ * value of the first non-empty bin along a probe sequence that depends only
+ * on the bin's number and the seed, the same for every document. Two
+ * documents' bins then agree with probability equal to their Jaccard
+ * similarity, as with independent MinHash functions. */
+static void densify(const struct wn_minhash *m, uint64_t *sig)
+{
+	for (size_t i = 0; i < WN_MH_BINS; i++) {
+		sig[i] = m->bins[i];
+		for (uint64_t t = 1; sig[i] == EMPTY; t++) {
+			const size_t j = t <= 4096 ? range_of(mix64(m->seed ^ ((uint64_t)i << 32 | t)), WN_MH_BINS)
+						 : (i + t) % WN_MH_BINS;
+			sig[i] = m->bins[j];
+		}
+	}
+}
+
+static uint64_t band_key(const struct wn_minhash *m, const uint64_t *sig, size_t band)
+{
+	XXH64_canonical_t rows[WN_MH_ROWS];
+	for (size_t r = 0; r < WN_MH_ROWS; r++)
+		XXH64_canonicalFromHash(&rows[r], sig[band * WN_MH_ROWS + r]);
+	const uint64_t k = XXH3_64bits_withSeed(rows, sizeof(rows), m->seed + band + 1);
+	return k ? k : 1; /* 0 marks an empty slot */
+}
+
+/* The slot of key in the band table: where it is, or the empty one where it
+ * belongs. Linear probing; the table is never full. */
+static size_t band_slot(const struct wn_band_table *t, uint64_t key)
+{
+	size_t i = (size_t)key & (t->cap - 1);
+	while (t->keys[i] && t->keys[i] != key)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static int band_grow(struct wn_band_table *t)
+{
+	const size_t cap = t->cap ? t->cap * 2 : BAND_INIT;
+	struct wn_band_table g = { calloc(cap, sizeof(*g.keys)), malloc(cap * sizeof(*g.kept)),
+				   cap, t->count };
+	if (!g.keys || !g.kept) {
+		free(g.keys);
+		free(g.kept);
+		return WN_E_NOMEM;
+	}
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->keys[i])
+			continue;
+		const size_t j = band_slot(&g, t->keys[i]);
+		g.keys[j] = t->keys[i];
+		g.kept[j] = t->kept[i];
+	}
+	free(t->keys);
+	free(t->kept);
+	*t = g;
+	return 0;
+}
+
+/* The one-byte digest of a bin kept for each document, to estimate the
+ * Jaccard similarity of a candidate pair without keeping whole signatures. */
+static unsigned char digest(uint64_t v)
+{
+	return (unsigned char)v;
+}
+
+/* Estimated Jaccard similarity of the current signature and kept document k.
+ * Digests of different minima agree by chance once in 256: corrected. */
+static double estimate(const struct wn_minhash *m, const uint64_t *sig, uint32_t k)
+{
+	const unsigned char *d = (const unsigned char *)m->sigs.ptr + (size_t)k * WN_MH_BINS;
+	unsigned same = 0;
+	for (size_t i = 0; i < WN_MH_BINS; i++)
+		same += d[i] == digest(sig[i]);
+	const double p = (double)same / WN_MH_BINS, chance = 1.0 / 256;
+	return (p - chance) / (1 - chance);
+}
+
+/* Remembers the current document as kept document number m->ndocs. */
+static int remember(struct wn_minhash *m, const uint64_t *sig, const uint64_t *keys, uint64_t doc)
+{
+	if (m->ndocs == m->docs_cap) {
+		const size_t cap = m->docs_cap ? m->docs_cap * 2 : 64;
+		uint64_t *p = realloc(m->docs, cap * sizeof(*p));
+		if (!p)
+			return WN_E_NOMEM;
+		m->docs = p;
+		m->docs_cap = cap;
+	}
+	if (wn_buf_reserve(&m->sigs, WN_MH_BINS) != 0)
+		return WN_E_NOMEM;
+	for (size_t i = 0; i < WN_MH_BINS; i++)
+		m->sigs.ptr[m->sigs.len++] = (char)digest(sig[i]);
+	const uint32_t k = (uint32_t)m->ndocs;
+	m->docs[m->ndocs++] = doc;
+	for (size_t b = 0; b < WN_MH_BANDS; b++) {
+		struct wn_band_table *t = &m->bands;
+		if ((t->count + 1) * 4 > t->cap * 3 && band_grow(t) != 0)
+			return WN_E_NOMEM;
+		const size_t i = band_slot(t, keys[b]);
+		if (t->keys[i])
+			continue; /* keep-first: an earlier document holds this band */
+		t->keys[i] = keys[b];
+		t->kept[i] = k;
+		t->count++;
+	}
+	return 0;
+}
+
+int wn_minhash_end_doc(struct wn_minhash *m, uint64_t doc, bool may_drop, bool *keep_out,
+		       uint64_t *match_out)
+{
+	*keep_out = true;
+	if (!m->any) {
+		reset_doc(m);
+		return 0;
+	}
+	uint64_t sig[WN_MH_BINS], keys[WN_MH_BANDS];
+	densify(m, sig);
+	reset_doc(m);
+	double best = -1;
+	uint32_t best_k = 0;
+	for (size_t b = 0; b < WN_MH_BANDS; b++) {
+		keys[b] = band_key(m, sig, b);
+		if (!m->bands.cap)
+			continue;
+		const size_t i = band_slot(&m->bands, keys[b]);
+		if (!m->bands.keys[i])
+			continue;
+		const uint32_t k = m->bands.kept[i];
+		const double j = estimate(m, sig, k);
+		if (j > best || (j == best && k < best_k)) {
+			best = j;
+			best_k = k;
+		}
+	}
+	if (may_drop && best >= m->threshold) {
+		*keep_out = false;
+		*match_out = m->docs[best_k];
+		return 0;
+	}
+	return remember(m, sig, keys, doc);
+}
+
+uint64_t wn_minhash_bytes(const struct wn_minhash *m)
+{
+	return (uint64_t)m->bands.cap * (sizeof(*m->bands.keys) + sizeof(*m->bands.kept)) +
+	       m->sigs.cap + (uint64_t)m->docs_cap * sizeof(*m->docs);
+}
+
+void wn_minhash_free(struct wn_minhash *m)
+{
+	free(m->bands.keys);
+	free(m->bands.kept);
+	wn_buf_free(&m->sigs);
+	free(m->docs);
+	memset(m, 0, sizeof(*m));
+}
