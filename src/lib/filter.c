@@ -595,7 +595,8 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 		if (rc)
 			return rc;
 	}
-	const char *p = line->ptr;
+	/* A repair that empties a line may leave no buffer behind it. */
+	const char *p = line->len ? line->ptr : "";
 	const char *const end = p + line->len;
 	for (;;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
