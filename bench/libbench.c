@@ -321,6 +321,7 @@ static void prepare(struct input *in)
 	in->keyed = xmalloc(in->nlines * sizeof(*in->keyed));
 	in->hashes = xmalloc(in->nlines * sizeof(*in->hashes));
 	struct wn_keyer k;
+	struct wn_buf key = { 0 };
 	wn_keyer_init(&k, WN_KEY_NORMALIZED, 0);
 	for (size_t i = 0; i < in->nlines; i++) {
 		struct wn_line line = in->lines[i];
@@ -331,15 +332,15 @@ static void prepare(struct input *in)
 			continue;
 		in->keyed[in->nkeyed++] = line;
 		uint64_t h;
-		bool empty;
-		if (wn_keyer_hash(&k, &line, &h, &empty) != 0) {
+		key.len = 0;
+		if (wn_keyer_key(&k, &line, &key, &h) != 0) {
 			fprintf(stderr, "libbench: out of memory\n");
 			exit(1);
 		}
-		if (!empty)
+		if (key.len)
 			in->hashes[in->nhashes++] = h;
 	}
-	wn_keyer_free(&k);
+	wn_buf_free(&key);
 }
 
 static double now(void)

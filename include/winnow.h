@@ -310,15 +310,16 @@ struct wn_filter;
 
 /* Makes a filter, copying *opt. Returns NULL when out of memory or when an
  * option is invalid (opt->write NULL, format or on_error out of range, a
- * share out of range). Free with wn_filter_free. A filter is
- * not thread-safe; distinct filters are independent. */
+ * share out of range, a malformed rule). Free with wn_filter_free. A filter
+ * is not thread-safe; distinct filters are independent. */
 struct wn_filter *wn_filter_new(const struct wn_options *opt);
 
 /* Makes a filter as wn_filter_new does, and says why it could not: returns
  * 0 and sets *f_out, or returns WN_E_NOMEM or WN_E_INVAL (opt->write NULL,
- * or a malformed rule) with *f_out NULL. When diag_out is not NULL it gets
- * the error and, for a malformed rule, the text's name, line and message
- * (the first malformed rule; rules texts are read in order). */
+ * format or on_error out of range, or a malformed rule) with *f_out NULL.
+ * When diag_out is not NULL it gets the error and, for a malformed rule,
+ * the text's name, line and message (the first malformed rule; rules texts
+ * are read in order). */
 int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		     struct wn_diag *diag_out);
 

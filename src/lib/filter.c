@@ -285,6 +285,12 @@ static int emit(struct wn_filter *f, const struct wn_judged *v, const char *text
 	return keep(f, text, v->len, v->line_no);
 }
 
+/* The text at base + off, len bytes: an empty one may have no buffer. */
+static const char *text_at(const char *base, size_t off, size_t len)
+{
+	return len ? base + off : "";
+}
+
 /* Judges the zones of the buffered lines and writes out those decided. */
 static int flush_doc(struct wn_filter *f, bool doc_end)
 {
@@ -292,7 +298,8 @@ static int flush_doc(struct wn_filter *f, bool doc_end)
 					     doc_end);
 	int rc = 0;
 	for (size_t i = 0; i < decided && !rc; i++)
-		rc = emit(f, &f->doc.recs[i], f->doc.text.ptr + f->doc.recs[i].off);
+		rc = emit(f, &f->doc.recs[i],
+			  text_at(f->doc.text.ptr, f->doc.recs[i].off, f->doc.recs[i].len));
 	wn_doc_keep(&f->doc, decided);
 	/* Only the lines that may yet be the document's tail stay (at most
 	 * max_doc bytes): judging again when their bytes have doubled keeps the
@@ -559,11 +566,12 @@ static void drop_near_doc(struct wn_filter *f, uint64_t match)
 /* Decides one line, in input order: the judges, then keep or drop. */
 static int judge_line(struct wn_filter *f, const struct pending *p)
 {
-	const char *text = p->in_arena ? f->arena.ptr + p->off : p->ptr;
+	const char *text = p->in_arena ? text_at(f->arena.ptr, p->off, p->len) : p->ptr;
 	struct wn_judged v = { .line_no = p->line_no, .len = p->len, .rule = "", .blank = p->blank };
 	if (!p->blank && p->keyed && (f->rules_on || f->opt.drop_frequent)) {
 		const struct wn_line line = { (char *)(uintptr_t)text, p->len };
-		const struct line_key k = { { f->arena.ptr + p->key_off, p->key_len }, p->key_hash };
+		const char *key = text_at(f->arena.ptr, p->key_off, p->key_len);
+		const struct line_key k = { { (char *)(uintptr_t)key, p->key_len }, p->key_hash };
 		judge_boilerplate(f, &line, &k, &v);
 	}
 	if (p->dedup && v.reason == WN_KEPT) {
@@ -776,7 +784,8 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 		if (rc)
 			return rc;
 	}
-	const char *p = line->ptr;
+	/* A repair that empties a line may leave no buffer behind it. */
+	const char *p = line->len ? line->ptr : "";
 	const char *const end = p + line->len;
 	for (;;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
