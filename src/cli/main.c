@@ -927,12 +927,10 @@ int main(int argc, char **argv)
 		args.opt.disable |= WN_STAGE_NEAR;
 		args.opt.doc_near = 0;
 	}
-	if (args.mode == MODE_SIGN) {
-		cli_signals_init();
-		return cli_sign_run(&args.opt, &args.shard, args.inputs, args.ninputs);
-	}
 	cli_signals_init();
-	const int code = run(&args);
+	const int code = args.mode == MODE_SIGN
+				 ? cli_sign_run(&args.opt, &args.shard, args.inputs, args.ninputs)
+				 : run(&args);
 	free(args.rule_paths);
 	return code;
 }

@@ -532,6 +532,8 @@ static int repair_segment(struct wn_repair *r, unsigned needs, uint32_t *fired)
 
 static int append_cps(struct wn_cpbuf *to, const int32_t *cp, size_t n)
 {
+	if (n == 0)
+		return 0; /* to->ptr may still be NULL */
 	if (wn_cpbuf_reserve(to, n) != 0)
 		return WN_E_NOMEM;
 	memcpy(to->ptr + to->len, cp, n * sizeof(*cp));
