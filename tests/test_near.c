@@ -218,9 +218,17 @@ static const char para_a2[] = "Officials said the bridge would reopen to traffic
 static const char para_b[] = "The project cost more than twice the original estimate according to records\n";
 static const char para_b2[] = "The project cost more than twice the original estimate according to city records\n";
 
+/* Smoothing decides the lines too short for dedup: keep min_chars at 20. */
+static struct wn_options smooth_opts(void)
+{
+	struct wn_options o = near_only();
+	o.min_chars = 0;
+	return o;
+}
+
 Test(near, short_line_between_duplicates_goes_with_them)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%sBy Jane Doe\n%s\n%s\nBy John Roe, staff\n\n%s", para_a, para_b,
 		 para_a2, para_b2);
@@ -239,7 +247,7 @@ Test(near, short_line_between_duplicates_goes_with_them)
 
 Test(near, exact_duplicates_are_bread_too)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%s%s%sa stub\n%s", para_a, para_b, para_a, para_b);
 	snprintf(want, sizeof(want), "%s%s", para_a, para_b);
@@ -248,7 +256,7 @@ Test(near, exact_duplicates_are_bread_too)
 
 Test(near, short_line_stays_unless_both_sides_are_duplicates)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	const char *unique = "A fresh paragraph that nobody has written before in this stream\n";
 	char in[1024], want[1024];
 	/* duplicate, stub, kept */
@@ -265,19 +273,39 @@ Test(near, short_line_stays_unless_both_sides_are_duplicates)
 	expect_output(&opt, in, want);
 }
 
-/* Stubs have at most 20 tokens; two stubs in a row go together. */
+/* A line long enough for dedup to judge is judged on its own: a new one
+ * between two repeated lines stays. */
+Test(near, long_enough_line_between_duplicates_stays)
+{
+	const struct wn_options opt = smooth_opts();
+	char in[1024], want[1024];
+	snprintf(in, sizeof(in), "%s%s%sA brand new story about the weather today\n%s", para_a,
+		 para_b, para_a, para_b);
+	snprintf(want, sizeof(want), "%s%sA brand new story about the weather today\n", para_a,
+		 para_b);
+	expect_output(&opt, in, want);
+}
+
+/* Stubs have at most 20 tokens even when min_chars is large; two stubs in a
+ * row go together. */
 Test(near, stub_length_limit_and_pairs)
 {
-	const struct wn_options opt = near_only();
+	struct wn_options opt = smooth_opts();
+	const char *a = "Officials said the bridge would reopen to traffic next spring after repairs "
+			"that began in the winter of last year\n";
+	const char *b = "The project cost more than twice the original estimate according to records "
+			"released by the city council on Monday\n";
 	const char *t20 = "w01 w02 w03 w04 w05 w06 w07 w08 w09 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19 w20\n";
 	const char *t21 = "v01 v02 v03 v04 v05 v06 v07 v08 v09 v10 v11 v12 v13 v14 v15 v16 v17 v18 v19 v20 v21\n";
+	opt.min_chars = 100; /* the stubs are shorter, the paragraphs longer */
 	char in[2048], want[2048];
-	snprintf(in, sizeof(in), "%s%s%s%s%s", para_a, para_b, para_a2, t20, para_b2);
-	snprintf(want, sizeof(want), "%s%s", para_a, para_b);
+	snprintf(in, sizeof(in), "%s%s%s%s%s", a, b, a, t20, b);
+	snprintf(want, sizeof(want), "%s%s", a, b);
 	expect_output(&opt, in, want);
-	snprintf(in, sizeof(in), "%s%s%s%s%s", para_a, para_b, para_a2, t21, para_b2);
-	snprintf(want, sizeof(want), "%s%s%s", para_a, para_b, t21);
+	snprintf(in, sizeof(in), "%s%s%s%s%s", a, b, a, t21, b);
+	snprintf(want, sizeof(want), "%s%s%s", a, b, t21);
 	expect_output(&opt, in, want);
+	opt.min_chars = 0;
 	snprintf(in, sizeof(in), "%s%s%sone\n\n\n* * *\n\n%s", para_a, para_b, para_a2, para_b2);
 	snprintf(want, sizeof(want), "%s%s", para_a, para_b);
 	expect_output(&opt, in, want);
@@ -287,7 +315,7 @@ Test(near, stub_length_limit_and_pairs)
  * template lines (forum posts between profile lines): kept. */
 Test(near, run_of_three_stubs_is_kept)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[2048], want[2048];
 	snprintf(in, sizeof(in), "%s%s%sone\n\ntwo\nthree\n%s", para_a, para_b, para_a2, para_b2);
 	snprintf(want, sizeof(want), "%s%sone\n\ntwo\nthree\n", para_a, para_b);
@@ -296,7 +324,7 @@ Test(near, run_of_three_stubs_is_kept)
 
 Test(near, blank_lines_around_smoothed_stubs)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	const char *unique = "A fresh paragraph that nobody has written before in this stream\n";
 	char in[2048], want[2048];
 	snprintf(in, sizeof(in), "%s\n%s\n%s\n\nBy Jane\n\nshort two\n\n%s\n%s", para_a, para_b,
@@ -312,7 +340,7 @@ Test(near, blank_lines_around_smoothed_stubs)
 
 Test(near, smoothing_stays_inside_a_document)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%s%s%s\fBy Jane\n%s", para_a, para_b, para_a2, para_b2);
 	snprintf(want, sizeof(want), "%s%sBy Jane\n", para_a, para_b);
@@ -321,7 +349,7 @@ Test(near, smoothing_stays_inside_a_document)
 
 Test(near, no_near_means_no_smoothing)
 {
-	struct wn_options opt = near_only();
+	struct wn_options opt = smooth_opts();
 	opt.disable |= WN_STAGE_NEAR;
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%s%s%sBy Jane\n%s", para_a, para_b, para_a, para_b);

@@ -463,18 +463,18 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
 	return rc;
 }
 
-/* A line of at most STUB_TOKENS tokens. */
+/* A stub: a line too short for dedup to judge on its own (under min_chars
+ * characters) and of at most STUB_TOKENS tokens. */
 static int is_stub(struct wn_filter *f, const struct wn_judged *v, const char *text, bool *stub_out)
 {
-	if (!f->tokenized && v->len > STUB_TOKENS && wn_utf8_count(text, v->len) > STUB_TOKENS) {
-		const struct wn_line line = { (char *)(uintptr_t)text, v->len };
-		const int rc = wn_shingler_run(&f->shingler, &line, NULL, 0);
-		if (rc)
-			return rc;
-		f->tokenized = true;
-	}
-	*stub_out = !f->tokenized || f->shingler.ntokens <= STUB_TOKENS;
-	return 0;
+	*stub_out = !long_enough(text, v->len, f->opt.min_chars);
+	if (!*stub_out || f->tokenized || v->len <= STUB_TOKENS)
+		return 0;
+	const struct wn_line line = { (char *)(uintptr_t)text, v->len };
+	const int rc = wn_shingler_run(&f->shingler, &line, NULL, 0);
+	f->tokenized = !rc;
+	*stub_out = f->shingler.ntokens <= STUB_TOKENS;
+	return rc;
 }
 
 /* Holds a judged line (or blank) back until the next decision. */
