@@ -294,6 +294,9 @@ struct wn_stats {
 	uint64_t seen_bytes;    /* memory held by the seen set */
 	uint64_t near_entries;  /* distinct shingle fingerprints of kept lines */
 	uint64_t near_bytes;    /* memory held by the shingle set */
+	uint64_t near_forgotten; /* shingles forgotten by on_full=forget */
+	bool near_bloom;        /* the shingle set is a Bloom filter */
+	bool near_full;         /* WN_E_LIMIT came from the shingle set */
 	uint64_t doc_near_docs; /* documents remembered for doc_near */
 	uint64_t doc_near_bytes; /* memory held by their bands and signatures */
 	uint64_t regex_limited; /* regex rule matches given up at the match limit */

@@ -256,6 +256,26 @@ Test(cli_state, on_full_fail_writes_nothing)
 	expect_err("winnow: big.st: the state does not fit in --max-mem with --on-full=fail\n");
 }
 
+/* With near-duplicate lines on, the shingle set has three quarters of the
+ * limit and says so when it is the one that fills. */
+Test(cli_state, on_full_fail_names_the_shingle_set)
+{
+	cr_assert_eq(sh("seq 1 40000 | awk '{ printf \"item\"; for (k = 3; k < 40; k += 2) "
+			"printf \" %%d\", $1 * k; print \"\" }' > in.txt"), 0);
+	cr_assert_eq(sh("$W --max-mem=4M --on-full=fail -o o.txt in.txt"), 1);
+	expect_err("winnow: in.txt: the shingle set is full (three quarters of --max-mem with "
+		   "near-duplicate lines on, ");
+	expect_err("and --on-full=fail; raise --max-mem, use --on-full=forget or bloom, or "
+		   "--no-near\n");
+	expect_err("winnow: o.txt: not written\n");
+	cr_assert_eq(sh("test ! -e o.txt"), 0);
+	cr_assert_eq(sh("$W --max-mem=4M --on-full=forget --stats=json in.txt | wc -l"), 0);
+	expect_file("out", "40000\n");
+	cr_assert_gt(number_after("err", "\"near_forgotten\":"), 10000);
+	cr_assert_eq(sh("$W --no-near --max-mem=4M --on-full=fail in.txt | wc -l"), 0);
+	expect_file("out", "40000\n");
+}
+
 /* Past the limit a Bloom filter still drops every repeat, and says how many
  * distinct lines it expects to have dropped by mistake. */
 Test(cli_state, on_full_bloom_drops_every_repeat)

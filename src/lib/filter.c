@@ -100,6 +100,7 @@ struct wn_filter {
 	struct wn_shingler shingler;
 	struct wn_near near;
 	bool tokenized;        /* shingler holds the current line */
+	bool near_full;        /* the shingle set hit its limit (on_full=fail) */
 	bool after_dup;        /* the last content line decided was a duplicate */
 	struct wn_judged held[HOLD_MAX]; /* off: the text in held_text */
 	size_t nheld;
@@ -456,6 +457,7 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
 		return 0;
 	bool keep_line;
 	rc = wn_near_push(&f->near, &f->shingler, &keep_line);
+	f->near_full = rc == WN_E_LIMIT;
 	if (!rc && !keep_line) {
 		v->reason = WN_DROP_NEAR;
 		v->rule = "near";
@@ -1014,10 +1016,15 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	int rc = wn_repair_init(&f->repair, opt);
 	if (!rc)
 		rc = wn_punct_init(&f->punct, opt);
+	/* One memory limit for both sets: with near-duplicate lines on, the
+	 * shingle set (a fingerprint per word of kept text) takes three
+	 * quarters of it and the line set the rest. */
+	const bool near_on = !(f->opt.disable & WN_STAGE_NEAR);
+	const uint64_t line_mem = near_on ? opt->max_mem / 4 : opt->max_mem;
 	if (!rc)
-		rc = wn_memo_init(&f->memo, opt->max_mem, opt->on_full);
-	if (!rc && !(f->opt.disable & WN_STAGE_NEAR))
-		rc = wn_near_init(&f->near, &f->opt);
+		rc = wn_memo_init(&f->memo, line_mem, opt->on_full);
+	if (!rc && near_on)
+		rc = wn_near_init(&f->near, &f->opt, opt->max_mem - line_mem);
 	if (!rc)
 		rc = wn_minhash_init(&f->minhash, &f->opt);
 	if (!rc && opt->drop_frequent)
@@ -1141,8 +1148,11 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	out->seen_false_rate = out->seen_bloom ? wn_bloom_rate(&f->memo.bloom) : 0.0;
 	out->expected_false_drops = f->memo.bloom.expected_false;
 	out->regex_limited = wn_rules_regex_limited(&f->boiler);
-	out->near_entries = f->near.seen.count;
-	out->near_bytes = f->near.seen.bytes;
+	out->near_entries = wn_memo_count(&f->near.set);
+	out->near_bytes = wn_memo_bytes(&f->near.set);
+	out->near_forgotten = f->near.set.forgotten;
+	out->near_bloom = f->near.set.bloom.set != NULL;
+	out->near_full = f->near_full;
 	out->doc_near_docs = f->minhash.ndocs;
 	out->doc_near_bytes = wn_minhash_bytes(&f->minhash);
 }

@@ -532,6 +532,8 @@ void wn_bloom_adopt(struct wn_bloom *b, struct wn_seen *s, uint64_t held);
 /* 1 if h looked new (its bits are now set), 0 if it looked seen, or
  * WN_E_NOMEM. */
 int wn_bloom_insert(struct wn_bloom *b, uint64_t h);
+/* Whether all of h's bits are set (without setting them). */
+bool wn_bloom_contains(const struct wn_bloom *b, uint64_t h);
 /* The chance that a distinct line arriving now is dropped. */
 double wn_bloom_rate(const struct wn_bloom *b);
 void wn_bloom_clear(struct wn_bloom *b);
@@ -582,6 +584,9 @@ static inline void wn_memo_prefetch(const struct wn_memo *m, uint64_t h)
 	if (m->simple)
 		wn_seen_prefetch(&m->gen[m->cur], h);
 }
+
+/* Whether h is held, in any generation (or looks held, in a Bloom filter). */
+bool wn_memo_contains(const struct wn_memo *m, uint64_t h);
 
 /* Distinct fingerprints held (an estimate once a Bloom filter). */
 uint64_t wn_memo_count(const struct wn_memo *m);
@@ -815,15 +820,16 @@ void wn_shingler_free(struct wn_shingler *s);
  * than 2n tokens). Only kept lines' shingles are remembered, in a seen set
  * of their fingerprints. */
 struct wn_near {
-	struct wn_seen seen;
+	struct wn_memo set;     /* under its share of the memory limit */
 	uint64_t threshold_ppm; /* share of shingles, in millionths */
 	unsigned n;
 };
 
-int wn_near_init(struct wn_near *nr, const struct wn_options *opt);
+/* max_mem: the shingle set's memory limit (0: none), with opt->on_full. */
+int wn_near_init(struct wn_near *nr, const struct wn_options *opt, uint64_t max_mem);
 /* Judges the line s holds: *keep_out is false for a near duplicate (see
  * near.c; a line of fewer than n tokens is always kept); a kept line's
- * shingles are added to the set. 0 or WN_E_NOMEM. */
+ * shingles are added to the set. 0, WN_E_NOMEM or WN_E_LIMIT. */
 int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out);
 /* Forgets every shingle (a new scope), keeping the memory for reuse. */
 void wn_near_clear(struct wn_near *nr);
