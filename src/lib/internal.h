@@ -794,14 +794,14 @@ struct wn_shingler {
 	size_t nshingles;
 	size_t cap;
 	size_t ntokens;
-	/* Token hashes in xxHash's canonical byte order, so shingle hashes do
-	 * not depend on the machine: the first and the last n - 1 tokens of the
-	 * line (fewer when the line is shorter), for windows across lines. */
+	/* Token hashes (seeded XXH3) of the first and the last n - 1 tokens of
+	 * the line (fewer when the line is shorter), for windows across lines. */
 	uint64_t head[WN_SHINGLE_MAX];
 	uint64_t tail[WN_SHINGLE_MAX];
 	size_t nedge; /* min(ntokens, n - 1) */
 	unsigned n;
 	uint64_t seed;
+	uint64_t pow; /* the polynomial's base to the nth power (shingle.c) */
 };
 
 void wn_shingler_init(struct wn_shingler *s, unsigned n, uint64_t seed);
@@ -809,7 +809,7 @@ void wn_shingler_init(struct wn_shingler *s, unsigned n, uint64_t seed);
  * it made here from the line's text. 0 or WN_E_NOMEM. */
 int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const char *key,
 		    size_t key_len);
-/* The fingerprint of a window of n canonical token hashes. */
+/* The fingerprint of a window of n token hashes, as wn_shingler_run makes. */
 uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window);
 void wn_shingler_free(struct wn_shingler *s);
 
@@ -853,13 +853,21 @@ struct wn_band_table {
 	size_t count;
 };
 
+/* A second, finer one-permutation sketch of each document estimates the
+ * Jaccard similarity of a candidate pair: WN_MH_EST_BINS bins, of which a
+ * kept document keeps one bit each (b-bit MinHash with b = 1): 256 bytes,
+ * and a standard error of about 0.013 at a similarity of 0.8. */
+#define WN_MH_EST_BINS 2048
+#define WN_MH_EST_WORDS (WN_MH_EST_BINS / 64)
+
 struct wn_minhash {
 	uint64_t bins[WN_MH_BINS]; /* the current document's minima; UINT64_MAX empty */
+	uint64_t est[WN_MH_EST_BINS]; /* its minima in the estimate's bins */
 	uint64_t carry[WN_SHINGLE_MAX]; /* its last n - 1 token hashes */
 	size_t ncarry;
 	bool any;                  /* the current document has a shingle */
 	struct wn_band_table bands;
-	struct wn_buf sigs;        /* one byte per bin of each kept document */
+	struct wn_buf sigs;        /* WN_MH_EST_WORDS words of bits per kept document */
 	uint64_t *docs;            /* stream index of each kept document */
 	size_t ndocs, docs_cap;
 	double threshold;
