@@ -593,7 +593,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			",\"seen_forgotten\":%" PRIu64 ",\"seen_bloom\":%s"
 			",\"false_drop_rate\":%.3g,\"expected_false_drops\":%.1f"
 			",\"near_entries\":%" PRIu64 ",\"near_bytes\":%" PRIu64
-			",\"near_forgotten\":%" PRIu64 ",\"near_bloom\":%s"
+			",\"near_loaded\":%" PRIu64 ",\"near_forgotten\":%" PRIu64
+			",\"near_bloom\":%s"
 			",\"doc_near_docs\":%" PRIu64 ",\"doc_near_bytes\":%" PRIu64
 			",\"regex_limited\":%" PRIu64
 			",\"docs_dup\":%" PRIu64 ",\"docs_empty\":%" PRIu64
@@ -603,7 +604,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
 			st->seen_bloom ? "true" : "false", st->seen_false_rate,
 			st->expected_false_drops, st->near_entries, st->near_bytes,
-			st->near_forgotten, st->near_bloom ? "true" : "false", st->doc_near_docs,
+			st->near_loaded, st->near_forgotten, st->near_bloom ? "true" : "false",
+			st->doc_near_docs,
 			st->doc_near_bytes, st->regex_limited, st->docs_dup, st->docs_empty,
 			st->records_passed, st->records_malformed, secs);
 		return;
@@ -642,6 +644,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			st->expected_false_drops);
 	fprintf(stderr, "winnow: shingles   %12" PRIu64 " fingerprints, %.1f MiB\n",
 		st->near_entries, (double)st->near_bytes / 1048576.0);
+	if (st->near_loaded)
+		fprintf(stderr, "winnow:   loaded   %12" PRIu64 " from the state\n", st->near_loaded);
 	if (st->near_forgotten)
 		fprintf(stderr, "winnow:   forgotten %11" PRIu64 " (memory full)\n",
 			st->near_forgotten);

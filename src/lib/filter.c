@@ -1171,21 +1171,26 @@ int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
 		    (f->loaded && r->info.seed != f->keyer.seed))) {
 		/* Only an intact file can be said to have other settings. */
 		uint64_t skipped;
-		rc = wn_state_read_sets(r, NULL, &skipped);
+		rc = wn_state_read_sets(r, NULL, NULL, 0, &skipped);
 		if (!rc)
 			rc = WN_E_STATE_MISMATCH;
 	} else if (!rc) {
 		/* Fingerprints are only comparable under the state's seed: the
 		 * rule table, hashed with the old one, is hashed again. */
-		f->keyer.seed = f->opt.seed = r->info.seed;
+		f->keyer.seed = f->opt.seed = f->shingler.seed = r->info.seed;
 		rc = wn_rules_reseed(&f->boiler, r->info.seed);
 		f->loaded = true;
 		f->loaded_forgotten += r->info.forgotten;
 		const uint64_t before = wn_memo_count(&f->memo);
 		uint64_t skipped = 0;
+		const bool near_on = !(f->opt.disable & WN_STAGE_NEAR);
+		const uint64_t near_before = near_on ? wn_memo_count(&f->near.set) : 0;
 		if (!rc)
-			rc = wn_state_read_sets(r, &f->memo, &skipped);
+			rc = wn_state_read_sets(r, &f->memo, near_on ? &f->near.set : NULL,
+						f->opt.near_words, &skipped);
 		f->st.seen_loaded += wn_memo_count(&f->memo) - before;
+		if (near_on)
+			f->st.near_loaded += wn_memo_count(&f->near.set) - near_before;
 		f->loaded_forgotten += skipped;
 	}
 	wn_state_close(r);
@@ -1202,7 +1207,9 @@ int wn_filter_save_state(const struct wn_filter *f, wn_write_fn *wr, void *ctx)
 		.repair = !(f->opt.disable & WN_STAGE_REPAIR), .repair_off = f->opt.repair_off,
 		.forgotten = f->loaded_forgotten + f->memo.forgotten,
 	};
-	return wn_state_save(&f->memo, &keying, wr, ctx);
+	const bool near_on = !(f->opt.disable & WN_STAGE_NEAR);
+	return wn_state_save(&f->memo, near_on ? &f->near.set : NULL, f->opt.near_words, &keying,
+			     wr, ctx);
 }
 
 void wn_filter_free(struct wn_filter *f)

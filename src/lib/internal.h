@@ -615,7 +615,8 @@ void wn_memo_free(struct wn_memo *m);
 
 /* Writes m as a state file; keying gives the seed, key and repair settings
  * and the forgotten count. */
-int wn_state_save(const struct wn_memo *m, const struct wn_state_info *keying,
+int wn_state_save(const struct wn_memo *m, const struct wn_memo *shingles, unsigned near_words,
+		  const struct wn_state_info *keying,
 		  wn_write_fn *fn, void *ctx);
 
 /* Reading goes in two steps, so the settings can be checked between them:
@@ -632,9 +633,11 @@ struct wn_state_reader {
 };
 
 int wn_state_open(struct wn_state_reader *r, wn_read_fn *fn, void *ctx);
-/* *skipped_out gets the fingerprints of old generations left out to fit
- * the limit under on-full=forget. */
-int wn_state_read_sets(struct wn_state_reader *r, struct wn_memo *m, uint64_t *skipped_out);
+/* Shingle sections of near_words-word shingles go into near (NULL, or
+ * another length: checked only). *skipped_out gets the line fingerprints
+ * of old generations left out to fit the limit under on-full=forget. */
+int wn_state_read_sets(struct wn_state_reader *r, struct wn_memo *m, struct wn_memo *near,
+		       unsigned near_words, uint64_t *skipped_out);
 void wn_state_close(struct wn_state_reader *r);
 
 /* ---- docdup.c: document-level dedup (doc_dedup) -------------------------- */
