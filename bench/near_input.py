@@ -7,9 +7,12 @@ of a copy and the near-duplicate stages have real work. Documents are
 separated by form feeds.
 
 With MEGABYTES 0, writes instead every scraped text and every gold text
-once (all distinct, about 6.5 MB): the case where near detection works most.
+once (all distinct, about 6.5 MB). With --shuffle, every copy of every line
+has its words in a new seeded order: real words, hardly a repeated 5-word
+run, so every line is judged and stored: the case where near detection
+works most.
 
-usage: bench/near_input.py OUT [MEGABYTES] [CORPORA_DIR]
+usage: bench/near_input.py OUT [MEGABYTES] [CORPORA_DIR] [--shuffle]
        (default 200 MB, ../shared/corpora)
 """
 import json, os, random, re, sys
@@ -40,10 +43,18 @@ def mutate(line, rng, words):
         return ' '.join(toks[:k]) + '\n' + ' '.join(toks[k:])
     return line + ' ' + rng.choice(words)
 
+def shuffled(line, rng):
+    words = line.split(' ')
+    rng.shuffle(words)
+    return ' '.join(words)
+
+
 def main():
-    out = sys.argv[1]
-    want = int(sys.argv[2]) << 20 if len(sys.argv) > 2 else 200 << 20
-    root = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'corpora')
+    shuffle = '--shuffle' in sys.argv
+    args = [a for a in sys.argv if a != '--shuffle']
+    out = args[1]
+    want = int(args[2]) << 20 if len(args) > 2 else 200 << 20
+    root = args[3] if len(args) > 3 else os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'corpora')
     docs = []
     for name in sorted(os.listdir(root)):
         p = os.path.join(root, name, 'scraped.lynx.wet')
@@ -63,8 +74,11 @@ def main():
     with open(out, 'w', encoding='utf-8') as fp:
         while size < want:
             for d in docs:
-                lines = [mutate(l, rng, words) if rng.random() < 0.05 else l
-                         for l in d.split('\n')]
+                if shuffle:
+                    lines = [shuffled(l, rng) for l in d.split('\n')]
+                else:
+                    lines = [mutate(l, rng, words) if rng.random() < 0.05 else l
+                             for l in d.split('\n')]
                 text = '\n'.join(lines).rstrip('\n') + '\n\f'
                 fp.write(text)
                 size += len(text.encode('utf-8'))

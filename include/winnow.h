@@ -294,6 +294,10 @@ struct wn_stats {
 	uint64_t seen_bytes;    /* memory held by the seen set */
 	uint64_t near_entries;  /* distinct shingle fingerprints of kept lines */
 	uint64_t near_bytes;    /* memory held by the shingle set */
+	uint64_t near_forgotten; /* shingles forgotten by on_full=forget */
+	uint64_t near_loaded;   /* shingles loaded from saved state */
+	bool near_bloom;        /* the shingle set is a Bloom filter */
+	bool near_full;         /* WN_E_LIMIT came from the shingle set */
 	uint64_t doc_near_docs; /* documents remembered for doc_near */
 	uint64_t doc_near_bytes; /* memory held by their bands and signatures */
 	uint64_t regex_limited; /* regex rule matches given up at the match limit */
@@ -382,14 +386,21 @@ const char *wn_builtin_rules(size_t *len_out);
  * or a negative number on failure (reported as WN_E_READ). */
 typedef long wn_read_fn(void *ctx, void *buf, size_t cap);
 
+/* Types with bit 31 set are optional: a reader that does not know one
+ * skips it. Shingle sections are optional, so an older winnow loads a state
+ * with them, without them. */
 enum wn_section_type {
 	WN_SECTION_LINES = 1,       /* exact line fingerprints; param = generation */
 	WN_SECTION_LINES_BLOOM = 2, /* a Bloom filter of line fingerprints */
 };
+/* Word shingles of kept lines (near duplicates), optional; param = words
+ * per shingle << 16 | generation (| 0 for the Bloom filter). */
+#define WN_SECTION_SHINGLES 0x80000003u
+#define WN_SECTION_SHINGLES_BLOOM 0x80000004u
 
 struct wn_state_section {
 	uint32_t type;     /* enum wn_section_type */
-	uint32_t param;    /* generation, 0 the oldest */
+	uint32_t param;    /* generation, 0 the oldest (| words << 16 for shingles) */
 	uint64_t count;    /* fingerprints (estimated for a Bloom filter) */
 	uint64_t nbytes;   /* size in the file */
 };

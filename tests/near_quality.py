@@ -30,8 +30,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, 'data', 'near')
 KINDS = ['word', 'date', 'drop-sentence', 'add-sentence', 'rewrap', 'byline']
 KIND_TEXT = {
-    'word': 'a changed word', 'date': 'a changed date or time', 'drop-sentence': 'a dropped sentence',
+    'word': 'a changed word', 'date': 'a changed date or time in a paragraph', 'drop-sentence': 'a dropped sentence',
     'add-sentence': 'an added sentence', 'rewrap': 're-wrapped lines', 'byline': 'a changed byline',
+    'date-line': '(not a goal) a changed date line of 20 characters or more',
+    'word-short': '(not a goal) a changed word in a line of 8 to 14 words',
 }
 FIRST = ('Anna Ben Carla David Elena Farid Grace Hiro Ines Jonas Kemi Liam Maya Nikos Olga Pedro '
          'Quinn Rosa Sami Tara Umar Vera Wei Ximena Yusuf Zoe').split()
@@ -219,7 +221,7 @@ def copy_doc(orig, kind, rng, vocab, pool):
         d.add(by, 'copy')
     if kind == 'date':
         new = date_line(rng)
-        d.add(new, 'date' if new != date else 'copy')
+        d.add(new, 'date-line' if new != date else 'copy')
     else:
         d.add(date, 'copy')
     for par in orig.pars:
@@ -423,18 +425,17 @@ def main():
     print('| injected kind | changed lines | dropped | recall | drops | false drops | precision |'
           ' near drops | precision of near drops |')
     print('|---|---|---|---|---|---|---|---|---|')
-    for kind in KINDS + ['all', 'word-short']:
-        c = score_paragraphs(winnow, para[kind], show)
+    for kind in KINDS + ['all', 'date-line', 'word-short']:
+        c = score_paragraphs(winnow, para['date' if kind == 'date-line' else kind], show)
         ks = KINDS if kind == 'all' else [kind]
         got, total = sum(c['kind'][k][0] for k in ks), sum(c['kind'][k][1] for k in ks)
         near = c['tp_near'] + c['fp_near']
         prec = c['tp_near'] / near if near else 1.0
-        name = {'all': 'all kinds together',
-                'word-short': '(not a goal) a changed word in a line of 8 to 14 words'}.get(kind, KIND_TEXT.get(kind))
+        name = 'all kinds together' if kind == 'all' else KIND_TEXT[kind]
         allp = c['tp'] / (c['tp'] + c['fp']) if c['tp'] + c['fp'] else 1.0
         print(f'| {name} | {total} | {got} | {got / total:.3f} | {c["tp"] + c["fp"]} | {c["fp"]} |'
               f' {allp:.4f} | {near} | {prec:.4f} |')
-        if kind != 'word-short':
+        if kind not in ('word-short', 'date-line'):
             ok &= allp >= 0.99 and got / total >= 0.95
         if kind == 'all':
             ok &= prec >= 0.99

@@ -256,6 +256,26 @@ Test(cli_state, on_full_fail_writes_nothing)
 	expect_err("winnow: big.st: the state does not fit in --max-mem with --on-full=fail\n");
 }
 
+/* With near-duplicate lines on, the shingle set has three quarters of the
+ * limit and says so when it is the one that fills. */
+Test(cli_state, on_full_fail_names_the_shingle_set)
+{
+	cr_assert_eq(sh("seq 1 40000 | awk '{ printf \"item\"; for (k = 3; k < 40; k += 2) "
+			"printf \" %%d\", $1 * k; print \"\" }' > in.txt"), 0);
+	cr_assert_eq(sh("$W --max-mem=4M --on-full=fail -o o.txt in.txt"), 1);
+	expect_err("winnow: in.txt: the shingle set is full (three quarters of --max-mem with "
+		   "near-duplicate lines on, ");
+	expect_err("and --on-full=fail; raise --max-mem, use --on-full=forget or bloom, or "
+		   "--no-near\n");
+	expect_err("winnow: o.txt: not written\n");
+	cr_assert_eq(sh("test ! -e o.txt"), 0);
+	cr_assert_eq(sh("$W --max-mem=4M --on-full=forget --stats=json in.txt | wc -l"), 0);
+	expect_file("out", "40000\n");
+	cr_assert_gt(number_after("err", "\"near_forgotten\":"), 10000);
+	cr_assert_eq(sh("$W --no-near --max-mem=4M --on-full=fail in.txt | wc -l"), 0);
+	expect_file("out", "40000\n");
+}
+
 /* Past the limit a Bloom filter still drops every repeat, and says how many
  * distinct lines it expects to have dropped by mistake. */
 Test(cli_state, on_full_bloom_drops_every_repeat)
@@ -332,6 +352,56 @@ Test(cli_state, rss_stays_within_ten_percent_of_the_limit)
 }
 
 /* ---- state info and merge ------------------------------------------------------- */
+
+/* The shingles of kept lines are saved too: a paragraph of yesterday's
+ * article, republished with a word changed, is a near duplicate today. */
+static const char article1[] =
+	"The city council voted on Tuesday to expand the bus network to the northern suburbs "
+	"after months of debate about the cost.\n";
+static const char article2[] =
+	"The city council voted on Wednesday to expand the bus network to the northern suburbs "
+	"after months of debate about the cost.\n"
+	"Residents said the new routes would cut their commute by half.\n";
+
+Test(cli_state, near_duplicates_across_runs)
+{
+	put("a1.txt", article1);
+	put("a2.txt", article2);
+	cr_assert_eq(sh("$W --state=s.st a1.txt"), 0);
+	expect_file("out", article1);
+	cr_assert_eq(sh("$W state info s.st"), 0);
+	char *info = slurp("out");
+	/* 22 words: 18 runs of five; 26 with a 12-word line below */
+	cr_assert(strstr(info, "  section     shingles of 5 words, generation 0: 18 fingerprints, "),
+		  "%s", info);
+	free(info);
+	/* Saved again with nothing new: the same bytes. */
+	cr_assert_eq(sh("cp s.st again.st && $W --state=again.st </dev/null && cmp s.st again.st"), 0);
+	/* Merged with another run's state: the shingles of both. */
+	put("d.txt", "Officials said the bridge would reopen to traffic next spring after repairs\n");
+	cr_assert_eq(sh("$W state merge s.st -o b.st && $W --state=b.st d.txt && "
+			"$W state merge s.st b.st -o m.st && $W state info m.st"), 0);
+	info = slurp("out");
+	cr_assert(strstr(info, "  section     shingles of 5 words, generation 0: 26 fingerprints, "),
+		  "%s", info);
+	free(info);
+	cr_assert_eq(sh("cp s.st before.st && $W --state=s.st --stats=json a2.txt"), 0);
+	expect_file("out", "Residents said the new routes would cut their commute by half.\n");
+	expect_err("\"near\":1,");
+	expect_err("\"near_loaded\":18,");
+	/* Without near lines nothing is saved or loaded for them. */
+	cr_assert_eq(sh("$W --no-near --state-readonly=before.st a2.txt"), 0);
+	expect_file("out", article2);
+	/* Shingles of another length are not comparable: left out. */
+	cr_assert_eq(sh("$W --near-words=6 --state-readonly=before.st --stats=json a2.txt"), 0);
+	expect_file("out", article2);
+	expect_err("\"near_loaded\":0,");
+	/* A state saved with --no-near keeps no shingles, and the lines it had. */
+	cr_assert_eq(sh("$W --no-near --state=n.st a1.txt && $W state info n.st"), 0);
+	info = slurp("out");
+	cr_assert(!strstr(info, "shingles"), "%s", info);
+	free(info);
+}
 
 Test(cli_state, info_and_merge)
 {

@@ -218,9 +218,17 @@ static const char para_a2[] = "Officials said the bridge would reopen to traffic
 static const char para_b[] = "The project cost more than twice the original estimate according to records\n";
 static const char para_b2[] = "The project cost more than twice the original estimate according to city records\n";
 
+/* Smoothing decides the lines too short for dedup: keep min_chars at 20. */
+static struct wn_options smooth_opts(void)
+{
+	struct wn_options o = near_only();
+	o.min_chars = 0;
+	return o;
+}
+
 Test(near, short_line_between_duplicates_goes_with_them)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%sBy Jane Doe\n%s\n%s\nBy John Roe, staff\n\n%s", para_a, para_b,
 		 para_a2, para_b2);
@@ -239,7 +247,7 @@ Test(near, short_line_between_duplicates_goes_with_them)
 
 Test(near, exact_duplicates_are_bread_too)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%s%s%sa stub\n%s", para_a, para_b, para_a, para_b);
 	snprintf(want, sizeof(want), "%s%s", para_a, para_b);
@@ -248,7 +256,7 @@ Test(near, exact_duplicates_are_bread_too)
 
 Test(near, short_line_stays_unless_both_sides_are_duplicates)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	const char *unique = "A fresh paragraph that nobody has written before in this stream\n";
 	char in[1024], want[1024];
 	/* duplicate, stub, kept */
@@ -265,19 +273,39 @@ Test(near, short_line_stays_unless_both_sides_are_duplicates)
 	expect_output(&opt, in, want);
 }
 
-/* Stubs have at most 20 tokens; two stubs in a row go together. */
+/* A line long enough for dedup to judge is judged on its own: a new one
+ * between two repeated lines stays. */
+Test(near, long_enough_line_between_duplicates_stays)
+{
+	const struct wn_options opt = smooth_opts();
+	char in[1024], want[1024];
+	snprintf(in, sizeof(in), "%s%s%sA brand new story about the weather today\n%s", para_a,
+		 para_b, para_a, para_b);
+	snprintf(want, sizeof(want), "%s%sA brand new story about the weather today\n", para_a,
+		 para_b);
+	expect_output(&opt, in, want);
+}
+
+/* Stubs have at most 20 tokens even when min_chars is large; two stubs in a
+ * row go together. */
 Test(near, stub_length_limit_and_pairs)
 {
-	const struct wn_options opt = near_only();
+	struct wn_options opt = smooth_opts();
+	const char *a = "Officials said the bridge would reopen to traffic next spring after repairs "
+			"that began in the winter of last year\n";
+	const char *b = "The project cost more than twice the original estimate according to records "
+			"released by the city council on Monday\n";
 	const char *t20 = "w01 w02 w03 w04 w05 w06 w07 w08 w09 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19 w20\n";
 	const char *t21 = "v01 v02 v03 v04 v05 v06 v07 v08 v09 v10 v11 v12 v13 v14 v15 v16 v17 v18 v19 v20 v21\n";
+	opt.min_chars = 100; /* the stubs are shorter, the paragraphs longer */
 	char in[2048], want[2048];
-	snprintf(in, sizeof(in), "%s%s%s%s%s", para_a, para_b, para_a2, t20, para_b2);
-	snprintf(want, sizeof(want), "%s%s", para_a, para_b);
+	snprintf(in, sizeof(in), "%s%s%s%s%s", a, b, a, t20, b);
+	snprintf(want, sizeof(want), "%s%s", a, b);
 	expect_output(&opt, in, want);
-	snprintf(in, sizeof(in), "%s%s%s%s%s", para_a, para_b, para_a2, t21, para_b2);
-	snprintf(want, sizeof(want), "%s%s%s", para_a, para_b, t21);
+	snprintf(in, sizeof(in), "%s%s%s%s%s", a, b, a, t21, b);
+	snprintf(want, sizeof(want), "%s%s%s", a, b, t21);
 	expect_output(&opt, in, want);
+	opt.min_chars = 0;
 	snprintf(in, sizeof(in), "%s%s%sone\n\n\n* * *\n\n%s", para_a, para_b, para_a2, para_b2);
 	snprintf(want, sizeof(want), "%s%s", para_a, para_b);
 	expect_output(&opt, in, want);
@@ -287,7 +315,7 @@ Test(near, stub_length_limit_and_pairs)
  * template lines (forum posts between profile lines): kept. */
 Test(near, run_of_three_stubs_is_kept)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[2048], want[2048];
 	snprintf(in, sizeof(in), "%s%s%sone\n\ntwo\nthree\n%s", para_a, para_b, para_a2, para_b2);
 	snprintf(want, sizeof(want), "%s%sone\n\ntwo\nthree\n", para_a, para_b);
@@ -296,7 +324,7 @@ Test(near, run_of_three_stubs_is_kept)
 
 Test(near, blank_lines_around_smoothed_stubs)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	const char *unique = "A fresh paragraph that nobody has written before in this stream\n";
 	char in[2048], want[2048];
 	snprintf(in, sizeof(in), "%s\n%s\n%s\n\nBy Jane\n\nshort two\n\n%s\n%s", para_a, para_b,
@@ -312,7 +340,7 @@ Test(near, blank_lines_around_smoothed_stubs)
 
 Test(near, smoothing_stays_inside_a_document)
 {
-	const struct wn_options opt = near_only();
+	const struct wn_options opt = smooth_opts();
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%s%s%s\fBy Jane\n%s", para_a, para_b, para_a2, para_b2);
 	snprintf(want, sizeof(want), "%s%sBy Jane\n", para_a, para_b);
@@ -321,7 +349,7 @@ Test(near, smoothing_stays_inside_a_document)
 
 Test(near, no_near_means_no_smoothing)
 {
-	struct wn_options opt = near_only();
+	struct wn_options opt = smooth_opts();
 	opt.disable |= WN_STAGE_NEAR;
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%s%s%sBy Jane\n%s", para_a, para_b, para_a, para_b);
@@ -409,5 +437,151 @@ Test(near, near_only_removes_what_exact_keeps)
 	}
 	free(a);
 	free(b);
+	free(text);
+}
+
+/* ---- Memory limit --------------------------------------------------------- */
+
+/* The CLI's smallest limit, 4 MiB, of which the shingle set gets three
+ * quarters: about 290,000 shingles. The input: NLINES distinct lines of 20
+ * words (16 shingles each, every one holding the line's number), so 260,000
+ * shingles on their own would need about 2.6 MiB, twice what fits; the
+ * 60,000 lines' fingerprints fit the line set's quarter. */
+#define LIMIT (4u << 20)
+#define NLINES 30000
+
+/* 64 words of a news story; line i's words are drawn from them by a hash of
+ * (i, position), so every run of five is as good as new. */
+static const char *const vocab[64] = {
+	"the", "city", "council", "voted", "on", "tuesday", "to", "expand", "bus",
+	"network", "northern", "suburbs", "after", "months", "of", "debate", "about",
+	"cost", "residents", "said", "new", "routes", "would", "cut", "their",
+	"commute", "by", "half", "mayor", "praised", "decision", "while", "critics",
+	"warned", "budget", "could", "not", "bear", "it", "transit", "agency",
+	"expects", "first", "buses", "run", "next", "spring", "drivers", "union",
+	"welcomed", "plan", "hiring", "more", "staff", "fares", "will", "stay",
+	"same", "for", "two", "years", "officials", "added", "late",
+};
+
+static void line_words(size_t i, size_t nwords, const char *last, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < nwords; j++) {
+		uint64_t h = (uint64_t)i * 0x9E3779B97F4A7C15u + j * 0xC2B2AE3D27D4EB4Fu;
+		h ^= h >> 29;
+		h *= 0xBF58476D1CE4E5B9u;
+		const char *w = j + 1 == nwords && last ? last : vocab[(h >> 40) & 63];
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", j ? " " : "", w);
+	}
+	snprintf(out + n, cap - n, "\n");
+}
+
+#define LINE_WORDS 20
+
+static char *distinct_lines(size_t nlines, size_t *len_out)
+{
+	const size_t cap = nlines * LINE_WORDS * 12 + 1;
+	char *text = malloc(cap);
+	cr_assert(text);
+	size_t n = 0;
+	for (size_t i = 0; i < nlines; i++) {
+		line_words(i, LINE_WORDS, NULL, text + n, cap - n);
+		n += strlen(text + n);
+	}
+	*len_out = n;
+	return text;
+}
+
+static struct wn_options limited(enum wn_on_full on_full)
+{
+	struct wn_options o = { 0 };
+	o.max_mem = LIMIT;
+	o.on_full = on_full;
+	return o;
+}
+
+/* Pushes text in 64 KiB pieces; returns the first error. */
+static int push_all(struct wn_filter *f, const char *text, size_t n)
+{
+	for (size_t pos = 0; pos < n; pos += 65536) {
+		const int rc = wn_filter_push(f, text + pos, n - pos < 65536 ? n - pos : 65536);
+		if (rc)
+			return rc;
+	}
+	return wn_filter_finish(f);
+}
+
+Test(near, limit_fail_stops_with_the_shingle_set_named)
+{
+	size_t n;
+	char *text = distinct_lines(NLINES, &n);
+	struct wn_options o = limited(WN_FULL_FAIL);
+	struct sink s = { 0 };
+	o.write = sink_write;
+	o.write_ctx = &s;
+	struct wn_filter *f = wn_filter_new(&o);
+	cr_assert(f);
+	cr_assert_eq(push_all(f, text, n), WN_E_LIMIT);
+	struct wn_stats st;
+	wn_filter_stats(f, &st);
+	cr_assert(st.near_full);
+	cr_assert_leq(st.near_bytes, LIMIT / 4 * 3);
+	cr_assert_gt(st.near_bytes, LIMIT / 2, "%lu", (unsigned long)st.near_bytes);
+	cr_assert_leq(st.seen_bytes, LIMIT / 4);
+	wn_filter_free(f);
+	/* Without near lines the line set has all of it, and no limit is hit. */
+	o.disable = WN_STAGE_NEAR;
+	s.len = 0;
+	f = wn_filter_new(&o);
+	cr_assert_eq(push_all(f, text, n), 0);
+	wn_filter_stats(f, &st);
+	cr_assert(!st.near_full && st.near_bytes == 0 && st.lines_kept == NLINES);
+	wn_filter_free(f);
+	free(s.buf);
+	free(text);
+}
+
+/* forget keeps the newest shingles: the last line with its last word
+ * changed is still a near duplicate, the first line so changed no longer. */
+Test(near, limit_forget_keeps_recent_shingles)
+{
+	size_t n;
+	char *text = distinct_lines(NLINES, &n);
+	char *copy = malloc(n + 2 * LINE_WORDS * 12);
+	memcpy(copy, text, n);
+	size_t m = n;
+	line_words(NLINES - 1, LINE_WORDS, "trams", copy + m, 2 * LINE_WORDS * 12);
+	m += strlen(copy + m);
+	line_words(0, LINE_WORDS, "trams", copy + m, 2 * LINE_WORDS * 12);
+	m += strlen(copy + m);
+	struct wn_options o = limited(WN_FULL_FORGET);
+	o.explain = record;
+	struct drops d = { 0 };
+	o.explain_ctx = &d;
+	struct wn_stats st;
+	size_t len;
+	free(run_filter_parts(&o, copy, m, NULL, 0, 0, 0, &len, &st));
+	cr_assert_gt(st.near_forgotten, 100000, "%lu", (unsigned long)st.near_forgotten);
+	cr_assert_leq(st.near_bytes, LIMIT / 4 * 3);
+	cr_assert_leq(st.seen_bytes, LIMIT / 4);
+	cr_assert_eq(d.n, 1, "drops: %zu", d.n);
+	cr_assert_eq(d.reason[0], WN_DROP_NEAR);
+	cr_assert_eq(d.line[0], NLINES + 1);
+	cr_assert_eq(st.lines_in, st.lines_kept + total_dropped(&st));
+	free(copy);
+	free(text);
+}
+
+Test(near, limit_bloom_stays_within_and_balances)
+{
+	size_t n, len;
+	char *text = distinct_lines(NLINES, &n);
+	struct wn_options o = limited(WN_FULL_BLOOM);
+	struct wn_stats st;
+	free(run_filter_parts(&o, text, n, NULL, 0, 0, 0, &len, &st));
+	cr_assert(st.near_bloom && !st.seen_bloom);
+	cr_assert_leq(st.near_bytes, LIMIT / 4 * 3);
+	cr_assert_eq(st.lines_in, st.lines_kept + total_dropped(&st));
+	cr_assert_eq(st.bytes_out, len);
 	free(text);
 }

@@ -593,6 +593,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			",\"seen_forgotten\":%" PRIu64 ",\"seen_bloom\":%s"
 			",\"false_drop_rate\":%.3g,\"expected_false_drops\":%.1f"
 			",\"near_entries\":%" PRIu64 ",\"near_bytes\":%" PRIu64
+			",\"near_loaded\":%" PRIu64 ",\"near_forgotten\":%" PRIu64
+			",\"near_bloom\":%s"
 			",\"doc_near_docs\":%" PRIu64 ",\"doc_near_bytes\":%" PRIu64
 			",\"regex_limited\":%" PRIu64
 			",\"docs_dup\":%" PRIu64 ",\"docs_empty\":%" PRIu64
@@ -601,7 +603,9 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
 			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
 			st->seen_bloom ? "true" : "false", st->seen_false_rate,
-			st->expected_false_drops, st->near_entries, st->near_bytes, st->doc_near_docs,
+			st->expected_false_drops, st->near_entries, st->near_bytes,
+			st->near_loaded, st->near_forgotten, st->near_bloom ? "true" : "false",
+			st->doc_near_docs,
 			st->doc_near_bytes, st->regex_limited, st->docs_dup, st->docs_empty,
 			st->records_passed, st->records_malformed, secs);
 		return;
@@ -629,14 +633,6 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		st->bytes_out);
 	fprintf(stderr, "winnow: seen set   %12" PRIu64 " fingerprints, %.1f MiB\n",
 		st->seen_entries, (double)st->seen_bytes / 1048576.0);
-	fprintf(stderr, "winnow: shingles   %12" PRIu64 " fingerprints, %.1f MiB\n",
-		st->near_entries, (double)st->near_bytes / 1048576.0);
-	if (st->doc_near_docs || st->doc_near_bytes)
-		fprintf(stderr, "winnow: doc-near   %12" PRIu64 " documents, %.1f MiB\n",
-			st->doc_near_docs, (double)st->doc_near_bytes / 1048576.0);
-	if (st->regex_limited)
-		fprintf(stderr, "winnow: regex limit %12" PRIu64 " matches given up (lines kept)\n",
-			st->regex_limited);
 	if (st->seen_loaded)
 		fprintf(stderr, "winnow:   loaded   %12" PRIu64 " from the state\n", st->seen_loaded);
 	if (st->seen_forgotten)
@@ -646,6 +642,21 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		fprintf(stderr, "winnow:   Bloom filter: a distinct line is now dropped with "
 			"chance %.3g; %.1f such drops expected so far\n", st->seen_false_rate,
 			st->expected_false_drops);
+	fprintf(stderr, "winnow: shingles   %12" PRIu64 " fingerprints, %.1f MiB\n",
+		st->near_entries, (double)st->near_bytes / 1048576.0);
+	if (st->near_loaded)
+		fprintf(stderr, "winnow:   loaded   %12" PRIu64 " from the state\n", st->near_loaded);
+	if (st->near_forgotten)
+		fprintf(stderr, "winnow:   forgotten %11" PRIu64 " (memory full)\n",
+			st->near_forgotten);
+	if (st->near_bloom)
+		fprintf(stderr, "winnow:   Bloom filter: some new shingles now look seen\n");
+	if (st->doc_near_docs || st->doc_near_bytes)
+		fprintf(stderr, "winnow: doc-near   %12" PRIu64 " documents, %.1f MiB\n",
+			st->doc_near_docs, (double)st->doc_near_bytes / 1048576.0);
+	if (st->regex_limited)
+		fprintf(stderr, "winnow: regex limit %12" PRIu64 " matches given up (lines kept)\n",
+			st->regex_limited);
 	fprintf(stderr, "winnow: time       %12.3f s\n", secs);
 }
 
@@ -665,6 +676,13 @@ static void report_lib_error(const struct wn_filter *f, const char *name, int rc
 	}
 	struct wn_stats st;
 	wn_filter_stats(f, &st);
+	if (st.near_full) {
+		fprintf(stderr, "winnow: %s: the shingle set is full (three quarters of "
+			"--max-mem with near-duplicate lines on, %" PRIu64 " shingles in %.1f MiB) "
+			"and --on-full=fail; raise --max-mem, use --on-full=forget or bloom, or "
+			"--no-near\n", name, st.near_entries, (double)st.near_bytes / 1048576.0);
+		return;
+	}
 	fprintf(stderr, "winnow: %s: the seen set is full (--max-mem, %" PRIu64 " distinct "
 		"lines in %.1f MiB) and --on-full=fail; raise --max-mem, or use "
 		"--on-full=forget or bloom\n", name, st.seen_entries,
@@ -898,6 +916,11 @@ static int run(struct cli_args *a)
 		fprintf(stderr, "winnow: note: the seen set filled the default --max-mem "
 			"(%.0f MiB) and forgot %" PRIu64 " of the oldest lines; see --max-mem "
 			"and --on-full\n", (double)a->opt.max_mem / 1048576.0, st.seen_forgotten);
+	if (!a->max_mem_set && st.near_forgotten)
+		fprintf(stderr, "winnow: note: the shingle set filled its share of the default "
+			"--max-mem (%.0f MiB) and forgot %" PRIu64 " of the oldest shingles; see "
+			"--max-mem and --on-full\n", (double)a->opt.max_mem / 1048576.0,
+			st.near_forgotten);
 	if (x.fp && x.fp != stderr && fclose(x.fp) != 0) {
 		fprintf(stderr, "winnow: %s: %s\n", a->explain_path, strerror(errno));
 		rs.failed = true;

@@ -203,6 +203,14 @@ static int info_one(const char *path)
 		else if (sec[i].type == WN_SECTION_LINES_BLOOM)
 			printf("  section     lines as a Bloom filter: about %" PRIu64
 			       " lines, %" PRIu64 " bytes\n", sec[i].count, sec[i].nbytes);
+		else if (sec[i].type == WN_SECTION_SHINGLES)
+			printf("  section     shingles of %" PRIu32 " words, generation %" PRIu32
+			       ": %" PRIu64 " fingerprints, %" PRIu64 " bytes\n", sec[i].param >> 16,
+			       sec[i].param & 0xffff, sec[i].count, sec[i].nbytes);
+		else if (sec[i].type == WN_SECTION_SHINGLES_BLOOM)
+			printf("  section     shingles of %" PRIu32 " words as a Bloom filter: about "
+			       "%" PRIu64 " shingles, %" PRIu64 " bytes\n", sec[i].param >> 16,
+			       sec[i].count, sec[i].nbytes);
 		else
 			printf("  section     type %" PRIu32 ": %" PRIu64 " bytes\n", sec[i].type,
 			       sec[i].nbytes);

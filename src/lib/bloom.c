@@ -125,6 +125,19 @@ int wn_bloom_insert(struct wn_bloom *b, uint64_t h)
 	return 1;
 }
 
+bool wn_bloom_contains(const struct wn_bloom *b, uint64_t h)
+{
+	const uint64_t fp = wn_seen_fp(h);
+	const struct wn_seen_seg *seg = &b->set->segs[wn_seen_seg_of(fp)];
+	if (!seg->slots)
+		return false;
+	const uint64_t *w = block_of(seg, fp), m = mix(fp);
+	for (int i = 0; i < WORDS; i++)
+		if (!(w[i] & UINT64_C(1) << (m >> (6 * i) & 63)))
+			return false;
+	return true;
+}
+
 double wn_bloom_rate(const struct wn_bloom *b)
 {
 	return b->blocks ? b->fpr_sum / (double)b->blocks : 0.0;

@@ -100,6 +100,7 @@ struct wn_filter {
 	struct wn_shingler shingler;
 	struct wn_near near;
 	bool tokenized;        /* shingler holds the current line */
+	bool near_full;        /* the shingle set hit its limit (on_full=fail) */
 	bool after_dup;        /* the last content line decided was a duplicate */
 	struct wn_judged held[HOLD_MAX]; /* off: the text in held_text */
 	size_t nheld;
@@ -456,6 +457,7 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
 		return 0;
 	bool keep_line;
 	rc = wn_near_push(&f->near, &f->shingler, &keep_line);
+	f->near_full = rc == WN_E_LIMIT;
 	if (!rc && !keep_line) {
 		v->reason = WN_DROP_NEAR;
 		v->rule = "near";
@@ -463,18 +465,18 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
 	return rc;
 }
 
-/* A line of at most STUB_TOKENS tokens. */
+/* A stub: a line too short for dedup to judge on its own (under min_chars
+ * characters) and of at most STUB_TOKENS tokens. */
 static int is_stub(struct wn_filter *f, const struct wn_judged *v, const char *text, bool *stub_out)
 {
-	if (!f->tokenized && v->len > STUB_TOKENS && wn_utf8_count(text, v->len) > STUB_TOKENS) {
-		const struct wn_line line = { (char *)(uintptr_t)text, v->len };
-		const int rc = wn_shingler_run(&f->shingler, &line, NULL, 0);
-		if (rc)
-			return rc;
-		f->tokenized = true;
-	}
-	*stub_out = !f->tokenized || f->shingler.ntokens <= STUB_TOKENS;
-	return 0;
+	*stub_out = !long_enough(text, v->len, f->opt.min_chars);
+	if (!*stub_out || f->tokenized || v->len <= STUB_TOKENS)
+		return 0;
+	const struct wn_line line = { (char *)(uintptr_t)text, v->len };
+	const int rc = wn_shingler_run(&f->shingler, &line, NULL, 0);
+	f->tokenized = !rc;
+	*stub_out = f->shingler.ntokens <= STUB_TOKENS;
+	return rc;
 }
 
 /* Holds a judged line (or blank) back until the next decision. */
@@ -1014,10 +1016,15 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	int rc = wn_repair_init(&f->repair, opt);
 	if (!rc)
 		rc = wn_punct_init(&f->punct, opt);
+	/* One memory limit for both sets: with near-duplicate lines on, the
+	 * shingle set (a fingerprint per word of kept text) takes three
+	 * quarters of it and the line set the rest. */
+	const bool near_on = !(f->opt.disable & WN_STAGE_NEAR);
+	const uint64_t line_mem = near_on ? opt->max_mem / 4 : opt->max_mem;
 	if (!rc)
-		rc = wn_memo_init(&f->memo, opt->max_mem, opt->on_full);
-	if (!rc && !(f->opt.disable & WN_STAGE_NEAR))
-		rc = wn_near_init(&f->near, &f->opt);
+		rc = wn_memo_init(&f->memo, line_mem, opt->on_full);
+	if (!rc && near_on)
+		rc = wn_near_init(&f->near, &f->opt, opt->max_mem - line_mem);
 	if (!rc)
 		rc = wn_minhash_init(&f->minhash, &f->opt);
 	if (!rc && opt->drop_frequent)
@@ -1141,8 +1148,11 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	out->seen_false_rate = out->seen_bloom ? wn_bloom_rate(&f->memo.bloom) : 0.0;
 	out->expected_false_drops = f->memo.bloom.expected_false;
 	out->regex_limited = wn_rules_regex_limited(&f->boiler);
-	out->near_entries = f->near.seen.count;
-	out->near_bytes = f->near.seen.bytes;
+	out->near_entries = wn_memo_count(&f->near.set);
+	out->near_bytes = wn_memo_bytes(&f->near.set);
+	out->near_forgotten = f->near.set.forgotten;
+	out->near_bloom = f->near.set.bloom.set != NULL;
+	out->near_full = f->near_full;
 	out->doc_near_docs = f->minhash.ndocs;
 	out->doc_near_bytes = wn_minhash_bytes(&f->minhash);
 }
@@ -1161,21 +1171,26 @@ int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
 		    (f->loaded && r->info.seed != f->keyer.seed))) {
 		/* Only an intact file can be said to have other settings. */
 		uint64_t skipped;
-		rc = wn_state_read_sets(r, NULL, &skipped);
+		rc = wn_state_read_sets(r, NULL, NULL, 0, &skipped);
 		if (!rc)
 			rc = WN_E_STATE_MISMATCH;
 	} else if (!rc) {
 		/* Fingerprints are only comparable under the state's seed: the
 		 * rule table, hashed with the old one, is hashed again. */
-		f->keyer.seed = f->opt.seed = r->info.seed;
+		f->keyer.seed = f->opt.seed = f->shingler.seed = r->info.seed;
 		rc = wn_rules_reseed(&f->boiler, r->info.seed);
 		f->loaded = true;
 		f->loaded_forgotten += r->info.forgotten;
 		const uint64_t before = wn_memo_count(&f->memo);
 		uint64_t skipped = 0;
+		const bool near_on = !(f->opt.disable & WN_STAGE_NEAR);
+		const uint64_t near_before = near_on ? wn_memo_count(&f->near.set) : 0;
 		if (!rc)
-			rc = wn_state_read_sets(r, &f->memo, &skipped);
+			rc = wn_state_read_sets(r, &f->memo, near_on ? &f->near.set : NULL,
+						f->opt.near_words, &skipped);
 		f->st.seen_loaded += wn_memo_count(&f->memo) - before;
+		if (near_on)
+			f->st.near_loaded += wn_memo_count(&f->near.set) - near_before;
 		f->loaded_forgotten += skipped;
 	}
 	wn_state_close(r);
@@ -1192,7 +1207,9 @@ int wn_filter_save_state(const struct wn_filter *f, wn_write_fn *wr, void *ctx)
 		.repair = !(f->opt.disable & WN_STAGE_REPAIR), .repair_off = f->opt.repair_off,
 		.forgotten = f->loaded_forgotten + f->memo.forgotten,
 	};
-	return wn_state_save(&f->memo, &keying, wr, ctx);
+	const bool near_on = !(f->opt.disable & WN_STAGE_NEAR);
+	return wn_state_save(&f->memo, near_on ? &f->near.set : NULL, f->opt.near_words, &keying,
+			     wr, ctx);
 }
 
 void wn_filter_free(struct wn_filter *f)

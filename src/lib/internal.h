@@ -532,6 +532,8 @@ void wn_bloom_adopt(struct wn_bloom *b, struct wn_seen *s, uint64_t held);
 /* 1 if h looked new (its bits are now set), 0 if it looked seen, or
  * WN_E_NOMEM. */
 int wn_bloom_insert(struct wn_bloom *b, uint64_t h);
+/* Whether all of h's bits are set (without setting them). */
+bool wn_bloom_contains(const struct wn_bloom *b, uint64_t h);
 /* The chance that a distinct line arriving now is dropped. */
 double wn_bloom_rate(const struct wn_bloom *b);
 void wn_bloom_clear(struct wn_bloom *b);
@@ -583,6 +585,9 @@ static inline void wn_memo_prefetch(const struct wn_memo *m, uint64_t h)
 		wn_seen_prefetch(&m->gen[m->cur], h);
 }
 
+/* Whether h is held, in any generation (or looks held, in a Bloom filter). */
+bool wn_memo_contains(const struct wn_memo *m, uint64_t h);
+
 /* Distinct fingerprints held (an estimate once a Bloom filter). */
 uint64_t wn_memo_count(const struct wn_memo *m);
 /* Memory held, counted against max_mem. */
@@ -610,7 +615,8 @@ void wn_memo_free(struct wn_memo *m);
 
 /* Writes m as a state file; keying gives the seed, key and repair settings
  * and the forgotten count. */
-int wn_state_save(const struct wn_memo *m, const struct wn_state_info *keying,
+int wn_state_save(const struct wn_memo *m, const struct wn_memo *shingles, unsigned near_words,
+		  const struct wn_state_info *keying,
 		  wn_write_fn *fn, void *ctx);
 
 /* Reading goes in two steps, so the settings can be checked between them:
@@ -627,9 +633,11 @@ struct wn_state_reader {
 };
 
 int wn_state_open(struct wn_state_reader *r, wn_read_fn *fn, void *ctx);
-/* *skipped_out gets the fingerprints of old generations left out to fit
- * the limit under on-full=forget. */
-int wn_state_read_sets(struct wn_state_reader *r, struct wn_memo *m, uint64_t *skipped_out);
+/* Shingle sections of near_words-word shingles go into near (NULL, or
+ * another length: checked only). *skipped_out gets the line fingerprints
+ * of old generations left out to fit the limit under on-full=forget. */
+int wn_state_read_sets(struct wn_state_reader *r, struct wn_memo *m, struct wn_memo *near,
+		       unsigned near_words, uint64_t *skipped_out);
 void wn_state_close(struct wn_state_reader *r);
 
 /* ---- docdup.c: document-level dedup (doc_dedup) -------------------------- */
@@ -789,14 +797,14 @@ struct wn_shingler {
 	size_t nshingles;
 	size_t cap;
 	size_t ntokens;
-	/* Token hashes in xxHash's canonical byte order, so shingle hashes do
-	 * not depend on the machine: the first and the last n - 1 tokens of the
-	 * line (fewer when the line is shorter), for windows across lines. */
+	/* Token hashes (seeded XXH3) of the first and the last n - 1 tokens of
+	 * the line (fewer when the line is shorter), for windows across lines. */
 	uint64_t head[WN_SHINGLE_MAX];
 	uint64_t tail[WN_SHINGLE_MAX];
 	size_t nedge; /* min(ntokens, n - 1) */
 	unsigned n;
 	uint64_t seed;
+	uint64_t pow; /* the polynomial's base to the nth power (shingle.c) */
 };
 
 void wn_shingler_init(struct wn_shingler *s, unsigned n, uint64_t seed);
@@ -804,7 +812,7 @@ void wn_shingler_init(struct wn_shingler *s, unsigned n, uint64_t seed);
  * it made here from the line's text. 0 or WN_E_NOMEM. */
 int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const char *key,
 		    size_t key_len);
-/* The fingerprint of a window of n canonical token hashes. */
+/* The fingerprint of a window of n token hashes, as wn_shingler_run makes. */
 uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window);
 void wn_shingler_free(struct wn_shingler *s);
 
@@ -815,15 +823,16 @@ void wn_shingler_free(struct wn_shingler *s);
  * than 2n tokens). Only kept lines' shingles are remembered, in a seen set
  * of their fingerprints. */
 struct wn_near {
-	struct wn_seen seen;
+	struct wn_memo set;     /* under its share of the memory limit */
 	uint64_t threshold_ppm; /* share of shingles, in millionths */
 	unsigned n;
 };
 
-int wn_near_init(struct wn_near *nr, const struct wn_options *opt);
+/* max_mem: the shingle set's memory limit (0: none), with opt->on_full. */
+int wn_near_init(struct wn_near *nr, const struct wn_options *opt, uint64_t max_mem);
 /* Judges the line s holds: *keep_out is false for a near duplicate (see
  * near.c; a line of fewer than n tokens is always kept); a kept line's
- * shingles are added to the set. 0 or WN_E_NOMEM. */
+ * shingles are added to the set. 0, WN_E_NOMEM or WN_E_LIMIT. */
 int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out);
 /* Forgets every shingle (a new scope), keeping the memory for reuse. */
 void wn_near_clear(struct wn_near *nr);
@@ -847,13 +856,21 @@ struct wn_band_table {
 	size_t count;
 };
 
+/* A second, finer one-permutation sketch of each document estimates the
+ * Jaccard similarity of a candidate pair: WN_MH_EST_BINS bins, of which a
+ * kept document keeps one bit each (b-bit MinHash with b = 1): 256 bytes,
+ * and a standard error of about 0.013 at a similarity of 0.8. */
+#define WN_MH_EST_BINS 2048
+#define WN_MH_EST_WORDS (WN_MH_EST_BINS / 64)
+
 struct wn_minhash {
 	uint64_t bins[WN_MH_BINS]; /* the current document's minima; UINT64_MAX empty */
+	uint64_t est[WN_MH_EST_BINS]; /* its minima in the estimate's bins */
 	uint64_t carry[WN_SHINGLE_MAX]; /* its last n - 1 token hashes */
 	size_t ncarry;
 	bool any;                  /* the current document has a shingle */
 	struct wn_band_table bands;
-	struct wn_buf sigs;        /* one byte per bin of each kept document */
+	struct wn_buf sigs;        /* WN_MH_EST_WORDS words of bits per kept document */
 	uint64_t *docs;            /* stream index of each kept document */
 	size_t ndocs, docs_cap;
 	double threshold;

@@ -126,6 +126,16 @@ int wn_memo_insert_slow(struct wn_memo *m, uint64_t h)
 	return rc ? rc : wn_bloom_insert(&m->bloom, h);
 }
 
+bool wn_memo_contains(const struct wn_memo *m, uint64_t h)
+{
+	if (m->bloom.set)
+		return wn_bloom_contains(&m->bloom, h);
+	for (unsigned i = 0; i < m->ngens; i++)
+		if (wn_seen_contains(&m->gen[(m->cur + WN_MEMO_GENS - i) % WN_MEMO_GENS], h))
+			return true;
+	return false;
+}
+
 uint64_t wn_memo_count(const struct wn_memo *m)
 {
 	if (m->bloom.set)

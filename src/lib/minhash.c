@@ -27,10 +27,19 @@ static size_t range_of(uint64_t h, size_t n)
 	return (size_t)(((h >> 32) * n) >> 32);
 }
 
+/* The estimate's bin of a shingle: from its low 32 bits (the band bins
+ * take the high ones), so the two sketches split the shingles apart. */
+static size_t est_bin(uint64_t h)
+{
+	return (size_t)(((h & 0xffffffffu) * WN_MH_EST_BINS) >> 32);
+}
+
 static void reset_doc(struct wn_minhash *m)
 {
 	for (size_t i = 0; i < WN_MH_BINS; i++)
 		m->bins[i] = EMPTY;
+	for (size_t i = 0; i < WN_MH_EST_BINS; i++)
+		m->est[i] = EMPTY;
 	m->ncarry = 0;
 	m->any = false;
 }
@@ -54,6 +63,9 @@ static void add_shingle(struct wn_minhash *m, uint64_t h)
 		h--;
 	if (h < *bin)
 		*bin = h;
+	uint64_t *const est = &m->est[est_bin(h)];
+	if (h < *est)
+		*est = h;
 	m->any = true;
 }
 
@@ -140,27 +152,57 @@ static int band_grow(struct wn_band_table *t)
 	return 0;
 }
 
-/* The one-byte digest of a bin kept for each document, to estimate the
- * Jaccard similarity of a candidate pair without keeping whole signatures. */
-static unsigned char digest(uint64_t v)
+/* The estimate's bits of the current document. An empty bin takes the
+ * minimum of the nearest non-empty bin to its right (circularly), shifted
+ * by the distance (densification by rotation, Shrivastava and Li, ICML
+ * 2014: two documents' bins still agree with probability equal to their
+ * Jaccard similarity), in one sweep. Each bin gives one bit: a full bin
+ * the lowest bit of its minimum (a minimum is picked by its high bits, its
+ * bin by bits 21 to 31, so bit 0 is a fair coin), an empty one the lowest
+ * bit of a mix of the minimum it copies and the distance, so that the bins
+ * of a run copying one minimum give independent bits. Equal minima at equal
+ * distances give equal bits; others agree half the time. */
+#define ROTATE UINT64_C(0x9E3779B97F4A7C15)
+
+static void est_bits(const struct wn_minhash *m, uint64_t *bits)
 {
-	return (unsigned char)v;
+	size_t first = 0;
+	while (m->est[first] == EMPTY)
+		first++; /* the document has a shingle: some bin is full */
+	size_t next = first + WN_MH_EST_BINS;
+	uint64_t value = m->est[first];
+	memset(bits, 0, WN_MH_EST_WORDS * sizeof(*bits));
+	for (size_t i = WN_MH_EST_BINS; i-- > 0;) {
+		if (m->est[i] != EMPTY) {
+			next = i;
+			value = m->est[i];
+		}
+		const uint64_t v = next == i ? value : mix64(value + (uint64_t)(next - i) * ROTATE);
+		bits[i / 64] |= (v & 1) << (i % 64);
+	}
 }
 
-/* Estimated Jaccard similarity of the current signature and kept document k.
- * Digests of different minima agree by chance once in 256: corrected. */
-static double estimate(const struct wn_minhash *m, const uint64_t *sig, uint32_t k)
+static unsigned popcount64(uint64_t x)
 {
-	const unsigned char *d = (const unsigned char *)m->sigs.ptr + (size_t)k * WN_MH_BINS;
-	unsigned same = 0;
-	for (size_t i = 0; i < WN_MH_BINS; i++)
-		same += d[i] == digest(sig[i]);
-	const double p = (double)same / WN_MH_BINS, chance = 1.0 / 256;
-	return (p - chance) / (1 - chance);
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* Estimated Jaccard similarity of the current document and kept document
+ * k: a share p of equal bits is J + (1 - J) / 2, so J = 2p - 1. */
+static double estimate(const struct wn_minhash *m, const uint64_t *bits, uint32_t k)
+{
+	const uint64_t *d = (const uint64_t *)(const void *)m->sigs.ptr + (size_t)k * WN_MH_EST_WORDS;
+	unsigned differ = 0;
+	for (size_t i = 0; i < WN_MH_EST_WORDS; i++)
+		differ += popcount64(d[i] ^ bits[i]);
+	return 1.0 - 2.0 * differ / WN_MH_EST_BINS;
 }
 
 /* Remembers the current document as kept document number m->ndocs. */
-static int remember(struct wn_minhash *m, const uint64_t *sig, const uint64_t *keys, uint64_t doc)
+static int remember(struct wn_minhash *m, const uint64_t *bits, const uint64_t *keys, uint64_t doc)
 {
 	if (m->ndocs == m->docs_cap) {
 		const size_t cap = m->docs_cap ? m->docs_cap * 2 : 64;
@@ -170,10 +212,8 @@ static int remember(struct wn_minhash *m, const uint64_t *sig, const uint64_t *k
 		m->docs = p;
 		m->docs_cap = cap;
 	}
-	if (wn_buf_reserve(&m->sigs, WN_MH_BINS) != 0)
+	if (wn_buf_append(&m->sigs, bits, WN_MH_EST_WORDS * sizeof(*bits)) != 0)
 		return WN_E_NOMEM;
-	for (size_t i = 0; i < WN_MH_BINS; i++)
-		m->sigs.ptr[m->sigs.len++] = (char)digest(sig[i]);
 	const uint32_t k = (uint32_t)m->ndocs;
 	m->docs[m->ndocs++] = doc;
 	for (size_t b = 0; b < WN_MH_BANDS; b++) {
@@ -198,8 +238,9 @@ int wn_minhash_end_doc(struct wn_minhash *m, uint64_t doc, bool may_drop, bool *
 		reset_doc(m);
 		return 0;
 	}
-	uint64_t sig[WN_MH_BINS], keys[WN_MH_BANDS];
+	uint64_t sig[WN_MH_BINS], keys[WN_MH_BANDS], bits[WN_MH_EST_WORDS];
 	densify(m, sig);
+	est_bits(m, bits);
 	reset_doc(m);
 	double best = -1;
 	uint32_t best_k = 0;
@@ -211,7 +252,7 @@ int wn_minhash_end_doc(struct wn_minhash *m, uint64_t doc, bool may_drop, bool *
 		if (!m->bands.keys[i])
 			continue;
 		const uint32_t k = m->bands.kept[i];
-		const double j = estimate(m, sig, k);
+		const double j = estimate(m, bits, k);
 		if (j > best || (j == best && k < best_k)) {
 			best = j;
 			best_k = k;
@@ -222,7 +263,7 @@ int wn_minhash_end_doc(struct wn_minhash *m, uint64_t doc, bool may_drop, bool *
 		*match_out = m->docs[best_k];
 		return 0;
 	}
-	return remember(m, sig, keys, doc);
+	return remember(m, bits, keys, doc);
 }
 
 uint64_t wn_minhash_bytes(const struct wn_minhash *m)

@@ -7,13 +7,13 @@
 #define PPM 1000000u
 #define AHEAD 8 /* shingles whose buckets are fetched before they are looked up */
 
-int wn_near_init(struct wn_near *nr, const struct wn_options *opt)
+int wn_near_init(struct wn_near *nr, const struct wn_options *opt, uint64_t max_mem)
 {
 	const double t = opt->near > 0 ? opt->near : WN_DEFAULT_NEAR;
 	assert(t > 0 && t <= 1);
 	nr->threshold_ppm = (uint64_t)(t * PPM + 0.5);
 	nr->n = opt->near_words ? opt->near_words : WN_DEFAULT_NEAR_WORDS;
-	return wn_seen_init(&nr->seen);
+	return wn_memo_init(&nr->set, max_mem, opt->on_full);
 }
 
 /* Onion drops a line when more than the threshold share of its tokens lie in
@@ -30,11 +30,11 @@ static bool near_dup(const struct wn_near *nr, const struct wn_shingler *s)
 	const uint64_t need = s->ntokens < 2 * (size_t)nr->n ? k : nr->threshold_ppm * k / PPM + 1;
 	uint64_t seen = 0;
 	for (size_t i = 0; i < k && i < AHEAD; i++)
-		wn_seen_prefetch(&nr->seen, s->shingles[i]);
+		wn_memo_prefetch(&nr->set, s->shingles[i]);
 	for (size_t i = 0; i < k && seen < need && (k - i) + seen >= need; i++) {
 		if (i + AHEAD < k)
-			wn_seen_prefetch(&nr->seen, s->shingles[i + AHEAD]);
-		seen += wn_seen_contains(&nr->seen, s->shingles[i]);
+			wn_memo_prefetch(&nr->set, s->shingles[i + AHEAD]);
+		seen += wn_memo_contains(&nr->set, s->shingles[i]);
 	}
 	return seen >= need;
 }
@@ -47,8 +47,8 @@ int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out
 		return 0;
 	for (size_t i = 0; i < s->nshingles; i++) {
 		if (i + AHEAD < s->nshingles)
-			wn_seen_prefetch(&nr->seen, s->shingles[i + AHEAD]);
-		const int rc = wn_seen_insert(&nr->seen, s->shingles[i]);
+			wn_memo_prefetch(&nr->set, s->shingles[i + AHEAD]);
+		const int rc = wn_memo_insert(&nr->set, s->shingles[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -57,10 +57,10 @@ int wn_near_push(struct wn_near *nr, const struct wn_shingler *s, bool *keep_out
 
 void wn_near_clear(struct wn_near *nr)
 {
-	wn_seen_clear(&nr->seen);
+	wn_memo_clear(&nr->set);
 }
 
 void wn_near_free(struct wn_near *nr)
 {
-	wn_seen_free(&nr->seen);
+	wn_memo_free(&nr->set);
 }

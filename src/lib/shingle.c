@@ -77,31 +77,94 @@ size_t wn_token_next(const char *k, size_t n, size_t *pos, size_t *start_out)
 	return i - start;
 }
 
+/* A window's fingerprint is a polynomial in its token hashes, then mixed:
+ * H = t[0] P^(n-1) + t[1] P^(n-2) + ... + t[n-1] (mod 2^64), so sliding the
+ * window costs a multiply and two adds instead of a hash of n * 8 bytes.
+ * P is odd with P - 1 = 2 (mod 4), so that two windows holding the same
+ * tokens in another order differ unless the token hashes do in their top
+ * bits (chance 2^-63). The token hashes are seeded XXH3, so an adversary who
+ * does not know the seed cannot steer H. */
+#define POLY UINT64_C(0x9E3779B97F4A7C17)
+
+/* The splitmix64 finalizer: every bit of H moves every bit of the result,
+ * so the seen set's segment (top bits) and bucket (low bits) are fair. */
+static inline uint64_t finish(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	h ^= h >> 27;
+	h *= UINT64_C(0x94d049bb133111eb);
+	return h ^ (h >> 31);
+}
+
 void wn_shingler_init(struct wn_shingler *s, unsigned n, uint64_t seed)
 {
 	assert(n >= 1 && n <= WN_SHINGLE_MAX);
 	memset(s, 0, sizeof(*s));
 	s->n = n;
 	s->seed = seed;
+	s->pow = 1;
+	for (unsigned i = 0; i < n; i++)
+		s->pow *= POLY;
 }
 
 uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window)
 {
-	return XXH3_64bits_withSeed(window, s->n * sizeof(*window), s->seed);
+	uint64_t h = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		h = h * POLY + window[i];
+	return finish(h);
 }
 
-static int push_shingle(struct wn_shingler *s, uint64_t h)
+/* A token of at most 8 bytes, packed into a word (first byte highest), is
+ * hashed by the finalizer, a bijection: no two such tokens of one length
+ * collide, and the length and the seed keep the others apart. Longer
+ * tokens get seeded XXH3. Both paths of wn_shingler_run hash a token the
+ * same way, whatever the rest of its line. */
+#define LEN_MIX UINT64_C(0xD6E8FEB86659FD93)
+
+static inline uint64_t packed_hash(const struct wn_shingler *s, uint64_t packed, size_t len)
 {
-	if (s->nshingles == s->cap) {
-		const size_t cap = s->cap ? s->cap * 2 : 256;
-		uint64_t *p = realloc(s->shingles, cap * sizeof(*p));
-		if (!p)
-			return WN_E_NOMEM;
-		s->shingles = p;
-		s->cap = cap;
-	}
-	s->shingles[s->nshingles++] = h;
+	return finish((packed ^ s->seed) + (uint64_t)len * LEN_MIX);
+}
+
+static inline uint64_t token_hash(const struct wn_shingler *s, const char *p, size_t len)
+{
+	if (len > 8)
+		return XXH3_64bits_withSeed(p, len, s->seed);
+	uint64_t a = 0;
+	for (size_t i = 0; i < len; i++)
+		a = a << 8 | (unsigned char)p[i];
+	return packed_hash(s, a, len);
+}
+
+static int grow(struct wn_shingler *s, size_t need)
+{
+	size_t cap = s->cap ? s->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	uint64_t *p = realloc(s->shingles, cap * sizeof(*p));
+	if (!p)
+		return WN_E_NOMEM;
+	s->shingles = p;
+	s->cap = cap;
 	return 0;
+}
+
+/* The key is ASCII when no byte has its top bit set: then a token is a run
+ * of bytes between spaces. */
+static bool ascii(const char *k, size_t n)
+{
+	uint64_t any = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, k + i, 8);
+		any |= w;
+	}
+	for (; i < n; i++)
+		any |= (unsigned char)k[i];
+	return !(any & UINT64_C(0x8080808080808080));
 }
 
 int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const char *key,
@@ -115,28 +178,73 @@ int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const cha
 		key_len = wn_key_normalize(line->ptr, line->len, s->key.ptr, need);
 		key = s->key.ptr;
 	}
+	/* At most one token per two bytes (a byte and a space), so one shingle
+	 * each: room for all of them up front keeps the loop free of checks. */
+	if (key_len / 2 + 1 > s->cap && grow(s, key_len / 2 + 1) != 0)
+		return WN_E_NOMEM;
 	const size_t n = s->n, edge = n - 1;
-	/* Token j is stored at ring[j % n] and ring[j % n + n], so the last n
-	 * tokens always lie in order at ring + (j + 1) % n. */
-	uint64_t ring[2 * WN_SHINGLE_MAX];
-	size_t pos = 0, start, len;
-	s->ntokens = s->nshingles = 0;
-	while ((len = wn_token_next(key, key_len, &pos, &start)) != 0) {
-		XXH64_canonical_t c;
-		XXH64_canonicalFromHash(&c, XXH3_64bits_withSeed(key + start, len, s->seed));
-		const size_t r = s->ntokens % n;
-		memcpy(&ring[r], &c, sizeof(c));
-		ring[r + n] = ring[r];
-		if (s->ntokens < edge)
-			s->head[s->ntokens] = ring[r];
-		if (++s->ntokens >= n &&
-		    push_shingle(s, wn_shingle_hash(s, ring + s->ntokens % n)) != 0)
-			return WN_E_NOMEM;
+	const uint64_t pow = s->pow;
+	/* Token j is stored at ring[j % n], so the token leaving the window
+	 * when token j enters is ring[j % n] before it is overwritten. */
+	uint64_t ring[WN_SHINGLE_MAX] = { 0 };
+	uint64_t h = 0, *out = s->shingles;
+	size_t nt = 0, r = 0;
+	if (ascii(key, key_len)) {
+		const unsigned char *p = (const unsigned char *)key, *end = p + key_len;
+		while (p < end) {
+			if (*p == ' ') {
+				p++;
+				continue;
+			}
+			/* Packs the first 8 bytes as token_hash does, on the way. */
+			const unsigned char *q = p, *stop = end - p > 8 ? p + 8 : end;
+			uint64_t a = 0;
+			while (q < stop && *q != ' ')
+				a = a << 8 | *q++;
+			uint64_t t;
+			if (q < end && *q != ' ') {
+				while (q < end && *q != ' ')
+					q++;
+				t = XXH3_64bits_withSeed(p, (size_t)(q - p), s->seed);
+			} else {
+				t = packed_hash(s, a, (size_t)(q - p));
+			}
+			p = q;
+			h = h * POLY + t - ring[r] * pow;
+			ring[r] = t;
+			r = r + 1 == n ? 0 : r + 1;
+			if (nt < edge)
+				s->head[nt] = t;
+			if (++nt >= n)
+				*out++ = finish(h);
+		}
+	} else {
+		size_t pos = 0, start, len;
+		while ((len = wn_token_next(key, key_len, &pos, &start)) != 0) {
+			const uint64_t t = token_hash(s, key + start, len);
+			h = h * POLY + t - ring[r] * pow;
+			ring[r] = t;
+			r = r + 1 == n ? 0 : r + 1;
+			if (nt < edge)
+				s->head[nt] = t;
+			if (++nt < n)
+				continue;
+			if ((size_t)(out - s->shingles) == s->cap) { /* not expected: be sure */
+				const size_t k = s->cap;
+				if (grow(s, k + 1) != 0)
+					return WN_E_NOMEM;
+				out = s->shingles + k;
+			}
+			*out++ = finish(h);
+		}
 	}
-	/* The last min(ntokens, n - 1) tokens, oldest first. */
-	s->nedge = s->ntokens < edge ? s->ntokens : edge;
+	s->ntokens = nt;
+	s->nshingles = (size_t)(out - s->shingles);
+	/* The last min(ntokens, n - 1) tokens, oldest first: ring[r] holds the
+	 * oldest of the last n. */
+	s->nedge = nt < edge ? nt : edge;
 	for (size_t i = 0; i < s->nedge; i++)
-		s->tail[i] = ring[(s->ntokens - s->nedge + i) % n];
+		s->tail[i] = ring[(r + n - s->nedge + i) % n];
 	return 0;
 }
 

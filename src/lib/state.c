@@ -168,13 +168,15 @@ static void w_bloom(struct writer *w, const struct wn_seen *s)
 	}
 }
 
-/* The sections a memo saves as: one per generation, or its Bloom filter. */
-static size_t plan(const struct wn_memo *m, const struct wn_seen **gens,
-		   struct wn_state_section *sec)
+/* The sections a memo saves as: one per generation, or its Bloom filter;
+ * types lines or shingles, tag added to each param. Appends to gens and
+ * sec; returns how many. */
+static size_t plan(const struct wn_memo *m, uint32_t type, uint32_t bloom_type, uint32_t tag,
+		   const struct wn_seen **gens, struct wn_state_section *sec)
 {
 	if (m->bloom.set) {
 		gens[0] = m->bloom.set;
-		sec[0] = (struct wn_state_section){ WN_SECTION_LINES_BLOOM, 0, wn_memo_count(m),
+		sec[0] = (struct wn_state_section){ bloom_type, tag, wn_memo_count(m),
 						     INDEX_BYTES + m->bloom.blocks * 64 };
 		return 1;
 	}
@@ -185,19 +187,27 @@ static size_t plan(const struct wn_memo *m, const struct wn_seen **gens,
 		if (!all[i]->count)
 			continue;
 		gens[n] = all[i];
-		sec[n] = (struct wn_state_section){ WN_SECTION_LINES, (uint32_t)n, all[i]->count,
+		sec[n] = (struct wn_state_section){ type, tag | (uint32_t)n, all[i]->count,
 						     INDEX_BYTES + all[i]->count * 8 };
 		n++;
 	}
 	return n;
 }
 
-int wn_state_save(const struct wn_memo *m, const struct wn_state_info *keying,
-		  wn_write_fn *fn, void *ctx)
+static bool is_bloom(uint32_t type)
 {
-	const struct wn_seen *gens[WN_MEMO_GENS];
-	struct wn_state_section sec[WN_MEMO_GENS];
-	const size_t nsec = plan(m, gens, sec);
+	return type == WN_SECTION_LINES_BLOOM || type == WN_SECTION_SHINGLES_BLOOM;
+}
+
+int wn_state_save(const struct wn_memo *m, const struct wn_memo *shingles, unsigned near_words,
+		  const struct wn_state_info *keying, wn_write_fn *fn, void *ctx)
+{
+	const struct wn_seen *gens[2 * WN_MEMO_GENS];
+	struct wn_state_section sec[2 * WN_MEMO_GENS];
+	size_t nsec = plan(m, WN_SECTION_LINES, WN_SECTION_LINES_BLOOM, 0, gens, sec);
+	if (shingles)
+		nsec += plan(shingles, WN_SECTION_SHINGLES, WN_SECTION_SHINGLES_BLOOM,
+			     (uint32_t)near_words << 16, gens + nsec, sec + nsec);
 	struct wn_state_info head = *keying;
 	head.nsections = (uint32_t)nsec;
 	head.lines = wn_memo_count(m);
@@ -227,7 +237,7 @@ int wn_state_save(const struct wn_memo *m, const struct wn_state_info *keying,
 		offset += sec[i].nbytes;
 	}
 	for (size_t i = 0; i < nsec; i++) {
-		if (sec[i].type == WN_SECTION_LINES_BLOOM)
+		if (is_bloom(sec[i].type))
 			w_bloom(&w, gens[i]);
 		else
 			w_lines(&w, gens[i], scratch);
@@ -296,7 +306,7 @@ int wn_state_open(struct wn_state_reader *r, wn_read_fn *fn, void *ctx)
 		if (!rc && (get64(p + 16) != end || s->nbytes > r->info.file_bytes - end))
 			rc = WN_E_STATE_CORRUPT;
 		end += s->nbytes;
-		if (!rc && s->type == WN_SECTION_LINES &&
+		if (!rc && (s->type == WN_SECTION_LINES || s->type == WN_SECTION_SHINGLES) &&
 		    (s->count > (UINT64_MAX - INDEX_BYTES) / 8 || s->nbytes != INDEX_BYTES + s->count * 8))
 			rc = WN_E_STATE_CORRUPT;
 		else if (!rc && s->type != WN_SECTION_LINES && s->type != WN_SECTION_LINES_BLOOM &&
@@ -415,36 +425,56 @@ static int r_skip(struct wn_state_reader *r, uint64_t n)
 /* Under forget, the oldest generations that would not fit are skipped; the
  * newest is always read (entry by entry if it is too big: the filter then
  * forgets its excess as it goes). */
-static uint32_t first_kept(const struct wn_state_reader *r, const struct wn_memo *m)
+static uint32_t first_kept(const struct wn_state_reader *r, const struct wn_memo *m,
+			   uint32_t type)
 {
 	if (!m || !m->max_mem || m->on_full != WN_FULL_FORGET)
 		return 0;
 	uint64_t need = 0;
-	uint32_t first = r->info.nsections;
+	uint32_t first = r->info.nsections, last = r->info.nsections;
 	while (first > 0) {
 		const struct wn_state_section *s = &r->sec[first - 1];
-		if (s->type == WN_SECTION_LINES)
+		if (s->type == type) {
 			need += s->count * 10 + WN_SEEN_OVERHEAD;
-		if (need > m->max_mem && first < r->info.nsections)
-			break;
+			if (need > m->max_mem && last < r->info.nsections)
+				break;
+			last = first - 1;
+		}
 		first--;
 	}
 	return first;
 }
 
-int wn_state_read_sets(struct wn_state_reader *r, struct wn_memo *m, uint64_t *skipped_out)
+/* Shingles of this many words go into near; others are checked, not kept. */
+static struct wn_memo *shingles_for(struct wn_memo *near, unsigned near_words, uint32_t param)
 {
-	const uint32_t first = first_kept(r, m);
+	return near && param >> 16 == near_words ? near : NULL;
+}
+
+int wn_state_read_sets(struct wn_state_reader *r, struct wn_memo *m, struct wn_memo *near,
+		       unsigned near_words, uint64_t *skipped_out)
+{
+	const uint32_t first = first_kept(r, m, WN_SECTION_LINES);
+	const uint32_t first_near = first_kept(r, near, WN_SECTION_SHINGLES);
 	*skipped_out = 0;
 	int rc = 0;
 	for (uint32_t i = 0; !rc && i < r->info.nsections; i++) {
 		const struct wn_state_section *s = &r->sec[i];
+		struct wn_memo *sh = shingles_for(near, near_words, s->param);
 		if (s->type == WN_SECTION_LINES) {
 			rc = r_lines(r, s, m, i < first);
 			if (i < first)
 				*skipped_out += s->count;
 		} else if (s->type == WN_SECTION_LINES_BLOOM) {
 			rc = r_bloom(r, s, m);
+		} else if (s->type == WN_SECTION_SHINGLES) {
+			rc = r_lines(r, s, sh, i < first_near);
+		} else if (s->type == WN_SECTION_SHINGLES_BLOOM) {
+			/* A filter loads only into an empty set (merging two:
+			 * the second's shingles are left out). */
+			const bool empty = sh && sh->ngens == 1 && !sh->gen[sh->cur].count &&
+					   !sh->bloom.set;
+			rc = r_bloom(r, s, empty ? sh : NULL);
 		} else {
 			rc = r_skip(r, s->nbytes);
 		}
@@ -482,7 +512,7 @@ int wn_state_verify(wn_read_fn *rd, void *ctx, struct wn_state_info *info_out,
 		sec_out[i] = r->sec[i];
 	uint64_t skipped;
 	if (!rc)
-		rc = wn_state_read_sets(r, NULL, &skipped);
+		rc = wn_state_read_sets(r, NULL, NULL, 0, &skipped);
 	wn_state_close(r);
 	free(r);
 	return rc;
