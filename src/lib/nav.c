@@ -1,0 +1,495 @@
+/* nav.c - --strip-nav: navigation and menu runs found from the text alone,
+ * in the manner of jusText's published method (doc/nav.md): each line gets
+ * features and a first class, then a context pass settles short and
+ * near-good lines by their neighbours, so a menu goes as a whole. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include "nav.h"
+
+#define MAX_WORD 64                 /* longer tokens are never stop words */
+#define SEEN_BYTES ((size_t)4 << 20) /* the repeat table: 256 Ki lines */
+
+static const char *const lang_names[WN_NAV_LANGS] = {
+	"en", "de", "fr", "es", "it", "nl", "pt", "pl", "ru", "zh", "ja", "ko",
+};
+
+/* Why a line was judged bad: the rule of "CLASS:RULE" in --explain. */
+enum why { WHY_NONE, WHY_STOPWORDS, WHY_REPEAT, WHY_SYMBOLS };
+
+const char *wn_nav_lang_name(int lang)
+{
+	return lang >= 0 && lang < WN_NAV_LANGS ? lang_names[lang] : "";
+}
+
+static int lang_find(const char *p, size_t n)
+{
+	for (int l = 0; l < WN_NAV_LANGS; l++)
+		if (strlen(lang_names[l]) == n && memcmp(lang_names[l], p, n) == 0)
+			return l;
+	return -1;
+}
+
+/* ---- The stop word table ------------------------------------------------- */
+
+static uint64_t word_hash(const char *p, size_t n)
+{
+	const uint64_t h = XXH3_64bits(p, n);
+	return h ? h : 1;
+}
+
+static struct wn_nav_slot *slot_of(const struct wn_nav *n, const char *p, size_t len,
+				   uint64_t h)
+{
+	for (size_t i = (size_t)h & n->mask;; i = (i + 1) & n->mask) {
+		struct wn_nav_slot *s = &n->slots[i];
+		if (s->hash == 0 ||
+		    (s->hash == h && s->len == len && memcmp(n->pool.ptr + s->off, p, len) == 0))
+			return s;
+	}
+}
+
+static int add_word(struct wn_nav *n, const char *p, size_t len, int lang)
+{
+	if (len == 0 || len > MAX_WORD)
+		return 0;
+	const uint64_t h = word_hash(p, len);
+	struct wn_nav_slot *s = slot_of(n, p, len, h);
+	if (s->hash == 0) {
+		s->hash = h;
+		s->off = (uint32_t)n->pool.len;
+		s->len = (uint16_t)len;
+		if (wn_buf_append(&n->pool, p, len) != 0)
+			return WN_E_NOMEM;
+	}
+	if (!(s->langs >> lang & 1))
+		n->nwords[lang]++;
+	s->langs = (uint16_t)(s->langs | 1u << lang);
+	return 0;
+}
+
+unsigned wn_nav_stopword(const struct wn_nav *n, const char *word, size_t len)
+{
+	if (len == 0 || len > MAX_WORD)
+		return 0;
+	return n->slots[slot_of(n, word, len, word_hash(word, len)) - n->slots].langs;
+}
+
+static void add_suffix(struct wn_nav *n, const char *p, size_t len)
+{
+	int32_t cp;
+	if (n->nko_suffix < sizeof(n->ko_suffix) / sizeof(n->ko_suffix[0]) &&
+	    wn_utf8_decode((const unsigned char *)p, len, &cp) == len)
+		n->ko_suffix[n->nko_suffix++] = (uint32_t)cp;
+}
+
+/* Reads rules/stopwords.txt: "[xx]" starts a language, "#" a comment,
+ * words are separated by white space. */
+static int load_lists(struct wn_nav *n, const char *p, size_t len)
+{
+	const char *const end = p + len;
+	int lang = -1;
+	bool suffix = false;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p == end)
+			break;
+		if (*p == '#') {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl : end;
+			continue;
+		}
+		const char *w = p;
+		while (p < end && *p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
+			p++;
+		const size_t wlen = (size_t)(p - w);
+		if (w[0] == '[' && w[wlen - 1] == ']') {
+			suffix = wlen == 11 && memcmp(w, "[ko-suffix]", 11) == 0;
+			lang = suffix ? -1 : lang_find(w + 1, wlen - 2);
+			continue;
+		}
+		if (suffix)
+			add_suffix(n, w, wlen);
+		else if (lang >= 0 && add_word(n, w, wlen, lang) != 0)
+			return WN_E_NOMEM;
+	}
+	return 0;
+}
+
+int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
+{
+	memset(n, 0, sizeof(*n));
+	n->conf.short_chars = opt->nav_short ? opt->nav_short : WN_DEFAULT_NAV_SHORT;
+	n->conf.long_chars = opt->nav_long ? opt->nav_long : WN_DEFAULT_NAV_LONG;
+	n->conf.heading_chars = opt->nav_heading ? opt->nav_heading : WN_DEFAULT_NAV_HEADING;
+	n->conf.stop_low = opt->nav_stop_low > 0 ? opt->nav_stop_low : WN_DEFAULT_NAV_STOP_LOW;
+	n->conf.stop_high = opt->nav_stop_high > 0 ? opt->nav_stop_high : WN_DEFAULT_NAV_STOP_HIGH;
+	if (n->conf.stop_high < n->conf.stop_low)
+		n->conf.stop_high = n->conf.stop_low;
+	n->conf.lang_min = WN_NAV_LANG_MIN;
+	n->window = opt->max_doc && opt->max_doc < WN_NAV_WINDOW ? opt->max_doc : WN_NAV_WINDOW;
+	n->lang = WN_NAV_NO_LANG;
+	n->mask = 4095;
+	n->slots = calloc(n->mask + 1, sizeof(*n->slots));
+	if (!n->slots)
+		return WN_E_NOMEM;
+	int rc = load_lists(n, (const char *)wn_stopwords_text, wn_stopwords_len);
+	if (!rc)
+		rc = wn_freq_init(&n->seen, SEEN_BYTES);
+	return rc;
+}
+
+void wn_nav_free(struct wn_nav *n)
+{
+	free(n->slots);
+	wn_buf_free(&n->pool);
+	wn_doc_free(&n->doc);
+	free(n->feat);
+	wn_freq_free(&n->seen);
+	wn_buf_free(&n->tok);
+	memset(n, 0, sizeof(*n));
+}
+
+/* ---- Features -------------------------------------------------------------- */
+
+enum kind { K_SPACE, K_LOWER, K_UPPER, K_DIGIT, K_CJK, K_HANGUL, K_APOS, K_SYMBOL };
+
+static enum kind kind_of(int32_t cp)
+{
+	if (cp < 0x80) {
+		if (cp >= 'a' && cp <= 'z')
+			return K_LOWER;
+		if (cp >= 'A' && cp <= 'Z')
+			return K_UPPER;
+		if (cp >= '0' && cp <= '9')
+			return K_DIGIT;
+		if (cp == ' ' || cp == '\t' || cp == '\v' || cp == '\f' || cp == '\r')
+			return K_SPACE;
+		return cp == '\'' ? K_APOS : K_SYMBOL;
+	}
+	if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	    (cp >= 0x20000 && cp <= 0x2FFFF))
+		return K_CJK;
+	if (cp >= 0xAC00 && cp <= 0xD7A3)
+		return K_HANGUL;
+	if (cp == 0x2019)
+		return K_APOS;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LT:
+		return K_UPPER;
+	case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+		return K_LOWER;
+	case UTF8PROC_CATEGORY_ND:
+		return K_DIGIT;
+	case UTF8PROC_CATEGORY_ZS:
+		return K_SPACE;
+	default:
+		return K_SYMBOL;
+	}
+}
+
+static bool ko_suffix(const struct wn_nav *n, int32_t cp)
+{
+	for (unsigned i = 0; i < n->nko_suffix; i++)
+		if (n->ko_suffix[i] == (uint32_t)cp)
+			return true;
+	return false;
+}
+
+/* Counts the word in n->tok: a stop word of which languages. A Korean word
+ * of two syllables or more is one when it ends in a particle. */
+static void end_word(struct wn_nav *n, struct wn_nav_feat *out, int32_t last, size_t ncp)
+{
+	if (n->tok.len == 0)
+		return;
+	out->words++;
+	const unsigned langs = wn_nav_stopword(n, n->tok.ptr, n->tok.len);
+	for (unsigned l = 0; l < WN_NAV_LANGS; l++)
+		out->stops[l] = (uint16_t)(out->stops[l] + (langs >> l & 1));
+	if (!(langs >> WN_NAV_KO & 1) && ncp >= 2 && last >= 0xAC00 && last <= 0xD7A3 &&
+	    ko_suffix(n, last))
+		out->stops[WN_NAV_KO]++;
+	n->tok.len = 0;
+}
+
+static void put_cp(struct wn_buf *b, int32_t cp)
+{
+	if (b->len + 4 > MAX_WORD + 4)
+		return; /* too long to be a stop word: counted, not looked up */
+	if (wn_buf_reserve(b, 4) != 0)
+		return;
+	b->len += wn_utf8_encode(cp, b->ptr + b->len);
+}
+
+void wn_nav_features(struct wn_nav *n, const char *p, size_t len, struct wn_nav_feat *out)
+{
+	memset(out, 0, sizeof(*out));
+	const unsigned char *s = (const unsigned char *)p;
+	n->tok.len = 0;
+	int32_t last = 0;
+	size_t ncp = 0; /* code points of the current word */
+	for (size_t i = 0; i < len;) {
+		int32_t cp = s[i];
+		size_t k = 1;
+		if (cp >= 0x80 && (k = wn_utf8_decode(s + i, len - i, &cp)) == 0) {
+			cp = 0xFFFD;
+			k = 1;
+		}
+		i += k;
+		const enum kind kd = kind_of(cp);
+		switch (kd) {
+		case K_UPPER:
+			if (ncp == 0)
+				out->caps++;
+			cp = cp < 0x80 ? cp | 0x20 : utf8proc_tolower(cp);
+			/* fall through */
+		case K_LOWER: case K_DIGIT: case K_HANGUL:
+			out->chars += kd == K_HANGUL ? 2 : 1;
+			out->digits += kd == K_DIGIT;
+			put_cp(&n->tok, cp);
+			last = cp;
+			ncp++;
+			break;
+		case K_CJK:
+			end_word(n, out, last, ncp);
+			ncp = 0;
+			out->chars += 3;
+			put_cp(&n->tok, cp);
+			end_word(n, out, cp, 1);
+			break;
+		case K_SPACE:
+			end_word(n, out, last, ncp);
+			ncp = 0;
+			break;
+		case K_APOS: case K_SYMBOL:
+			end_word(n, out, last, ncp);
+			ncp = 0;
+			out->chars++;
+			out->symbols++;
+			break;
+		}
+	}
+	end_word(n, out, last, ncp);
+	out->ends = wn_ends_marked(p, len);
+}
+
+int wn_nav_add(struct wn_nav *n, const struct wn_judged *v, const char *text)
+{
+	if (n->doc.n == n->feat_cap) {
+		const size_t cap = n->feat_cap ? 2 * n->feat_cap : 256;
+		struct wn_nav_feat *feat = realloc(n->feat, cap * sizeof(*feat));
+		if (!feat)
+			return WN_E_NOMEM;
+		n->feat = feat;
+		n->feat_cap = cap;
+	}
+	struct wn_nav_feat *f = &n->feat[n->doc.n];
+	if (v->blank) {
+		memset(f, 0, sizeof(*f));
+		f->cls = WN_NAV_SKIP;
+	} else {
+		wn_nav_features(n, text, v->len, f);
+		f->prior = v->reason == WN_DROP_RULE || v->reason == WN_DROP_ZONE ||
+			   v->reason == WN_DROP_FREQUENT;
+		if (f->chars < n->conf.short_chars) {
+			const uint64_t h = XXH3_64bits(text, v->len);
+			f->repeat = wn_freq_count(&n->seen, h, n->doc_no) >= 2;
+		}
+	}
+	return wn_doc_append(&n->doc, v, text);
+}
+
+/* ---- Classes ----------------------------------------------------------------- */
+
+/* The language with the most stop words, when they are at least lang_min
+ * of the words: -1 when no list fits the text. */
+static int guess_lang(const struct wn_nav *n)
+{
+	uint64_t hits[WN_NAV_LANGS] = { 0 }, words = 0;
+	for (size_t i = 0; i < n->doc.n; i++) {
+		const struct wn_nav_feat *f = &n->feat[i];
+		words += f->words;
+		for (int l = 0; l < WN_NAV_LANGS; l++)
+			hits[l] += f->stops[l];
+	}
+	int best = WN_NAV_NO_LANG;
+	for (int l = 0; l < WN_NAV_LANGS; l++)
+		if (hits[l] && (best < 0 || hits[l] > hits[best]))
+			best = l;
+	if (best < 0 || (double)hits[best] < n->conf.lang_min * (double)words)
+		return WN_NAV_NO_LANG;
+	return best;
+}
+
+/* jusText's first class, from the line alone; *why says what decided a bad
+ * one. Without a stop word list, only length, punctuation and symbols. */
+static enum wn_nav_class first_class(const struct wn_nav_conf *c, const struct wn_nav_feat *f,
+				     int lang, enum why *why)
+{
+	*why = WHY_NONE;
+	if (f->prior)
+		return WN_NAV_BAD;
+	if (f->repeat) {
+		*why = WHY_REPEAT;
+		return WN_NAV_BAD;
+	}
+	if (f->chars < c->short_chars)
+		return WN_NAV_SHORT;
+	if (lang < 0) {
+		if (2 * f->symbols > f->chars) {
+			*why = WHY_SYMBOLS;
+			return WN_NAV_BAD;
+		}
+		return f->ends || f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
+	}
+	const double share = f->words ? (double)f->stops[lang] / (double)f->words : 0.0;
+	if (share >= c->stop_high)
+		return f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
+	if (share >= c->stop_low)
+		return WN_NAV_NEAR;
+	*why = WHY_STOPWORDS;
+	return WN_NAV_BAD;
+}
+
+/* The class of the nearest line before (step -1) or after (+1) line i that
+ * is not short (nor near-good, when ignore_near), in fin[]; edge past the
+ * window's end. */
+static uint8_t neighbour(const uint8_t *fin, size_t n, size_t i, int step, bool ignore_near,
+			 uint8_t edge)
+{
+	for (size_t j = i;;) {
+		if (step < 0 ? j == 0 : j + 1 >= n)
+			return edge;
+		j = step < 0 ? j - 1 : j + 1;
+		const uint8_t c = fin[j];
+		if (c == WN_NAV_SKIP || c == WN_NAV_SHORT || (ignore_near && c == WN_NAV_NEAR))
+			continue;
+		return c;
+	}
+}
+
+/* A short line that may be a heading: a good line follows within
+ * heading_chars (jusText's rule for <h> elements, here for any short line
+ * that is no repeat and has a letter). */
+static bool heads_text(const struct wn_nav *n, const uint8_t *fin, size_t i)
+{
+	const struct wn_nav_feat *f = n->feat;
+	if (f[i].repeat || f[i].prior || f[i].words == 0 || f[i].digits == f[i].chars)
+		return false;
+	uint32_t dist = 0;
+	for (size_t j = i + 1; j < n->doc.n && dist <= n->conf.heading_chars; j++) {
+		if (fin[j] == WN_NAV_GOOD)
+			return true;
+		if (fin[j] != WN_NAV_SKIP)
+			dist += f[j].chars + 1;
+	}
+	return false;
+}
+
+static const char *rule_name(uint8_t cls, enum why why)
+{
+	if (cls == WN_NAV_BAD)
+		return why == WHY_REPEAT ? "bad:repeat" : why == WHY_SYMBOLS ? "bad:symbols"
+							       : "bad:stopwords";
+	return cls == WN_NAV_SHORT ? "short:context" : "near-good:context";
+}
+
+/* The context pass: short lines between good text are text, between bad
+ * lines junk; between the two, text when a near-good line is next to them;
+ * near-good lines are junk only between bad ones. */
+static void context(struct wn_nav *n, uint8_t *fin, uint8_t top, uint8_t bottom)
+{
+	const size_t cnt = n->doc.n;
+	for (size_t i = 0; i < cnt; i++)
+		if (fin[i] == WN_NAV_SHORT && heads_text(n, fin, i))
+			fin[i] = WN_NAV_NEAR;
+	/* Short lines, decided all at once from the classes before: the
+	 * decisions wait in the top bits of cls. */
+	for (size_t i = 0; i < cnt; i++) {
+		if (fin[i] != WN_NAV_SHORT)
+			continue;
+		const uint8_t prev = neighbour(fin, cnt, i, -1, true, top);
+		const uint8_t after = neighbour(fin, cnt, i, +1, true, bottom);
+		uint8_t c;
+		if (prev == WN_NAV_GOOD && after == WN_NAV_GOOD)
+			c = WN_NAV_GOOD;
+		else if (prev == WN_NAV_BAD && after == WN_NAV_BAD)
+			c = WN_NAV_BAD;
+		else if ((prev == WN_NAV_BAD &&
+			  neighbour(fin, cnt, i, -1, false, top) == WN_NAV_NEAR) ||
+			 (after == WN_NAV_BAD &&
+			  neighbour(fin, cnt, i, +1, false, bottom) == WN_NAV_NEAR))
+			c = WN_NAV_GOOD;
+		else
+			c = WN_NAV_BAD;
+		n->feat[i].cls = (uint8_t)(c == WN_NAV_GOOD ? 0x80 : 0x40) | WN_NAV_SHORT;
+	}
+	for (size_t i = 0; i < cnt; i++)
+		if (n->feat[i].cls & 0xC0) {
+			fin[i] = n->feat[i].cls & 0x80 ? WN_NAV_GOOD : WN_NAV_BAD;
+			n->feat[i].cls &= 0x3F;
+		}
+	for (size_t i = 0; i < cnt; i++) {
+		if (fin[i] != WN_NAV_NEAR)
+			continue;
+		const bool junk = neighbour(fin, cnt, i, -1, true, top) == WN_NAV_BAD &&
+				  neighbour(fin, cnt, i, +1, true, bottom) == WN_NAV_BAD;
+		fin[i] = junk ? WN_NAV_BAD : WN_NAV_GOOD;
+	}
+	/* A heading whose line alone was not bad stays with the text after it. */
+	for (size_t i = 0; i < cnt; i++)
+		if (fin[i] == WN_NAV_BAD && n->feat[i].cls != WN_NAV_BAD && heads_text(n, fin, i))
+			fin[i] = WN_NAV_GOOD;
+}
+
+void wn_nav_judge(struct wn_nav *n, bool doc_end)
+{
+	const size_t cnt = n->doc.n;
+	if (cnt == 0)
+		return;
+	n->lang = guess_lang(n);
+	/* fin[] lives in the spare bytes of tok: one class per line. */
+	if (wn_buf_reserve(&n->tok, cnt + MAX_WORD + 8) != 0)
+		return; /* out of memory: every line is kept */
+	uint8_t *fin = (uint8_t *)n->tok.ptr + MAX_WORD + 8;
+	for (size_t i = 0; i < cnt; i++) {
+		struct wn_nav_feat *f = &n->feat[i];
+		if (f->cls == WN_NAV_SKIP) {
+			fin[i] = WN_NAV_SKIP;
+			continue;
+		}
+		enum why why;
+		f->cls = (uint8_t)first_class(&n->conf, f, n->lang, &why);
+		f->why = (uint8_t)why;
+		fin[i] = f->cls;
+	}
+	/* Without a good line to hold on to, text and chrome cannot be told
+	 * apart: the window is kept whole rather than judged all junk. */
+	bool any_good = false;
+	for (size_t i = 0; i < cnt && !any_good; i++)
+		any_good = fin[i] == WN_NAV_GOOD;
+	if (!any_good)
+		return;
+	context(n, fin, n->cont ? WN_NAV_GOOD : WN_NAV_BAD, doc_end ? WN_NAV_BAD : WN_NAV_GOOD);
+	for (size_t i = 0; i < cnt; i++) {
+		struct wn_judged *r = &n->doc.recs[i];
+		if (fin[i] != WN_NAV_BAD || r->blank || r->reason != WN_KEPT)
+			continue;
+		r->reason = WN_DROP_NAV;
+		r->rule = rule_name(n->feat[i].cls, (enum why)n->feat[i].why);
+	}
+}
+
+void wn_nav_clear(struct wn_nav *n, bool doc_end)
+{
+	wn_doc_clear(&n->doc);
+	n->cont = !doc_end;
+	if (doc_end)
+		n->doc_no++;
+}
