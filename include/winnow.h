@@ -169,7 +169,7 @@ typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
 /* Defaults of --strip-nav (doc/nav.md): lengths in weighted characters. */
 #define WN_DEFAULT_NAV_SHORT 70
 #define WN_DEFAULT_NAV_LONG 150
-#define WN_DEFAULT_NAV_HEADING 200
+#define WN_DEFAULT_NAV_HEADING 50
 #define WN_DEFAULT_NAV_STOP_LOW 0.10
 #define WN_DEFAULT_NAV_STOP_HIGH 0.30
 /* A stop word list fits a document when its words are this share of all. */

@@ -119,7 +119,7 @@ static const char usage_text[] =
 "      --nav-long=N      a line of N characters with enough stop words is\n"
 "                        text on its own; default 150\n"
 "      --nav-heading=N   a short line at most N characters before text stays\n"
-"                        with it; default 200\n"
+"                        with it; default 50\n"
 "      --nav-stop-low=SHARE   stop word share below which a line is junk; 0.10\n"
 "      --nav-stop-high=SHARE  share from which a line is text; default 0.30\n"
 "\n"
