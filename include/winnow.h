@@ -167,7 +167,7 @@ typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
 /* The Jaccard similarity --doc-near uses when given no value. */
 #define WN_DEFAULT_DOC_NEAR 0.8
 /* Defaults of --strip-nav (doc/nav.md): lengths in weighted characters. */
-#define WN_DEFAULT_NAV_SHORT 70
+#define WN_DEFAULT_NAV_SHORT 90
 #define WN_DEFAULT_NAV_LONG 150
 #define WN_DEFAULT_NAV_HEADING 50
 #define WN_DEFAULT_NAV_STOP_LOW 0.10

@@ -115,7 +115,7 @@ static const char usage_text[] =
 "Navigation and menus (see doc/nav.md):\n"
 "      --strip-nav       drop menu runs, link lists and other page chrome by a\n"
 "                        classifier of each document's lines and their context\n"
-"      --nav-short=N     lines under N characters are settled by context; 70\n"
+"      --nav-short=N     lines under N characters are settled by context; 90\n"
 "      --nav-long=N      a line of N characters with enough stop words is\n"
 "                        text on its own; default 150\n"
 "      --nav-heading=N   a short line at most N characters before text stays\n"

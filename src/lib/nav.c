@@ -11,6 +11,7 @@
 #include "nav.h"
 
 #define MAX_WORD 64                 /* longer tokens are never stop words */
+#define SENTENCE_WORDS 6            /* a short line of this many words may be text */
 #define SEEN_BYTES ((size_t)4 << 20) /* the repeat table: 256 Ki lines */
 
 static const char *const lang_names[WN_NAV_LANGS] = {
@@ -150,7 +151,7 @@ void wn_nav_free(struct wn_nav *n)
 	wn_doc_free(&n->doc);
 	free(n->feat);
 	wn_freq_free(&n->seen);
-	wn_buf_free(&n->tok);
+	wn_buf_free(&n->fin);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -202,38 +203,52 @@ static bool ko_suffix(const struct wn_nav *n, int32_t cp)
 	return false;
 }
 
-/* Counts the word in n->tok: a stop word of which languages. A Korean word
- * of two syllables or more is one when it ends in a particle. */
-static void end_word(struct wn_nav *n, struct wn_nav_feat *out, int32_t last, size_t ncp)
+/* The word being read: lowercased, cut at MAX_WORD bytes (a longer one is
+ * counted, never looked up). */
+struct word {
+	char buf[MAX_WORD + 4];
+	size_t len;
+	size_t ncp;   /* its code points */
+	int32_t last; /* its last code point */
+	bool cut;
+};
+
+/* Counts a word: a stop word of which languages. A Korean word of two
+ * syllables or more is one when it ends in a particle. */
+static void end_word(const struct wn_nav *n, struct wn_nav_feat *out, struct word *w)
 {
-	if (n->tok.len == 0)
+	if (w->ncp == 0)
 		return;
 	out->words++;
-	const unsigned langs = wn_nav_stopword(n, n->tok.ptr, n->tok.len);
-	for (unsigned l = 0; l < WN_NAV_LANGS; l++)
-		out->stops[l] = (uint16_t)(out->stops[l] + (langs >> l & 1));
-	if (!(langs >> WN_NAV_KO & 1) && ncp >= 2 && last >= 0xAC00 && last <= 0xD7A3 &&
-	    ko_suffix(n, last))
-		out->stops[WN_NAV_KO]++;
-	n->tok.len = 0;
+	unsigned langs = w->cut ? 0 : wn_nav_stopword(n, w->buf, w->len);
+	if (!(langs >> WN_NAV_KO & 1) && w->ncp >= 2 && w->last >= 0xAC00 && w->last <= 0xD7A3 &&
+	    ko_suffix(n, w->last))
+		langs |= 1u << WN_NAV_KO;
+	for (unsigned l = 0; langs; l++, langs >>= 1)
+		out->stops[l] = (uint16_t)(out->stops[l] + (langs & 1));
+	w->len = w->ncp = 0;
+	w->cut = false;
 }
 
-static void put_cp(struct wn_buf *b, int32_t cp)
+static void put_cp(struct word *w, int32_t cp)
 {
-	if (b->len + 4 > MAX_WORD + 4)
-		return; /* too long to be a stop word: counted, not looked up */
-	if (wn_buf_reserve(b, 4) != 0)
+	w->ncp++;
+	w->last = cp;
+	if (w->len > MAX_WORD) {
+		w->cut = true;
 		return;
-	b->len += wn_utf8_encode(cp, b->ptr + b->len);
+	}
+	if (cp < 0x80)
+		w->buf[w->len++] = (char)cp;
+	else
+		w->len += wn_utf8_encode(cp, w->buf + w->len);
 }
 
 void wn_nav_features(struct wn_nav *n, const char *p, size_t len, struct wn_nav_feat *out)
 {
 	memset(out, 0, sizeof(*out));
 	const unsigned char *s = (const unsigned char *)p;
-	n->tok.len = 0;
-	int32_t last = 0;
-	size_t ncp = 0; /* code points of the current word */
+	struct word w = { .len = 0 };
 	for (size_t i = 0; i < len;) {
 		int32_t cp = s[i];
 		size_t k = 1;
@@ -245,37 +260,33 @@ void wn_nav_features(struct wn_nav *n, const char *p, size_t len, struct wn_nav_
 		const enum kind kd = kind_of(cp);
 		switch (kd) {
 		case K_UPPER:
-			if (ncp == 0)
+			if (w.ncp == 0)
 				out->caps++;
 			cp = cp < 0x80 ? cp | 0x20 : utf8proc_tolower(cp);
 			/* fall through */
 		case K_LOWER: case K_DIGIT: case K_HANGUL:
 			out->chars += kd == K_HANGUL ? 2 : 1;
 			out->digits += kd == K_DIGIT;
-			put_cp(&n->tok, cp);
-			last = cp;
-			ncp++;
+			put_cp(&w, cp);
 			break;
 		case K_CJK:
-			end_word(n, out, last, ncp);
-			ncp = 0;
+			end_word(n, out, &w);
 			out->chars += 3;
-			put_cp(&n->tok, cp);
-			end_word(n, out, cp, 1);
+			put_cp(&w, cp);
+			end_word(n, out, &w);
 			break;
 		case K_SPACE:
-			end_word(n, out, last, ncp);
-			ncp = 0;
+			end_word(n, out, &w);
+			out->chars++;
 			break;
 		case K_APOS: case K_SYMBOL:
-			end_word(n, out, last, ncp);
-			ncp = 0;
+			end_word(n, out, &w);
 			out->chars++;
 			out->symbols++;
 			break;
 		}
 	}
-	end_word(n, out, last, ncp);
+	end_word(n, out, &w);
 	out->ends = wn_ends_marked(p, len);
 }
 
@@ -339,8 +350,12 @@ static enum wn_nav_class first_class(const struct wn_nav_conf *c, const struct w
 		*why = WHY_REPEAT;
 		return WN_NAV_BAD;
 	}
+	const double share = lang >= 0 && f->words ? (double)f->stops[lang] / (double)f->words : 0.0;
 	if (f->chars < c->short_chars)
-		return WN_NAV_SHORT;
+		/* A short line of many words, as many stop words as text has, is
+		 * a piece of hard-wrapped text, not a menu item. */
+		return f->words >= SENTENCE_WORDS && share >= c->stop_high ? WN_NAV_NEAR
+									  : WN_NAV_SHORT;
 	if (lang < 0) {
 		if (2 * f->symbols > f->chars) {
 			*why = WHY_SYMBOLS;
@@ -348,7 +363,6 @@ static enum wn_nav_class first_class(const struct wn_nav_conf *c, const struct w
 		}
 		return f->ends || f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
 	}
-	const double share = f->words ? (double)f->stops[lang] / (double)f->words : 0.0;
 	if (share >= c->stop_high)
 		return f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
 	if (share >= c->stop_low)
@@ -454,10 +468,9 @@ void wn_nav_judge(struct wn_nav *n, bool doc_end)
 	if (cnt == 0)
 		return;
 	n->lang = guess_lang(n);
-	/* fin[] lives in the spare bytes of tok: one class per line. */
-	if (wn_buf_reserve(&n->tok, cnt + MAX_WORD + 8) != 0)
+	if (n->fin.cap < cnt && wn_buf_reserve(&n->fin, cnt) != 0)
 		return; /* out of memory: every line is kept */
-	uint8_t *fin = (uint8_t *)n->tok.ptr + MAX_WORD + 8;
+	uint8_t *fin = (uint8_t *)n->fin.ptr;
 	for (size_t i = 0; i < cnt; i++) {
 		struct wn_nav_feat *f = &n->feat[i];
 		if (f->cls == WN_NAV_SKIP) {

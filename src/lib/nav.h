@@ -69,7 +69,7 @@ struct wn_nav {
 	int lang;                    /* the last window's language, or WN_NAV_NO_LANG */
 	struct wn_freq seen;         /* documents per short line, for repeat */
 	uint32_t doc_no;
-	struct wn_buf tok;           /* a word, lowercased */
+	struct wn_buf fin;           /* the final class of each held line */
 };
 
 /* Compiles the built-in stop word lists and sets the thresholds. 0 or
