@@ -68,14 +68,17 @@ static int add_word(struct wn_nav *n, const char *p, size_t len, int lang)
 	}
 	if (!(s->langs >> lang & 1))
 		n->nwords[lang]++;
+	const unsigned char first = (unsigned char)p[0];
+	if (len > n->max_len[first])
+		n->max_len[first] = (uint8_t)len;
 	s->langs = (uint16_t)(s->langs | 1u << lang);
 	return 0;
 }
 
 unsigned wn_nav_stopword(const struct wn_nav *n, const char *word, size_t len)
 {
-	if (len == 0 || len > MAX_WORD)
-		return 0;
+	if (len == 0 || len > n->max_len[(unsigned char)word[0]])
+		return 0; /* most words are longer than any stop word of their first byte */
 	return n->slots[slot_of(n, word, len, word_hash(word, len)) - n->slots].langs;
 }
 
@@ -308,9 +311,11 @@ int wn_nav_add(struct wn_nav *n, const struct wn_judged *v, const char *text)
 		wn_nav_features(n, text, v->len, f);
 		f->prior = v->reason == WN_DROP_RULE || v->reason == WN_DROP_ZONE ||
 			   v->reason == WN_DROP_FREQUENT;
+		/* Counted when the document is judged: the bucket is fetched
+		 * meanwhile. */
 		if (f->chars < n->conf.short_chars) {
-			const uint64_t h = XXH3_64bits(text, v->len);
-			f->repeat = wn_freq_count(&n->seen, h, n->doc_no) >= 2;
+			f->line_hash = XXH3_64bits(text, v->len) | 1;
+			wn_freq_prefetch(&n->seen, f->line_hash);
 		}
 	}
 	return wn_doc_append(&n->doc, v, text);
@@ -468,6 +473,9 @@ void wn_nav_judge(struct wn_nav *n, bool doc_end)
 	if (cnt == 0)
 		return;
 	n->lang = guess_lang(n);
+	for (size_t i = 0; i < cnt; i++)
+		if (n->feat[i].line_hash)
+			n->feat[i].repeat = wn_freq_count(&n->seen, n->feat[i].line_hash, n->doc_no) >= 2;
 	if (n->fin.cap < cnt && wn_buf_reserve(&n->fin, cnt) != 0)
 		return; /* out of memory: every line is kept */
 	uint8_t *fin = (uint8_t *)n->fin.ptr;

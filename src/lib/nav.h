@@ -21,6 +21,7 @@ enum wn_nav_class { WN_NAV_GOOD, WN_NAV_BAD, WN_NAV_SHORT, WN_NAV_NEAR, WN_NAV_S
  * one per letter, digit or symbol, three per Han or kana character, two
  * per Hangul syllable (about what a word's letters weigh in English). */
 struct wn_nav_feat {
+	uint64_t line_hash; /* of a short line's bytes, to count repeats; 0: none */
 	uint32_t chars;
 	uint32_t words;    /* words; each Han or kana character is one */
 	uint32_t caps;     /* words that start with a capital letter */
@@ -60,6 +61,7 @@ struct wn_nav {
 	uint32_t ko_suffix[32];      /* particles that make a Korean word a stop word */
 	unsigned nko_suffix;
 	size_t nwords[WN_NAV_LANGS]; /* entries per language */
+	uint8_t max_len[256];        /* longest stop word by its first byte */
 	/* The document (or window) being held: judged lines and features. */
 	struct wn_doc doc;
 	struct wn_nav_feat *feat;
