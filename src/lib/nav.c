@@ -376,20 +376,25 @@ static enum wn_nav_class first_class(const struct wn_nav_conf *c, const struct w
 	return WN_NAV_BAD;
 }
 
-/* The class of the nearest line before (step -1) or after (+1) line i that
- * is not short (nor near-good, when ignore_near), in fin[]; edge past the
- * window's end. */
-static uint8_t neighbour(const uint8_t *fin, size_t n, size_t i, int step, bool ignore_near,
-			 uint8_t edge)
+/* For each line i, the class of the nearest line before it (or after it,
+ * backward) that is not short nor blank, in loose[i], and that is not
+ * near-good either, in strict[i]; edge past the window's end. One sweep,
+ * so a run of a hundred thousand short lines costs no more than its
+ * length. */
+static void sweep(const uint8_t *fin, size_t cnt, bool backward, uint8_t edge, uint8_t *strict,
+		  uint8_t *loose)
 {
-	for (size_t j = i;;) {
-		if (step < 0 ? j == 0 : j + 1 >= n)
-			return edge;
-		j = step < 0 ? j - 1 : j + 1;
-		const uint8_t c = fin[j];
-		if (c == WN_NAV_SKIP || c == WN_NAV_SHORT || (ignore_near && c == WN_NAV_NEAR))
+	uint8_t s = edge, l = edge;
+	for (size_t k = 0; k < cnt; k++) {
+		const size_t i = backward ? cnt - 1 - k : k;
+		strict[i] = s;
+		loose[i] = l;
+		const uint8_t c = fin[i];
+		if (c == WN_NAV_SKIP || c == WN_NAV_SHORT)
 			continue;
-		return c;
+		l = c;
+		if (c != WN_NAV_NEAR)
+			s = c;
 	}
 }
 
@@ -401,12 +406,11 @@ static bool heads_text(const struct wn_nav *n, const uint8_t *fin, size_t i)
 	const struct wn_nav_feat *f = n->feat;
 	if (f[i].repeat || f[i].prior || f[i].words == 0 || f[i].digits == f[i].chars)
 		return false;
-	uint32_t dist = 0;
+	uint32_t dist = 0; /* blank lines count one: the loop stays short */
 	for (size_t j = i + 1; j < n->doc.n && dist <= n->conf.heading_chars; j++) {
 		if (fin[j] == WN_NAV_GOOD)
 			return true;
-		if (fin[j] != WN_NAV_SKIP)
-			dist += f[j].chars + 1;
+		dist += f[j].chars + 1;
 	}
 	return false;
 }
@@ -421,46 +425,37 @@ static const char *rule_name(uint8_t cls, enum why why)
 
 /* The context pass: short lines between good text are text, between bad
  * lines junk; between the two, text when a near-good line is next to them;
- * near-good lines are junk only between bad ones. */
-static void context(struct wn_nav *n, uint8_t *fin, uint8_t top, uint8_t bottom)
+ * near-good lines are junk only between bad ones. nb holds 4 * cnt bytes
+ * for the neighbours' classes. */
+static void context(struct wn_nav *n, uint8_t *fin, uint8_t *nb, uint8_t top, uint8_t bottom)
 {
 	const size_t cnt = n->doc.n;
+	uint8_t *prev = nb, *prev_any = nb + cnt, *next = nb + 2 * cnt, *next_any = nb + 3 * cnt;
 	for (size_t i = 0; i < cnt; i++)
 		if (fin[i] == WN_NAV_SHORT && heads_text(n, fin, i))
 			fin[i] = WN_NAV_NEAR;
-	/* Short lines, decided all at once from the classes before: the
-	 * decisions wait in the top bits of cls. */
+	/* Short lines, decided all at once from the classes before. */
+	sweep(fin, cnt, false, top, prev, prev_any);
+	sweep(fin, cnt, true, bottom, next, next_any);
 	for (size_t i = 0; i < cnt; i++) {
 		if (fin[i] != WN_NAV_SHORT)
 			continue;
-		const uint8_t prev = neighbour(fin, cnt, i, -1, true, top);
-		const uint8_t after = neighbour(fin, cnt, i, +1, true, bottom);
-		uint8_t c;
-		if (prev == WN_NAV_GOOD && after == WN_NAV_GOOD)
-			c = WN_NAV_GOOD;
-		else if (prev == WN_NAV_BAD && after == WN_NAV_BAD)
-			c = WN_NAV_BAD;
-		else if ((prev == WN_NAV_BAD &&
-			  neighbour(fin, cnt, i, -1, false, top) == WN_NAV_NEAR) ||
-			 (after == WN_NAV_BAD &&
-			  neighbour(fin, cnt, i, +1, false, bottom) == WN_NAV_NEAR))
-			c = WN_NAV_GOOD;
+		if (prev[i] == WN_NAV_GOOD && next[i] == WN_NAV_GOOD)
+			fin[i] = WN_NAV_GOOD;
+		else if (prev[i] == WN_NAV_BAD && next[i] == WN_NAV_BAD)
+			fin[i] = WN_NAV_BAD;
+		else if ((prev[i] == WN_NAV_BAD && prev_any[i] == WN_NAV_NEAR) ||
+			 (next[i] == WN_NAV_BAD && next_any[i] == WN_NAV_NEAR))
+			fin[i] = WN_NAV_GOOD;
 		else
-			c = WN_NAV_BAD;
-		n->feat[i].cls = (uint8_t)(c == WN_NAV_GOOD ? 0x80 : 0x40) | WN_NAV_SHORT;
+			fin[i] = WN_NAV_BAD;
 	}
+	sweep(fin, cnt, false, top, prev, prev_any);
+	sweep(fin, cnt, true, bottom, next, next_any);
 	for (size_t i = 0; i < cnt; i++)
-		if (n->feat[i].cls & 0xC0) {
-			fin[i] = n->feat[i].cls & 0x80 ? WN_NAV_GOOD : WN_NAV_BAD;
-			n->feat[i].cls &= 0x3F;
-		}
-	for (size_t i = 0; i < cnt; i++) {
-		if (fin[i] != WN_NAV_NEAR)
-			continue;
-		const bool junk = neighbour(fin, cnt, i, -1, true, top) == WN_NAV_BAD &&
-				  neighbour(fin, cnt, i, +1, true, bottom) == WN_NAV_BAD;
-		fin[i] = junk ? WN_NAV_BAD : WN_NAV_GOOD;
-	}
+		if (fin[i] == WN_NAV_NEAR)
+			fin[i] = prev[i] == WN_NAV_BAD && next[i] == WN_NAV_BAD ? WN_NAV_BAD
+										: WN_NAV_GOOD;
 	/* A heading whose line alone was not bad stays with the text after it. */
 	for (size_t i = 0; i < cnt; i++)
 		if (fin[i] == WN_NAV_BAD && n->feat[i].cls != WN_NAV_BAD && heads_text(n, fin, i))
@@ -476,7 +471,7 @@ void wn_nav_judge(struct wn_nav *n, bool doc_end)
 	for (size_t i = 0; i < cnt; i++)
 		if (n->feat[i].line_hash)
 			n->feat[i].repeat = wn_freq_count(&n->seen, n->feat[i].line_hash, n->doc_no) >= 2;
-	if (n->fin.cap < cnt && wn_buf_reserve(&n->fin, cnt) != 0)
+	if (n->fin.cap < 5 * cnt && wn_buf_reserve(&n->fin, 5 * cnt) != 0)
 		return; /* out of memory: every line is kept */
 	uint8_t *fin = (uint8_t *)n->fin.ptr;
 	for (size_t i = 0; i < cnt; i++) {
@@ -497,7 +492,8 @@ void wn_nav_judge(struct wn_nav *n, bool doc_end)
 		any_good = fin[i] == WN_NAV_GOOD;
 	if (!any_good)
 		return;
-	context(n, fin, n->cont ? WN_NAV_GOOD : WN_NAV_BAD, doc_end ? WN_NAV_BAD : WN_NAV_GOOD);
+	context(n, fin, fin + cnt, n->cont ? WN_NAV_GOOD : WN_NAV_BAD,
+		doc_end ? WN_NAV_BAD : WN_NAV_GOOD);
 	for (size_t i = 0; i < cnt; i++) {
 		struct wn_judged *r = &n->doc.recs[i];
 		if (fin[i] != WN_NAV_BAD || r->blank || r->reason != WN_KEPT)
