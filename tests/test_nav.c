@@ -274,3 +274,27 @@ Test(nav, cli_bad_threshold_is_a_usage_error)
 	const int status = system(cmd);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2);
 }
+
+/* Streaming contract: any split of the input gives the same output, in
+ * each format; the statistics balance. */
+Test(nav, chunking_invariance)
+{
+	static const char *const inputs[] = { "nav/wsj.txt", "nav/wsj.jsonl", "nav/wsj.wet" };
+	const struct wn_options opt = { .strip_nav = true, .format = WN_FORMAT_AUTO };
+	for (size_t k = 0; k < 3; k++) {
+		struct tu_str in = tu_data(inputs[k]), whole = { 0 };
+		struct wn_stats st;
+		cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &whole, &st), 0);
+		tu_assert_balanced(&st);
+		cr_assert_gt(st.dropped[WN_DROP_NAV], 100, "%s", inputs[k]);
+		for (uint64_t seed = 1; seed <= 4; seed++) {
+			struct tu_str part = { 0 };
+			cr_assert_eq(tu_run(&opt, in.ptr, in.len, seed, 1 + 97 * seed, &part, NULL), 0);
+			cr_expect_str_eq(part.ptr, whole.ptr, "%s, seed %llu", inputs[k],
+					 (unsigned long long)seed);
+			tu_free(&part);
+		}
+		tu_free(&in);
+		tu_free(&whole);
+	}
+}
