@@ -166,6 +166,16 @@ typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
 #define WN_DEFAULT_NEAR_WORDS 5
 /* The Jaccard similarity --doc-near uses when given no value. */
 #define WN_DEFAULT_DOC_NEAR 0.8
+/* Defaults of --strip-nav (doc/nav.md): lengths in weighted characters. */
+#define WN_DEFAULT_NAV_SHORT 90
+#define WN_DEFAULT_NAV_LONG 150
+#define WN_DEFAULT_NAV_HEADING 50
+#define WN_DEFAULT_NAV_STOP_LOW 0.10
+#define WN_DEFAULT_NAV_STOP_HIGH 0.30
+/* A stop word list fits a document when its words are this share of all. */
+#define WN_NAV_LANG_MIN 0.10
+/* A longer document is judged in windows of this many bytes. */
+#define WN_NAV_WINDOW ((size_t)4 << 20)
 
 /* Replaces the seen set, for dedup split over several processes (winnow
  * sign and apply): called for each line the seen set would be asked about,
@@ -233,6 +243,16 @@ struct wn_options {
 	 * doc_near (in (0, 1]) is dropped whole. Its output is held until the
 	 * document ends (up to max_doc bytes; a longer one is always kept). */
 	double doc_near;        /* 0: off */
+	/* Navigation and menu runs (doc/nav.md): each document's lines are
+	 * classified by their features and their neighbours' and the junk is
+	 * dropped (WN_DROP_NAV). Lengths are weighted characters; 0 means the
+	 * WN_DEFAULT_NAV_* value. */
+	bool strip_nav;
+	unsigned nav_short;     /* shorter lines are settled by context */
+	unsigned nav_long;      /* a line this long with nav_stop_high is good */
+	unsigned nav_heading;   /* a short line this close before good text stays */
+	double nav_stop_low;    /* stop word share below which a line is bad */
+	double nav_stop_high;   /* share from which a line is (near-)good */
 };
 
 /* Why wn_filter_create failed: which rule is malformed, and how. */

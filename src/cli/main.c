@@ -112,6 +112,17 @@ static const char usage_text[] =
 "                        or 2 (read the FILEs twice to drop every copy)\n"
 "      --frequent-mem=MIB  memory for counting repeated lines; default 32\n"
 "\n"
+"Navigation and menus (see doc/nav.md):\n"
+"      --strip-nav       drop menu runs, link lists and other page chrome by a\n"
+"                        classifier of each document's lines and their context\n"
+"      --nav-short=N     lines under N characters are settled by context; 90\n"
+"      --nav-long=N      a line of N characters with enough stop words is\n"
+"                        text on its own; default 150\n"
+"      --nav-heading=N   a short line at most N characters before text stays\n"
+"                        with it; default 50\n"
+"      --nav-stop-low=SHARE   stop word share below which a line is junk; 0.10\n"
+"      --nav-stop-high=SHARE  share from which a line is text; default 0.30\n"
+"\n"
 "Repairs (each line is repaired before it is judged):\n"
 "      --no-repair[=NAME]\n"
 "                        switch off all repairs, or the rule NAME (see the\n"
@@ -213,7 +224,8 @@ enum {
 	OPT_FREQUENT_MEM, OPT_INVALID, OPT_NFKC, OPT_ASCII, OPT_STATE,
 	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL, OPT_SHARD, OPT_PARTS, OPT_SEED, OPT_DIR,
 	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP, OPT_WET_DIGEST,
-	OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR,
+	OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR, OPT_STRIP_NAV, OPT_NAV_SHORT,
+	OPT_NAV_LONG, OPT_NAV_HEADING, OPT_NAV_STOP_LOW, OPT_NAV_STOP_HIGH,
 };
 
 static const struct option long_options[] = {
@@ -243,6 +255,12 @@ static const struct option long_options[] = {
 	{ "drop-frequent", required_argument, NULL, OPT_DROP_FREQUENT },
 	{ "drop-frequent-passes", required_argument, NULL, OPT_FREQUENT_PASSES },
 	{ "frequent-mem", required_argument, NULL, OPT_FREQUENT_MEM },
+	{ "strip-nav", no_argument, NULL, OPT_STRIP_NAV },
+	{ "nav-short", required_argument, NULL, OPT_NAV_SHORT },
+	{ "nav-long", required_argument, NULL, OPT_NAV_LONG },
+	{ "nav-heading", required_argument, NULL, OPT_NAV_HEADING },
+	{ "nav-stop-low", required_argument, NULL, OPT_NAV_STOP_LOW },
+	{ "nav-stop-high", required_argument, NULL, OPT_NAV_STOP_HIGH },
 	{ "invalid", required_argument, NULL, OPT_INVALID },
 	{ "nfkc", no_argument, NULL, OPT_NFKC },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
@@ -336,6 +354,34 @@ static void parse_boiler_arg(int c, struct cli_args *a)
 		a->opt.frequent_bytes = mib << 20;
 		break;
 	}
+	}
+}
+
+/* A length option of --strip-nav: 1 to 100000 characters. */
+static unsigned parse_nav_chars(const char *opt, const char *s)
+{
+	const size_t n = parse_count(opt, s);
+	if (n < 1 || n > 100000)
+		usage_error("%s: expected 1 to 100000 characters, got '%s'", opt, s);
+	return (unsigned)n;
+}
+
+/* The options of the navigation classifier. */
+static void parse_nav_arg(int c, struct cli_args *a)
+{
+	switch (c) {
+	case OPT_STRIP_NAV: a->opt.strip_nav = true; break;
+	case OPT_NAV_SHORT: a->opt.nav_short = parse_nav_chars("--nav-short", optarg); break;
+	case OPT_NAV_LONG: a->opt.nav_long = parse_nav_chars("--nav-long", optarg); break;
+	case OPT_NAV_HEADING:
+		a->opt.nav_heading = parse_nav_chars("--nav-heading", optarg);
+		break;
+	case OPT_NAV_STOP_LOW:
+		a->opt.nav_stop_low = parse_share("--nav-stop-low", optarg);
+		break;
+	case OPT_NAV_STOP_HIGH:
+		a->opt.nav_stop_high = parse_share("--nav-stop-high", optarg);
+		break;
 	}
 }
 
@@ -451,6 +497,10 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 		case OPT_RULES: case OPT_NO_BUILTIN: case OPT_PRINT_RULES: case OPT_NO_BOILERPLATE:
 		case OPT_DROP_FREQUENT: case OPT_FREQUENT_PASSES: case OPT_FREQUENT_MEM:
 			parse_boiler_arg(c, a);
+			break;
+		case OPT_STRIP_NAV: case OPT_NAV_SHORT: case OPT_NAV_LONG: case OPT_NAV_HEADING:
+		case OPT_NAV_STOP_LOW: case OPT_NAV_STOP_HIGH:
+			parse_nav_arg(c, a);
 			break;
 		case OPT_STATE:
 		case OPT_STATE_READONLY:

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "nav.h"
 
 #define OUT_FLUSH ((size_t)1 << 20) /* hand output to the sink in blocks */
 #define BATCH 32                    /* lines prepared before any is decided */
@@ -107,6 +108,7 @@ struct wn_filter {
 	size_t nstubs;         /* lines (not blanks) in held[] */
 	struct wn_buf held_text;
 	struct wn_minhash minhash; /* document near duplicates (doc_near) */
+	struct wn_nav nav;     /* strip_nav: the document's lines wait here */
 };
 
 const char *wn_version(void)
@@ -313,7 +315,7 @@ static int flush_doc(struct wn_filter *f, bool doc_end)
 /* Hands a judged line on: at once, or into the document buffer while a
  * document-level judge is on. The buffer is judged in pieces as it grows:
  * every line before the run of short lines that ends it is decided. */
-static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text)
+static int settle_line(struct wn_filter *f, const struct wn_judged *v, const char *text)
 {
 	if (!f->zones_on)
 		return emit(f, v, text);
@@ -321,6 +323,30 @@ static int settle(struct wn_filter *f, const struct wn_judged *v, const char *te
 	if (rc || f->doc.text.len < f->doc_flush_at)
 		return rc;
 	return flush_doc(f, false);
+}
+
+/* ---- strip_nav: the only hook of the navigation classifier (nav.c) ------ */
+
+/* Classifies the held lines of the document (or of a full window) and
+ * hands them on, in order, some now dropped as navigation. */
+static int nav_flush(struct wn_filter *f, bool doc_end)
+{
+	wn_nav_judge(&f->nav, doc_end);
+	int rc = 0;
+	for (size_t i = 0; i < f->nav.doc.n && !rc; i++) {
+		const struct wn_judged *v = &f->nav.doc.recs[i];
+		rc = settle_line(f, v, text_at(f->nav.doc.text.ptr, v->off, v->len));
+	}
+	wn_nav_clear(&f->nav, doc_end);
+	return rc;
+}
+
+static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text)
+{
+	if (!f->opt.strip_nav)
+		return settle_line(f, v, text);
+	const int rc = wn_nav_add(&f->nav, v, text);
+	return rc || !wn_nav_full(&f->nav) ? rc : nav_flush(f, false);
 }
 
 static size_t trim_end(const char *p, size_t n)
@@ -728,6 +754,8 @@ static int end_doc(struct wn_filter *f)
 		return 0;
 	}
 	int rc = release(f, false);
+	if (!rc && f->opt.strip_nav)
+		rc = nav_flush(f, true);
 	if (!rc && f->zones_on)
 		rc = flush_doc(f, true);
 	if (rc)
@@ -1037,6 +1065,8 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		rc = wn_wet_init(&f->wet, &f->opt);
 	if (!rc)
 		rc = wn_docdup_init(&f->docdup, opt->seed);
+	if (!rc && opt->strip_nav)
+		rc = wn_nav_init(&f->nav, &f->opt);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;
@@ -1236,5 +1266,6 @@ void wn_filter_free(struct wn_filter *f)
 	wn_wet_free(&f->wet);
 	wn_docdup_free(&f->docdup);
 	wn_buf_free(&f->doc_out);
+	wn_nav_free(&f->nav);
 	free(f);
 }

@@ -1,0 +1,512 @@
+/* nav.c - --strip-nav: navigation and menu runs found from the text alone,
+ * in the manner of jusText's published method (doc/nav.md): each line gets
+ * features and a first class, then a context pass settles short and
+ * near-good lines by their neighbours, so a menu goes as a whole. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include "nav.h"
+
+#define MAX_WORD 64                 /* longer tokens are never stop words */
+#define SENTENCE_WORDS 6            /* a short line of this many words may be text */
+#define SEEN_BYTES ((size_t)4 << 20) /* the repeat table: 256 Ki lines */
+
+static const char *const lang_names[WN_NAV_LANGS] = {
+	"en", "de", "fr", "es", "it", "nl", "pt", "pl", "ru", "zh", "ja", "ko",
+};
+
+/* Why a line was judged bad: the rule of "CLASS:RULE" in --explain. */
+enum why { WHY_NONE, WHY_STOPWORDS, WHY_REPEAT, WHY_SYMBOLS };
+
+const char *wn_nav_lang_name(int lang)
+{
+	return lang >= 0 && lang < WN_NAV_LANGS ? lang_names[lang] : "";
+}
+
+static int lang_find(const char *p, size_t n)
+{
+	for (int l = 0; l < WN_NAV_LANGS; l++)
+		if (strlen(lang_names[l]) == n && memcmp(lang_names[l], p, n) == 0)
+			return l;
+	return -1;
+}
+
+/* ---- The stop word table ------------------------------------------------- */
+
+static uint64_t word_hash(const char *p, size_t n)
+{
+	const uint64_t h = XXH3_64bits(p, n);
+	return h ? h : 1;
+}
+
+static struct wn_nav_slot *slot_of(const struct wn_nav *n, const char *p, size_t len,
+				   uint64_t h)
+{
+	for (size_t i = (size_t)h & n->mask;; i = (i + 1) & n->mask) {
+		struct wn_nav_slot *s = &n->slots[i];
+		if (s->hash == 0 ||
+		    (s->hash == h && s->len == len && memcmp(n->pool.ptr + s->off, p, len) == 0))
+			return s;
+	}
+}
+
+static int add_word(struct wn_nav *n, const char *p, size_t len, int lang)
+{
+	if (len == 0 || len > MAX_WORD)
+		return 0;
+	const uint64_t h = word_hash(p, len);
+	struct wn_nav_slot *s = slot_of(n, p, len, h);
+	if (s->hash == 0) {
+		s->hash = h;
+		s->off = (uint32_t)n->pool.len;
+		s->len = (uint16_t)len;
+		if (wn_buf_append(&n->pool, p, len) != 0)
+			return WN_E_NOMEM;
+	}
+	if (!(s->langs >> lang & 1))
+		n->nwords[lang]++;
+	const unsigned char first = (unsigned char)p[0];
+	if (len > n->max_len[first])
+		n->max_len[first] = (uint8_t)len;
+	s->langs = (uint16_t)(s->langs | 1u << lang);
+	return 0;
+}
+
+unsigned wn_nav_stopword(const struct wn_nav *n, const char *word, size_t len)
+{
+	if (len == 0 || len > n->max_len[(unsigned char)word[0]])
+		return 0; /* most words are longer than any stop word of their first byte */
+	return n->slots[slot_of(n, word, len, word_hash(word, len)) - n->slots].langs;
+}
+
+static void add_suffix(struct wn_nav *n, const char *p, size_t len)
+{
+	int32_t cp;
+	if (n->nko_suffix < sizeof(n->ko_suffix) / sizeof(n->ko_suffix[0]) &&
+	    wn_utf8_decode((const unsigned char *)p, len, &cp) == len)
+		n->ko_suffix[n->nko_suffix++] = (uint32_t)cp;
+}
+
+/* Reads rules/stopwords.txt: "[xx]" starts a language, "#" a comment,
+ * words are separated by white space. */
+static int load_lists(struct wn_nav *n, const char *p, size_t len)
+{
+	const char *const end = p + len;
+	int lang = -1;
+	bool suffix = false;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p == end)
+			break;
+		if (*p == '#') {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl : end;
+			continue;
+		}
+		const char *w = p;
+		while (p < end && *p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
+			p++;
+		const size_t wlen = (size_t)(p - w);
+		if (w[0] == '[' && w[wlen - 1] == ']') {
+			suffix = wlen == 11 && memcmp(w, "[ko-suffix]", 11) == 0;
+			lang = suffix ? -1 : lang_find(w + 1, wlen - 2);
+			continue;
+		}
+		if (suffix)
+			add_suffix(n, w, wlen);
+		else if (lang >= 0 && add_word(n, w, wlen, lang) != 0)
+			return WN_E_NOMEM;
+	}
+	return 0;
+}
+
+int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
+{
+	memset(n, 0, sizeof(*n));
+	n->conf.short_chars = opt->nav_short ? opt->nav_short : WN_DEFAULT_NAV_SHORT;
+	n->conf.long_chars = opt->nav_long ? opt->nav_long : WN_DEFAULT_NAV_LONG;
+	n->conf.heading_chars = opt->nav_heading ? opt->nav_heading : WN_DEFAULT_NAV_HEADING;
+	n->conf.stop_low = opt->nav_stop_low > 0 ? opt->nav_stop_low : WN_DEFAULT_NAV_STOP_LOW;
+	n->conf.stop_high = opt->nav_stop_high > 0 ? opt->nav_stop_high : WN_DEFAULT_NAV_STOP_HIGH;
+	if (n->conf.stop_high < n->conf.stop_low)
+		n->conf.stop_high = n->conf.stop_low;
+	n->conf.lang_min = WN_NAV_LANG_MIN;
+	n->window = opt->max_doc && opt->max_doc < WN_NAV_WINDOW ? opt->max_doc : WN_NAV_WINDOW;
+	n->lang = WN_NAV_NO_LANG;
+	n->mask = 4095;
+	n->slots = calloc(n->mask + 1, sizeof(*n->slots));
+	if (!n->slots)
+		return WN_E_NOMEM;
+	int rc = load_lists(n, (const char *)wn_stopwords_text, wn_stopwords_len);
+	if (!rc)
+		rc = wn_freq_init(&n->seen, SEEN_BYTES);
+	return rc;
+}
+
+void wn_nav_free(struct wn_nav *n)
+{
+	free(n->slots);
+	wn_buf_free(&n->pool);
+	wn_doc_free(&n->doc);
+	free(n->feat);
+	wn_freq_free(&n->seen);
+	wn_buf_free(&n->fin);
+	memset(n, 0, sizeof(*n));
+}
+
+/* ---- Features -------------------------------------------------------------- */
+
+enum kind { K_SPACE, K_LOWER, K_UPPER, K_DIGIT, K_CJK, K_HANGUL, K_APOS, K_SYMBOL };
+
+static enum kind kind_of(int32_t cp)
+{
+	if (cp < 0x80) {
+		if (cp >= 'a' && cp <= 'z')
+			return K_LOWER;
+		if (cp >= 'A' && cp <= 'Z')
+			return K_UPPER;
+		if (cp >= '0' && cp <= '9')
+			return K_DIGIT;
+		if (cp == ' ' || cp == '\t' || cp == '\v' || cp == '\f' || cp == '\r')
+			return K_SPACE;
+		return cp == '\'' ? K_APOS : K_SYMBOL;
+	}
+	if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	    (cp >= 0x20000 && cp <= 0x2FFFF))
+		return K_CJK;
+	if (cp >= 0xAC00 && cp <= 0xD7A3)
+		return K_HANGUL;
+	if (cp == 0x2019)
+		return K_APOS;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LT:
+		return K_UPPER;
+	case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+		return K_LOWER;
+	case UTF8PROC_CATEGORY_ND:
+		return K_DIGIT;
+	case UTF8PROC_CATEGORY_ZS:
+		return K_SPACE;
+	default:
+		return K_SYMBOL;
+	}
+}
+
+static bool ko_suffix(const struct wn_nav *n, int32_t cp)
+{
+	for (unsigned i = 0; i < n->nko_suffix; i++)
+		if (n->ko_suffix[i] == (uint32_t)cp)
+			return true;
+	return false;
+}
+
+/* The word being read: lowercased, cut at MAX_WORD bytes (a longer one is
+ * counted, never looked up). */
+struct word {
+	char buf[MAX_WORD + 4];
+	size_t len;
+	size_t ncp;   /* its code points */
+	int32_t last; /* its last code point */
+	bool cut;
+};
+
+/* Counts a word: a stop word of which languages. A Korean word of two
+ * syllables or more is one when it ends in a particle. */
+static void end_word(const struct wn_nav *n, struct wn_nav_feat *out, struct word *w)
+{
+	if (w->ncp == 0)
+		return;
+	out->words++;
+	unsigned langs = w->cut ? 0 : wn_nav_stopword(n, w->buf, w->len);
+	if (!(langs >> WN_NAV_KO & 1) && w->ncp >= 2 && w->last >= 0xAC00 && w->last <= 0xD7A3 &&
+	    ko_suffix(n, w->last))
+		langs |= 1u << WN_NAV_KO;
+	for (unsigned l = 0; langs; l++, langs >>= 1)
+		out->stops[l] = (uint16_t)(out->stops[l] + (langs & 1));
+	w->len = w->ncp = 0;
+	w->cut = false;
+}
+
+static void put_cp(struct word *w, int32_t cp)
+{
+	w->ncp++;
+	w->last = cp;
+	if (w->len > MAX_WORD) {
+		w->cut = true;
+		return;
+	}
+	if (cp < 0x80)
+		w->buf[w->len++] = (char)cp;
+	else
+		w->len += wn_utf8_encode(cp, w->buf + w->len);
+}
+
+void wn_nav_features(struct wn_nav *n, const char *p, size_t len, struct wn_nav_feat *out)
+{
+	memset(out, 0, sizeof(*out));
+	const unsigned char *s = (const unsigned char *)p;
+	struct word w = { .len = 0 };
+	for (size_t i = 0; i < len;) {
+		int32_t cp = s[i];
+		size_t k = 1;
+		if (cp >= 0x80 && (k = wn_utf8_decode(s + i, len - i, &cp)) == 0) {
+			cp = 0xFFFD;
+			k = 1;
+		}
+		i += k;
+		const enum kind kd = kind_of(cp);
+		switch (kd) {
+		case K_UPPER:
+			if (w.ncp == 0)
+				out->caps++;
+			cp = cp < 0x80 ? cp | 0x20 : utf8proc_tolower(cp);
+			/* fall through */
+		case K_LOWER: case K_DIGIT: case K_HANGUL:
+			out->chars += kd == K_HANGUL ? 2 : 1;
+			out->digits += kd == K_DIGIT;
+			put_cp(&w, cp);
+			break;
+		case K_CJK:
+			end_word(n, out, &w);
+			out->chars += 3;
+			put_cp(&w, cp);
+			end_word(n, out, &w);
+			break;
+		case K_SPACE:
+			end_word(n, out, &w);
+			out->chars++;
+			break;
+		case K_APOS: case K_SYMBOL:
+			end_word(n, out, &w);
+			out->chars++;
+			out->symbols++;
+			break;
+		}
+	}
+	end_word(n, out, &w);
+	out->ends = wn_ends_marked(p, len);
+}
+
+int wn_nav_add(struct wn_nav *n, const struct wn_judged *v, const char *text)
+{
+	if (n->doc.n == n->feat_cap) {
+		const size_t cap = n->feat_cap ? 2 * n->feat_cap : 256;
+		struct wn_nav_feat *feat = realloc(n->feat, cap * sizeof(*feat));
+		if (!feat)
+			return WN_E_NOMEM;
+		n->feat = feat;
+		n->feat_cap = cap;
+	}
+	struct wn_nav_feat *f = &n->feat[n->doc.n];
+	if (v->blank) {
+		memset(f, 0, sizeof(*f));
+		f->cls = WN_NAV_SKIP;
+	} else {
+		wn_nav_features(n, text, v->len, f);
+		f->prior = v->reason == WN_DROP_RULE || v->reason == WN_DROP_ZONE ||
+			   v->reason == WN_DROP_FREQUENT;
+		/* Counted when the document is judged: the bucket is fetched
+		 * meanwhile. */
+		if (f->chars < n->conf.short_chars) {
+			f->line_hash = XXH3_64bits(text, v->len) | 1;
+			wn_freq_prefetch(&n->seen, f->line_hash);
+		}
+	}
+	return wn_doc_append(&n->doc, v, text);
+}
+
+/* ---- Classes ----------------------------------------------------------------- */
+
+/* The language with the most stop words, when they are at least lang_min
+ * of the words: -1 when no list fits the text. */
+static int guess_lang(const struct wn_nav *n)
+{
+	uint64_t hits[WN_NAV_LANGS] = { 0 }, words = 0;
+	for (size_t i = 0; i < n->doc.n; i++) {
+		const struct wn_nav_feat *f = &n->feat[i];
+		words += f->words;
+		for (int l = 0; l < WN_NAV_LANGS; l++)
+			hits[l] += f->stops[l];
+	}
+	int best = WN_NAV_NO_LANG;
+	for (int l = 0; l < WN_NAV_LANGS; l++)
+		if (hits[l] && (best < 0 || hits[l] > hits[best]))
+			best = l;
+	if (best < 0 || (double)hits[best] < n->conf.lang_min * (double)words)
+		return WN_NAV_NO_LANG;
+	return best;
+}
+
+/* jusText's first class, from the line alone; *why says what decided a bad
+ * one. Without a stop word list, only length, punctuation and symbols. */
+static enum wn_nav_class first_class(const struct wn_nav_conf *c, const struct wn_nav_feat *f,
+				     int lang, enum why *why)
+{
+	*why = WHY_NONE;
+	if (f->prior)
+		return WN_NAV_BAD;
+	if (f->repeat) {
+		*why = WHY_REPEAT;
+		return WN_NAV_BAD;
+	}
+	const double share = lang >= 0 && f->words ? (double)f->stops[lang] / (double)f->words : 0.0;
+	if (f->chars < c->short_chars)
+		/* A short line of many words, as many stop words as text has, is
+		 * a piece of hard-wrapped text, not a menu item. */
+		return f->words >= SENTENCE_WORDS && share >= c->stop_high ? WN_NAV_NEAR
+									  : WN_NAV_SHORT;
+	if (lang < 0) {
+		if (2 * f->symbols > f->chars) {
+			*why = WHY_SYMBOLS;
+			return WN_NAV_BAD;
+		}
+		return f->ends || f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
+	}
+	if (share >= c->stop_high)
+		return f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
+	if (share >= c->stop_low)
+		return WN_NAV_NEAR;
+	*why = WHY_STOPWORDS;
+	return WN_NAV_BAD;
+}
+
+/* For each line i, the class of the nearest line before it (or after it,
+ * backward) that is not short nor blank, in loose[i], and that is not
+ * near-good either, in strict[i]; edge past the window's end. One sweep,
+ * so a run of a hundred thousand short lines costs no more than its
+ * length. */
+static void sweep(const uint8_t *fin, size_t cnt, bool backward, uint8_t edge, uint8_t *strict,
+		  uint8_t *loose)
+{
+	uint8_t s = edge, l = edge;
+	for (size_t k = 0; k < cnt; k++) {
+		const size_t i = backward ? cnt - 1 - k : k;
+		strict[i] = s;
+		loose[i] = l;
+		const uint8_t c = fin[i];
+		if (c == WN_NAV_SKIP || c == WN_NAV_SHORT)
+			continue;
+		l = c;
+		if (c != WN_NAV_NEAR)
+			s = c;
+	}
+}
+
+/* A short line that may be a heading: a good line follows within
+ * heading_chars (jusText's rule for <h> elements, here for any short line
+ * that is no repeat and has a letter). */
+static bool heads_text(const struct wn_nav *n, const uint8_t *fin, size_t i)
+{
+	const struct wn_nav_feat *f = n->feat;
+	if (f[i].repeat || f[i].prior || f[i].words == 0 || f[i].digits == f[i].chars)
+		return false;
+	uint32_t dist = 0; /* blank lines count one: the loop stays short */
+	for (size_t j = i + 1; j < n->doc.n && dist <= n->conf.heading_chars; j++) {
+		if (fin[j] == WN_NAV_GOOD)
+			return true;
+		dist += f[j].chars + 1;
+	}
+	return false;
+}
+
+static const char *rule_name(uint8_t cls, enum why why)
+{
+	if (cls == WN_NAV_BAD)
+		return why == WHY_REPEAT ? "bad:repeat" : why == WHY_SYMBOLS ? "bad:symbols"
+							       : "bad:stopwords";
+	return cls == WN_NAV_SHORT ? "short:context" : "near-good:context";
+}
+
+/* The context pass: short lines between good text are text, between bad
+ * lines junk; between the two, text when a near-good line is next to them;
+ * near-good lines are junk only between bad ones. nb holds 4 * cnt bytes
+ * for the neighbours' classes. */
+static void context(struct wn_nav *n, uint8_t *fin, uint8_t *nb, uint8_t top, uint8_t bottom)
+{
+	const size_t cnt = n->doc.n;
+	uint8_t *prev = nb, *prev_any = nb + cnt, *next = nb + 2 * cnt, *next_any = nb + 3 * cnt;
+	for (size_t i = 0; i < cnt; i++)
+		if (fin[i] == WN_NAV_SHORT && heads_text(n, fin, i))
+			fin[i] = WN_NAV_NEAR;
+	/* Short lines, decided all at once from the classes before. */
+	sweep(fin, cnt, false, top, prev, prev_any);
+	sweep(fin, cnt, true, bottom, next, next_any);
+	for (size_t i = 0; i < cnt; i++) {
+		if (fin[i] != WN_NAV_SHORT)
+			continue;
+		if (prev[i] == WN_NAV_GOOD && next[i] == WN_NAV_GOOD)
+			fin[i] = WN_NAV_GOOD;
+		else if (prev[i] == WN_NAV_BAD && next[i] == WN_NAV_BAD)
+			fin[i] = WN_NAV_BAD;
+		else if ((prev[i] == WN_NAV_BAD && prev_any[i] == WN_NAV_NEAR) ||
+			 (next[i] == WN_NAV_BAD && next_any[i] == WN_NAV_NEAR))
+			fin[i] = WN_NAV_GOOD;
+		else
+			fin[i] = WN_NAV_BAD;
+	}
+	sweep(fin, cnt, false, top, prev, prev_any);
+	sweep(fin, cnt, true, bottom, next, next_any);
+	for (size_t i = 0; i < cnt; i++)
+		if (fin[i] == WN_NAV_NEAR)
+			fin[i] = prev[i] == WN_NAV_BAD && next[i] == WN_NAV_BAD ? WN_NAV_BAD
+										: WN_NAV_GOOD;
+	/* A heading whose line alone was not bad stays with the text after it. */
+	for (size_t i = 0; i < cnt; i++)
+		if (fin[i] == WN_NAV_BAD && n->feat[i].cls != WN_NAV_BAD && heads_text(n, fin, i))
+			fin[i] = WN_NAV_GOOD;
+}
+
+void wn_nav_judge(struct wn_nav *n, bool doc_end)
+{
+	const size_t cnt = n->doc.n;
+	if (cnt == 0)
+		return;
+	n->lang = guess_lang(n);
+	for (size_t i = 0; i < cnt; i++)
+		if (n->feat[i].line_hash)
+			n->feat[i].repeat = wn_freq_count(&n->seen, n->feat[i].line_hash, n->doc_no) >= 2;
+	if (n->fin.cap < 5 * cnt && wn_buf_reserve(&n->fin, 5 * cnt) != 0)
+		return; /* out of memory: every line is kept */
+	uint8_t *fin = (uint8_t *)n->fin.ptr;
+	for (size_t i = 0; i < cnt; i++) {
+		struct wn_nav_feat *f = &n->feat[i];
+		if (f->cls == WN_NAV_SKIP) {
+			fin[i] = WN_NAV_SKIP;
+			continue;
+		}
+		enum why why;
+		f->cls = (uint8_t)first_class(&n->conf, f, n->lang, &why);
+		f->why = (uint8_t)why;
+		fin[i] = f->cls;
+	}
+	/* Without a good line to hold on to, text and chrome cannot be told
+	 * apart: the window is kept whole rather than judged all junk. */
+	bool any_good = false;
+	for (size_t i = 0; i < cnt && !any_good; i++)
+		any_good = fin[i] == WN_NAV_GOOD;
+	if (!any_good)
+		return;
+	context(n, fin, fin + cnt, n->cont ? WN_NAV_GOOD : WN_NAV_BAD,
+		doc_end ? WN_NAV_BAD : WN_NAV_GOOD);
+	for (size_t i = 0; i < cnt; i++) {
+		struct wn_judged *r = &n->doc.recs[i];
+		if (fin[i] != WN_NAV_BAD || r->blank || r->reason != WN_KEPT)
+			continue;
+		r->reason = WN_DROP_NAV;
+		r->rule = rule_name(n->feat[i].cls, (enum why)n->feat[i].why);
+	}
+}
+
+void wn_nav_clear(struct wn_nav *n, bool doc_end)
+{
+	wn_doc_clear(&n->doc);
+	n->cont = !doc_end;
+	if (doc_end)
+		n->doc_no++;
+}

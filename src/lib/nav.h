@@ -1,0 +1,112 @@
+/* nav.h - --strip-nav: a per-document classifier of navigation and menu
+ * runs, in the manner of jusText, adapted to text without markup
+ * (doc/nav.md). Only filter.c and the tests include it. */
+#ifndef WN_NAV_H
+#define WN_NAV_H
+
+#include "internal.h"
+
+/* The languages with a stop word list (rules/stopwords.txt), by bit. */
+enum wn_nav_lang {
+	WN_NAV_EN, WN_NAV_DE, WN_NAV_FR, WN_NAV_ES, WN_NAV_IT, WN_NAV_NL,
+	WN_NAV_PT, WN_NAV_PL, WN_NAV_RU, WN_NAV_ZH, WN_NAV_JA, WN_NAV_KO,
+	WN_NAV_LANGS
+};
+#define WN_NAV_NO_LANG (-1)
+
+/* A line's first class, and after the context pass its final one. */
+enum wn_nav_class { WN_NAV_GOOD, WN_NAV_BAD, WN_NAV_SHORT, WN_NAV_NEAR, WN_NAV_SKIP };
+
+/* What the classifier knows of one line. Lengths are weighted characters:
+ * one per letter, digit or symbol, three per Han or kana character, two
+ * per Hangul syllable (about what a word's letters weigh in English). */
+struct wn_nav_feat {
+	uint64_t line_hash; /* of a short line's bytes, to count repeats; 0: none */
+	uint32_t chars;
+	uint32_t words;    /* words; each Han or kana character is one */
+	uint32_t caps;     /* words that start with a capital letter */
+	uint32_t digits;
+	uint32_t symbols;  /* neither letters, digits nor spaces */
+	uint16_t stops[WN_NAV_LANGS]; /* stop words of each language */
+	bool ends;         /* ends a sentence (or with a colon) */
+	bool repeat;       /* a short line seen in an earlier document */
+	uint8_t cls;       /* enum wn_nav_class: first, then final */
+	uint8_t prior;     /* dropped by an earlier judge (rule, zone, frequent) */
+	uint8_t why;       /* what made a line bad alone, for --explain */
+};
+
+/* Thresholds, from wn_options (0: the defaults in winnow.h). */
+struct wn_nav_conf {
+	uint32_t short_chars;   /* shorter lines are "short": context decides */
+	uint32_t long_chars;    /* a line this long with stop_high is good alone */
+	uint32_t heading_chars; /* a heading's distance to good text */
+	double stop_low;        /* below: bad; from it: near-good */
+	double stop_high;       /* from it: good (when long) */
+	double lang_min;        /* a language needs this share of the words */
+};
+
+/* The compiled stop word table: open addressing on the word's XXH3. */
+struct wn_nav_slot {
+	uint64_t hash;  /* 0: empty */
+	uint32_t off;   /* the word in wn_nav.pool */
+	uint16_t len;
+	uint16_t langs; /* bit l: a stop word of language l */
+};
+
+struct wn_nav {
+	struct wn_nav_conf conf;
+	struct wn_nav_slot *slots;
+	size_t mask;
+	struct wn_buf pool;
+	uint32_t ko_suffix[32];      /* particles that make a Korean word a stop word */
+	unsigned nko_suffix;
+	size_t nwords[WN_NAV_LANGS]; /* entries per language */
+	uint8_t max_len[256];        /* longest stop word by its first byte */
+	/* The document (or window) being held: judged lines and features. */
+	struct wn_doc doc;
+	struct wn_nav_feat *feat;
+	size_t feat_cap;
+	size_t window;               /* judge a document in windows of this many bytes */
+	bool cont;                   /* the window goes on from an earlier one */
+	int lang;                    /* the last window's language, or WN_NAV_NO_LANG */
+	struct wn_freq seen;         /* documents per short line, for repeat */
+	uint32_t doc_no;
+	struct wn_buf fin;           /* the final class of each held line */
+};
+
+/* Compiles the built-in stop word lists and sets the thresholds. 0 or
+ * WN_E_NOMEM. */
+int wn_nav_init(struct wn_nav *n, const struct wn_options *opt);
+void wn_nav_free(struct wn_nav *n);
+
+/* The features of the line p[0..len). */
+void wn_nav_features(struct wn_nav *n, const char *p, size_t len, struct wn_nav_feat *out);
+
+/* The languages (bits) of which word (lowercase UTF-8) is a stop word. */
+unsigned wn_nav_stopword(const struct wn_nav *n, const char *word, size_t len);
+
+/* Holds a judged line of the current document. 0 or WN_E_NOMEM. */
+int wn_nav_add(struct wn_nav *n, const struct wn_judged *v, const char *text);
+
+/* True when the held lines fill a window: judge them before the next. */
+static inline bool wn_nav_full(const struct wn_nav *n)
+{
+	return n->doc.text.len >= n->window;
+}
+
+/* Classifies the held lines and marks those to drop (reason WN_DROP_NAV,
+ * rule "CLASS:RULE"); lines dropped before stay as they were. doc_end
+ * says the document ends here (else the window's end counts as text). */
+void wn_nav_judge(struct wn_nav *n, bool doc_end);
+
+/* Forgets the held lines; at a document's end, starts a new document. */
+void wn_nav_clear(struct wn_nav *n, bool doc_end);
+
+/* The ISO 639-1 code of a language, or "" for WN_NAV_NO_LANG. */
+const char *wn_nav_lang_name(int lang);
+
+/* The embedded rules/stopwords.txt. */
+extern const unsigned char wn_stopwords_text[];
+extern const size_t wn_stopwords_len;
+
+#endif
