@@ -310,6 +310,7 @@ struct wn_stats {
 	uint64_t seen_loaded;   /* fingerprints loaded from saved state */
 	uint64_t seen_forgotten; /* forgotten by on_full=forget in this run */
 	uint64_t lines_ahead;   /* threads: lines the worker thread repaired */
+	double ahead_seconds;   /* threads: CPU time of the worker thread so far */
 	bool seen_bloom;        /* the seen set is a Bloom filter */
 	double seen_false_rate; /* Bloom: chance a distinct line is dropped now */
 	double expected_false_drops; /* Bloom: distinct lines dropped, expected */

@@ -130,6 +130,8 @@ uint64_t cli_default_max_mem(void);
 void cli_signals_init(void);
 
 double cli_now(void);
+/* CPU seconds of the calling thread. */
+double cli_thread_cpu(void);
 uint64_t cli_random_seed(void);
 bool cli_isatty(int fd);
 

@@ -616,13 +616,15 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			",\"regex_limited\":%" PRIu64
 			",\"docs_dup\":%" PRIu64 ",\"docs_empty\":%" PRIu64
 			",\"records_passed\":%" PRIu64 ",\"records_malformed\":%" PRIu64
-			",\"seconds\":%.3f}\n",
+			",\"lines_ahead\":%" PRIu64 ",\"cpu_seconds\":%.3f"
+			",\"ahead_cpu_seconds\":%.3f,\"seconds\":%.3f}\n",
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
 			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
 			st->seen_bloom ? "true" : "false", st->seen_false_rate,
 			st->expected_false_drops, st->near_entries, st->near_bytes, st->doc_near_docs,
 			st->doc_near_bytes, st->regex_limited, st->docs_dup, st->docs_empty,
-			st->records_passed, st->records_malformed, secs);
+			st->records_passed, st->records_malformed, st->lines_ahead, cli_thread_cpu(),
+			st->ahead_seconds, secs);
 		return;
 	}
 	uint64_t dropped = 0;

@@ -109,6 +109,7 @@ struct wn_filter {
 	/* threads >= 2: the repairs run on a worker thread (prep.c), and the
 	 * input is judged in blocks, one behind it. */
 	struct wn_prep *prep;
+	struct wn_prep_key ahead; /* the key the worker made of the current line */
 };
 
 const char *wn_version(void)
@@ -364,7 +365,7 @@ static int repair_line(struct wn_filter *f, struct wn_line *line)
 {
 	uint32_t repairs = 0, puncts = 0;
 	int rc = 0;
-	if (f->prep && wn_prep_take(f->prep, line, &repairs, &puncts)) {
+	if (f->prep && wn_prep_take(f->prep, line, &repairs, &puncts, &f->ahead)) {
 		f->st.lines_ahead += !f->counting;
 	} else {
 		rc = wn_repair_push(&f->repair, line, &repairs);
@@ -649,7 +650,14 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
 	    ((dedup || f->opt.doc_dedup) && normalized)) {
 		p->key_off = f->arena.len;
-		const int rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
+		int rc;
+		if (f->ahead.valid) { /* the worker keyed the line: it is one part */
+			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
+			p->key_hash = f->ahead.hash;
+			f->ahead.valid = false;
+		} else {
+			rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
+		}
 		if (rc)
 			return rc;
 		p->key_len = f->arena.len - p->key_off;
@@ -812,6 +820,7 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 			break;
 		p = nl + 1;
 	}
+	f->ahead.valid = false;
 	return 0;
 }
 
@@ -1040,7 +1049,10 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	if (!rc)
 		rc = wn_docdup_init(&f->docdup, opt->seed);
 	if (!rc && opt->threads > 1 && !(f->opt.disable & WN_STAGE_REPAIR))
-		rc = wn_prep_new(&f->opt, &f->prep);
+		rc = wn_prep_new(&f->opt,
+				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
+					 f->opt.key == WN_KEY_NORMALIZED,
+				 &f->prep);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;
@@ -1114,7 +1126,7 @@ static int push_blocks(struct wn_filter *f, const char *buf, size_t len)
 		buf += n;
 		len -= n;
 		if (!rc && wn_prep_full(f->prep)) {
-			wn_prep_submit(f->prep, false);
+			wn_prep_submit(f->prep, false, f->keyer.seed);
 			while (!rc && wn_prep_pending(f->prep) > 1)
 				rc = judge_block(f);
 		}
@@ -1131,7 +1143,7 @@ static int drain(struct wn_filter *f, bool end)
 	while (!rc && !wn_prep_can_submit(f->prep))
 		rc = judge_block(f);
 	if (!rc && (end || wn_prep_filling(f->prep)))
-		wn_prep_submit(f->prep, end);
+		wn_prep_submit(f->prep, end, f->keyer.seed);
 	while (!rc && wn_prep_pending(f->prep))
 		rc = judge_block(f);
 	return rc;
@@ -1233,6 +1245,7 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	out->near_bytes = f->near.seen.bytes;
 	out->doc_near_docs = f->minhash.ndocs;
 	out->doc_near_bytes = wn_minhash_bytes(&f->minhash);
+	out->ahead_seconds = f->prep ? wn_prep_cpu(f->prep) : 0.0;
 }
 
 int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)

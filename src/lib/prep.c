@@ -11,9 +11,11 @@
  * single-threaded output byte for byte. Each record carries the line's
  * length and first bytes; a line that does not match (which would be a
  * bug) turns the worker's results off and the filter repairs on its own. */
+#define _POSIX_C_SOURCE 200809L /* pthread_getcpuclockid, clock_gettime */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -28,10 +30,18 @@ struct prepped {
 	uint32_t in_head;  /* and its first (up to) 4 bytes, to check it is the same */
 	uint32_t repairs;  /* rules that fired, as wn_repair_push says */
 	uint32_t puncts;   /* and wn_punct_push */
+	uint32_t key_len;  /* NO_KEY, or the trimmed line's key, next in the
+			    * text buffer, then its hash (a uint64_t) */
 };
+
+#define NO_KEY UINT32_MAX
+/* The worker also keys KEY_SHARE_MAX parts in share of the lines: more
+ * while it waits for the filter, fewer while the filter waits for it. */
+#define KEY_SHARE_MAX 8
 
 struct prep_block {
 	struct wn_buf data;  /* a copy of the input */
+	uint64_t seed;       /* the filter's key seed (a loaded state sets it) */
 	struct wn_buf res;   /* struct prepped per line, in order */
 	struct wn_buf text;  /* the repaired lines */
 	bool end_input;      /* the input ends after data */
@@ -50,6 +60,7 @@ struct wn_prep {
 	 * filled; block filled % PREP_BLOCKS is the one being filled while
 	 * filled - judged < PREP_BLOCKS. */
 	unsigned filled, prepped, judged;
+	bool filter_waited;  /* the filter waited for a block since the worker looked */
 	/* The filter's side: the block it judges and its next record. */
 	struct prep_block *cur;
 	size_t next;
@@ -64,6 +75,10 @@ struct wn_prep {
 	struct wn_wet wet;
 	struct wn_repair repair;
 	struct wn_punct punct;
+	struct wn_keyer keyer;
+	bool key_lines;      /* the filter keys lines: the worker may take some */
+	unsigned key_share;  /* of KEY_SHARE_MAX lines, those the worker keys */
+	unsigned nlines;
 	struct prep_block *out; /* the block being prepared */
 };
 
@@ -77,6 +92,36 @@ static uint32_t head4(const char *p, size_t n)
 
 /* ---- The worker ------------------------------------------------------------ */
 
+/* As filter.c's trim_end(). */
+static size_t trim_end(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\v'))
+		n--;
+	return n;
+}
+
+/* The key of a repaired line that stays one line, when it is the worker's
+ * turn: appended to the text buffer with its hash. */
+static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
+		    struct prepped *r)
+{
+	r->key_len = NO_KEY;
+	if (!p->key_lines || p->nlines++ % KEY_SHARE_MAX >= p->key_share)
+		return 0;
+	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+	if (trimmed.len == 0 || trimmed.len > NO_KEY / 4 ||
+	    (changed && memchr(line->ptr, '\n', line->len)))
+		return 0;
+	struct wn_buf *t = &p->out->text;
+	const size_t at = t->len;
+	uint64_t hash;
+	if (wn_keyer_key(&p->keyer, &trimmed, t, &hash) != 0 ||
+	    wn_buf_append(t, &hash, sizeof(hash)) != 0)
+		return WN_E_NOMEM;
+	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
+	return 0;
+}
+
 static int prep_line(struct wn_prep *p, const struct wn_line *in)
 {
 	struct wn_line line = *in;
@@ -86,10 +131,12 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 		rc = wn_punct_push(&p->punct, &line, &r.puncts);
 	if (rc)
 		return rc;
-	if ((r.repairs | r.puncts) && (wn_buf_append(&p->out->text, &line.len, sizeof(line.len)) != 0 ||
-				       wn_buf_append(&p->out->text, line.ptr, line.len) != 0))
+	const bool changed = r.repairs | r.puncts;
+	if (changed && (wn_buf_append(&p->out->text, &line.len, sizeof(line.len)) != 0 ||
+			wn_buf_append(&p->out->text, line.ptr, line.len) != 0))
 		return WN_E_NOMEM;
-	return wn_buf_append(&p->out->res, &r, sizeof(r));
+	rc = prep_key(p, &line, changed, &r);
+	return rc ? rc : wn_buf_append(&p->out->res, &r, sizeof(r));
 }
 
 static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
@@ -167,8 +214,18 @@ static void *worker(void *arg)
 	bool failed = false;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->prepped == p->filled && !p->stop)
+		/* Balance the two threads: the filter waiting for this one
+		 * gives it fewer keys, and this one waiting, more. */
+		if (p->filter_waited && p->key_share > 0)
+			p->key_share--;
+		p->filter_waited = false;
+		bool idle = false;
+		while (p->prepped == p->filled && !p->stop) {
+			idle = true;
 			pthread_cond_wait(&p->cv, &p->mu);
+		}
+		if (idle && p->key_share < KEY_SHARE_MAX)
+			p->key_share++;
 		const bool stop = p->stop;
 		struct prep_block *b = &p->blocks[p->prepped % PREP_BLOCKS];
 		pthread_mutex_unlock(&p->mu);
@@ -176,6 +233,7 @@ static void *worker(void *arg)
 			return NULL;
 		b->res.len = b->text.len = 0;
 		p->out = b;
+		p->keyer.seed = b->seed;
 		/* After an error the framers are in no known state: the filter
 		 * stops at the block that reports it. */
 		int rc = failed ? WN_E_STATE : b->data.len ? frame(p, b->data.ptr, b->data.len) : 0;
@@ -192,7 +250,7 @@ static void *worker(void *arg)
 
 /* ---- The filter's side ------------------------------------------------------ */
 
-int wn_prep_new(const struct wn_options *opt, struct wn_prep **out)
+int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **out)
 {
 	*out = NULL;
 	struct wn_prep *p = calloc(1, sizeof(*p));
@@ -200,6 +258,9 @@ int wn_prep_new(const struct wn_options *opt, struct wn_prep **out)
 		return WN_E_NOMEM;
 	p->opt = *opt;
 	p->format = opt->format;
+	p->key_lines = key_lines;
+	p->key_share = KEY_SHARE_MAX / 2;
+	wn_keyer_init(&p->keyer, opt->key, opt->seed);
 	wn_lines_init(&p->lines, opt->nul_docs);
 	int rc = wn_repair_init(&p->repair, opt);
 	if (!rc)
@@ -286,10 +347,11 @@ bool wn_prep_can_submit(const struct wn_prep *p)
 	return p->filled - p->judged < PREP_BLOCKS;
 }
 
-void wn_prep_submit(struct wn_prep *p, bool end_input)
+void wn_prep_submit(struct wn_prep *p, bool end_input, uint64_t seed)
 {
 	pthread_mutex_lock(&p->mu);
 	p->blocks[p->filled % PREP_BLOCKS].end_input = end_input;
+	p->blocks[p->filled % PREP_BLOCKS].seed = seed;
 	p->filled++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
@@ -303,6 +365,8 @@ unsigned wn_prep_pending(const struct wn_prep *p)
 int wn_prep_begin(struct wn_prep *p, const char **data_out, size_t *len_out, bool *end_out)
 {
 	pthread_mutex_lock(&p->mu);
+	if (p->prepped == p->judged)
+		p->filter_waited = true;
 	while (p->prepped == p->judged)
 		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
@@ -330,8 +394,9 @@ void wn_prep_end(struct wn_prep *p)
 }
 
 bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out,
-		  uint32_t *puncts_out)
+		  uint32_t *puncts_out, struct wn_prep_key *key_out)
 {
+	key_out->valid = false;
 	const struct prep_block *b = p->cur;
 	if (p->broken || !b || (p->next + 1) * sizeof(struct prepped) > b->res.len) {
 		p->broken = true;
@@ -353,7 +418,23 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		line->len = len;
 		p->text_next += sizeof(len) + len;
 	}
+	if (r.key_len != NO_KEY) {
+		key_out->valid = true;
+		key_out->ptr = b->text.ptr + p->text_next;
+		key_out->len = r.key_len;
+		memcpy(&key_out->hash, b->text.ptr + p->text_next + r.key_len, sizeof(key_out->hash));
+		p->text_next += r.key_len + sizeof(key_out->hash);
+	}
 	return true;
+}
+
+double wn_prep_cpu(const struct wn_prep *p)
+{
+	clockid_t id;
+	struct timespec ts;
+	if (pthread_getcpuclockid(p->thread, &id) != 0 || clock_gettime(id, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 bool wn_prep_broken(const struct wn_prep *p)
