@@ -187,11 +187,13 @@ static int discard(void *ctx, const char *p, size_t n)
 }
 
 /* The public API as the CLI drives it, in 1 MiB pushes; returns lines kept. */
-static long long run_pipeline(const struct input *in, enum wn_key key, unsigned disable)
+static long long run_pipeline_threads(const struct input *in, enum wn_key key,
+				      unsigned disable, unsigned threads)
 {
 	size_t out_bytes = 0;
 	const struct wn_options opt = {
 		.write = discard, .write_ctx = &out_bytes, .key = key, .disable = disable,
+		.threads = threads,
 	};
 	struct wn_filter *f = wn_filter_new(&opt);
 	if (!f)
@@ -206,6 +208,18 @@ static long long run_pipeline(const struct input *in, enum wn_key key, unsigned 
 	wn_filter_stats(f, &st);
 	wn_filter_free(f);
 	return rc ? rc : (long long)st.lines_kept;
+}
+
+static long long run_pipeline(const struct input *in, enum wn_key key, unsigned disable)
+{
+	return run_pipeline_threads(in, key, disable, 1);
+}
+
+/* Two threads: wall time, so on a busy machine this is noisy; not counted
+ * under callgrind, which runs one thread at a time. */
+static long long run_pipeline_2threads(const struct input *in)
+{
+	return run_pipeline_threads(in, WN_KEY_NORMALIZED, 0, 2);
 }
 
 static long long run_pipeline_default(const struct input *in)
@@ -235,6 +249,7 @@ static const struct stage stages[] = {
 	{ "pipeline_exact", "line", run_pipeline_exact, all_lines },
 	{ "pipeline_default", "line", run_pipeline_default, all_lines },
 	{ "pipeline_no_dedup", "line", run_pipeline_no_dedup, all_lines },
+	{ "pipeline_2threads", "line", run_pipeline_2threads, all_lines },
 };
 #define NSTAGES (sizeof(stages) / sizeof(stages[0]))
 

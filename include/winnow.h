@@ -253,6 +253,16 @@ struct wn_options {
 	unsigned nav_heading;   /* a short line this close before good text stays */
 	double nav_stop_low;    /* stop word share below which a line is bad */
 	double nav_stop_high;   /* share from which a line is (near-)good */
+	/* Threads (doc/threads.md): 0 or 1 runs everything on the calling
+	 * thread; 2 or more run the repairs (WN_STAGE_REPAIR) on one worker
+	 * thread while the calling thread judges and writes, one block of
+	 * input (64 KiB) behind it. The output and statistics are the same
+	 * byte for byte, and so are the explanations (where a change event
+	 * falls among the drops of the lines just before it depends on how
+	 * the input is cut, with one thread as with two); every callback
+	 * comes on the calling thread. More than 2 is 2 for now; with
+	 * repairs off it is 1. */
+	unsigned threads;
 };
 
 /* Why wn_filter_create failed: which rule is malformed, and how. */
@@ -323,6 +333,8 @@ struct wn_stats {
 	uint64_t regex_limited; /* regex rule matches given up at the match limit */
 	uint64_t seen_loaded;   /* fingerprints loaded from saved state */
 	uint64_t seen_forgotten; /* forgotten by on_full=forget in this run */
+	uint64_t lines_ahead;   /* threads: lines the worker thread repaired */
+	double ahead_seconds;   /* threads: CPU time of the worker thread so far */
 	bool seen_bloom;        /* the seen set is a Bloom filter */
 	double seen_false_rate; /* Bloom: chance a distinct line is dropped now */
 	double expected_false_drops; /* Bloom: distinct lines dropped, expected */
@@ -355,6 +367,14 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
  * record under WN_ON_ERROR_FAIL) comes after the error callback, and after
  * every record before the malformed one was passed to the sink. */
 int wn_filter_push(struct wn_filter *f, const void *buf, size_t len);
+
+/* With wn_options.threads >= 2, wn_filter_push copies its input and
+ * returns once the block before it is judged: the output of the last
+ * 64 KiB or so comes on a later call. wn_filter_flush judges all input
+ * pushed so far and passes its output to the sink (a live pipe that went
+ * quiet, say). Without threads it only passes on what is pending. Returns
+ * as wn_filter_push does. */
+int wn_filter_flush(struct wn_filter *f);
 
 /* Ends the current input (a file): an unterminated last line is taken as a
  * line, the document ends, and line numbers restart at 1. With

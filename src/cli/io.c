@@ -151,6 +151,7 @@ int cli_in_open(struct cli_in *in, const char *path)
 		}
 		if (S_ISREG(st.st_mode))
 			in->size = (uint64_t)st.st_size;
+		in->live = !S_ISREG(st.st_mode);
 	}
 	in->raw = malloc(RAW_CAP);
 	if (!in->raw) {
@@ -309,6 +310,14 @@ ssize_t cli_in_next(struct cli_in *in, const char **data)
 	pthread_mutex_unlock(&in->mu);
 	*data = in->blocks[slot];
 	return n;
+}
+
+bool cli_in_ready(struct cli_in *in)
+{
+	pthread_mutex_lock(&in->mu);
+	const bool ready = in->produced - in->consumed > (in->holding ? 1u : 0u);
+	pthread_mutex_unlock(&in->mu);
+	return ready;
 }
 
 uint64_t cli_in_pos(const struct cli_in *in)
@@ -683,6 +692,12 @@ void cli_close(int fd)
 		close(fd);
 }
 
+long cli_cpus(void)
+{
+	const long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
 /* Half the memory the process may use: the machine's, or a smaller cgroup
  * (v2 or v1) limit, as containers set. */
 uint64_t cli_default_max_mem(void)
@@ -709,6 +724,14 @@ double cli_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double cli_thread_cpu(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

@@ -29,6 +29,7 @@ struct cli_in {
 	size_t raw_pos;
 	uint64_t raw_off;    /* bytes read from fd before raw[0] */
 	uint64_t size;       /* file size when known (regular file), else 0 */
+	bool live;           /* not a regular file: a pipe, a terminal */
 	char err[CLI_ERR_MAX];
 	/* A reader thread reads and inflates ahead into a ring of blocks while
 	 * the main thread filters; the fields above are the reader's alone. */
@@ -52,6 +53,8 @@ int cli_in_open(struct cli_in *in, const char *path);
 /* The next block of decoded bytes: returns its length and points *data at
  * it, valid until the next call; 0 at the end; -1 with in->err set. */
 ssize_t cli_in_next(struct cli_in *in, const char **data);
+/* True when cli_in_next has a block ready, without waiting. */
+bool cli_in_ready(struct cli_in *in);
 /* Bytes of the file behind what cli_in_next returned so far (compressed
  * bytes for gzip). */
 uint64_t cli_in_pos(const struct cli_in *in);
@@ -117,6 +120,9 @@ long cli_read_fd(void *ctx, void *buf, size_t cap);
 uint64_t cli_file_size(int fd);
 void cli_close(int fd);
 
+/* Cores online (at least 1). */
+long cli_cpus(void);
+
 /* The default memory limit: half of the physical or cgroup memory. */
 uint64_t cli_default_max_mem(void);
 
@@ -124,6 +130,8 @@ uint64_t cli_default_max_mem(void);
 void cli_signals_init(void);
 
 double cli_now(void);
+/* CPU seconds of the calling thread. */
+double cli_thread_cpu(void);
 uint64_t cli_random_seed(void);
 bool cli_isatty(int fd);
 

@@ -109,6 +109,10 @@ struct wn_filter {
 	struct wn_buf held_text;
 	struct wn_minhash minhash; /* document near duplicates (doc_near) */
 	struct wn_nav nav;     /* strip_nav: the document's lines wait here */
+	/* threads >= 2: the repairs run on a worker thread (prep.c), and the
+	 * input is judged in blocks, one behind it. */
+	struct wn_prep *prep;
+	struct wn_prep_key ahead; /* the key the worker made of the current line */
 };
 
 const char *wn_version(void)
@@ -382,13 +386,19 @@ static int explain_change(struct wn_filter *f, uint32_t repairs, uint32_t puncts
 	return 0;
 }
 
-/* Runs the repair stages; they rewrite the line and never drop it. */
+/* Runs the repair stages; they rewrite the line and never drop it. With
+ * threads, the worker has run them already. */
 static int repair_line(struct wn_filter *f, struct wn_line *line)
 {
 	uint32_t repairs = 0, puncts = 0;
-	int rc = wn_repair_push(&f->repair, line, &repairs);
-	if (!rc)
-		rc = wn_punct_push(&f->punct, line, &puncts);
+	int rc = 0;
+	if (f->prep && wn_prep_take(f->prep, line, &repairs, &puncts, &f->ahead)) {
+		f->st.lines_ahead += !f->counting;
+	} else {
+		rc = wn_repair_push(&f->repair, line, &repairs);
+		if (!rc)
+			rc = wn_punct_push(&f->punct, line, &puncts);
+	}
 	if (rc || !(repairs | puncts) || f->counting)
 		return rc;
 	f->st.lines_changed++;
@@ -668,7 +678,14 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
 	    ((dedup || f->opt.doc_dedup) && normalized)) {
 		p->key_off = f->arena.len;
-		const int rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
+		int rc;
+		if (f->ahead.valid) { /* the worker keyed the line: it is one part */
+			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
+			p->key_hash = f->ahead.hash;
+			f->ahead.valid = false;
+		} else {
+			rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
+		}
 		if (rc)
 			return rc;
 		p->key_len = f->arena.len - p->key_off;
@@ -833,6 +850,7 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 			break;
 		p = nl + 1;
 	}
+	f->ahead.valid = false;
 	return 0;
 }
 
@@ -950,7 +968,7 @@ static int on_record(void *ctx, const struct wn_record *rec)
 }
 
 /* The format of an input that starts with p[0..n). */
-static enum wn_format detect(const char *p, size_t n)
+enum wn_format wn_format_detect(const char *p, size_t n)
 {
 	static const char wet[] = "WARC/1.";
 	if (n >= sizeof(wet) - 1 && memcmp(p, wet, sizeof(wet) - 1) == 0)
@@ -981,7 +999,7 @@ static int sniff(struct wn_filter *f, const char *p, size_t n)
 	const size_t k = f->sniff.len;
 	if (n && k < sizeof(wet) - 1 && memcmp(f->sniff.ptr, wet, k) == 0)
 		return 0;
-	f->format = detect(f->sniff.ptr, k);
+	f->format = wn_format_detect(f->sniff.ptr, k);
 	const int rc = frame(f, f->sniff.ptr, k);
 	f->sniff.len = 0;
 	return rc;
@@ -1067,6 +1085,11 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		rc = wn_docdup_init(&f->docdup, opt->seed);
 	if (!rc && opt->strip_nav)
 		rc = wn_nav_init(&f->nav, &f->opt);
+	if (!rc && opt->threads > 1 && !(f->opt.disable & WN_STAGE_REPAIR))
+		rc = wn_prep_new(&f->opt,
+				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
+					 f->opt.key == WN_KEY_NORMALIZED,
+				 &f->prep);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;
@@ -1092,11 +1115,11 @@ static int fail(struct wn_filter *f, int rc)
 	return rc;
 }
 
-int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
+/* Frames and judges buf[0..len), and hands the output to the sink. */
+static int judge_input(struct wn_filter *f, const char *buf, size_t len)
 {
-	if (f->err || f->finished)
-		return f->err ? f->err : WN_E_STATE;
-	f->started = true;
+	if (len == 0) /* nothing to frame: an empty push ends no sniffing */
+		return 0;
 	if (!f->counting)
 		f->st.bytes_in += len;
 	f->push_lo = (uintptr_t)buf;
@@ -1105,6 +1128,78 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 	if (!rc)
 		rc = flush_batch(f);
 	f->push_lo = f->push_hi = 0;
+	if (!rc)
+		rc = flush_out(f);
+	return rc;
+}
+
+static int end_input(struct wn_filter *f);
+
+/* Threads: judges the oldest block the worker has (or will have) repaired,
+ * and ends the input there when it is the input's last. */
+static int judge_block(struct wn_filter *f)
+{
+	const char *data;
+	size_t len;
+	bool end;
+	int rc = wn_prep_begin(f->prep, &data, &len, &end);
+	if (!rc)
+		rc = judge_input(f, data, len);
+	if (!rc && end)
+		rc = end_input(f);
+	wn_prep_end(f->prep);
+	return rc;
+}
+
+/* Threads: copies the input into blocks for the worker, and judges every
+ * block but the newest, which the worker is repairing meanwhile. */
+static int push_blocks(struct wn_filter *f, const char *buf, size_t len)
+{
+	while (len) {
+		size_t n;
+		int rc = wn_prep_fill(f->prep, buf, len, &n);
+		if (!rc && n == 0)
+			rc = judge_block(f);
+		buf += n;
+		len -= n;
+		if (!rc && wn_prep_full(f->prep)) {
+			wn_prep_submit(f->prep, false, f->keyer.seed);
+			while (!rc && wn_prep_pending(f->prep) > 1)
+				rc = judge_block(f);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Threads: the worker gets what was filled, and every block is judged. */
+static int drain(struct wn_filter *f, bool end)
+{
+	int rc = 0;
+	while (!rc && !wn_prep_can_submit(f->prep))
+		rc = judge_block(f);
+	if (!rc && (end || wn_prep_filling(f->prep)))
+		wn_prep_submit(f->prep, end, f->keyer.seed);
+	while (!rc && wn_prep_pending(f->prep))
+		rc = judge_block(f);
+	return rc;
+}
+
+int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
+{
+	if (f->err || f->finished)
+		return f->err ? f->err : WN_E_STATE;
+	f->started = true;
+	const int rc = f->prep ? push_blocks(f, buf, len) : judge_input(f, buf, len);
+	return fail(f, rc);
+}
+
+int wn_filter_flush(struct wn_filter *f)
+{
+	if (f->err || f->finished)
+		return f->err ? f->err : WN_E_STATE;
+	int rc = f->prep ? drain(f, false) : 0;
 	if (!rc)
 		rc = flush_out(f);
 	return fail(f, rc);
@@ -1122,25 +1217,30 @@ static int end_frame(struct wn_filter *f)
 	return rc ? rc : end_text_doc(f);
 }
 
-int wn_filter_end_input(struct wn_filter *f)
+static int end_input(struct wn_filter *f)
 {
-	if (f->err || f->finished)
-		return f->err ? f->err : WN_E_STATE;
-	f->started = true;
 	int rc = f->format == WN_FORMAT_AUTO ? sniff(f, NULL, 0) : 0;
 	if (!rc)
 		rc = end_frame(f);
 	if (rc)
-		return fail(f, rc);
+		return rc;
 	f->line_no = 0;
 	f->format = f->opt.format;
 	return 0;
 }
 
+int wn_filter_end_input(struct wn_filter *f)
+{
+	if (f->err || f->finished)
+		return f->err ? f->err : WN_E_STATE;
+	f->started = true;
+	return fail(f, f->prep ? drain(f, true) : end_input(f));
+}
+
 int wn_filter_count_begin(struct wn_filter *f)
 {
 	if (f->err || f->finished || f->counting || f->counted || f->st.lines_in || f->doc_open ||
-	    f->lines.carry.len)
+	    f->lines.carry.len || (f->prep && (wn_prep_pending(f->prep) || wn_prep_filling(f->prep))))
 		return f->err ? f->err : WN_E_STATE;
 	if (!f->opt.drop_frequent)
 		return WN_E_INVAL;
@@ -1185,6 +1285,7 @@ void wn_filter_stats(const struct wn_filter *f, struct wn_stats *out)
 	out->near_full = f->near_full;
 	out->doc_near_docs = f->minhash.ndocs;
 	out->doc_near_bytes = wn_minhash_bytes(&f->minhash);
+	out->ahead_seconds = f->prep ? wn_prep_cpu(f->prep) : 0.0;
 }
 
 int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
@@ -1246,6 +1347,7 @@ void wn_filter_free(struct wn_filter *f)
 {
 	if (!f)
 		return;
+	wn_prep_free(f->prep);
 	wn_lines_free(&f->lines);
 	wn_repair_free(&f->repair);
 	wn_punct_free(&f->punct);

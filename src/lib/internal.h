@@ -899,4 +899,56 @@ int wn_minhash_end_doc(struct wn_minhash *m, uint64_t doc, bool may_drop, bool *
 uint64_t wn_minhash_bytes(const struct wn_minhash *m);
 void wn_minhash_free(struct wn_minhash *m);
 
+
+/* ---- prep.c: the repair stages on a second thread ------------------------ */
+
+/* The format an input starting with p[0..n) has (filter.c). */
+enum wn_format wn_format_detect(const char *p, size_t n);
+
+/* A worker thread that frames the filter's input as the filter does and
+ * repairs every line ahead of it; the filter judges one block behind. */
+struct wn_prep;
+
+/* key_lines: the filter keys lines (wn_keyer_key of the trimmed line), and
+ * the worker may key some of them, as many as keeps both threads busy. */
+int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **out);
+void wn_prep_free(struct wn_prep *p);
+/* Copies up to len bytes into the block being filled: *taken_out is 0 when
+ * every block is in use (judge one first). 0 or WN_E_NOMEM. */
+int wn_prep_fill(struct wn_prep *p, const char *buf, size_t len, size_t *taken_out);
+/* The block being filled is full / holds bytes. */
+bool wn_prep_full(const struct wn_prep *p);
+bool wn_prep_filling(const struct wn_prep *p);
+/* A block is free to be filled and submitted. */
+bool wn_prep_can_submit(const struct wn_prep *p);
+/* Hands the block being filled (maybe empty) to the worker; end_input: the
+ * input ends after it; seed: the keyer's. Only when wn_prep_can_submit. */
+void wn_prep_submit(struct wn_prep *p, bool end_input, uint64_t seed);
+/* Blocks submitted and not yet judged. */
+unsigned wn_prep_pending(const struct wn_prep *p);
+/* Waits for the oldest submitted block to be prepared and makes it the one
+ * judged: its bytes, and whether the input ends after them. Returns the
+ * worker's error on it, or 0. Only when wn_prep_pending. */
+int wn_prep_begin(struct wn_prep *p, const char **data_out, size_t *len_out, bool *end_out);
+/* Gives the judged block back. */
+void wn_prep_end(struct wn_prep *p);
+/* A line's key made by the worker: valid when the repaired line is one
+ * line (no '\n') and not blank once trimmed, and it was the worker's turn. */
+struct wn_prep_key {
+	const char *ptr;
+	size_t len;
+	uint64_t hash;
+	bool valid;
+};
+
+/* The repair of the next line of the judged block, which must be *line:
+ * rewrites *line as wn_repair_push then wn_punct_push would, sets the rules
+ * that fired, maybe the key of the trimmed result, and returns true; false
+ * when the worker's results are off (the caller repairs the line itself). */
+bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out,
+		  uint32_t *puncts_out, struct wn_prep_key *key_out);
+bool wn_prep_broken(const struct wn_prep *p);
+/* CPU seconds the worker has run. */
+double wn_prep_cpu(const struct wn_prep *p);
+
 #endif

@@ -1,6 +1,7 @@
 /* fuzz_filter.c - the whole pipeline on arbitrary bytes. The first bytes pick
  * the options and a chunking; the invariants checked: the output is the same
- * pushed whole or in pieces, statistics balance, blank lines never run, and
+ * pushed whole on one thread or in pieces on two (wn_options.threads),
+ * statistics balance, blank lines never run, and
  * no output line is blank at a document's edge. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -74,7 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	struct wn_stats whole_st, piece_st;
 	struct out whole = run(&opt, d, n, n ? n : 1, &whole_st);
-	struct out piece = run(&opt, d, n, chunk, &piece_st);
+	struct wn_options two = opt;
+	two.threads = 2;
+	struct out piece = run(&two, d, n, chunk, &piece_st);
 	if (whole.len != piece.len || (whole.len && memcmp(whole.buf, piece.buf, whole.len) != 0))
 		abort();
 	uint64_t dropped = 0;

@@ -1,0 +1,443 @@
+/* prep.c - the repair stages on a second thread (wn_options.threads >= 2).
+ *
+ * The filter copies its input into blocks of about PREP_BLOCK bytes and
+ * hands each to a worker thread, which frames it exactly as the filter
+ * will (the same framer code, options and input bytes give the same lines
+ * in the same order), runs the character and punctuation repairs on every
+ * line, and records each line's result. The filter then frames the same
+ * block itself, one block behind the worker, and takes the repair of each
+ * line from the worker's record instead of computing it: judging, dedup and
+ * writing stay on the calling thread, in input order, so the output is the
+ * single-threaded output byte for byte. Each record carries the line's
+ * length and first bytes; a line that does not match (which would be a
+ * bug) turns the worker's results off and the filter repairs on its own. */
+#define _POSIX_C_SOURCE 200809L /* pthread_getcpuclockid, clock_gettime */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define PREP_BLOCK ((size_t)64 << 10)  /* bytes handed to the worker at once */
+#define PREP_BLOCKS 3                   /* being filled, prepared, judged */
+
+/* One line's repair, as the worker found it. When a rule fired, the
+ * repaired text follows the previous one in the block's text buffer, after
+ * its length (a size_t). */
+struct prepped {
+	uint32_t in_len;   /* the line before repair (its low 32 bits) */
+	uint32_t in_head;  /* and its first (up to) 4 bytes, to check it is the same */
+	uint32_t repairs;  /* rules that fired, as wn_repair_push says */
+	uint32_t puncts;   /* and wn_punct_push */
+	uint32_t key_len;  /* NO_KEY, or the trimmed line's key, next in the
+			    * text buffer, then its hash (a uint64_t) */
+};
+
+#define NO_KEY UINT32_MAX
+/* The worker also keys KEY_SHARE_MAX parts in share of the lines: more
+ * while it waits for the filter, fewer while the filter waits for it. */
+#define KEY_SHARE_MAX 8
+
+struct prep_block {
+	struct wn_buf data;  /* a copy of the input */
+	uint64_t seed;       /* the filter's key seed (a loaded state sets it) */
+	struct wn_buf res;   /* struct prepped per line, in order */
+	struct wn_buf text;  /* the repaired lines */
+	bool end_input;      /* the input ends after data */
+	int err;             /* the worker's error on this block, or 0 */
+};
+
+struct wn_prep {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool thread_live;
+	bool stop;
+	struct prep_block blocks[PREP_BLOCKS];
+	/* Counters, only growing: blocks handed to the worker, prepared by it,
+	 * and judged and given back by the filter. judged <= prepped <=
+	 * filled; block filled % PREP_BLOCKS is the one being filled while
+	 * filled - judged < PREP_BLOCKS. */
+	unsigned filled, prepped, judged;
+	bool filter_waited;  /* the filter waited for a block since the worker looked */
+	/* The filter's side: the block it judges and its next record. */
+	struct prep_block *cur;
+	size_t next;
+	size_t text_next;    /* the next repaired text in cur */
+	bool broken;         /* a line did not match: repair on the caller's thread */
+	/* The worker's side: its own framers and repair stages. */
+	struct wn_options opt;
+	enum wn_format format;
+	struct wn_buf sniff;
+	struct wn_lines lines;
+	struct wn_jsonl jsonl;
+	struct wn_wet wet;
+	struct wn_repair repair;
+	struct wn_punct punct;
+	struct wn_keyer keyer;
+	bool key_lines;      /* the filter keys lines: the worker may take some */
+	unsigned key_share;  /* of KEY_SHARE_MAX lines, those the worker keys */
+	unsigned nlines;
+	struct prep_block *out; /* the block being prepared */
+};
+
+static uint32_t head4(const char *p, size_t n)
+{
+	uint32_t h = 0;
+	if (n)
+		memcpy(&h, p, n < 4 ? n : 4);
+	return h;
+}
+
+/* ---- The worker ------------------------------------------------------------ */
+
+/* As filter.c's trim_end(). */
+static size_t trim_end(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\v'))
+		n--;
+	return n;
+}
+
+/* The key of a repaired line that stays one line, when it is the worker's
+ * turn: appended to the text buffer with its hash. */
+static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
+		    struct prepped *r)
+{
+	r->key_len = NO_KEY;
+	if (!p->key_lines || p->nlines++ % KEY_SHARE_MAX >= p->key_share)
+		return 0;
+	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+	if (trimmed.len == 0 || trimmed.len > NO_KEY / 4 ||
+	    (changed && memchr(line->ptr, '\n', line->len)))
+		return 0;
+	struct wn_buf *t = &p->out->text;
+	const size_t at = t->len;
+	uint64_t hash;
+	if (wn_keyer_key(&p->keyer, &trimmed, t, &hash) != 0 ||
+	    wn_buf_append(t, &hash, sizeof(hash)) != 0)
+		return WN_E_NOMEM;
+	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
+	return 0;
+}
+
+static int prep_line(struct wn_prep *p, const struct wn_line *in)
+{
+	struct wn_line line = *in;
+	struct prepped r = { .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len) };
+	int rc = wn_repair_push(&p->repair, &line, &r.repairs);
+	if (!rc)
+		rc = wn_punct_push(&p->punct, &line, &r.puncts);
+	if (rc)
+		return rc;
+	const bool changed = r.repairs | r.puncts;
+	if (changed && (wn_buf_append(&p->out->text, &line.len, sizeof(line.len)) != 0 ||
+			wn_buf_append(&p->out->text, line.ptr, line.len) != 0))
+		return WN_E_NOMEM;
+	rc = prep_key(p, &line, changed, &r);
+	return rc ? rc : wn_buf_append(&p->out->res, &r, sizeof(r));
+}
+
+static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
+{
+	(void)ends_doc;
+	return line ? prep_line(ctx, line) : 0;
+}
+
+/* A record's text, split into lines as filter.c's feed_text splits it. */
+static int on_record(void *ctx, const struct wn_record *rec)
+{
+	if (rec->kind != WN_REC_DOC)
+		return 0;
+	const char *s = rec->text;
+	const char *const end = s + rec->text_len;
+	while (s < end) {
+		const char *const nl = memchr(s, '\n', (size_t)(end - s));
+		struct wn_line line = { (char *)(uintptr_t)s, (size_t)((nl ? nl : end) - s) };
+		if (line.len && line.ptr[line.len - 1] == '\r')
+			line.len--;
+		const int rc = prep_line(ctx, &line);
+		if (rc || !nl)
+			return rc;
+		s = nl + 1;
+	}
+	return 0;
+}
+
+static int sniff(struct wn_prep *p, const char *s, size_t n);
+
+/* As filter.c's frame(). */
+static int frame(struct wn_prep *p, const char *s, size_t n)
+{
+	switch (p->format) {
+	case WN_FORMAT_JSONL: return wn_jsonl_push(&p->jsonl, s, n, on_record, p);
+	case WN_FORMAT_WET: return wn_wet_push(&p->wet, s, n, on_record, p);
+	case WN_FORMAT_AUTO: return sniff(p, s, n);
+	default: return wn_lines_push(&p->lines, s, n, on_line, p);
+	}
+}
+
+/* As filter.c's sniff(). */
+static int sniff(struct wn_prep *p, const char *s, size_t n)
+{
+	static const char wet[] = "WARC/1.";
+	if (wn_buf_append(&p->sniff, s, n) != 0)
+		return WN_E_NOMEM;
+	const size_t k = p->sniff.len;
+	if (n && k < sizeof(wet) - 1 && memcmp(p->sniff.ptr, wet, k) == 0)
+		return 0;
+	p->format = wn_format_detect(p->sniff.ptr, k);
+	const int rc = frame(p, p->sniff.ptr, k);
+	p->sniff.len = 0;
+	return rc;
+}
+
+/* As filter.c's wn_filter_end_input() and end_frame(). */
+static int end_input(struct wn_prep *p)
+{
+	int rc = p->format == WN_FORMAT_AUTO ? sniff(p, NULL, 0) : 0;
+	if (!rc) {
+		switch (p->format) {
+		case WN_FORMAT_JSONL: rc = wn_jsonl_finish(&p->jsonl, on_record, p); break;
+		case WN_FORMAT_WET: rc = wn_wet_finish(&p->wet, on_record, p); break;
+		default: rc = wn_lines_finish(&p->lines, on_line, p); break;
+		}
+	}
+	p->format = p->opt.format;
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct wn_prep *p = arg;
+	bool failed = false;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		/* Balance the two threads: the filter waiting for this one
+		 * gives it fewer keys, and this one waiting, more. */
+		if (p->filter_waited && p->key_share > 0)
+			p->key_share--;
+		p->filter_waited = false;
+		bool idle = false;
+		while (p->prepped == p->filled && !p->stop) {
+			idle = true;
+			pthread_cond_wait(&p->cv, &p->mu);
+		}
+		if (idle && p->key_share < KEY_SHARE_MAX)
+			p->key_share++;
+		const bool stop = p->stop;
+		struct prep_block *b = &p->blocks[p->prepped % PREP_BLOCKS];
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			return NULL;
+		b->res.len = b->text.len = 0;
+		p->out = b;
+		p->keyer.seed = b->seed;
+		/* After an error the framers are in no known state: the filter
+		 * stops at the block that reports it. */
+		int rc = failed ? WN_E_STATE : b->data.len ? frame(p, b->data.ptr, b->data.len) : 0;
+		if (!rc && b->end_input)
+			rc = end_input(p);
+		b->err = rc;
+		failed = rc != 0;
+		pthread_mutex_lock(&p->mu);
+		p->prepped++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+/* ---- The filter's side ------------------------------------------------------ */
+
+int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **out)
+{
+	*out = NULL;
+	struct wn_prep *p = calloc(1, sizeof(*p));
+	if (!p)
+		return WN_E_NOMEM;
+	p->opt = *opt;
+	p->format = opt->format;
+	p->key_lines = key_lines;
+	p->key_share = KEY_SHARE_MAX / 2;
+	wn_keyer_init(&p->keyer, opt->key, opt->seed);
+	wn_lines_init(&p->lines, opt->nul_docs);
+	int rc = wn_repair_init(&p->repair, opt);
+	if (!rc)
+		rc = wn_punct_init(&p->punct, opt);
+	if (!rc)
+		rc = wn_jsonl_init(&p->jsonl, opt);
+	if (!rc)
+		rc = wn_wet_init(&p->wet, opt);
+	if (!rc && pthread_mutex_init(&p->mu, NULL) != 0)
+		rc = WN_E_NOMEM;
+	if (!rc && pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		rc = WN_E_NOMEM;
+	}
+	if (!rc && pthread_create(&p->thread, NULL, worker, p) != 0) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		rc = WN_E_NOMEM;
+	}
+	if (rc) {
+		wn_prep_free(p);
+		return rc;
+	}
+	p->thread_live = true;
+	*out = p;
+	return 0;
+}
+
+void wn_prep_free(struct wn_prep *p)
+{
+	if (!p)
+		return;
+	if (p->thread_live) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+	}
+	for (int i = 0; i < PREP_BLOCKS; i++) {
+		wn_buf_free(&p->blocks[i].data);
+		wn_buf_free(&p->blocks[i].res);
+		wn_buf_free(&p->blocks[i].text);
+	}
+	wn_buf_free(&p->sniff);
+	wn_lines_free(&p->lines);
+	wn_jsonl_free(&p->jsonl);
+	wn_wet_free(&p->wet);
+	wn_repair_free(&p->repair);
+	wn_punct_free(&p->punct);
+	free(p);
+}
+
+int wn_prep_fill(struct wn_prep *p, const char *buf, size_t len, size_t *taken_out)
+{
+	*taken_out = 0;
+	if (p->filled - p->judged == PREP_BLOCKS)
+		return 0;
+	struct prep_block *b = &p->blocks[p->filled % PREP_BLOCKS];
+	const size_t room = PREP_BLOCK - b->data.len;
+	const size_t n = len < room ? len : room;
+	if (wn_buf_append(&b->data, buf, n) != 0)
+		return WN_E_NOMEM;
+	*taken_out = n;
+	return 0;
+}
+
+bool wn_prep_full(const struct wn_prep *p)
+{
+	return p->filled - p->judged < PREP_BLOCKS &&
+	       p->blocks[p->filled % PREP_BLOCKS].data.len == PREP_BLOCK;
+}
+
+bool wn_prep_filling(const struct wn_prep *p)
+{
+	return p->filled - p->judged < PREP_BLOCKS &&
+	       p->blocks[p->filled % PREP_BLOCKS].data.len > 0;
+}
+
+bool wn_prep_can_submit(const struct wn_prep *p)
+{
+	return p->filled - p->judged < PREP_BLOCKS;
+}
+
+void wn_prep_submit(struct wn_prep *p, bool end_input, uint64_t seed)
+{
+	pthread_mutex_lock(&p->mu);
+	p->blocks[p->filled % PREP_BLOCKS].end_input = end_input;
+	p->blocks[p->filled % PREP_BLOCKS].seed = seed;
+	p->filled++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+unsigned wn_prep_pending(const struct wn_prep *p)
+{
+	return p->filled - p->judged;
+}
+
+int wn_prep_begin(struct wn_prep *p, const char **data_out, size_t *len_out, bool *end_out)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->prepped == p->judged)
+		p->filter_waited = true;
+	while (p->prepped == p->judged)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	struct prep_block *b = &p->blocks[p->judged % PREP_BLOCKS];
+	p->cur = b;
+	p->next = p->text_next = 0;
+	*data_out = b->data.ptr;
+	*len_out = b->data.len;
+	*end_out = b->end_input;
+	return b->err;
+}
+
+void wn_prep_end(struct wn_prep *p)
+{
+	struct prep_block *b = p->cur;
+	/* Every record must have been taken, or the two framers parted. */
+	if (b && p->next * sizeof(struct prepped) != b->res.len)
+		p->broken = true;
+	b->data.len = b->res.len = b->text.len = 0;
+	b->end_input = false;
+	p->cur = NULL;
+	pthread_mutex_lock(&p->mu);
+	p->judged++;
+	pthread_mutex_unlock(&p->mu);
+}
+
+bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out,
+		  uint32_t *puncts_out, struct wn_prep_key *key_out)
+{
+	key_out->valid = false;
+	const struct prep_block *b = p->cur;
+	if (p->broken || !b || (p->next + 1) * sizeof(struct prepped) > b->res.len) {
+		p->broken = true;
+		return false;
+	}
+	struct prepped r;
+	memcpy(&r, b->res.ptr + p->next * sizeof(r), sizeof(r));
+	p->next++;
+	if (r.in_len != (uint32_t)line->len || r.in_head != head4(line->ptr, line->len)) {
+		p->broken = true;
+		return false;
+	}
+	*repairs_out = r.repairs;
+	*puncts_out = r.puncts;
+	if (r.repairs | r.puncts) {
+		size_t len;
+		memcpy(&len, b->text.ptr + p->text_next, sizeof(len));
+		line->ptr = len ? b->text.ptr + p->text_next + sizeof(len) : NULL;
+		line->len = len;
+		p->text_next += sizeof(len) + len;
+	}
+	if (r.key_len != NO_KEY) {
+		key_out->valid = true;
+		key_out->ptr = b->text.ptr + p->text_next;
+		key_out->len = r.key_len;
+		memcpy(&key_out->hash, b->text.ptr + p->text_next + r.key_len, sizeof(key_out->hash));
+		p->text_next += r.key_len + sizeof(key_out->hash);
+	}
+	return true;
+}
+
+double wn_prep_cpu(const struct wn_prep *p)
+{
+	clockid_t id;
+	struct timespec ts;
+	if (pthread_getcpuclockid(p->thread, &id) != 0 || clock_gettime(id, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool wn_prep_broken(const struct wn_prep *p)
+{
+	return p->broken;
+}

@@ -1,0 +1,324 @@
+/* test_threads.c - wn_options.threads: the repairs on a worker thread give
+ * the single-threaded output, statistics and explanations byte for byte, on
+ * real text, JSON Lines and WET, however the input is pushed: lines,
+ * documents and records straddling the worker's 64 KiB blocks, one byte
+ * at a time, several inputs in a row, and the two-pass site-wide count. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "testutil.h"
+#include "winnow.h"
+
+#define BLOCK ((size_t)64 << 10) /* prep.c's block */
+
+/* Explanations as text: every field, one event a line; drops and changes
+ * apart. Each comes in input order, but where a change falls among the
+ * drops of the lines before it depends on how the input was cut (the batch
+ * of 32 lines being judged), with one thread as with two. */
+static void on_explain(void *ctx, const struct wn_event *ev)
+{
+	struct tu_str *logs = ctx;
+	ctx = &logs[ev->kind == WN_EV_CHANGE];
+	char head[128];
+	snprintf(head, sizeof(head), "%d %d %llu %llu ", (int)ev->kind, (int)ev->reason,
+		 (unsigned long long)ev->doc, (unsigned long long)ev->line);
+	tu_puts(ctx, head);
+	tu_puts(ctx, ev->rule ? ev->rule : "-");
+	tu_puts(ctx, " ");
+	tu_append(ctx, ev->text, ev->len);
+	tu_puts(ctx, "\n");
+}
+
+struct run {
+	struct tu_str out;
+	struct tu_str explain[2]; /* drops, changes */
+	struct wn_stats st;
+	int rc;
+};
+
+/* Pushes the inputs (each ended by wn_filter_end_input) in pieces: whole
+ * when chunk is 0, else of chunk bytes, or random sizes up to -chunk when
+ * chunk is negative. */
+static void run(const struct wn_options *base, unsigned threads, struct tu_str *const *inputs,
+		size_t ninputs, long chunk, bool two_pass, struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct wn_options o = *base;
+	o.threads = threads;
+	o.write = tu_write;
+	o.write_ctx = &r->out;
+	if (o.explain) {
+		o.explain = on_explain;
+		o.explain_ctx = r->explain;
+	}
+	struct wn_filter *f = wn_filter_new(&o);
+	cr_assert_not_null(f);
+	uint64_t seed = 42;
+	int rc = two_pass ? wn_filter_count_begin(f) : 0;
+	for (int pass = two_pass ? 0 : 1; pass < 2 && !rc; pass++) {
+		for (size_t i = 0; i < ninputs && !rc; i++) {
+			const struct tu_str *in = inputs[i];
+			size_t pos = 0;
+			while (pos < in->len && !rc) {
+				size_t n = in->len - pos;
+				if (chunk > 0 && (size_t)chunk < n)
+					n = (size_t)chunk;
+				if (chunk < 0) {
+					const size_t k = (size_t)(tu_rand(&seed) % (size_t)-chunk) + 1;
+					n = k < n ? k : n;
+				}
+				rc = wn_filter_push(f, in->ptr + pos, n);
+				pos += n;
+			}
+			if (!rc)
+				rc = wn_filter_end_input(f);
+		}
+		if (!rc && pass == 0)
+			rc = wn_filter_count_end(f);
+	}
+	if (!rc)
+		rc = wn_filter_finish(f);
+	wn_filter_stats(f, &r->st);
+	wn_filter_free(f);
+	tu_append(&r->out, "", 0);
+	tu_append(&r->explain[0], "", 0);
+	tu_append(&r->explain[1], "", 0);
+	r->rc = rc;
+}
+
+static void free_run(struct run *r)
+{
+	tu_free(&r->out);
+	tu_free(&r->explain[0]);
+	tu_free(&r->explain[1]);
+}
+
+static void assert_same_stats(const struct wn_stats *a, const struct wn_stats *b)
+{
+	cr_assert_eq(a->docs_in, b->docs_in);
+	cr_assert_eq(a->docs_out, b->docs_out);
+	cr_assert_eq(a->docs_dup, b->docs_dup);
+	cr_assert_eq(a->docs_empty, b->docs_empty);
+	cr_assert_eq(a->records_passed, b->records_passed);
+	cr_assert_eq(a->records_malformed, b->records_malformed);
+	cr_assert_eq(a->lines_in, b->lines_in);
+	cr_assert_eq(a->lines_kept, b->lines_kept);
+	for (int i = 0; i < WN_REASON_COUNT; i++)
+		cr_assert_eq(a->dropped[i], b->dropped[i], "dropped[%d]", i);
+	cr_assert_eq(a->lines_changed, b->lines_changed);
+	cr_assert_eq(a->bytes_in, b->bytes_in);
+	cr_assert_eq(a->bytes_out, b->bytes_out);
+	cr_assert_eq(a->seen_entries, b->seen_entries);
+	cr_assert_eq(a->near_entries, b->near_entries);
+	cr_assert_eq(a->doc_near_docs, b->doc_near_docs);
+}
+
+/* One thread against two, on the same inputs and pushes: the same bytes
+ * out, the same statistics and explanations, and the worker did repair
+ * the lines (lines_in also counts the pieces a repair breaks a line into). */
+static void check(const struct wn_options *opt, struct tu_str *const *inputs, size_t ninputs,
+		  long chunk, bool two_pass)
+{
+	struct run one, two;
+	run(opt, 1, inputs, ninputs, chunk, two_pass, &one);
+	run(opt, 2, inputs, ninputs, chunk, two_pass, &two);
+	cr_assert_eq(one.rc, 0, "one thread: %s", wn_strerror(one.rc));
+	cr_assert_eq(two.rc, 0, "two threads: %s", wn_strerror(two.rc));
+	cr_assert_gt(one.st.lines_kept, 0);
+	cr_assert_eq(one.out.len, two.out.len, "output: %zu bytes against %zu (chunk %ld)",
+		     one.out.len, two.out.len, chunk);
+	cr_assert(memcmp(one.out.ptr, two.out.ptr, one.out.len) == 0, "output differs (chunk %ld)",
+		  chunk);
+	for (int k = 0; k < 2; k++) {
+		const struct tu_str *x = &one.explain[k], *y = &two.explain[k];
+		cr_assert_eq(x->len, y->len, "explanations: %zu bytes against %zu (chunk %ld)",
+			     x->len, y->len, chunk);
+		cr_assert(memcmp(x->ptr, y->ptr, x->len) == 0, "explanations differ (chunk %ld)",
+			  chunk);
+	}
+	if (opt->explain)
+		cr_assert_gt(one.explain[0].len, 0);
+	assert_same_stats(&one.st, &two.st);
+	cr_assert_eq(one.st.lines_ahead, 0);
+	if (!(opt->disable & WN_STAGE_REPAIR))
+		cr_assert_geq(two.st.lines_ahead * 10, two.st.lines_in * 9,
+			      "the worker repaired %llu of %llu lines",
+			      (unsigned long long)two.st.lines_ahead,
+			      (unsigned long long)two.st.lines_in);
+	free_run(&one);
+	free_run(&two);
+}
+
+/* Every way of cutting the input the worker's blocks care about. */
+static const long chunks[] = { 0, 1, 7, 4093, (long)BLOCK - 1, (long)BLOCK + 1, -70000 };
+#define NCHUNKS (sizeof(chunks) / sizeof(chunks[0]))
+
+/* Inputs longer than a block, so lines, documents and records straddle
+ * blocks: the file repeated until it is. */
+static struct tu_str data_over_block(const char *name)
+{
+	struct tu_str one = tu_data(name);
+	struct tu_str s = { 0 };
+	while (s.len < BLOCK + BLOCK / 2)
+		tu_append(&s, one.ptr, one.len);
+	tu_free(&one);
+	return s;
+}
+
+Test(threads, text_every_chunking)
+{
+	struct tu_str a = tu_data("clean-gold.txt"), b = tu_data("aeb-25.txt");
+	struct tu_str *in[] = { &a, &b };
+	const struct wn_options opt = { .explain = on_explain };
+	for (size_t c = 0; c < NCHUNKS; c++)
+		check(&opt, in, 2, chunks[c], false);
+	tu_free(&a);
+	tu_free(&b);
+}
+
+Test(threads, repeated_text_straddles_blocks)
+{
+	/* Mojibake, entities and controls in raw crawl text: many repairs. */
+	struct tu_str a = data_over_block("warc-head.txt");
+	struct tu_str *in[] = { &a };
+	const struct wn_options opt = { .key = WN_KEY_EXACT, .explain = on_explain };
+	for (size_t c = 0; c < NCHUNKS; c++)
+		check(&opt, in, 1, chunks[c], false);
+	const struct wn_options doc = { .doc_dedup = true, .doc_near = 0.8, .scope = WN_SCOPE_DOC };
+	check(&doc, in, 1, -300000, false);
+	tu_free(&a);
+}
+
+Test(threads, jsonl_records_straddle_blocks)
+{
+	struct tu_str a = data_over_block("gold-aeb.jsonl"), b = tu_data("gold-htt.jsonl");
+	struct tu_str *in[] = { &a, &b };
+	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .field = "gold",
+					.explain = on_explain, .doc_dedup = true };
+	for (size_t c = 0; c < NCHUNKS; c++)
+		check(&opt, in, 2, chunks[c], false);
+	tu_free(&a);
+	tu_free(&b);
+}
+
+Test(threads, wet_records_straddle_blocks)
+{
+	struct tu_str a = data_over_block("dolma-0000.lynx.wet"), b = tu_data("whirlwind.warc.wet");
+	struct tu_str *in[] = { &a, &b };
+	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .explain = on_explain };
+	for (size_t c = 0; c < NCHUNKS; c++)
+		check(&opt, in, 2, chunks[c], false);
+	tu_free(&a);
+	tu_free(&b);
+}
+
+Test(threads, formats_in_a_row)
+{
+	/* Format detection anew at each input, with the worker a block ahead. */
+	struct tu_str a = tu_data("gold-htt.jsonl"), b = tu_data("aeb-25.txt"),
+		      c = tu_data("dolma-sample.lynx.wet"), d = tu_data("gold-aeb.jsonl");
+	struct tu_str *in[] = { &a, &b, &c, &d };
+	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .field = "gold",
+					.explain = on_explain };
+	check(&opt, in, 4, 0, false);
+	check(&opt, in, 4, 3, false);
+	check(&opt, in, 4, -9000, false);
+	tu_free(&a);
+	tu_free(&b);
+	tu_free(&c);
+	tu_free(&d);
+}
+
+Test(threads, two_pass_frequent)
+{
+	struct tu_str a = data_over_block("dolma-0000.lynx.wet");
+	struct tu_str *in[] = { &a };
+	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .drop_frequent = 3,
+					.explain = on_explain };
+	check(&opt, in, 1, 0, true);
+	check(&opt, in, 1, -100000, true);
+	tu_free(&a);
+}
+
+Test(threads, repair_off_is_one_thread)
+{
+	struct tu_str a = tu_data("aeb-25.txt");
+	struct tu_str *in[] = { &a };
+	const struct wn_options opt = { .disable = WN_STAGE_REPAIR };
+	check(&opt, in, 1, 5000, false);
+	struct run r;
+	run(&opt, 2, in, 1, 0, false, &r);
+	cr_assert_eq(r.st.lines_ahead, 0);
+	free_run(&r);
+	tu_free(&a);
+}
+
+/* Output is lagging by at most a block, and flush brings it all out. */
+Test(threads, flush_writes_what_was_pushed)
+{
+	struct tu_str a = tu_data("aeb-25.txt");
+	struct tu_str out = { 0 };
+	const struct wn_options opt = { .threads = 2, .write = tu_write, .write_ctx = &out };
+	struct wn_filter *f = wn_filter_new(&opt);
+	cr_assert_not_null(f);
+	/* Up to the end of a line well inside the file. */
+	const char *nl = memchr(a.ptr + a.len / 2, '\n', a.len / 2);
+	cr_assert_not_null(nl);
+	const size_t half = (size_t)(nl + 1 - a.ptr);
+	cr_assert_eq(wn_filter_push(f, a.ptr, half), 0);
+	cr_assert_eq(wn_filter_flush(f), 0);
+	const size_t flushed = out.len;
+	struct wn_stats st;
+	wn_filter_stats(f, &st);
+	cr_assert_eq(st.bytes_in, half);
+	cr_assert_gt(flushed, 0);
+	cr_assert_eq(wn_filter_push(f, a.ptr + half, a.len - half), 0);
+	cr_assert_eq(wn_filter_finish(f), 0);
+	wn_filter_free(f);
+	/* The same as one thread, and the flushed part is a prefix of it. */
+	struct tu_str ref = { 0 };
+	const struct wn_options one = { 0 };
+	cr_assert_eq(tu_run(&one, a.ptr, a.len, 0, 0, &ref, NULL), 0);
+	cr_assert_eq(out.len, ref.len);
+	cr_assert(memcmp(out.ptr, ref.ptr, out.len) == 0);
+	tu_free(&ref);
+	tu_free(&out);
+	tu_free(&a);
+}
+
+/* The CLI: --threads=1 and --threads=2 write the same bytes from a file,
+ * a gzip file and a pipe. */
+Test(threads, cli_same_output)
+{
+	char cmd[4096];
+	const char *const ins[] = { "clean-gold.txt", "gold-aeb.jsonl", "dolma-0000.lynx.wet" };
+	for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "set -e; d=$(mktemp -d); f='%s/tests/data/%s'; "
+			 "'%s' --threads=1 --field=gold --stats=json \"$f\" >$d/1 2>$d/s1; "
+			 "'%s' --threads=2 --field=gold --stats=json \"$f\" >$d/2 2>$d/s2; "
+			 "gzip -c \"$f\" >$d/in.gz; '%s' --threads=2 --field=gold $d/in.gz >$d/3; "
+			 "cat \"$f\" | '%s' --threads=2 --field=gold >$d/4; "
+			 "cmp $d/1 $d/2; cmp $d/1 $d/3; cmp $d/1 $d/4; test -s $d/1; "
+			 "sed -E 's/\"(seconds|seen_bytes|near_bytes|lines_ahead|cpu_seconds|ahead_cpu_seconds)\":[0-9.e+-]*//g' $d/s1 >$d/t1; "
+			 "sed -E 's/\"(seconds|seen_bytes|near_bytes|lines_ahead|cpu_seconds|ahead_cpu_seconds)\":[0-9.e+-]*//g' $d/s2 >$d/t2; "
+			 "cmp $d/t1 $d/t2; rm -r $d",
+			 WN_SOURCE_DIR, ins[i], WINNOW_BIN, WINNOW_BIN, WINNOW_BIN, WINNOW_BIN);
+		cr_assert_eq(system(cmd), 0, "%s", ins[i]);
+	}
+}
+
+Test(threads, cli_rejects_bad_counts)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "'%s' --threads=0 </dev/null >/dev/null 2>&1", WINNOW_BIN);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 2);
+	snprintf(cmd, sizeof(cmd), "'%s' --threads=two </dev/null >/dev/null 2>&1", WINNOW_BIN);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 2);
+	snprintf(cmd, sizeof(cmd), "echo 'a line of text that is long enough' | '%s' --threads=auto >/dev/null",
+		 WINNOW_BIN);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 0);
+}
