@@ -23,6 +23,8 @@ static bool starts_record(const char *p, size_t n)
 
 static uint64_t count_lines(const char *p, size_t n)
 {
+	if (n == 0)
+		return 0; /* p may be NULL: the empty piece of a truncated record */
 	uint64_t count = 0;
 	const char *const end = p + n;
 	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
