@@ -153,27 +153,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		abort();
 
 	/* The whole filter over the same bytes. */
-	struct out o = { 0 };
 	struct wn_options opt = { 0 };
 	opt.format = WN_FORMAT_JSONL;
 	opt.field = field;
 	opt.max_doc = 4096;
 	opt.min_chars = 4;
 	opt.disable = WN_STAGE_BUILTIN_RULES; /* compiling them is most of a run's time */
-	opt.write = collect;
-	opt.write_ctx = &o;
-	struct wn_filter *f = wn_filter_new(&opt);
-	if (!f)
-		abort();
-	if (wn_filter_push(f, d, n) != 0 || wn_filter_finish(f) != 0)
-		abort();
 	struct wn_stats st;
-	wn_filter_stats(f, &st);
-	check_balance(&st, n, o.len);
+	struct out o = run_filter(&opt, d, n, n ? n : 1, false, &st, NULL);
+	free(o.buf);
 	if (st.docs_in != whole.docs)
 		abort();
-	wn_filter_free(f);
-	free(o.buf);
 	free(whole.raw.buf);
 	free(piece.raw.buf);
 	return 0;

@@ -27,34 +27,6 @@ static const char sample[] =
 	"Home News Sport Weather\n"
 	"Residents asked for more money for the library.\n";
 
-static struct out run(const struct wn_options *base, const char *in, size_t n, size_t chunk,
-		      struct wn_stats *st)
-{
-	struct out o = { 0 };
-	struct wn_options opt = *base;
-	opt.write = collect;
-	opt.write_ctx = &o;
-	struct wn_filter *f = NULL;
-	if (wn_filter_create(&opt, &f, NULL) != 0)
-		abort();
-	for (size_t pos = 0; pos < n;) {
-		size_t k = n - pos < chunk ? n - pos : chunk;
-		if (pos < n / 2 && pos + k > n / 2)
-			k = n / 2 - pos; /* an input boundary in the middle */
-		if (wn_filter_push(f, in + pos, k) != 0)
-			abort();
-		pos += k;
-		if (pos == n / 2 && wn_filter_end_input(f) != 0)
-			abort();
-	}
-	if (wn_filter_finish(f) != 0)
-		abort();
-	wn_filter_stats(f, st);
-	check_balance(st, n, o.len);
-	wn_filter_free(f);
-	return o;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	if (n < 1 || n > 8192)
@@ -109,13 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		abort();
 	memcpy(in, text, len);
 	memcpy(in + len, sample, sizeof(sample) - 1);
-	struct wn_stats whole_st, piece_st;
-	struct out whole = run(&opt, in, in_len, in_len, &whole_st);
-	struct out piece = run(&opt, in, in_len, 1 + (d[0] >> 2), &piece_st);
-	if (whole.len != piece.len || (whole.len && memcmp(whole.buf, piece.buf, whole.len) != 0))
-		abort();
-	free(whole.buf);
-	free(piece.buf);
+	struct wn_stats st;
+	run_filter_twice(&opt, (const uint8_t *)in, in_len, 1 + (d[0] >> 2), &st);
 	free(in);
 	return 0;
 }
