@@ -1,7 +1,8 @@
 /* fuzz_filter.c - the whole pipeline on arbitrary bytes. The first bytes pick
  * the options and a chunking; the invariants checked: the output is the same
- * pushed whole or in pieces, statistics balance, blank lines never run, and
- * no output line is blank at a document's edge. */
+ * pushed whole or in pieces (lines longer than a max_line too), statistics
+ * balance, blank lines never run, and no output line is blank at a
+ * document's edge. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	opt.min_chars = (size_t)(d[0] >> 3);
 	if (d[1] & 1)
 		opt.disable |= WN_STAGE_REPAIR;
-	const size_t chunk = 1 + (size_t)(d[1] >> 1);
+	if (d[1] & 2)
+		opt.max_line = 40; /* longer lines go out unjudged, in pieces */
+	const size_t chunk = 1 + (size_t)(d[1] >> 2);
 	d += 2;
 	n -= 2;
 
