@@ -160,6 +160,33 @@ static inline unsigned long long number_after(const char *file, const char *key)
 	return v;
 }
 
+/* The --stats=json line in file balances: lines in = kept + each reason
+ * dropped + undecided (0 unless the run stopped early), and says whether
+ * the run was complete; returns lines in. */
+static inline unsigned long long expect_stats_balance(const char *file, bool complete)
+{
+	char *text = slurp(file);
+	const char *json = strstr(text, "{\"docs_in\":");
+	cr_assert(json, "no --stats=json line in %s:\n%s", file, text);
+	const unsigned long long in = number_after(file, "\"lines_in\":");
+	unsigned long long sum = number_after(file, "\"lines_kept\":") +
+				 number_after(file, "\"lines_undecided\":");
+	for (int r = 1; r < WN_REASON_COUNT; r++) {
+		char key[64];
+		snprintf(key, sizeof(key), "\"%s\":", wn_reason_name((enum wn_reason)r));
+		const char *p = strstr(json, "\"dropped\":{");
+		cr_assert(p);
+		p = strstr(p, key);
+		cr_assert(p, "no %s in %s", key, json);
+		sum += strtoull(p + strlen(key), NULL, 10);
+	}
+	cr_expect_eq(in, sum, "lines in %llu, kept + dropped + undecided %llu:\n%s", in, sum, json);
+	cr_expect(strstr(json, complete ? "\"complete\":true" : "\"complete\":false"),
+		  "expected complete=%d:\n%s", complete, json);
+	free(text);
+	return in;
+}
+
 /* What run_argv saw: the exit status and both outputs (NUL-terminated). */
 struct cli_result {
 	int status;
