@@ -215,6 +215,12 @@ Test(wet, malformed_records)
 		{ "two Content-Lengths",
 		  "WARC/1.0\r\nContent-Length: 6\r\nContent-Length: 6\r\n\r\nhello\n\r\n\r\n",
 		  "BD", "two Content-Length headers", 0 },
+		/* Found by fuzz_wet: a rewrite dropped one digest and left the
+		 * other, stale, in the record. */
+		{ "two block digests",
+		  "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Block-Digest: sha1:AAAA\r\n"
+		  "WARC-Block-Digest: sha1:BBBB\r\nContent-Length: 6\r\n\r\nhello\n\r\n\r\n",
+		  "BD", "two WARC-Block-Digest headers", 0 },
 		{ "junk before the first record", "junk\nmore junk\n", "BD",
 		  "a record does not start with \"WARC/\"", 0 },
 		{ "truncated block", "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 100\r\n\r\nhel",
