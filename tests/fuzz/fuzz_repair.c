@@ -63,6 +63,13 @@ static void check_controls(const char *p, size_t n)
 	}
 }
 
+/* The length of the line that starts at p[pos] in p[0..len). */
+static size_t line_at(const char *p, size_t pos, size_t len)
+{
+	const char *nl = memchr(p + pos, '\n', len - pos);
+	return nl ? (size_t)(nl - p) - pos : len - pos;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	if (n < 1 || n > 16384)
@@ -80,16 +87,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (wn_repair_init(&r, &opt) != 0 || wn_punct_init(&pu, &opt) != 0)
 		abort();
 	for (size_t pos = 0; pos <= len;) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		const size_t line_len = (size_t)((nl ? nl - text : (ptrdiff_t)len) - (ptrdiff_t)pos);
+		const size_t line_len = line_at(text, pos, len);
 		size_t once_len;
 		uint32_t fired;
 		char *once = repair(&r, NULL, text + pos, line_len, &once_len, &fired);
 		check_controls(once, once_len);
 		/* Idempotent: each line of the result repairs to itself. */
 		for (size_t q = 0; q <= once_len;) {
-			const char *nl2 = memchr(once + q, '\n', once_len - q);
-			const size_t l2 = (size_t)((nl2 ? nl2 - once : (ptrdiff_t)once_len) - (ptrdiff_t)q);
+			const size_t l2 = line_at(once, q, once_len);
 			size_t twice_len;
 			uint32_t fired2;
 			char *twice = repair(&r, NULL, once + q, l2, &twice_len, &fired2);
