@@ -22,6 +22,7 @@ CLI_SUITE(hostile);
 #define BIG_CKSUM "1176520594 1073741825\n"        /* of the bytes and a newline */
 #endif
 
+#ifndef WN_SANITIZED
 /* The peak RSS in KiB that /usr/bin/time -f %M wrote to file. */
 static unsigned long long rss_kib(const char *file)
 {
@@ -35,6 +36,7 @@ static unsigned long long rss_kib(const char *file)
 	free(text);
 	return v;
 }
+#endif
 
 /* ---- Size ----------------------------------------------------------------- */
 
