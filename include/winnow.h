@@ -71,6 +71,8 @@ typedef int wn_write_fn(void *ctx, const char *p, size_t n);
 enum wn_event_kind {
 	WN_EV_DROP,   /* a line was dropped: reason and rule say why */
 	WN_EV_CHANGE, /* a line was rewritten by repairs: rule lists them */
+	WN_EV_UNJUDGED, /* a line longer than max_line was kept as it came,
+			 * unrepaired and unjudged: rule "max-line", text empty */
 };
 
 /* One explanation, borrowed for the duration of the callback. A document
@@ -156,6 +158,8 @@ typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
 /* Default of wn_options.min_chars: lines shorter than this many characters
  * are never deduplicated (see README: short replies like "Yes." survive). */
 #define WN_DEFAULT_MIN_CHARS 20
+/* Default of wn_options.max_line: lines up to 64 MiB are judged. */
+#define WN_DEFAULT_MAX_LINE ((size_t)64 << 20)
 /* Default document size past which a document is judged in pieces. */
 #define WN_DEFAULT_MAX_DOC ((size_t)64 << 20)
 /* Default of wn_options.frequent_bytes: 2^21 lines of 16 bytes. */
@@ -263,6 +267,11 @@ struct wn_options {
 	 * comes on the calling thread. More than 2 is 2 for now; with
 	 * repairs off it is 1. */
 	unsigned threads;
+	/* A line longer than max_line bytes (CR included, LF not) is kept as
+	 * it came, unrepaired and unjudged, and written in pieces as it
+	 * arrives: the filter never holds such a line whole, so memory stays
+	 * bounded whatever the input (see README, --max-line). */
+	size_t max_line;        /* 0: WN_DEFAULT_MAX_LINE; SIZE_MAX: no limit */
 };
 
 /* Why wn_filter_create failed: which rule is malformed, and how. */
@@ -318,6 +327,7 @@ struct wn_stats {
 	uint64_t lines_kept;
 	uint64_t dropped[WN_REASON_COUNT]; /* index WN_KEPT is unused (0) */
 	uint64_t lines_changed; /* kept or not, rewritten by a repair */
+	uint64_t lines_unjudged; /* kept unjudged, longer than max_line (in lines_kept) */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t seen_entries;  /* distinct fingerprints in the seen set */

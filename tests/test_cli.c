@@ -1,80 +1,10 @@
 /* test_cli.c - the winnow program as a Unix filter: exit codes, messages,
  * stdin/stdout, files, gzip in and out, pipes and full disks. */
-#include <criterion/criterion.h>
-#include <stdarg.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include "common.h"
+#include "clitest.h"
 
-static char dir[] = "/tmp/winnow-cli-XXXXXX";
-
-static void setup(void)
-{
-	cr_assert(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(cli, .init = setup, .fini = teardown);
-
-/* Runs a shell command in the test's directory with $W set to the winnow
- * binary; stdout and stderr go to files "out" and "err". Returns the exit
- * status. */
-__attribute__((format(printf, 1, 2)))
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096], full[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof(full), "cd '%s' && W='%s' && (%s) >out 2>err", dir, WINNOW_BIN, cmd);
-	const int st = system(full);
-	cr_assert(WIFEXITED(st), "command killed: %s", cmd);
-	return WEXITSTATUS(st);
-}
-
-static char *slurp(const char *name, size_t *len_out)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *fp = fopen(path, "rb");
-	cr_assert(fp, "no file %s", path);
-	struct sink s = { 0 };
-	sink_write(&s, "", 0);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		sink_write(&s, buf, n);
-	fclose(fp);
-	if (len_out)
-		*len_out = s.len;
-	return s.buf;
-}
-
-static void put(const char *name, const char *data, size_t n)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *fp = fopen(path, "wb");
-	cr_assert(fp);
-	cr_assert_eq(fwrite(data, 1, n, fp), n);
-	cr_assert_eq(fclose(fp), 0);
-}
-
-static void expect_file(const char *name, const char *want)
-{
-	char *got = slurp(name, NULL);
-	cr_expect_str_eq(got, want, "%s", name);
-	free(got);
-}
+CLI_SUITE(cli);
 
 static const char doc[] = "A headline that repeats itself\n"
 			  "A headline that repeats itself\n\nBody text of the story.\n";
@@ -85,7 +15,7 @@ static const char doc_out[] = "A headline that repeats itself\n\nBody text of th
 Test(cli, help_and_version)
 {
 	cr_assert_eq(sh("$W --help"), 0);
-	char *out = slurp("out", NULL);
+	char *out = slurp("out");
 	cr_assert(strstr(out, "Usage: winnow"));
 	cr_assert(strstr(out, "Exit status"));
 	free(out);
@@ -96,7 +26,7 @@ Test(cli, help_and_version)
 Test(cli, usage_errors_exit_2)
 {
 	cr_assert_eq(sh("$W --no-such-option"), 2);
-	char *err = slurp("err", NULL);
+	char *err = slurp("err");
 	cr_assert(strstr(err, "winnow: unrecognized option '--no-such-option'"), "%s", err);
 	cr_assert(strstr(err, "Try 'winnow --help'"));
 	free(err);
@@ -157,7 +87,7 @@ Test(cli, output_file_replaced_only_on_success)
 	put("keep.txt", "precious\n", 9);
 	cr_assert_eq(sh("$W -o keep.txt in.txt nosuch.txt"), 1);
 	expect_file("keep.txt", "precious\n");
-	char *err = slurp("err", NULL);
+	char *err = slurp("err");
 	cr_assert(strstr(err, "winnow: keep.txt: not written"), "%s", err);
 	free(err);
 	cr_assert_eq(sh("ls -A | grep -c winnow- || true"), 0);
@@ -176,7 +106,7 @@ Test(cli, crlf_nul_and_no_final_newline)
 	/* The controls repair would remove the NUL; framing keeps it. */
 	cr_assert_eq(sh("$W --no-repair=controls in.txt"), 0);
 	size_t n;
-	char *out = slurp("out", &n);
+	char *out = slurpn("out", &n);
 	const char want[] = "first\nse\0cond\nlast line without newline\n";
 	cr_assert_eq(n, sizeof(want) - 1);
 	cr_assert(memcmp(out, want, n) == 0);
@@ -191,7 +121,7 @@ Test(cli, null_separated_documents)
 	expect_file("out", "repeated line across docs\nrepeated line across docs\n");
 	cr_assert_eq(sh("$W --no-repair=controls --scope=doc in.txt"), 0);
 	size_t n;
-	char *out = slurp("out", &n);
+	char *out = slurpn("out", &n);
 	cr_assert_eq(n, sizeof(in) - 1 + 1); /* one line with NULs, plus LF */
 	free(out);
 }
@@ -201,7 +131,7 @@ Test(cli, line_of_200_mb_without_newline)
 	cr_assert_eq(sh("head -c 200000000 /dev/zero | tr '\\0' 'a' | $W --no-dedup | wc -c"), 0);
 	expect_file("out", "200000001\n");
 	cr_assert_eq(sh("head -c 200000000 /dev/zero | tr '\\0' 'a' | $W | cksum"), 0);
-	char *a = slurp("out", NULL);
+	char *a = slurp("out");
 	cr_assert_eq(sh("{ head -c 200000000 /dev/zero | tr '\\0' 'a'; echo; } | cksum"), 0);
 	expect_file("out", a);
 	free(a);
@@ -211,9 +141,7 @@ Test(cli, line_of_200_mb_without_newline)
 
 static void gzip_file(const char *name, const char *data, size_t n)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	gzFile gz = gzopen(path, "wb");
+	gzFile gz = gzopen(ct_path(name), "wb");
 	cr_assert(gz);
 	cr_assert_eq(gzwrite(gz, data, (unsigned)n), (int)n);
 	cr_assert_eq(gzclose(gz), Z_OK);
@@ -256,13 +184,13 @@ Test(cli, truncated_gzip_is_an_error_with_offset)
 	gzip_file("full.gz", text, n);
 	free(text);
 	cr_assert_eq(sh("head -c 30000 full.gz > cut.gz && $W cut.gz"), 1);
-	char *err = slurp("err", NULL);
+	char *err = slurp("err");
 	cr_assert(strstr(err, "winnow: cut.gz: truncated gzip data: unexpected end of file at byte 30000"),
 		  "%s", err);
 	free(err);
 	/* The lines decoded before the cut were still written. */
 	size_t out_len;
-	char *out = slurp("out", &out_len);
+	char *out = slurpn("out", &out_len);
 	cr_assert(out_len > 1000);
 	free(out);
 }
@@ -273,14 +201,14 @@ Test(cli, corrupt_gzip_is_an_error_with_offset)
 	/* Flip bytes inside the deflate stream, after the 10-byte header. */
 	cr_assert_eq(sh("printf '\\377\\377\\377\\377' | dd of=full.gz bs=1 seek=12 conv=notrunc 2>/dev/null"), 0);
 	cr_assert_eq(sh("$W full.gz"), 1);
-	char *err = slurp("err", NULL);
+	char *err = slurp("err");
 	cr_assert(strstr(err, "winnow: full.gz: corrupt gzip data (") && strstr(err, "at byte "),
 		  "%s", err);
 	free(err);
 	put("trail.gz", "", 0);
 	gzip_file("ok.gz", doc, sizeof(doc) - 1);
 	cr_assert_eq(sh("cat ok.gz > trail.gz && printf 'junk' >> trail.gz && $W trail.gz"), 1);
-	err = slurp("err", NULL);
+	err = slurp("err");
 	cr_assert(strstr(err, "winnow: trail.gz: trailing data after gzip stream at byte"), "%s", err);
 	free(err);
 }
@@ -302,7 +230,7 @@ Test(cli, full_disk_fails_with_message)
 	cr_assert_eq(sh("$W in.txt > /dev/full"), 1);
 	expect_file("err", "winnow: stdout: No space left on device\n");
 	cr_assert_eq(sh("$W -o /dev/full in.txt"), 1);
-	char *err = slurp("err", NULL);
+	char *err = slurp("err");
 	cr_assert(strstr(err, "winnow: /dev/full: No space left on device"), "%s", err);
 	free(err);
 }
@@ -313,7 +241,7 @@ Test(cli, stats_balance_in_json)
 {
 	put("in.txt", doc, sizeof(doc) - 1);
 	cr_assert_eq(sh("$W --stats=json in.txt"), 0);
-	char *err = slurp("err", NULL);
+	char *err = slurp("err");
 	unsigned long long in, kept, blank, dup;
 	cr_assert(sscanf(err, "{\"docs_in\":1,\"docs_out\":1,\"lines_in\":%llu,\"lines_kept\":%llu,"
 			      "\"dropped\":{\"blank\":%llu,\"dup\":%llu", &in, &kept, &blank, &dup) == 4,
@@ -324,7 +252,7 @@ Test(cli, stats_balance_in_json)
 	cr_assert_eq(in, kept + blank + dup);
 	free(err);
 	cr_assert_eq(sh("$W --stats in.txt"), 0);
-	err = slurp("err", NULL);
+	err = slurp("err");
 	cr_assert(strstr(err, "lines ") && strstr(err, "4 in") && strstr(err, "3 kept"), "%s", err);
 	free(err);
 }
@@ -361,7 +289,7 @@ Test(cli, near_options)
 	expect_file("err", "in.txt:2\tdrop\tnear\tnear\tThe council voted on Tuesday to expand "
 			   "the bus network to the northern suburbs of the town\n");
 	cr_assert_eq(sh("$W --stats=json in.txt"), 0);
-	char *err = slurp("err", NULL);
+	char *err = slurp("err");
 	cr_assert(strstr(err, "\"near\":1,") && strstr(err, "\"near_entries\":13,"), "%s", err);
 	free(err);
 	cr_assert_eq(sh("$W --near=0 in.txt"), 2);
@@ -385,10 +313,10 @@ Test(cli, doc_near_drops_a_copied_file_and_names_the_first)
 	text[100] = 'X';
 	put("b.txt", text, n);
 	cr_assert_eq(sh("$W --no-near --no-dedup --doc-near --explain=why.tsv a.txt b.txt"), 0);
-	char *out = slurp("out", NULL);
+	char *out = slurp("out");
 	cr_assert_eq(strlen(out), n);
 	free(out);
-	char *why = slurp("why.tsv", NULL);
+	char *why = slurp("why.tsv");
 	const char *first = "b.txt:1\tdrop\tdoc\tdoc-near:0\tParagraph 0 of";
 	cr_assert(strncmp(why, first, strlen(first)) == 0, "%s", why);
 	free(why);
@@ -399,7 +327,7 @@ Test(cli, doc_near_drops_a_copied_file_and_names_the_first)
 				*q = *q == ' ' ? ' ' : 'y';
 	put("c.txt", text, n);
 	cr_assert_eq(sh("$W --no-near --no-dedup --doc-near a.txt c.txt"), 0);
-	out = slurp("out", NULL);
+	out = slurp("out");
 	cr_assert_eq(strlen(out), 2 * n);
 	free(out);
 }
@@ -426,7 +354,7 @@ Test(cli, install_gives_program_library_header_pkgconfig_and_man_page)
 	/* A sanitized library needs its runtime in the program too. */
 	cr_assert_eq(sh("pc=$(dirname inst/lib*/pkgconfig/winnow.pc) && "
 			"cc " WN_SANITIZE_FLAGS " prog.c -o prog $(PKG_CONFIG_PATH=$pc pkg-config --define-prefix --cflags --libs --static winnow) && ./prog"), 0,
-		     "%s", slurp("err", NULL));
+		     "%s", slurp("err"));
 	expect_file("out", WN_VERSION_STRING "\n");
 }
 

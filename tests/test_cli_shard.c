@@ -1,68 +1,9 @@
 /* test_cli_shard.c - exact dedup split over shards: sign, resolve and apply
  * give the same output as one run over the shards in order, on real text,
  * and refuse inputs and files that do not belong together. */
-#include <criterion/criterion.h>
-#include <stdarg.h>
-#include <sys/wait.h>
+#include "clitest.h"
 
-#include "common.h"
-
-static char dir[] = "/tmp/winnow-shard-XXXXXX";
-
-static void setup(void)
-{
-	cr_assert(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(cli_shard, .init = setup, .fini = teardown);
-
-/* Runs a shell command in the test's directory with $W set to the winnow
- * binary and $D to the source tree; stdout and stderr go to "out" and
- * "err". Returns the exit status. */
-__attribute__((format(printf, 1, 2)))
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096], full[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof(full), "cd '%s' && W='%s' && D='%s' && (%s) >out 2>err", dir,
-		 WINNOW_BIN, WN_SOURCE_DIR, cmd);
-	const int st = system(full);
-	cr_assert(WIFEXITED(st), "command killed: %s", cmd);
-	return WEXITSTATUS(st);
-}
-
-static char *slurp(const char *name)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *fp = fopen(path, "rb");
-	cr_assert(fp, "no file %s", path);
-	struct sink s = { 0 };
-	sink_write(&s, "", 0);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		sink_write(&s, buf, n);
-	fclose(fp);
-	return s.buf;
-}
-
-static void expect_err(const char *want)
-{
-	char *err = slurp("err");
-	cr_expect(strstr(err, want), "stderr lacks \"%s\":\n%s", want, err);
-	free(err);
-}
+CLI_SUITE(cli_shard);
 
 /* The three steps over shards s0..s3 with options opts, P partitions;
  * then the concatenated outputs must equal one run. */

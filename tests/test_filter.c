@@ -288,3 +288,101 @@ Test(filter, names_and_messages)
 	cr_assert_str_eq(wn_strerror(WN_E_NOMEM), "out of memory");
 	cr_assert_str_eq(wn_version(), WN_VERSION_STRING);
 }
+
+/* ---- Lines longer than max_line --------------------------------------------- */
+
+struct explained {
+	int unjudged;
+	uint64_t line;
+};
+
+static void count_unjudged(void *ctx, const struct wn_event *ev)
+{
+	struct explained *x = ctx;
+	if (ev->kind != WN_EV_UNJUDGED)
+		return;
+	x->unjudged++;
+	x->line = ev->line;
+	cr_assert_str_eq(ev->rule, "max-line");
+	cr_assert_eq(ev->reason, WN_KEPT);
+}
+
+/* A line up to max_line bytes is judged (repaired, deduplicated); a longer
+ * one goes out as it came, kept and counted unjudged, in every chunking. */
+Test(filter, lines_longer_than_max_line_pass_unjudged)
+{
+	/* 23 bytes each but the 3rd and 5th (24 with their CR), max_line 23. */
+	static const char in[] = "caf\xe9 au lait, please!!!\n"  /* judged: repaired */
+				 "caf\xe9 au lait, please!!!\n"  /* judged: a duplicate */
+				 "caf\xe9 au lait, please!!!\r\n" /* 25 bytes: unjudged */
+				 "A line that is short.\n"
+				 "caf\xe9 au lait, please!!!\r\n" /* unjudged again, kept */
+				 "\n\n"
+				 "ends without a newline: long enough to pass";
+	static const char want[] = "caf\xc3\xa9 au lait, please!!!\n"
+				   "caf\xe9 au lait, please!!!\r\n"
+				   "A line that is short.\n"
+				   "caf\xe9 au lait, please!!!\r\n"
+				   "\n"
+				   "ends without a newline: long enough to pass\n";
+	struct explained x = { 0 };
+	struct wn_options opt = { .max_line = 23, .explain = count_unjudged, .explain_ctx = &x };
+	for (size_t chunk = 0; chunk <= 30; chunk++) {
+		size_t len;
+		struct wn_stats st;
+		memset(&x, 0, sizeof(x));
+		char *out = run_filter_parts(&opt, in, sizeof(in) - 1, NULL, 0, chunk, 7 + chunk, &len,
+					     &st);
+		cr_assert_eq(len, sizeof(want) - 1, "chunk %zu: %s", chunk, out);
+		cr_assert(memcmp(out, want, len) == 0, "chunk %zu: %s", chunk, out);
+		cr_assert_eq(st.lines_unjudged, 3, "chunk %zu", chunk);
+		cr_assert_eq(x.unjudged, 3);
+		cr_assert_eq(x.line, 8);
+		cr_assert_eq(st.lines_in, 8);
+		cr_assert_eq(st.lines_in, st.lines_kept + total_dropped(&st));
+		cr_assert_eq(st.dropped[WN_DROP_DUP], 1);
+		cr_assert_eq(st.bytes_out, len);
+		free(out);
+	}
+	/* Exactly max_line bytes is judged; no limit judges every line. */
+	opt.max_line = 24;
+	size_t len;
+	struct wn_stats st;
+	char *out = run_filter_parts(&opt, in, sizeof(in) - 1, NULL, 0, 5, 3, &len, &st);
+	cr_assert_eq(st.lines_unjudged, 1, "only the last line is longer: %s", out);
+	free(out);
+	opt.max_line = SIZE_MAX;
+	out = run_filter_parts(&opt, in, sizeof(in) - 1, NULL, 0, 5, 3, &len, &st);
+	cr_assert_eq(st.lines_unjudged, 0);
+	free(out);
+}
+
+/* The pieces of an unjudged line are not held: in a document held for
+ * --doc-dedup it still comes out, and a JSON Lines record's line longer
+ * than max_line is kept as it came. */
+Test(filter, unjudged_lines_in_held_documents_and_records)
+{
+	static const char text[] = "first line of the document here\n"
+				   "0123456789012345678901234567890123456789\n"
+				   "\f"
+				   "first line of the document here\n"
+				   "0123456789012345678901234567890123456789\n";
+	struct wn_options opt = { .max_line = 32, .doc_dedup = true };
+	size_t len;
+	struct wn_stats st;
+	char *out = run_filter_parts(&opt, text, sizeof(text) - 1, NULL, 0, 3, 5, &len, &st);
+	cr_assert_str_eq(out, "first line of the document here\n"
+			      "0123456789012345678901234567890123456789\n"
+			      "0123456789012345678901234567890123456789\n");
+	cr_assert_eq(st.lines_unjudged, 2);
+	cr_assert_eq(st.lines_in, st.lines_kept + total_dropped(&st));
+	free(out);
+
+	static const char jsonl[] = "{\"id\":1,\"text\":\"caf\\u00e9 short\\ncaf\xc3\x83\xc2\xa9 and a line longer than thirty-two bytes\"}\n";
+	struct wn_options j = { .max_line = 32, .format = WN_FORMAT_JSONL };
+	out = run_filter_parts(&j, jsonl, sizeof(jsonl) - 1, NULL, 0, 0, 0, &len, &st);
+	cr_assert_str_eq(out, jsonl, "the long line is not repaired, so the record is unchanged");
+	cr_assert_eq(st.lines_unjudged, 1);
+	cr_assert_eq(st.lines_in, 2);
+	free(out);
+}

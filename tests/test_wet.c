@@ -215,6 +215,12 @@ Test(wet, malformed_records)
 		{ "two Content-Lengths",
 		  "WARC/1.0\r\nContent-Length: 6\r\nContent-Length: 6\r\n\r\nhello\n\r\n\r\n",
 		  "BD", "two Content-Length headers", 0 },
+		/* Found by fuzz_wet: a rewrite dropped one digest and left the
+		 * other, stale, in the record. */
+		{ "two block digests",
+		  "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Block-Digest: sha1:AAAA\r\n"
+		  "WARC-Block-Digest: sha1:BBBB\r\nContent-Length: 6\r\n\r\nhello\n\r\n\r\n",
+		  "BD", "two WARC-Block-Digest headers", 0 },
 		{ "junk before the first record", "junk\nmore junk\n", "BD",
 		  "a record does not start with \"WARC/\"", 0 },
 		{ "truncated block", "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 100\r\n\r\nhel",
@@ -303,6 +309,23 @@ Test(wet, longer_than_max_doc)
 	cr_assert_eq(got.kind[6], WN_REC_BAD);
 	cr_assert_str_eq(got.msg[6], "truncated record: Content-Length 999, 67 bytes follow");
 	tu_free(&in);
+}
+
+/* A first record longer than max_doc, streamed, whose Content-Length runs
+ * past the end of the input, pushed whole: nothing is held back, so the
+ * truncated record's final empty piece comes from an unallocated buffer
+ * (found by tests/fuzz/fuzz_wet.c: UBSan, an offset applied to NULL). */
+Test(wet, truncated_streamed_first_record)
+{
+	static const char in[] = "WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: 1000\r\n\r\n"
+				 "a text of more than sixty bytes, which is the max_doc of this test\n";
+	frame_all_ways(in, sizeof(in) - 1, 60);
+	cr_assert_eq(got.n, 2);
+	cr_assert_eq(got.kind[0], WN_REC_BAD);
+	cr_assert_str_eq(got.msg[0], "conversion record of 1000 bytes is longer than max_doc");
+	cr_assert_eq(got.kind[1], WN_REC_BAD);
+	cr_assert_str_eq(got.msg[1], "truncated record: Content-Length 1000, 67 bytes follow");
+	cr_assert_eq(got.raw[1].len, 0);
 }
 
 /* ---- Through the filter --------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -403,13 +404,75 @@ bool cli_is_regular(const char *path)
 #define TMP_SLOTS 2
 static char *volatile tmp_for_signal[TMP_SLOTS];
 
+/* What the run writes, for the message a signal prints (see
+ * cli_signals_describe); volatile, read by the handler. */
+static const char *volatile sig_output;  /* -o FILE, or NULL for stdout */
+static const char *volatile sig_state;   /* the state saved, or NULL */
+static volatile sig_atomic_t sig_stats;  /* --stats was asked for */
+static volatile sig_atomic_t sig_output_done, sig_state_done;
+static volatile uint64_t sig_bytes_out;  /* bytes written to the output */
+
+/* Async-signal-safe writing of the message. */
+static void say(const char *s)
+{
+	const size_t n = strlen(s);
+	if (write(STDERR_FILENO, s, n) < 0)
+		return;
+}
+
+static void say_u64(uint64_t v)
+{
+	char digits[24];
+	size_t n = sizeof(digits) - 1;
+	digits[n] = '\0';
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	say(digits + n);
+}
+
 static void on_fatal_signal(int sig)
 {
 	for (int i = 0; i < TMP_SLOTS; i++)
 		if (tmp_for_signal[i])
 			unlink(tmp_for_signal[i]);
+	say(sig == SIGINT ? "winnow: interrupted (SIGINT)\n"
+	    : sig == SIGTERM ? "winnow: terminated (SIGTERM)\n" : "winnow: hung up (SIGHUP)\n");
+	const char *out = sig_output, *state = sig_state;
+	if (out) {
+		say("winnow: ");
+		say(out);
+		say(sig_output_done ? ": written\n" : ": not written (it is as it was)\n");
+	} else {
+		say("winnow: stdout: ");
+		say_u64(sig_bytes_out);
+		say(" bytes written\n");
+	}
+	if (state) {
+		say("winnow: ");
+		say(state);
+		say(sig_state_done ? ": saved\n" : ": not saved (it is as it was)\n");
+	}
+	if (sig_stats)
+		say("winnow: no statistics: the run did not end\n");
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+void cli_signals_describe(const char *output, const char *state, bool stats)
+{
+	sig_output = output && strcmp(output, "-") != 0 ? output : NULL;
+	sig_state = state;
+	sig_stats = stats;
+}
+
+void cli_signals_done(bool output, bool state)
+{
+	if (output)
+		sig_output_done = 1;
+	if (state)
+		sig_state_done = 1;
 }
 
 static void tmp_track(char *tmp, bool live)
@@ -427,6 +490,9 @@ static void tmp_track(char *tmp, bool live)
 void cli_signals_init(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit (ulimit -f) a write fails with EFBIG, as on a
+	 * full disk, and is reported so, rather than killing the run. */
+	signal(SIGXFSZ, SIG_IGN);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
@@ -450,6 +516,7 @@ static int write_all(struct cli_out *o, const void *p, size_t n)
 		}
 		c += w;
 		n -= (size_t)w;
+		sig_bytes_out += (uint64_t)w;
 	}
 	return 0;
 }
@@ -748,6 +815,12 @@ uint64_t cli_random_seed(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_nsec * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)getpid();
+}
+
+uint64_t cli_peak_rss(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024 : 0;
 }
 
 bool cli_isatty(int fd)

@@ -126,13 +126,23 @@ long cli_cpus(void);
 /* The default memory limit: half of the physical or cgroup memory. */
 uint64_t cli_default_max_mem(void);
 
-/* Ignores SIGPIPE and removes an unfinished output file on SIGINT/SIGTERM. */
+/* Ignores SIGPIPE. On SIGINT, SIGTERM or SIGHUP: removes the unfinished
+ * output and state files, says on stderr what was written, and ends by the
+ * signal (a shell reports 130, 143 or 129). */
 void cli_signals_init(void);
+/* What the message names: the -o FILE (NULL or "-": stdout, then the bytes
+ * written are counted), the state file that the run saves (NULL: none),
+ * whether --stats was asked for. */
+void cli_signals_describe(const char *output, const char *state, bool stats);
+/* The output or the state is now in place. */
+void cli_signals_done(bool output, bool state);
 
 double cli_now(void);
 /* CPU seconds of the calling thread. */
 double cli_thread_cpu(void);
 uint64_t cli_random_seed(void);
 bool cli_isatty(int fd);
+/* The process's peak resident memory so far, in bytes. */
+uint64_t cli_peak_rss(void);
 
 #endif

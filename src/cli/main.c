@@ -73,6 +73,9 @@ static const char usage_text[] =
 "  -z, --gzip            write gzip (the default when FILE ends in .gz)\n"
 "      --level=N         gzip level, 1 (fast) to 9 (small); default 6\n"
 "  -0, --null            a NUL byte ends a document (a form feed always does)\n"
+"      --max-line=SIZE   a longer line is written as it came, unrepaired and\n"
+"                        unjudged, without being held whole; default 64M,\n"
+"                        0 for no limit\n"
 "\n"
 "Formats (see doc/formats.md):\n"
 "      --format=FORMAT   auto (default: each input by its first bytes), text,\n"
@@ -232,6 +235,7 @@ enum {
 	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP, OPT_WET_DIGEST,
 	OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR, OPT_STRIP_NAV, OPT_NAV_SHORT,
 	OPT_NAV_LONG, OPT_NAV_HEADING, OPT_NAV_STOP_LOW, OPT_NAV_STOP_HIGH, OPT_THREADS,
+	OPT_MAX_LINE,
 };
 
 static const struct option long_options[] = {
@@ -275,6 +279,7 @@ static const struct option long_options[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "state-readonly", required_argument, NULL, OPT_STATE_READONLY },
 	{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 	{ "on-full", required_argument, NULL, OPT_ON_FULL },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "parts", required_argument, NULL, OPT_PARTS },
@@ -522,6 +527,11 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			if (a->opt.max_mem < MIN_MAX_MEM)
 				usage_error("--max-mem: at least 4M, got '%s'", optarg);
 			break;
+		case OPT_MAX_LINE: {
+			const uint64_t v = parse_size("--max-line", optarg);
+			a->opt.max_line = v == 0 || v >= SIZE_MAX ? SIZE_MAX : (size_t)v;
+			break;
+		}
 		case OPT_ON_FULL:
 			if (strcmp(optarg, "forget") == 0)
 				a->opt.on_full = WN_FULL_FORGET;
@@ -599,9 +609,10 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 static void explain_line(void *ctx, const struct wn_event *ev)
 {
 	struct cli_explain *x = ctx;
-	fprintf(x->fp, "%s:%" PRIu64 "\t%s\t%s\t%s\t%.*s\n", x->input, ev->line,
-		ev->kind == WN_EV_DROP ? "drop" : "change", wn_reason_name(ev->reason), ev->rule,
-		(int)ev->len, ev->text);
+	static const char *const kinds[] = { [WN_EV_DROP] = "drop", [WN_EV_CHANGE] = "change",
+					     [WN_EV_UNJUDGED] = "pass" };
+	fprintf(x->fp, "%s:%" PRIu64 "\t%s\t%s\t%s\t%.*s\n", x->input, ev->line, kinds[ev->kind],
+		wn_reason_name(ev->reason), ev->rule, (int)ev->len, ev->text);
 }
 
 static void report_error(void *ctx, const struct wn_record_error *err)
@@ -647,8 +658,17 @@ static void progress_end(const struct cli_progress *p)
 		fprintf(stderr, "\r\033[K");
 }
 
-static void print_stats(enum stats_mode mode, const struct wn_stats *st, double secs)
+/* The statistics. A run that stopped at an error is partial: the lines
+ * read but not decided yet are counted as undecided, so that lines in is
+ * always kept + dropped + undecided. */
+static void print_stats(enum stats_mode mode, const struct wn_stats *st, double secs,
+			bool complete)
 {
+	uint64_t dropped = 0;
+	for (int r = 1; r < WN_REASON_COUNT; r++)
+		dropped += st->dropped[r];
+	const uint64_t undecided = st->lines_in - st->lines_kept - dropped;
+	const uint64_t peak = cli_peak_rss();
 	if (mode == STATS_JSON) {
 		fprintf(stderr, "{\"docs_in\":%" PRIu64 ",\"docs_out\":%" PRIu64
 			",\"lines_in\":%" PRIu64 ",\"lines_kept\":%" PRIu64 ",\"dropped\":{",
@@ -656,7 +676,9 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		for (int r = 1; r < WN_REASON_COUNT; r++)
 			fprintf(stderr, "%s\"%s\":%" PRIu64, r > 1 ? "," : "",
 				wn_reason_name((enum wn_reason)r), st->dropped[r]);
-		fprintf(stderr, "},\"lines_changed\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+		fprintf(stderr, "},\"lines_undecided\":%" PRIu64 ",\"lines_unjudged\":%" PRIu64
+			",\"complete\":%s", undecided, st->lines_unjudged, complete ? "true" : "false");
+		fprintf(stderr, ",\"lines_changed\":%" PRIu64 ",\"bytes_in\":%" PRIu64
 			",\"bytes_out\":%" PRIu64 ",\"seen_entries\":%" PRIu64
 			",\"seen_bytes\":%" PRIu64 ",\"seen_loaded\":%" PRIu64
 			",\"seen_forgotten\":%" PRIu64 ",\"seen_bloom\":%s"
@@ -669,7 +691,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			",\"docs_dup\":%" PRIu64 ",\"docs_empty\":%" PRIu64
 			",\"records_passed\":%" PRIu64 ",\"records_malformed\":%" PRIu64
 			",\"lines_ahead\":%" PRIu64 ",\"cpu_seconds\":%.3f"
-			",\"ahead_cpu_seconds\":%.3f,\"seconds\":%.3f}\n",
+			",\"ahead_cpu_seconds\":%.3f,\"peak_rss_bytes\":%" PRIu64
+			",\"seconds\":%.3f}\n",
 			st->lines_changed, st->bytes_in, st->bytes_out, st->seen_entries,
 			st->seen_bytes, st->seen_loaded, st->seen_forgotten,
 			st->seen_bloom ? "true" : "false", st->seen_false_rate,
@@ -678,12 +701,11 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 			st->doc_near_docs,
 			st->doc_near_bytes, st->regex_limited, st->docs_dup, st->docs_empty,
 			st->records_passed, st->records_malformed, st->lines_ahead, cli_thread_cpu(),
-			st->ahead_seconds, secs);
+			st->ahead_seconds, peak, secs);
 		return;
 	}
-	uint64_t dropped = 0;
-	for (int r = 1; r < WN_REASON_COUNT; r++)
-		dropped += st->dropped[r];
+	if (!complete)
+		fprintf(stderr, "winnow: partial statistics: the run stopped early\n");
 	fprintf(stderr, "winnow: documents  %12" PRIu64 " in %12" PRIu64 " out\n", st->docs_in,
 		st->docs_out);
 	if (st->docs_dup)
@@ -699,6 +721,12 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 		if (st->dropped[r])
 			fprintf(stderr, "winnow:   %-16s %12" PRIu64 "\n",
 				wn_reason_name((enum wn_reason)r), st->dropped[r]);
+	if (undecided)
+		fprintf(stderr, "winnow:   %-16s %12" PRIu64 " (read, not decided)\n", "undecided",
+			undecided);
+	if (st->lines_unjudged)
+		fprintf(stderr, "winnow:   %-16s %12" PRIu64 " of the kept (longer than --max-line)\n",
+			"unjudged", st->lines_unjudged);
 	fprintf(stderr, "winnow: changed    %12" PRIu64 " lines\n", st->lines_changed);
 	fprintf(stderr, "winnow: bytes      %12" PRIu64 " in %12" PRIu64 " out\n", st->bytes_in,
 		st->bytes_out);
@@ -728,6 +756,8 @@ static void print_stats(enum stats_mode mode, const struct wn_stats *st, double 
 	if (st->regex_limited)
 		fprintf(stderr, "winnow: regex limit %12" PRIu64 " matches given up (lines kept)\n",
 			st->regex_limited);
+	fprintf(stderr, "winnow: memory     %12.1f MiB peak (resident)\n",
+		(double)peak / 1048576.0);
 	fprintf(stderr, "winnow: time       %12.3f s\n", secs);
 }
 
@@ -931,6 +961,8 @@ static int run(struct cli_args *a)
 		}
 	}
 
+	cli_signals_describe(a->output, a->state_readonly ? NULL : a->state_path,
+			     a->stats != STATS_NONE);
 	struct cli_progress prog = { 0 };
 	prog.on = a->progress == PROGRESS_ON ||
 		  (a->progress == PROGRESS_AUTO && cli_isatty(STDERR_FILENO));
@@ -973,11 +1005,14 @@ static int run(struct cli_args *a)
 		fprintf(stderr, "winnow: %s: %s\n", out.name, strerror(out.errnum));
 		rs.failed = true;
 	}
+	cli_signals_done(commit && !rs.failed, false);
 	if (state_ready && rs.failed) {
 		cli_file_abort(&state_out);
 	} else if (state_ready && cli_file_commit(&state_out) != 0) {
 		fprintf(stderr, "winnow: %s: %s\n", a->state_path, strerror(state_out.errnum));
 		rs.failed = true;
+	} else if (state_ready) {
+		cli_signals_done(false, true);
 	}
 	if (rs.failed && a->output)
 		fprintf(stderr, "winnow: %s: not written\n", a->output);
@@ -986,7 +1021,7 @@ static int run(struct cli_args *a)
 	struct wn_stats st;
 	wn_filter_stats(f, &st);
 	if (a->stats != STATS_NONE && !out.broken_pipe)
-		print_stats(a->stats, &st, cli_now() - prog.start);
+		print_stats(a->stats, &st, cli_now() - prog.start, !rs.stop);
 	if (!a->max_mem_set && st.seen_forgotten)
 		fprintf(stderr, "winnow: note: the seen set filled the default --max-mem "
 			"(%.0f MiB) and forgot %" PRIu64 " of the oldest lines; see --max-mem "

@@ -78,6 +78,8 @@ struct wn_filter {
 	bool doc_has_output;
 	bool blank_pending;
 	uint64_t blank_line_no;
+	bool overlong;         /* a line longer than max_line is going through */
+	bool doc_unjudged;     /* the document has such a line: never dropped whole */
 	/* Framing of the current input, and whole documents. */
 	enum wn_format format; /* of the current input; AUTO until its first bytes */
 	struct wn_buf sniff;   /* AUTO: the input's first bytes */
@@ -247,7 +249,9 @@ static void drop(struct wn_filter *f, enum wn_reason reason, const char *rule, u
 	f->opt.explain(f->opt.explain_ctx, &ev);
 }
 
-static int keep(struct wn_filter *f, const char *p, size_t n, uint64_t line_no)
+/* A line is kept: a blank line held back before it goes out first (or is
+ * dropped at the document's start), and the counts move. */
+static int keep_count(struct wn_filter *f)
 {
 	if (f->blank_pending) {
 		f->blank_pending = false;
@@ -264,7 +268,13 @@ static int keep(struct wn_filter *f, const char *p, size_t n, uint64_t line_no)
 	f->doc_has_output = true;
 	f->st.lines_kept++;
 	f->doc_kept++;
-	return write_line(f, p, n, line_no);
+	return 0;
+}
+
+static int keep(struct wn_filter *f, const char *p, size_t n, uint64_t line_no)
+{
+	const int rc = keep_count(f);
+	return rc ? rc : write_line(f, p, n, line_no);
 }
 
 static void blank(struct wn_filter *f, uint64_t line_no)
@@ -736,6 +746,7 @@ static void begin_doc(struct wn_filter *f, uint64_t line_no, const char *id, siz
 	f->doc_id_len = id_len;
 	f->doc_out.len = 0;
 	f->doc_spilled = false;
+	f->doc_unjudged = false;
 	f->doc_line_nos.len = 0;
 	f->to_doc = f->format != WN_FORMAT_TEXT || f->opt.doc_dedup || f->opt.doc_near > 0;
 }
@@ -782,17 +793,20 @@ static int end_doc(struct wn_filter *f)
 	const int seen = f->opt.doc_dedup ? wn_docdup_end(&f->docdup) : 0;
 	if (seen < 0)
 		return seen;
-	bool dup = seen && !f->doc_spilled;
+	/* A document whose lines were not all judged (one went out as it came,
+	 * or what it held already went out) is never dropped whole. */
+	const bool whole = !f->doc_spilled && !f->doc_unjudged;
+	bool dup = seen && whole;
 	if (dup)
 		drop_doc(f);
 	if (f->opt.doc_near > 0) {
 		bool keep_doc;
 		uint64_t match;
-		rc = wn_minhash_end_doc(&f->minhash, f->st.docs_in, !dup && !f->doc_spilled,
-					&keep_doc, &match);
+		rc = wn_minhash_end_doc(&f->minhash, f->st.docs_in, !dup && whole, &keep_doc,
+					&match);
 		if (rc)
 			return rc;
-		if (!dup && !keep_doc) {
+		if (!dup && whole && !keep_doc) {
 			drop_near_doc(f, match);
 			dup = true;
 		}
@@ -854,6 +868,79 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 	return 0;
 }
 
+/* ---- Lines longer than max_line ----------------------------------------- */
+
+/* Writes bytes of an unjudged line: into the document's held output, or
+ * straight to the sink (a large piece without a copy). */
+static int write_piece(struct wn_filter *f, const char *p, size_t n)
+{
+	if (f->to_doc) {
+		if (wn_buf_append(&f->doc_out, p, n) != 0)
+			return WN_E_NOMEM;
+		return f->format == WN_FORMAT_TEXT && f->doc_out.len > f->opt.max_doc ? spill_doc(f)
+										      : 0;
+	}
+	if (n < OUT_FLUSH)
+		return write_raw(f, p, n);
+	int rc = flush_out(f);
+	if (!rc)
+		rc = f->opt.write(f->opt.write_ctx, p, n) ? WN_E_SINK : 0;
+	f->st.bytes_out += n;
+	return rc;
+}
+
+/* An unjudged line starts at f->line_no: every line before it is decided
+ * and written first (the zones judge what they hold as at a document's
+ * end), then it counts as kept. */
+static int unjudged_begin(struct wn_filter *f)
+{
+	int rc = flush_batch(f);
+	if (!rc)
+		rc = release(f, false);
+	if (!rc && f->zones_on)
+		rc = flush_doc(f, true);
+	if (!rc)
+		rc = keep_count(f);
+	if (rc)
+		return rc;
+	f->st.lines_in++;
+	f->st.lines_unjudged++;
+	f->after_dup = false;
+	f->doc_unjudged = true;
+	if (f->to_doc && f->opt.explain && f->opt.doc_near > 0 &&
+	    wn_buf_append(&f->doc_line_nos, &f->line_no, sizeof(f->line_no)) != 0)
+		return WN_E_NOMEM;
+	if (f->opt.explain) {
+		const struct wn_event ev = {
+			.kind = WN_EV_UNJUDGED, .reason = WN_KEPT, .rule = "max-line",
+			.doc = f->st.docs_in, .line = f->line_no, .text = "", .len = 0,
+		};
+		f->opt.explain(f->opt.explain_ctx, &ev);
+	}
+	return 0;
+}
+
+/* A piece of a text line longer than max_line (wn_piece_fn). */
+static int on_piece(void *ctx, const char *p, size_t n, bool last)
+{
+	struct wn_filter *f = ctx;
+	int rc = 0;
+	if (!f->overlong) {
+		f->overlong = true;
+		f->line_no++;
+		if (!f->doc_open)
+			begin_doc(f, f->line_no, NULL, 0);
+		if (!f->counting)
+			rc = unjudged_begin(f);
+	}
+	if (!rc && !f->counting)
+		rc = write_piece(f, p, n);
+	if (!rc && !f->counting && last)
+		rc = write_piece(f, "\n", 1);
+	f->overlong = !last;
+	return rc;
+}
+
 /* A line of text input. */
 static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 {
@@ -885,7 +972,16 @@ static int feed_text(struct wn_filter *f, const struct wn_record *rec)
 		if (line.len && line.ptr[line.len - 1] == '\r')
 			line.len--;
 		f->line_no += advance;
-		const int rc = take_line(f, &line);
+		int rc;
+		if (line.len > f->opt.max_line && !f->counting) {
+			rc = unjudged_begin(f);
+			if (!rc)
+				rc = write_piece(f, line.ptr, line.len);
+			if (!rc)
+				rc = write_piece(f, "\n", 1);
+		} else {
+			rc = take_line(f, &line);
+		}
 		if (rc || !nl)
 			return rc;
 		p = nl + 1;
@@ -1043,6 +1139,8 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		f->opt.min_chars = WN_DEFAULT_MIN_CHARS;
 	if (f->opt.max_doc == 0)
 		f->opt.max_doc = WN_DEFAULT_MAX_DOC;
+	if (f->opt.max_line == 0)
+		f->opt.max_line = WN_DEFAULT_MAX_LINE;
 	f->doc_flush_at = DOC_STEP;
 	if (f->opt.frequent_bytes == 0)
 		f->opt.frequent_bytes = WN_DEFAULT_FREQUENT_BYTES;
@@ -1057,6 +1155,8 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	}
 	f->format = opt->format;
 	wn_lines_init(&f->lines, opt->nul_docs);
+	if (f->opt.max_line != SIZE_MAX)
+		wn_lines_limit(&f->lines, f->opt.max_line, on_piece);
 	wn_keyer_init(&f->keyer, opt->key, opt->seed);
 	wn_shingler_init(&f->shingler, f->opt.near_words, opt->seed);
 	int rc = wn_repair_init(&f->repair, opt);

@@ -61,13 +61,25 @@ size_t wn_utf8_count(const char *p, size_t n);
  * wn_error, which stops the splitter. */
 typedef int wn_line_fn(void *ctx, struct wn_line *line, bool end_doc);
 
+/* Called instead of wn_line_fn for a line longer than max_line: its bytes
+ * (a CR before its LF kept) in pieces, the first piece once the line passes
+ * max_line, the last with last set, possibly empty. */
+typedef int wn_piece_fn(void *ctx, const char *p, size_t n, bool last);
+
 struct wn_lines {
 	struct wn_buf carry; /* a partial line held between pushes */
 	bool nul_docs;
+	size_t max_line;     /* 0: no limit; else longer lines go to piece */
+	wn_piece_fn *piece;
+	bool overlong;       /* the current line passed max_line */
 };
 
 void wn_lines_init(struct wn_lines *s, bool nul_docs);
-/* Splits p[0..n) into lines, carrying an unterminated tail to the next push. */
+/* Lines longer than max_line bytes are handed to piece, and never held
+ * whole; the splitter then holds at most max_line bytes. */
+void wn_lines_limit(struct wn_lines *s, size_t max_line, wn_piece_fn *piece);
+/* Splits p[0..n) into lines, carrying an unterminated tail to the next push;
+ * ctx goes to fn and to the piece function. */
 int wn_lines_push(struct wn_lines *s, const char *p, size_t n, wn_line_fn *fn, void *ctx);
 /* Hands over the unterminated tail, if any, as a last line. */
 int wn_lines_finish(struct wn_lines *s, wn_line_fn *fn, void *ctx);

@@ -23,6 +23,8 @@ static bool starts_record(const char *p, size_t n)
 
 static uint64_t count_lines(const char *p, size_t n)
 {
+	if (n == 0)
+		return 0; /* p may be NULL: the empty piece of a truncated record */
 	uint64_t count = 0;
 	const char *const end = p + n;
 	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
@@ -147,6 +149,10 @@ static int parse_header(struct wn_wet *w, const char *h, size_t n, size_t off, s
 	if (name_is(h, name_len, "WARC-Type")) {
 		w->doc = name_is(h + v, v_end - v, "conversion");
 	} else if (name_is(h, name_len, "WARC-Block-Digest")) {
+		/* Only one can be rewritten or dropped: another would be left
+		 * stale in a rewritten record. */
+		if (w->digest_next)
+			return bad_head(w, "two WARC-Block-Digest headers");
 		w->digest_line = off;
 		w->digest_next = next;
 		w->digest_start = off + v;
