@@ -282,8 +282,8 @@ static const char article2[] =
 
 Test(cli_state, near_duplicates_across_runs)
 {
-	put("a1.txt", article1);
-	put("a2.txt", article2);
+	put_str("a1.txt", article1);
+	put_str("a2.txt", article2);
 	cr_assert_eq(sh("$W --state=s.st a1.txt"), 0);
 	expect_file("out", article1);
 	cr_assert_eq(sh("$W state info s.st"), 0);
@@ -295,7 +295,7 @@ Test(cli_state, near_duplicates_across_runs)
 	/* Saved again with nothing new: the same bytes. */
 	cr_assert_eq(sh("cp s.st again.st && $W --state=again.st </dev/null && cmp s.st again.st"), 0);
 	/* Merged with another run's state: the shingles of both. */
-	put("d.txt", "Officials said the bridge would reopen to traffic next spring after repairs\n");
+	put_str("d.txt", "Officials said the bridge would reopen to traffic next spring after repairs\n");
 	cr_assert_eq(sh("$W state merge s.st -o b.st && $W --state=b.st d.txt && "
 			"$W state merge s.st b.st -o m.st && $W state info m.st"), 0);
 	info = slurp("out");

@@ -115,7 +115,10 @@ static const char usage_text[] =
 "      --drop-frequent-passes=P  1 (default: copies from the Nth document on)\n"
 "                        or 2 (read the FILEs twice to drop every copy)\n"
 "      --frequent-mem=MIB  memory for counting repeated lines; default 32\n"
-"\n"
+"\n";
+
+/* C compilers need not take a literal over 4095 bytes: the help is in parts. */
+static const char usage_text_nav[] =
 "Navigation and menus (see doc/nav.md):\n"
 "      --strip-nav       drop menu runs, link lists and other page chrome by a\n"
 "                        classifier of each document's lines and their context\n"
@@ -137,7 +140,6 @@ static const char usage_text[] =
 "      --ascii           fold letters and punctuation to ASCII where an ASCII\n"
 "                        equivalent exists (caf\u00e9 -> cafe, \u201c -> \")\n";
 
-/* The rest of the help: C compilers need not take a literal over 4095 bytes. */
 static const char usage_text2[] =
 "Memory across runs and its limit:\n"
 "      --state=FILE      load the lines seen by earlier runs from FILE (if it\n"
@@ -187,6 +189,7 @@ static const char usage_text2[] =
 static void print_usage(void)
 {
 	fputs(usage_text, stdout);
+	fputs(usage_text_nav, stdout);
 	fputs(usage_text2, stdout);
 	fputs("\nRepair rules (NAME for --no-repair):", stdout);
 	size_t col = 80;

@@ -250,6 +250,16 @@ static void *worker(void *arg)
 
 /* ---- The filter's side ------------------------------------------------------ */
 
+/* The worker's side of a line longer than max_line: nothing to prepare. */
+static int skip_piece(void *ctx, const char *p, size_t n, bool last)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	(void)last;
+	return 0;
+}
+
 int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **out)
 {
 	*out = NULL;
@@ -262,6 +272,11 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **o
 	p->key_share = KEY_SHARE_MAX / 2;
 	wn_keyer_init(&p->keyer, opt->key, opt->seed);
 	wn_lines_init(&p->lines, opt->nul_docs);
+	/* A line longer than max_line goes through the filter unrepaired, in
+	 * pieces, with no record: the worker passes it by the same way, and
+	 * never holds it whole either. */
+	if (opt->max_line != SIZE_MAX)
+		wn_lines_limit(&p->lines, opt->max_line, skip_piece);
 	int rc = wn_repair_init(&p->repair, opt);
 	if (!rc)
 		rc = wn_punct_init(&p->punct, opt);
