@@ -7,24 +7,8 @@
 
 #define WORDS 8 /* 64-bit words per 64-byte block: one bit set in each */
 
-/* A second, independent-looking hash for the bit positions (the block is
- * picked by the fingerprint's own bits): the splitmix64 finalizer. */
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= UINT64_C(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64_C(0x94d049bb133111eb);
-	return x ^ (x >> 31);
-}
-
-static unsigned popcount64(uint64_t x)
-{
-	x -= (x >> 1) & UINT64_C(0x5555555555555555);
-	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
-	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
-}
+/* The bit positions come from wn_mix64 of the fingerprint, a second,
+ * independent-looking hash (the block is picked by its own bits). */
 
 /* The chance that a key not in the filter finds all its bits set in this
  * block: the product of the eight words' fill ratios. */
@@ -32,7 +16,7 @@ static double block_rate(const uint64_t *w)
 {
 	double p = 1.0;
 	for (int i = 0; i < WORDS; i++)
-		p *= (double)popcount64(w[i]) / 64.0;
+		p *= (double)wn_popcount64(w[i]) / 64.0;
 	return p;
 }
 
@@ -44,7 +28,7 @@ static uint64_t *block_of(const struct wn_seen_seg *seg, uint64_t fp)
 /* Sets fp's bits; returns true if all were set already. */
 static bool set_bits(uint64_t *w, uint64_t fp)
 {
-	const uint64_t m = mix(fp);
+	const uint64_t m = wn_mix64(fp);
 	bool all = true;
 	for (int i = 0; i < WORDS; i++) {
 		const uint64_t bit = UINT64_C(1) << (m >> (6 * i) & 63);
@@ -131,7 +115,7 @@ bool wn_bloom_contains(const struct wn_bloom *b, uint64_t h)
 	const struct wn_seen_seg *seg = &b->set->segs[wn_seen_seg_of(fp)];
 	if (!seg->slots)
 		return false;
-	const uint64_t *w = block_of(seg, fp), m = mix(fp);
+	const uint64_t *w = block_of(seg, fp), m = wn_mix64(fp);
 	for (int i = 0; i < WORDS; i++)
 		if (!(w[i] & UINT64_C(1) << (m >> (6 * i) & 63)))
 			return false;

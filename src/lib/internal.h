@@ -9,6 +9,27 @@
 
 #include "winnow.h"
 
+/* ---- Small shared bit functions ------------------------------------------- */
+
+/* The splitmix64 finalizer: a bijection of 64 bits in which every input bit
+ * moves every output bit. Fixed, so the same on every machine. */
+static inline uint64_t wn_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+static inline unsigned wn_popcount64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
 /* A view of one line: not NUL-terminated, any byte allowed, no line end. */
 struct wn_line {
 	char *ptr;

@@ -11,16 +11,6 @@
 #define EMPTY UINT64_MAX
 #define BAND_INIT 1024 /* slots in the band table at first use */
 
-/* A fixed, machine-independent mix of 64 bits (splitmix64's finalizer). */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9u;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebu;
-	return x ^ (x >> 31);
-}
-
 /* Maps the high 32 bits of h onto [0, n) without a division. */
 static size_t range_of(uint64_t h, size_t n)
 {
@@ -103,7 +93,7 @@ static void densify(const struct wn_minhash *m, uint64_t *sig)
 	for (size_t i = 0; i < WN_MH_BINS; i++) {
 		sig[i] = m->bins[i];
 		for (uint64_t t = 1; sig[i] == EMPTY; t++) {
-			const size_t j = t <= 4096 ? range_of(mix64(m->seed ^ ((uint64_t)i << 32 | t)), WN_MH_BINS)
+			const size_t j = t <= 4096 ? range_of(wn_mix64(m->seed ^ ((uint64_t)i << 32 | t)), WN_MH_BINS)
 						 : (i + t) % WN_MH_BINS;
 			sig[i] = m->bins[j];
 		}
@@ -177,17 +167,9 @@ static void est_bits(const struct wn_minhash *m, uint64_t *bits)
 			next = i;
 			value = m->est[i];
 		}
-		const uint64_t v = next == i ? value : mix64(value + (uint64_t)(next - i) * ROTATE);
+		const uint64_t v = next == i ? value : wn_mix64(value + (uint64_t)(next - i) * ROTATE);
 		bits[i / 64] |= (v & 1) << (i % 64);
 	}
-}
-
-static unsigned popcount64(uint64_t x)
-{
-	x -= (x >> 1) & UINT64_C(0x5555555555555555);
-	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
-	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
 }
 
 /* Estimated Jaccard similarity of the current document and kept document
@@ -197,7 +179,7 @@ static double estimate(const struct wn_minhash *m, const uint64_t *bits, uint32_
 	const uint64_t *d = (const uint64_t *)(const void *)m->sigs.ptr + (size_t)k * WN_MH_EST_WORDS;
 	unsigned differ = 0;
 	for (size_t i = 0; i < WN_MH_EST_WORDS; i++)
-		differ += popcount64(d[i] ^ bits[i]);
+		differ += wn_popcount64(d[i] ^ bits[i]);
 	return 1.0 - 2.0 * differ / WN_MH_EST_BINS;
 }
 

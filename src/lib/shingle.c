@@ -86,17 +86,6 @@ size_t wn_token_next(const char *k, size_t n, size_t *pos, size_t *start_out)
  * does not know the seed cannot steer H. */
 #define POLY UINT64_C(0x9E3779B97F4A7C17)
 
-/* The splitmix64 finalizer: every bit of H moves every bit of the result,
- * so the seen set's segment (top bits) and bucket (low bits) are fair. */
-static inline uint64_t finish(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	h ^= h >> 27;
-	h *= UINT64_C(0x94d049bb133111eb);
-	return h ^ (h >> 31);
-}
-
 void wn_shingler_init(struct wn_shingler *s, unsigned n, uint64_t seed)
 {
 	assert(n >= 1 && n <= WN_SHINGLE_MAX);
@@ -113,11 +102,11 @@ uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window)
 	uint64_t h = 0;
 	for (unsigned i = 0; i < s->n; i++)
 		h = h * POLY + window[i];
-	return finish(h);
+	return wn_mix64(h);
 }
 
 /* A token of at most 8 bytes, packed into a word (first byte highest), is
- * hashed by the finalizer, a bijection: no two such tokens of one length
+ * hashed by wn_mix64, a bijection: no two such tokens of one length
  * collide, and the length and the seed keep the others apart. Longer
  * tokens get seeded XXH3. Both paths of wn_shingler_run hash a token the
  * same way, whatever the rest of its line. */
@@ -125,7 +114,7 @@ uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window)
 
 static inline uint64_t packed_hash(const struct wn_shingler *s, uint64_t packed, size_t len)
 {
-	return finish((packed ^ s->seed) + (uint64_t)len * LEN_MIX);
+	return wn_mix64((packed ^ s->seed) + (uint64_t)len * LEN_MIX);
 }
 
 static inline uint64_t token_hash(const struct wn_shingler *s, const char *p, size_t len)
@@ -167,6 +156,32 @@ static bool ascii(const char *k, size_t n)
 	return !(any & UINT64_C(0x8080808080808080));
 }
 
+/* The window over the last n tokens. Token j is stored at ring[j % n], so
+ * the token leaving the window when token j enters is ring[j % n] before it
+ * is overwritten. */
+struct window {
+	uint64_t ring[WN_SHINGLE_MAX];
+	uint64_t h;   /* the polynomial of the tokens in ring */
+	size_t nt, r; /* tokens so far; ring slot of the next one */
+	size_t nsh;   /* shingles written to s->shingles */
+};
+
+/* Slides the window over token hash t and writes the shingle it completes. */
+static inline int add_token(struct wn_shingler *s, struct window *w, uint64_t t)
+{
+	w->h = w->h * POLY + t - w->ring[w->r] * s->pow;
+	w->ring[w->r] = t;
+	w->r = w->r + 1 == s->n ? 0 : w->r + 1;
+	if (w->nt < s->n - 1)
+		s->head[w->nt] = t;
+	if (++w->nt < s->n)
+		return 0;
+	if (w->nsh == s->cap && grow(s, s->cap + 1) != 0) /* not expected: be sure */
+		return WN_E_NOMEM;
+	s->shingles[w->nsh++] = wn_mix64(w->h);
+	return 0;
+}
+
 int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const char *key,
 		    size_t key_len)
 {
@@ -179,19 +194,14 @@ int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const cha
 		key = s->key.ptr;
 	}
 	/* At most one token per two bytes (a byte and a space), so one shingle
-	 * each: room for all of them up front keeps the loop free of checks. */
+	 * each: room for all of them up front. */
 	if (key_len / 2 + 1 > s->cap && grow(s, key_len / 2 + 1) != 0)
 		return WN_E_NOMEM;
-	const size_t n = s->n, edge = n - 1;
-	const uint64_t pow = s->pow;
-	/* Token j is stored at ring[j % n], so the token leaving the window
-	 * when token j enters is ring[j % n] before it is overwritten. */
-	uint64_t ring[WN_SHINGLE_MAX] = { 0 };
-	uint64_t h = 0, *out = s->shingles;
-	size_t nt = 0, r = 0;
+	struct window w = { .h = 0 };
+	int rc = 0;
 	if (ascii(key, key_len)) {
 		const unsigned char *p = (const unsigned char *)key, *end = p + key_len;
-		while (p < end) {
+		while (p < end && !rc) {
 			if (*p == ' ') {
 				p++;
 				continue;
@@ -210,41 +220,23 @@ int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const cha
 				t = packed_hash(s, a, (size_t)(q - p));
 			}
 			p = q;
-			h = h * POLY + t - ring[r] * pow;
-			ring[r] = t;
-			r = r + 1 == n ? 0 : r + 1;
-			if (nt < edge)
-				s->head[nt] = t;
-			if (++nt >= n)
-				*out++ = finish(h);
+			rc = add_token(s, &w, t);
 		}
 	} else {
 		size_t pos = 0, start, len;
-		while ((len = wn_token_next(key, key_len, &pos, &start)) != 0) {
-			const uint64_t t = token_hash(s, key + start, len);
-			h = h * POLY + t - ring[r] * pow;
-			ring[r] = t;
-			r = r + 1 == n ? 0 : r + 1;
-			if (nt < edge)
-				s->head[nt] = t;
-			if (++nt < n)
-				continue;
-			if ((size_t)(out - s->shingles) == s->cap) { /* not expected: be sure */
-				const size_t k = s->cap;
-				if (grow(s, k + 1) != 0)
-					return WN_E_NOMEM;
-				out = s->shingles + k;
-			}
-			*out++ = finish(h);
-		}
+		while (!rc && (len = wn_token_next(key, key_len, &pos, &start)) != 0)
+			rc = add_token(s, &w, token_hash(s, key + start, len));
 	}
-	s->ntokens = nt;
-	s->nshingles = (size_t)(out - s->shingles);
+	if (rc)
+		return rc;
+	const size_t n = s->n, edge = n - 1;
+	s->ntokens = w.nt;
+	s->nshingles = w.nsh;
 	/* The last min(ntokens, n - 1) tokens, oldest first: ring[r] holds the
 	 * oldest of the last n. */
-	s->nedge = nt < edge ? nt : edge;
+	s->nedge = w.nt < edge ? w.nt : edge;
 	for (size_t i = 0; i < s->nedge; i++)
-		s->tail[i] = ring[(r + n - s->nedge + i) % n];
+		s->tail[i] = w.ring[(w.r + n - s->nedge + i) % n];
 	return 0;
 }
 
