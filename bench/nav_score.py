@@ -34,7 +34,7 @@ def main():
     tool = os.path.join(a.shared, "tools", "score.py")
     rows = [("raw", None), ("default", []), ("--strip-nav", ["--strip-nav"] + a.extra),
             ("--strip-nav --no-dedup", ["--strip-nav", "--no-dedup"] + a.extra)]
-    print(f"{'set':22} {'run':24} {'P':>6} {'R':>6} {'F1':>6} {'lines':>7}")
+    print(f"{'set':22} {'run':26} {'P':>6} {'R':>6} {'F1':>6} {'lines':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for s in a.sets.split(","):
             d = os.path.join(a.shared, "corpora", s)
@@ -45,7 +45,7 @@ def main():
                     out = os.path.join(tmp, "out.wet")
                     subprocess.run([a.winnow, *opts, wet, "-o", out], check=True)
                 p, r, f, lk = score(tool, gold, out)
-                print(f"{s:22} {name:24} {p:6.3f} {r:6.3f} {f:6.3f} {lk:7.4f}")
+                print(f"{s:22} {name:26} {p:6.3f} {r:6.3f} {f:6.3f} {lk:7.4f}")
 
 if __name__ == "__main__":
     main()

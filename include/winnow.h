@@ -91,6 +91,22 @@ struct wn_event {
 
 typedef void wn_explain_fn(void *ctx, const struct wn_event *ev);
 
+/* One line as the navigation model sees it, for training the model
+ * (bench/nav_train.py): the features x[0..nx) of the line, in the order
+ * of doc/nav.md, and its text. prior: dropped before the classifier (by a
+ * rule, a zone or --drop-frequent), so never judged by the model. */
+struct wn_nav_sample {
+	uint64_t doc;       /* the document's index among those the classifier saw */
+	size_t line;        /* the line's index among the document's non-blank lines */
+	const float *x;
+	unsigned nx;
+	const char *text;
+	size_t len;
+	bool prior;
+};
+
+typedef void wn_nav_dump_fn(void *ctx, const struct wn_nav_sample *s);
+
 enum wn_scope {
 	WN_SCOPE_STREAM = 0, /* one seen set for the whole run */
 	WN_SCOPE_DOC,        /* the seen set is forgotten at each document */
@@ -176,6 +192,9 @@ typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
 #define WN_DEFAULT_NAV_HEADING 50
 #define WN_DEFAULT_NAV_STOP_LOW 0.10
 #define WN_DEFAULT_NAV_STOP_HIGH 0.30
+/* Default of wn_options.nav_threshold: a line the model gives a lower
+ * probability of being text is dropped (doc/nav.md). */
+#define WN_DEFAULT_NAV_THRESHOLD 0.25
 /* A stop word list fits a document when its words are this share of all. */
 #define WN_NAV_LANG_MIN 0.10
 /* A longer document is judged in windows of this many bytes. */
@@ -257,6 +276,11 @@ struct wn_options {
 	unsigned nav_heading;   /* a short line this close before good text stays */
 	double nav_stop_low;    /* stop word share below which a line is bad */
 	double nav_stop_high;   /* share from which a line is (near-)good */
+	double nav_threshold;   /* 0: WN_DEFAULT_NAV_THRESHOLD; a line whose
+				 * probability of being text is lower is dropped */
+	wn_nav_dump_fn *nav_dump; /* NULL: none; else called for every
+				   * non-blank line the classifier judges */
+	void *nav_dump_ctx;
 	/* Threads (doc/threads.md): 0 or 1 runs everything on the calling
 	 * thread; 2 or more run the repairs (WN_STAGE_REPAIR) on one worker
 	 * thread while the calling thread judges and writes, one block of

@@ -208,7 +208,7 @@ Test(nav, menu_run_goes_article_stays)
 	for (int r = 1; r < WN_REASON_COUNT; r++)
 		sum += st.dropped[r];
 	cr_expect_eq(sum, st.lines_in);
-	cr_expect(strstr(explained.ptr, "short:context\tCommercial Real Estate\n"), "%s",
+	cr_expect(strstr(explained.ptr, "short:model p<0.05\tCommercial Real Estate\n"), "%s",
 		  explained.ptr);
 	tu_free(&in);
 	tu_free(&out);
@@ -262,7 +262,7 @@ Test(nav, cli_text_jsonl_wet)
 	snprintf(args, sizeof(args), "--strip-nav --explain=- '%s/tests/data/nav/wsj.wet' 2>&1 >/dev/null",
 		 WN_SOURCE_DIR);
 	struct tu_str ex = run_cli(args);
-	cr_expect(strstr(ex.ptr, "\tdrop\tnav\tshort:context\tBarron's\n"), "%s", ex.ptr);
+	cr_expect(strstr(ex.ptr, "\tdrop\tnav\tshort:model p<0.05\tBarron's\n"), "%s", ex.ptr);
 	tu_free(&ex);
 }
 

@@ -40,6 +40,7 @@ struct cli_args {
 	const char **rule_paths; /* --rules FILEs, in order */
 	int nrule_paths;
 	int passes;              /* 2: count site-wide repeats first */
+	const char *nav_dump_path; /* --nav-dump: the model's features, or NULL */
 };
 
 /* What the explain callback needs to name a line's file. */
@@ -129,6 +130,10 @@ static const char usage_text_nav[] =
 "                        with it; default 50\n"
 "      --nav-stop-low=SHARE   stop word share below which a line is junk; 0.10\n"
 "      --nav-stop-high=SHARE  share from which a line is text; default 0.30\n"
+"      --nav-threshold=P a line the model gives a probability of being text\n"
+"                        under P is dropped; default 0.25\n"
+"      --nav-dump=FILE   write each judged line's features to FILE (for\n"
+"                        training the model: bench/nav_train.py)\n"
 "\n"
 "Repairs (each line is repaired before it is judged):\n"
 "      --no-repair[=NAME]\n"
@@ -237,7 +242,7 @@ enum {
 	OPT_STATE_READONLY, OPT_MAX_MEM, OPT_ON_FULL, OPT_SHARD, OPT_PARTS, OPT_SEED, OPT_DIR,
 	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP, OPT_WET_DIGEST,
 	OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR, OPT_STRIP_NAV, OPT_NAV_SHORT,
-	OPT_NAV_LONG, OPT_NAV_HEADING, OPT_NAV_STOP_LOW, OPT_NAV_STOP_HIGH, OPT_THREADS,
+	OPT_NAV_LONG, OPT_NAV_HEADING, OPT_NAV_STOP_LOW, OPT_NAV_STOP_HIGH, OPT_NAV_THRESHOLD, OPT_NAV_DUMP, OPT_THREADS,
 	OPT_MAX_LINE,
 };
 
@@ -274,6 +279,8 @@ static const struct option long_options[] = {
 	{ "nav-heading", required_argument, NULL, OPT_NAV_HEADING },
 	{ "nav-stop-low", required_argument, NULL, OPT_NAV_STOP_LOW },
 	{ "nav-stop-high", required_argument, NULL, OPT_NAV_STOP_HIGH },
+	{ "nav-threshold", required_argument, NULL, OPT_NAV_THRESHOLD },
+	{ "nav-dump", required_argument, NULL, OPT_NAV_DUMP },
 	{ "invalid", required_argument, NULL, OPT_INVALID },
 	{ "nfkc", no_argument, NULL, OPT_NFKC },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
@@ -397,6 +404,10 @@ static void parse_nav_arg(int c, struct cli_args *a)
 	case OPT_NAV_STOP_HIGH:
 		a->opt.nav_stop_high = parse_share("--nav-stop-high", optarg);
 		break;
+	case OPT_NAV_THRESHOLD:
+		a->opt.nav_threshold = parse_share("--nav-threshold", optarg);
+		break;
+	case OPT_NAV_DUMP: a->nav_dump_path = optarg; break;
 	}
 }
 
@@ -515,6 +526,7 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			break;
 		case OPT_STRIP_NAV: case OPT_NAV_SHORT: case OPT_NAV_LONG: case OPT_NAV_HEADING:
 		case OPT_NAV_STOP_LOW: case OPT_NAV_STOP_HIGH:
+		case OPT_NAV_THRESHOLD: case OPT_NAV_DUMP:
 			parse_nav_arg(c, a);
 			break;
 		case OPT_STATE:
@@ -917,6 +929,19 @@ static void count_pass(struct wn_filter *f, char **inputs, int ninputs, struct c
 	rs->stop |= rs->failed; /* an unreadable input is reported once */
 }
 
+/* --nav-dump: one line per judged line, "doc line prior x0 x1 ... \t text". */
+static void nav_dump_line(void *ctx, const struct wn_nav_sample *s)
+{
+	FILE *fp = ctx;
+	fprintf(fp, "%" PRIu64 "\t%zu\t%d\t", s->doc, s->line, s->prior);
+	for (unsigned j = 0; j < s->nx; j++)
+		fprintf(fp, j ? " %.6g" : "%.6g", (double)s->x[j]);
+	fputc('\t', fp);
+	for (size_t i = 0; i < s->len; i++)
+		fputc(s->text[i] == '\t' || s->text[i] == '\n' ? ' ' : s->text[i], fp);
+	fputc('\n', fp);
+}
+
 static int run(struct cli_args *a)
 {
 	static char stdin_name[] = "-";
@@ -941,6 +966,17 @@ static int run(struct cli_args *a)
 			return EXIT_FAIL;
 		a->opt.judge = cli_apply_judge;
 		a->opt.judge_ctx = &apply;
+	}
+	FILE *dump = NULL;
+	if (a->nav_dump_path) {
+		dump = fopen(a->nav_dump_path, "w");
+		if (!dump) {
+			fprintf(stderr, "winnow: %s: %s\n", a->nav_dump_path, strerror(errno));
+			cli_apply_free(&apply);
+			return EXIT_FAIL;
+		}
+		a->opt.nav_dump = nav_dump_line;
+		a->opt.nav_dump_ctx = dump;
 	}
 	struct wn_filter *f;
 	const int made = make_filter(a, &f);
@@ -1039,6 +1075,10 @@ static int run(struct cli_args *a)
 		rs.failed = true;
 	}
 	wn_filter_free(f);
+	if (dump && fclose(dump) != 0) {
+		fprintf(stderr, "winnow: %s: %s\n", a->nav_dump_path, strerror(errno));
+		rs.failed = true;
+	}
 	return rs.failed ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -2,6 +2,7 @@
  * in the manner of jusText's published method (doc/nav.md): each line gets
  * features and a first class, then a context pass settles short and
  * near-good lines by their neighbours, so a menu goes as a whole. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include <xxhash.h>
 
 #include "nav.h"
+#include "nav_model.h"
 
 #define MAX_WORD 64                 /* longer tokens are never stop words */
 #define SENTENCE_WORDS 6            /* a short line of this many words may be text */
@@ -135,6 +137,9 @@ int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 	if (n->conf.stop_high < n->conf.stop_low)
 		n->conf.stop_high = n->conf.stop_low;
 	n->conf.lang_min = WN_NAV_LANG_MIN;
+	n->conf.threshold = opt->nav_threshold > 0 ? opt->nav_threshold : WN_DEFAULT_NAV_THRESHOLD;
+	n->dump = opt->nav_dump;
+	n->dump_ctx = opt->nav_dump_ctx;
 	n->window = opt->max_doc && opt->max_doc < WN_NAV_WINDOW ? opt->max_doc : WN_NAV_WINDOW;
 	n->lang = WN_NAV_NO_LANG;
 	n->mask = 4095;
@@ -155,6 +160,7 @@ void wn_nav_free(struct wn_nav *n)
 	free(n->feat);
 	wn_freq_free(&n->seen);
 	wn_buf_free(&n->fin);
+	wn_buf_free(&n->model);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -415,14 +421,6 @@ static bool heads_text(const struct wn_nav *n, const uint8_t *fin, size_t i)
 	return false;
 }
 
-static const char *rule_name(uint8_t cls, enum why why)
-{
-	if (cls == WN_NAV_BAD)
-		return why == WHY_REPEAT ? "bad:repeat" : why == WHY_SYMBOLS ? "bad:symbols"
-							       : "bad:stopwords";
-	return cls == WN_NAV_SHORT ? "short:context" : "near-good:context";
-}
-
 /* The context pass: short lines between good text are text, between bad
  * lines junk; between the two, text when a near-good line is next to them;
  * near-good lines are junk only between bad ones. nb holds 4 * cnt bytes
@@ -462,6 +460,255 @@ static void context(struct wn_nav *n, uint8_t *fin, uint8_t *nb, uint8_t top, ui
 			fin[i] = WN_NAV_GOOD;
 }
 
+/* ---- The model ---------------------------------------------------------------- */
+
+/* The features of the model, by index in a line's vector (doc/nav.md). */
+enum {
+	X_BIAS, X_CHARS, X_WORDS, X_STOPS, X_ENDS, X_CAPS, X_DIGITS, X_SYMBOLS, X_REPEAT,
+	X_NO_LANG, X_JT_GOOD, X_FIRST_GOOD, X_FIRST_BAD, X_FIRST_SHORT,
+	X_PREV_CHARS, X_PREV_STOPS, X_PREV_ENDS, X_NEXT_CHARS, X_NEXT_STOPS, X_NEXT_ENDS,
+	X_RUN, X_POS, X_NEAR_GOOD, X_NEAR_CHARS, X_DOC_GOOD, X_SHORT_STOPS, X_NO_LANG_ENDS,
+	X_FROM_START, X_TO_END, X_ANY_GOOD, X_SHORT, X_DENSE_NEAR, X_DENSE_FAR, X_COUNT
+};
+_Static_assert(X_COUNT == WN_NAV_NF1, "nav_model.h does not fit the features");
+
+#define CONTEXT_LINES 5   /* X_NEAR_*: the lines this close on each side */
+#define DENSE_NEAR 10     /* X_DENSE_*: the text within this many lines, over */
+#define DENSE_FAR 30      /* its most in the window (where the article is) */
+
+/* The model's buffers for m non-blank lines: the first stage's
+ * probabilities and three prefix sums, the lines' indexes, the features. */
+struct model_bufs {
+	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *dense;
+	size_t *idx;
+	float *x;
+};
+
+static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
+{
+	const size_t nd = 3 * m + 4 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
+					     m * WN_NAV_NF1 * sizeof(float);
+	if (n->model.cap < need && wn_buf_reserve(&n->model, need) != 0)
+		return WN_E_NOMEM;
+	double *d = (double *)(void *)n->model.ptr;
+	b->p1 = d;
+	b->sum_p1 = d + m;
+	b->sum_good = b->sum_p1 + m + 1;
+	b->sum_chars = b->sum_good + m + 1;
+	b->sum_text = b->sum_chars + m + 1;
+	b->dense = b->sum_text + m + 1;
+	b->idx = (size_t *)(void *)(d + nd);
+	b->x = (float *)(void *)(b->idx + m);
+	return 0;
+}
+
+static float logf1(double v, float scale)
+{
+	return (float)log1p(v) / scale;
+}
+
+/* The features of the line alone, and the jusText classes. */
+static void line_features(const struct wn_nav *n, const struct wn_nav_feat *f, uint8_t final,
+			  float *x)
+{
+	const double words = f->words ? (double)f->words : 1.0;
+	const double chars = f->chars ? (double)f->chars : 1.0;
+	const bool is_short = f->chars < n->conf.short_chars;
+	memset(x, 0, WN_NAV_NF1 * sizeof(*x));
+	x[X_BIAS] = 1.0f;
+	x[X_CHARS] = logf1(f->chars, 5.0f);
+	x[X_WORDS] = logf1(f->words, 4.0f);
+	x[X_STOPS] = n->lang >= 0 ? (float)((double)f->stops[n->lang] / words) : 0.0f;
+	x[X_ENDS] = f->ends;
+	x[X_CAPS] = (float)((double)f->caps / words);
+	x[X_DIGITS] = (float)((double)f->digits / chars);
+	x[X_SYMBOLS] = (float)((double)f->symbols / chars);
+	x[X_REPEAT] = f->repeat;
+	x[X_NO_LANG] = n->lang < 0;
+	x[X_JT_GOOD] = final == WN_NAV_GOOD;
+	x[X_FIRST_GOOD] = f->cls == WN_NAV_GOOD;
+	x[X_FIRST_BAD] = f->cls == WN_NAV_BAD;
+	x[X_FIRST_SHORT] = f->cls == WN_NAV_SHORT;
+	x[X_SHORT] = is_short;
+	x[X_SHORT_STOPS] = is_short ? x[X_STOPS] : 0.0f;
+	x[X_NO_LANG_ENDS] = x[X_NO_LANG] * x[X_ENDS];
+}
+
+/* The text (characters of lines that are not short) within r lines of
+ * each line, over the most of any line: out[k * WN_NAV_NF1]. */
+static void dense(const double *sum, size_t m, size_t r, double *tmp, float *out)
+{
+	double most = 0.0;
+	for (size_t k = 0; k < m; k++) {
+		const size_t lo = k > r ? k - r : 0, hi = k + r + 1 < m ? k + r + 1 : m;
+		tmp[k] = sum[hi] - sum[lo];
+		if (tmp[k] > most)
+			most = tmp[k];
+	}
+	for (size_t k = 0; k < m; k++)
+		out[k * WN_NAV_NF1] = most > 0.0 ? (float)(tmp[k] / most) : 0.0f;
+}
+
+/* The features that look at the other lines of the window. */
+static void context_features(const struct wn_nav *n, struct model_bufs *b, size_t m,
+			     bool any_good)
+{
+	b->sum_good[0] = b->sum_chars[0] = b->sum_text[0] = 0.0;
+	for (size_t k = 0; k < m; k++) {
+		const float *x = b->x + k * WN_NAV_NF1;
+		const struct wn_nav_feat *f = &n->feat[b->idx[k]];
+		b->sum_good[k + 1] = b->sum_good[k] + x[X_JT_GOOD];
+		b->sum_chars[k + 1] = b->sum_chars[k] + x[X_CHARS];
+		b->sum_text[k + 1] = b->sum_text[k] + (f->chars >= n->conf.short_chars ? f->chars : 0);
+	}
+	dense(b->sum_text, m, DENSE_NEAR, b->dense, b->x + X_DENSE_NEAR);
+	dense(b->sum_text, m, DENSE_FAR, b->dense, b->x + X_DENSE_FAR);
+	size_t run = 0;
+	for (size_t k = 0; k < m; k++) { /* forward: the run so far */
+		float *x = b->x + k * WN_NAV_NF1;
+		run = x[X_SHORT] > 0.0f ? run + 1 : 0;
+		x[X_RUN] = (float)run;
+	}
+	size_t total = 0;
+	for (size_t k = m; k-- > 0;) { /* backward: the run's whole length */
+		float *x = b->x + k * WN_NAV_NF1;
+		if (x[X_RUN] == 0.0f) {
+			total = 0;
+			continue;
+		}
+		if (total == 0)
+			total = (size_t)x[X_RUN];
+		x[X_RUN] = logf1((double)total, 4.0f);
+		if (k > 0 && b->x[(k - 1) * WN_NAV_NF1 + X_RUN] == 0.0f)
+			total = 0;
+	}
+	for (size_t k = 0; k < m; k++) {
+		float *x = b->x + k * WN_NAV_NF1;
+		if (k > 0) {
+			const float *p = x - WN_NAV_NF1;
+			x[X_PREV_CHARS] = p[X_CHARS];
+			x[X_PREV_STOPS] = p[X_STOPS];
+			x[X_PREV_ENDS] = p[X_ENDS];
+		}
+		if (k + 1 < m) {
+			const float *q = x + WN_NAV_NF1;
+			x[X_NEXT_CHARS] = q[X_CHARS];
+			x[X_NEXT_STOPS] = q[X_STOPS];
+			x[X_NEXT_ENDS] = q[X_ENDS];
+		}
+		const size_t lo = k > CONTEXT_LINES ? k - CONTEXT_LINES : 0;
+		const size_t hi = k + CONTEXT_LINES + 1 < m ? k + CONTEXT_LINES + 1 : m;
+		x[X_NEAR_GOOD] = (float)((b->sum_good[hi] - b->sum_good[lo]) / (double)(hi - lo));
+		x[X_NEAR_CHARS] = (float)((b->sum_chars[hi] - b->sum_chars[lo]) / (double)(hi - lo));
+		x[X_POS] = (float)((double)k / (double)m);
+		x[X_DOC_GOOD] = (float)(b->sum_good[m] / (double)m);
+		x[X_FROM_START] = logf1((double)k, 5.0f);
+		x[X_TO_END] = logf1((double)(m - 1 - k), 5.0f);
+		x[X_ANY_GOOD] = any_good;
+	}
+}
+
+static double sigmoid(double z)
+{
+	return 1.0 / (1.0 + exp(-z));
+}
+
+/* The mean of p1 over the lines k - r .. k + r of the window. */
+static double mean_p1(const struct model_bufs *b, size_t m, size_t k, size_t r)
+{
+	const size_t lo = k > r ? k - r : 0, hi = k + r + 1 < m ? k + r + 1 : m;
+	return (b->sum_p1[hi] - b->sum_p1[lo]) / (double)(hi - lo);
+}
+
+/* The second stage: each line's first probability with its neighbours'. */
+static double second_stage(const struct model_bufs *b, size_t m, size_t k, const double most[2])
+{
+	const double prev = k > 0 ? b->p1[k - 1] : 0.0, next = k + 1 < m ? b->p1[k + 1] : 0.0;
+	const double m15 = mean_p1(b, m, k, 15), m40 = mean_p1(b, m, k, 40);
+	const double y[WN_NAV_NF2] = {
+		1.0, b->p1[k], mean_p1(b, m, k, 2), mean_p1(b, m, k, 6), m15,
+		prev, next, prev > next ? prev : next,
+		most[0] > 0.0 ? m15 / most[0] : 0.0, most[1] > 0.0 ? m40 / most[1] : 0.0,
+	};
+	double z = 0.0;
+	for (unsigned j = 0; j < WN_NAV_NF2; j++)
+		z += wn_nav_w2[j] * y[j];
+	return sigmoid(z);
+}
+
+#define P_STEPS 20 /* --explain names the probability in steps of 0.05 */
+#define P_RULES(c)                                                                      \
+	c ":model p<0.05", c ":model p<0.10", c ":model p<0.15", c ":model p<0.20",      \
+	c ":model p<0.25", c ":model p<0.30", c ":model p<0.35", c ":model p<0.40",      \
+	c ":model p<0.45", c ":model p<0.50", c ":model p<0.55", c ":model p<0.60",      \
+	c ":model p<0.65", c ":model p<0.70", c ":model p<0.75", c ":model p<0.80",      \
+	c ":model p<0.85", c ":model p<0.90", c ":model p<0.95", c ":model p<1.00"
+
+static const char *model_rule(uint8_t cls, double p)
+{
+	static const char *const rules[4][P_STEPS] = {
+		{ P_RULES("good") }, { P_RULES("bad") }, { P_RULES("short") }, { P_RULES("near-good") },
+	};
+	size_t step = (size_t)(p * P_STEPS);
+	if (step >= P_STEPS)
+		step = P_STEPS - 1;
+	return rules[cls < 4 ? cls : WN_NAV_BAD][step];
+}
+
+/* Scores the window's non-blank lines and drops those under the threshold.
+ * fin: the jusText classes after the context pass. */
+static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
+{
+	const size_t cnt = n->doc.n;
+	size_t m = 0;
+	for (size_t i = 0; i < cnt; i++)
+		m += n->feat[i].cls != WN_NAV_SKIP;
+	struct model_bufs b;
+	if (m == 0 || model_reserve(n, m, &b) != 0)
+		return; /* out of memory: every line is kept */
+	for (size_t i = 0, k = 0; i < cnt; i++)
+		if (n->feat[i].cls != WN_NAV_SKIP) {
+			b.idx[k] = i;
+			line_features(n, &n->feat[i], fin[i], b.x + k * WN_NAV_NF1);
+			k++;
+		}
+	context_features(n, &b, m, any_good);
+	b.sum_p1[0] = 0.0;
+	for (size_t k = 0; k < m; k++) {
+		const float *x = b.x + k * WN_NAV_NF1;
+		double z = 0.0;
+		for (unsigned j = 0; j < WN_NAV_NF1; j++)
+			z += wn_nav_w1[j] * x[j];
+		b.p1[k] = n->feat[b.idx[k]].prior ? 0.0 : sigmoid(z);
+		b.sum_p1[k + 1] = b.sum_p1[k] + b.p1[k];
+	}
+	double most[2] = { 0.0, 0.0 };
+	for (size_t k = 0; k < m; k++) {
+		const double m15 = mean_p1(&b, m, k, 15), m40 = mean_p1(&b, m, k, 40);
+		most[0] = m15 > most[0] ? m15 : most[0];
+		most[1] = m40 > most[1] ? m40 : most[1];
+	}
+	for (size_t k = 0; k < m; k++) {
+		const size_t i = b.idx[k];
+		struct wn_judged *r = &n->doc.recs[i];
+		if (n->dump) {
+			const struct wn_nav_sample s = {
+				.doc = n->doc_no, .line = k, .x = b.x + k * WN_NAV_NF1,
+				.nx = WN_NAV_NF1, .text = n->doc.text.ptr + r->off, .len = r->len,
+				.prior = n->feat[i].prior,
+			};
+			n->dump(n->dump_ctx, &s);
+		}
+		if (r->reason != WN_KEPT)
+			continue;
+		const double p = second_stage(&b, m, k, most);
+		if (p >= n->conf.threshold)
+			continue;
+		r->reason = WN_DROP_NAV;
+		r->rule = model_rule(n->feat[i].cls, p);
+	}
+}
+
 void wn_nav_judge(struct wn_nav *n, bool doc_end)
 {
 	const size_t cnt = n->doc.n;
@@ -485,22 +732,15 @@ void wn_nav_judge(struct wn_nav *n, bool doc_end)
 		f->why = (uint8_t)why;
 		fin[i] = f->cls;
 	}
-	/* Without a good line to hold on to, text and chrome cannot be told
-	 * apart: the window is kept whole rather than judged all junk. */
+	/* jusText's context pass needs a good line to hold on to; without
+	 * one its classes are the first ones. Both are features of the model. */
 	bool any_good = false;
 	for (size_t i = 0; i < cnt && !any_good; i++)
 		any_good = fin[i] == WN_NAV_GOOD;
-	if (!any_good)
-		return;
-	context(n, fin, fin + cnt, n->cont ? WN_NAV_GOOD : WN_NAV_BAD,
-		doc_end ? WN_NAV_BAD : WN_NAV_GOOD);
-	for (size_t i = 0; i < cnt; i++) {
-		struct wn_judged *r = &n->doc.recs[i];
-		if (fin[i] != WN_NAV_BAD || r->blank || r->reason != WN_KEPT)
-			continue;
-		r->reason = WN_DROP_NAV;
-		r->rule = rule_name(n->feat[i].cls, (enum why)n->feat[i].why);
-	}
+	if (any_good)
+		context(n, fin, fin + cnt, n->cont ? WN_NAV_GOOD : WN_NAV_BAD,
+			doc_end ? WN_NAV_BAD : WN_NAV_GOOD);
+	model_judge(n, fin, any_good);
 }
 
 void wn_nav_clear(struct wn_nav *n, bool doc_end)

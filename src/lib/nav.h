@@ -43,6 +43,7 @@ struct wn_nav_conf {
 	double stop_low;        /* below: bad; from it: near-good */
 	double stop_high;       /* from it: good (when long) */
 	double lang_min;        /* a language needs this share of the words */
+	double threshold;       /* the model: a lower probability of text is junk */
 };
 
 /* The compiled stop word table: open addressing on the word's XXH3. */
@@ -72,6 +73,9 @@ struct wn_nav {
 	struct wn_freq seen;         /* documents per short line, for repeat */
 	uint32_t doc_no;
 	struct wn_buf fin;           /* the final class of each held line */
+	struct wn_buf model;         /* the model's features and sums (nav.c) */
+	wn_nav_dump_fn *dump;        /* training dump, or NULL */
+	void *dump_ctx;
 };
 
 /* Compiles the built-in stop word lists and sets the thresholds. 0 or

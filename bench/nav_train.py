@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""Trains the --strip-nav line model and reports held-out figures (doc/nav.md).
+
+usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--write-model]
+
+1. Each gold set's scraped.lynx.wet goes through `winnow --strip-nav
+   --nav-dump=FILE`: the features of every judged line, exactly as nav.c
+   computes them.
+2. Each line is labelled text or junk by aligning it with its document's
+   gold text (label_doc): a line of four words or more is text when its
+   words occur in the gold in order; a shorter line only when it occurs
+   right where the alignment stands (a heading, a table cell inside the
+   article), not anywhere later (a menu item "More").
+3. Two logistic stages (numpy): the first on the line's features, the
+   second on the first's probabilities of the line and its neighbours.
+4. Figures: bag-of-words precision, recall, F1 of the kept lines against
+   the gold (as score.py), trained on all sets, leaving one set out, and
+   on even / odd documents; the oracle keeps exactly the lines labelled
+   text.
+With --write-model the all-sets weights go to src/lib/nav_model.h."""
+import argparse, json, os, re, subprocess, sys, tempfile
+from collections import Counter
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SETS = ["scrapinghub-aeb", "cleaneval-dev", "htmltotext-benchmark"]
+TOK = re.compile(r"\w+", re.UNICODE)
+NF2 = 8
+L2 = 1e-3
+
+def toks(s):
+    return [t.lower() for t in TOK.findall(s)]
+
+def read_gold(path):
+    gold = {}
+    for line in open(path, encoding="utf-8"):
+        o = json.loads(line)
+        g = o.get("gold")
+        if g is None and "fulltext" in o:
+            g = (o.get("headline") or "") + "\n" + (o.get("fulltext") or "")
+        gold[o["id"]] = g
+    return gold
+
+def read_wet_ids(path):
+    """The X-Corpus-Doc-Id of each conversion record, in order."""
+    data = open(path, "rb").read()
+    ids = []
+    for m in re.finditer(rb"WARC/1.0\r?\n(.*?)\r?\n\r?\n", data, re.S):
+        head = m.group(1).decode("utf-8", "replace")
+        t = re.search(r"WARC-Type:\s*(\S+)", head)
+        d = re.search(r"X-Corpus-Doc-Id:\s*(\S+)", head)
+        if t and t.group(1) == "conversion" and d:
+            ids.append(d.group(1))
+    return ids
+
+def dump(winnow, wet, out):
+    subprocess.run([winnow, "--strip-nav", "--nav-dump=" + out, wet, "-o", os.devnull],
+                   check=True)
+    docs = {}
+    for line in open(out, encoding="utf-8", errors="replace"):
+        doc, k, prior, x, text = line.rstrip("\n").split("\t", 4)
+        docs.setdefault(int(doc), []).append((int(prior), [float(v) for v in x.split()], text))
+    return [docs[k] for k in sorted(docs)]
+
+def label_doc(lines, gold):
+    g = " " + " ".join(toks(gold)) + " "
+    gset = Counter(toks(gold))
+    pos, labels = 0, []
+    for _, _, text in lines:
+        t = toks(text)
+        if not t:
+            labels.append(0)
+            continue
+        key = " " + " ".join(t) + " "
+        if len(t) >= 4:
+            j = g.find(key, pos)
+            if j < 0:
+                j = g.find(key)
+            if j >= 0:
+                pos = max(pos, j + len(key) - 1)
+                labels.append(1)
+            else:
+                share = sum(1 for w in t if gset[w]) / len(t)
+                labels.append(1 if share >= 0.8 else 0)
+        else:
+            j = g.find(key, pos)
+            if 0 <= j <= pos + 40:
+                pos = j + len(key) - 1
+                labels.append(1)
+            else:
+                labels.append(0)
+    return labels
+
+def sig(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+def fit(X, y, w=None, iters=300):
+    """L2-regularized logistic regression by Newton's method."""
+    n, d = X.shape
+    w = np.zeros(d) if w is None else w
+    for _ in range(iters):
+        p = sig(X @ w)
+        g = X.T @ (p - y) / n + L2 * np.r_[0, w[1:]]
+        H = (X * (p * (1 - p))[:, None]).T @ X / n + L2 * np.eye(d)
+        step = np.linalg.solve(H, g)
+        w = w - step
+        if np.abs(step).max() < 1e-7:
+            break
+    return w
+
+def stage2(p1):
+    """Mirrors second_stage in nav.c for one document's first probabilities."""
+    m = len(p1)
+    s = np.r_[0.0, np.cumsum(p1)]
+    k = np.arange(m)
+    def mean(r):
+        lo, hi = np.maximum(k - r, 0), np.minimum(k + r + 1, m)
+        return (s[hi] - s[lo]) / (hi - lo)
+    prev = np.r_[0.0, p1[:-1]]
+    nxt = np.r_[p1[1:], 0.0]
+    m15, m40 = mean(15), mean(40)
+    rel = lambda v: v / v.max() if v.max() > 0 else np.zeros(m)
+    return np.column_stack([np.ones(m), p1, mean(2), mean(6), m15, prev, nxt,
+                            np.maximum(prev, nxt), rel(m15), rel(m40)])
+
+def p_first(doc, w1):
+    X = np.array([x for _, x, _ in doc.lines])
+    prior = np.array([p for p, _, _ in doc.lines], bool)
+    p = sig(X @ w1)
+    p[prior] = 0.0
+    return p
+
+class Doc:
+    def __init__(self, s, did, lines, gold):
+        self.set, self.id, self.lines, self.gold = s, did, lines, gold
+        self.y = np.array(label_doc(lines, gold), float)
+        self.prior = np.array([p for p, _, _ in lines], bool)
+
+def train(docs):
+    X = np.array([x for d in docs for (p, x, _) in d.lines if not p])
+    y = np.concatenate([d.y[~d.prior] for d in docs])
+    w1 = fit(X, y)
+    Y2 = np.vstack([stage2(p_first(d, w1))[~d.prior] for d in docs])
+    w2 = fit(Y2, y)
+    return w1, w2
+
+def probs(doc, w1, w2):
+    p = sig(stage2(p_first(doc, w1)) @ w2)
+    p[doc.prior] = 0.0
+    return p
+
+def score(docs, keep_of):
+    tp = fp = fn = 0
+    for d in docs:
+        keep = keep_of(d)
+        out = Counter(t for (_, _, text), k in zip(d.lines, keep) if k for t in toks(text))
+        gc = Counter(toks(d.gold))
+        inter = sum((gc & out).values())
+        tp += inter; fp += sum(out.values()) - inter; fn += sum(gc.values()) - inter
+    p = tp / max(tp + fp, 1); r = tp / max(tp + fn, 1)
+    return p, r, 2 * p * r / max(p + r, 1e-9)
+
+def pick_threshold(docs, w1, w2, recall):
+    """The highest threshold whose recall on docs is at least recall."""
+    best = 0.05
+    for t in np.arange(0.05, 0.60, 0.025):
+        if score(docs, lambda d: probs(d, w1, w2) >= t)[1] >= recall:
+            best = t
+    return round(float(best), 3)
+
+def write_model(path, w1, w2):
+    f1 = ", ".join(f"{v:.6g}f" for v in w1)
+    f2 = ", ".join(f"{v:.6g}f" for v in w2)
+    with open(path, "w") as f:
+        f.write(f"""/* nav_model.h - weights of the --strip-nav line model, written by
+ * bench/nav_train.py --write-model (doc/nav.md); do not edit by hand. */
+#ifndef WN_NAV_MODEL_H
+#define WN_NAV_MODEL_H
+
+#define WN_NAV_NF1 {len(w1)}
+#define WN_NAV_NF2 {len(w2)}
+
+static const float wn_nav_w1[WN_NAV_NF1] = {{ {f1} }};
+static const float wn_nav_w2[WN_NAV_NF2] = {{ {f2} }};
+
+#endif
+""")
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--winnow", default=os.path.join(ROOT, "build", "winnow"))
+    ap.add_argument("--shared", default=os.environ.get("WN_SHARED",
+                                                       os.path.join(ROOT, "..", "shared")))
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="score at this threshold instead of --nav-threshold's default")
+    ap.add_argument("--write-model", action="store_true")
+    a = ap.parse_args()
+    docs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in SETS:
+            d = os.path.join(a.shared, "corpora", s)
+            wet = os.path.join(d, "scraped.lynx.wet")
+            gold = read_gold(os.path.join(d, "gold.jsonl"))
+            ids = read_wet_ids(wet)
+            dumped = dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
+            assert len(dumped) == len(ids), (s, len(dumped), len(ids))
+            docs += [Doc(s, i, lines, gold[i]) for i, lines in zip(ids, dumped)]
+    thr = a.threshold
+    if thr is None:
+        h = open(os.path.join(ROOT, "include", "winnow.h")).read()
+        thr = float(re.search(r"WN_DEFAULT_NAV_THRESHOLD ([\d.]+)", h).group(1))
+    print(f"{len(docs)} documents, {sum(len(d.lines) for d in docs)} lines, "
+          f"{int(sum(d.y.sum() for d in docs))} labelled text; threshold {thr}")
+    print(f"{'trained on':28} {'scored on':22} {'P':>6} {'R':>6} {'F1':>6}")
+    for s in SETS:
+        sd = [d for d in docs if d.set == s]
+        p, r, f = score(sd, lambda d: d.y > 0)
+        print(f"{'oracle (labels)':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
+        p, r, f = score(sd, lambda d: ~d.prior)
+        print(f"{'none (rules only)':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
+    w1, w2 = train(docs)
+    for s in SETS:
+        sd = [d for d in docs if d.set == s]
+        p, r, f = score(sd, lambda d: probs(d, w1, w2) >= thr)
+        print(f"{'all sets':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
+    for s in SETS:
+        tw1, tw2 = train([d for d in docs if d.set != s])
+        sd = [d for d in docs if d.set == s]
+        p, r, f = score(sd, lambda d: probs(d, tw1, tw2) >= thr)
+        print(f"{'the two others':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
+    for half in (0, 1):
+        tw1, tw2 = train([d for i, d in enumerate(docs) if i % 2 != half])
+        for s in SETS:
+            sd = [d for i, d in enumerate(docs) if i % 2 == half and d.set == s]
+            p, r, f = score(sd, lambda d: probs(d, tw1, tw2) >= thr)
+            name = "odd docs" if half == 0 else "even docs"
+            print(f"{name:28} {s + (' even' if half == 0 else ' odd'):22} "
+                  f"{p:6.3f} {r:6.3f} {f:6.3f}")
+    names = ["bias", "chars", "words", "stops", "ends", "caps", "digits", "symbols",
+             "repeat", "no_lang", "jt_good", "first_good", "first_bad", "first_short",
+             "prev_chars", "prev_stops", "prev_ends", "next_chars", "next_stops",
+             "next_ends", "run", "pos", "near_good", "near_chars", "doc_good",
+             "short_stops", "no_lang_ends", "from_start", "to_end", "any_good", "short",
+             "dense_near", "dense_far"]
+    top = sorted(zip(names, w1), key=lambda t: -abs(t[1]))[:8]
+    print("first stage, largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
+    print("second stage:", " ".join(f"{v:+.2f}" for v in w2))
+    if a.write_model:
+        write_model(os.path.join(ROOT, "src", "lib", "nav_model.h"), w1, w2)
+        print("wrote src/lib/nav_model.h")
+
+if __name__ == "__main__":
+    main()
