@@ -25,8 +25,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETS = ["scrapinghub-aeb", "cleaneval-dev", "htmltotext-benchmark"]
 TOK = re.compile(r"\w+", re.UNICODE)
-NF2 = 8
 L2 = 1e-3
+CLEAN_WEIGHT = 0.3  # a clean document's line counts this much in training
 
 def toks(s):
     return [t.lower() for t in TOK.findall(s)]
@@ -54,8 +54,8 @@ def read_wet_ids(path):
     return ids
 
 def dump(winnow, wet, out):
-    subprocess.run([winnow, "--strip-nav", "--nav-dump=" + out, wet, "-o", os.devnull],
-                   check=True)
+    subprocess.run([winnow, "--strip-nav", "--no-dedup", "--nav-dump=" + out, wet,
+                    "-o", os.devnull], check=True)
     docs = {}
     for line in open(out, encoding="utf-8", errors="replace"):
         doc, k, prior, x, text = line.rstrip("\n").split("\t", 4)
@@ -94,14 +94,15 @@ def label_doc(lines, gold):
 def sig(z):
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
-def fit(X, y, w=None, iters=300):
-    """L2-regularized logistic regression by Newton's method."""
+def fit(X, y, c, iters=300):
+    """L2-regularized logistic regression by Newton's method; c: weights."""
     n, d = X.shape
-    w = np.zeros(d) if w is None else w
+    w = np.zeros(d)
+    n = c.sum()
     for _ in range(iters):
         p = sig(X @ w)
-        g = X.T @ (p - y) / n + L2 * np.r_[0, w[1:]]
-        H = (X * (p * (1 - p))[:, None]).T @ X / n + L2 * np.eye(d)
+        g = X.T @ (c * (p - y)) / n + L2 * np.r_[0, w[1:]]
+        H = (X * (c * p * (1 - p))[:, None]).T @ X / n + L2 * np.eye(d)
         step = np.linalg.solve(H, g)
         w = w - step
         if np.abs(step).max() < 1e-7:
@@ -131,18 +132,33 @@ def p_first(doc, w1):
     return p
 
 class Doc:
-    def __init__(self, s, did, lines, gold):
-        self.set, self.id, self.lines, self.gold = s, did, lines, gold
-        self.y = np.array(label_doc(lines, gold), float)
+    """clean: the gold text itself fed as a document, every line text."""
+    def __init__(self, s, did, lines, gold, clean=False):
+        self.set, self.id, self.lines, self.gold, self.clean = s, did, lines, gold, clean
+        self.y = (np.ones(len(lines)) if clean else
+                  np.array(label_doc(lines, gold), float))
         self.prior = np.array([p for p, _, _ in lines], bool)
+        self.c = np.full(len(lines), CLEAN_WEIGHT if clean else 1.0)
 
 def train(docs):
     X = np.array([x for d in docs for (p, x, _) in d.lines if not p])
     y = np.concatenate([d.y[~d.prior] for d in docs])
-    w1 = fit(X, y)
+    c = np.concatenate([d.c[~d.prior] for d in docs])
+    w1 = fit(X, y, c)
     Y2 = np.vstack([stage2(p_first(d, w1))[~d.prior] for d in docs])
-    w2 = fit(Y2, y)
+    w2 = fit(Y2, y, c)
     return w1, w2
+
+def clean_loss(docs, w1, w2, thr):
+    """The share of the clean documents' lines and bytes dropped."""
+    n = nd = b = bd = 0
+    for d in docs:
+        keep = probs(d, w1, w2) >= thr
+        for (prior, _, text), k in zip(d.lines, keep):
+            n += 1; b += len(text.encode())
+            if not k and not prior:
+                nd += 1; bd += len(text.encode())
+    return nd / max(n, 1), bd / max(b, 1)
 
 def probs(doc, w1, w2):
     p = sig(stage2(p_first(doc, w1)) @ w2)
@@ -195,7 +211,7 @@ def main():
                     help="score at this threshold instead of --nav-threshold's default")
     ap.add_argument("--write-model", action="store_true")
     a = ap.parse_args()
-    docs = []
+    docs, clean = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for s in SETS:
             d = os.path.join(a.shared, "corpora", s)
@@ -205,6 +221,16 @@ def main():
             dumped = dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
             assert len(dumped) == len(ids), (s, len(dumped), len(ids))
             docs += [Doc(s, i, lines, gold[i]) for i, lines in zip(ids, dumped)]
+            # The gold texts as documents of their own: clean text to keep.
+            jl = os.path.join(tmp, s + ".jsonl")
+            with open(jl, "w") as f:
+                for i in ids:
+                    if gold[i].strip():
+                        f.write(json.dumps({"id": i, "text": gold[i]}) + "\n")
+            cids = [i for i in ids if gold[i].strip()]
+            cdump = dump(a.winnow, jl, os.path.join(tmp, s + ".clean.tsv"))
+            assert len(cdump) == len(cids), (s, len(cdump), len(cids))
+            clean += [Doc(s, i, lines, gold[i], True) for i, lines in zip(cids, cdump)]
     thr = a.threshold
     if thr is None:
         h = open(os.path.join(ROOT, "include", "winnow.h")).read()
@@ -218,18 +244,23 @@ def main():
         print(f"{'oracle (labels)':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
         p, r, f = score(sd, lambda d: ~d.prior)
         print(f"{'none (rules only)':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
-    w1, w2 = train(docs)
+    print(f"{'':51} clean text dropped: lines  bytes")
+    w1, w2 = train(docs + clean)
     for s in SETS:
         sd = [d for d in docs if d.set == s]
         p, r, f = score(sd, lambda d: probs(d, w1, w2) >= thr)
-        print(f"{'all sets':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
+        ln, by = clean_loss([d for d in clean if d.set == s], w1, w2, thr)
+        print(f"{'all sets':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f} {ln:7.4f} {by:7.4f}")
     for s in SETS:
-        tw1, tw2 = train([d for d in docs if d.set != s])
+        tw1, tw2 = train([d for d in docs + clean if d.set != s])
         sd = [d for d in docs if d.set == s]
         p, r, f = score(sd, lambda d: probs(d, tw1, tw2) >= thr)
-        print(f"{'the two others':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
+        ln, by = clean_loss([d for d in clean if d.set == s], tw1, tw2, thr)
+        print(f"{'the two others':28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f} {ln:7.4f} {by:7.4f}")
     for half in (0, 1):
-        tw1, tw2 = train([d for i, d in enumerate(docs) if i % 2 != half])
+        tw1, tw2 = train([d for i, d in enumerate(docs) if i % 2 != half] +
+                         [d for d in clean if d.id in {e.id for i, e in enumerate(docs)
+                                                       if i % 2 != half}])
         for s in SETS:
             sd = [d for i, d in enumerate(docs) if i % 2 == half and d.set == s]
             p, r, f = score(sd, lambda d: probs(d, tw1, tw2) >= thr)
@@ -241,7 +272,7 @@ def main():
              "prev_chars", "prev_stops", "prev_ends", "next_chars", "next_stops",
              "next_ends", "run", "pos", "near_good", "near_chars", "doc_good",
              "short_stops", "no_lang_ends", "from_start", "to_end", "any_good", "short",
-             "dense_near", "dense_far"]
+             "dense_near", "dense_far", "texty", "doc_texty"]
     top = sorted(zip(names, w1), key=lambda t: -abs(t[1]))[:8]
     print("first stage, largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
     print("second stage:", " ".join(f"{v:+.2f}" for v in w2))

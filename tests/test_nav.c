@@ -298,3 +298,131 @@ Test(nav, chunking_invariance)
 		tu_free(&whole);
 	}
 }
+
+/* A real page of another site (CleanEval): the portal's menus, a board of
+ * recent posts and the footer go; the article's table, its headings and
+ * paragraphs stay. */
+Test(nav, real_page_table_and_headings_stay)
+{
+	struct tu_str in = tu_data("nav/cleaneval-16.wet"), out = { 0 };
+	const struct wn_options opt = { .strip_nav = true, .format = WN_FORMAT_AUTO };
+	struct wn_stats st;
+	cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
+	tu_assert_balanced(&st);
+	static const char *const kept[] = {
+		"WHO definitions",
+		"Blood pressure (mmHg)             Diagnosis",
+		"Up to 120/80                        Optimal",
+		"Up to 140/90                    High normal",
+		"Above 180/110           Severe hypertension",
+		"What you can do",
+	};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		cr_expect(has_line(out.ptr, kept[i]), "dropped '%s'", kept[i]);
+	static const char *const gone[] = {
+		"Yahoo!7   My Yahoo!7   Yahoo! Mail", "Health Home - Help",
+		"Most Recent Posts on Health Message Boards", "More Health Boards",
+		"Privacy Policy - Terms of Service - Help",
+		"Site Map - Health News Archive - Health RSS",
+	};
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		cr_expect_not(has_line(out.ptr, gone[i]), "kept '%s'", gone[i]);
+	tu_free(&in);
+	tu_free(&out);
+}
+
+/* The model's features, as --nav-dump sees them: one vector per non-blank
+ * line, a menu line in a long run of short lines, an article line like a
+ * sentence near the densest text. */
+struct dumped {
+	size_t lines;
+	unsigned nx;
+	float menu[64], text[64];
+	bool seen_menu, seen_text;
+};
+
+static void on_dump(void *ctx, const struct wn_nav_sample *s)
+{
+	struct dumped *d = ctx;
+	d->lines++;
+	d->nx = s->nx;
+	cr_assert_leq(s->nx, 64);
+	if (s->len == 22 && memcmp(s->text, "Commercial Real Estate", 22) == 0 && !d->seen_menu) {
+		memcpy(d->menu, s->x, s->nx * sizeof(float));
+		d->seen_menu = true;
+	}
+	if (s->len > 27 && memcmp(s->text, "Gaming used to be so simple", 27) == 0) {
+		memcpy(d->text, s->x, s->nx * sizeof(float));
+		d->seen_text = true;
+	}
+}
+
+Test(nav, model_features_in_the_dump)
+{
+	struct tu_str in = tu_data("nav/wsj.txt"), out = { 0 };
+	struct dumped d = { 0 };
+	const struct wn_options opt = { .strip_nav = true, .nav_dump = on_dump, .nav_dump_ctx = &d };
+	struct wn_stats st;
+	cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
+	size_t nonblank = 0;
+	for (const char *p = in.ptr, *nl; (nl = memchr(p, '\n', in.len - (size_t)(p - in.ptr)));
+	     p = nl + 1)
+		nonblank += strspn(p, " \t\r") < (size_t)(nl - p);
+	cr_expect_eq(d.lines, nonblank, "%zu of %zu", d.lines, nonblank);
+	cr_assert(d.seen_menu && d.seen_text);
+	cr_expect_eq(d.nx, 35);
+	/* bias; log1p(22) / 5; 0 stop words; short and in a run of more than
+	 * 50 short lines; far from the article's text */
+	cr_expect_float_eq(d.menu[0], 1.0f, 1e-6);
+	cr_expect_float_eq(d.menu[1], 0.6270f, 1e-3);
+	cr_expect_float_eq(d.menu[3], 0.0f, 1e-6);
+	cr_expect_float_eq(d.menu[30], 1.0f, 1e-6);
+	cr_expect_gt(d.menu[20], 0.98f, "run %f", (double)d.menu[20]); /* log1p(50) / 4 */
+	cr_expect_lt(d.menu[31], 0.2f, "dense %f", (double)d.menu[31]);
+	cr_expect_float_eq(d.menu[33], 0.0f, 1e-6);
+	/* ends a sentence, English stop words, like a sentence, in the text */
+	cr_expect_float_eq(d.text[4], 1.0f, 1e-6);
+	cr_expect_gt(d.text[3], 0.4f);
+	cr_expect_float_eq(d.text[33], 1.0f, 1e-6);
+	cr_expect_gt(d.text[31], 0.5f, "dense %f", (double)d.text[31]);
+	tu_free(&in);
+	tu_free(&out);
+}
+
+/* A higher --nav-threshold drops more, never less; the lines dropped at a
+ * low one are dropped at a high one too. */
+Test(nav, threshold_is_monotone)
+{
+	struct tu_str in = tu_data("nav/cleaneval-16.wet");
+	uint64_t last = 0;
+	static const double thr[] = { 0.05, 0.25, 0.5, 0.9 };
+	for (size_t i = 0; i < 4; i++) {
+		struct tu_str out = { 0 };
+		const struct wn_options opt = {
+			.strip_nav = true, .format = WN_FORMAT_AUTO, .nav_threshold = thr[i],
+		};
+		struct wn_stats st;
+		cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
+		cr_expect_geq(st.dropped[WN_DROP_NAV], last, "threshold %g", thr[i]);
+		last = st.dropped[WN_DROP_NAV];
+		tu_free(&out);
+	}
+	cr_expect_gt(last, 30);
+	tu_free(&in);
+}
+
+/* Clean prose (gold texts of the benchmarks, tests/data/SOURCE.md) loses
+ * almost nothing: under 2 % of its lines and 1.5 % of its bytes. */
+Test(nav, clean_text_is_kept)
+{
+	struct tu_str in = tu_data("clean-gold.txt"), out = { 0 };
+	const struct wn_options opt = { .strip_nav = true, .disable = WN_STAGE_DEDUP };
+	struct wn_stats st;
+	cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
+	const uint64_t lines = st.lines_in - st.dropped[WN_DROP_BLANK];
+	cr_expect_lt(st.dropped[WN_DROP_NAV] * 50, lines, "%llu of %llu lines",
+		     (unsigned long long)st.dropped[WN_DROP_NAV], (unsigned long long)lines);
+	cr_expect_gt(out.len * 1000, in.len * 985, "%zu of %zu bytes", out.len, in.len);
+	tu_free(&in);
+	tu_free(&out);
+}

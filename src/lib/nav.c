@@ -468,7 +468,7 @@ enum {
 	X_NO_LANG, X_JT_GOOD, X_FIRST_GOOD, X_FIRST_BAD, X_FIRST_SHORT,
 	X_PREV_CHARS, X_PREV_STOPS, X_PREV_ENDS, X_NEXT_CHARS, X_NEXT_STOPS, X_NEXT_ENDS,
 	X_RUN, X_POS, X_NEAR_GOOD, X_NEAR_CHARS, X_DOC_GOOD, X_SHORT_STOPS, X_NO_LANG_ENDS,
-	X_FROM_START, X_TO_END, X_ANY_GOOD, X_SHORT, X_DENSE_NEAR, X_DENSE_FAR, X_COUNT
+	X_FROM_START, X_TO_END, X_ANY_GOOD, X_SHORT, X_DENSE_NEAR, X_DENSE_FAR, X_TEXTY, X_DOC_TEXTY, X_COUNT
 };
 _Static_assert(X_COUNT == WN_NAV_NF1, "nav_model.h does not fit the features");
 
@@ -532,9 +532,12 @@ static void line_features(const struct wn_nav *n, const struct wn_nav_feat *f, u
 	x[X_SHORT] = is_short;
 	x[X_SHORT_STOPS] = is_short ? x[X_STOPS] : 0.0f;
 	x[X_NO_LANG_ENDS] = x[X_NO_LANG] * x[X_ENDS];
+	/* Like a sentence, hard-wrapped or not: enough words, and stop words
+	 * when the language has a list. */
+	x[X_TEXTY] = f->words >= SENTENCE_WORDS && (n->lang < 0 || x[X_STOPS] >= n->conf.stop_low);
 }
 
-/* The text (characters of lines that are not short) within r lines of
+/* The text (characters of lines like sentences: X_TEXTY) within r lines of
  * each line, over the most of any line: out[k * WN_NAV_NF1]. */
 static void dense(const double *sum, size_t m, size_t r, double *tmp, float *out)
 {
@@ -554,12 +557,14 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 			     bool any_good)
 {
 	b->sum_good[0] = b->sum_chars[0] = b->sum_text[0] = 0.0;
+	size_t texty = 0;
 	for (size_t k = 0; k < m; k++) {
 		const float *x = b->x + k * WN_NAV_NF1;
 		const struct wn_nav_feat *f = &n->feat[b->idx[k]];
 		b->sum_good[k + 1] = b->sum_good[k] + x[X_JT_GOOD];
 		b->sum_chars[k + 1] = b->sum_chars[k] + x[X_CHARS];
-		b->sum_text[k + 1] = b->sum_text[k] + (f->chars >= n->conf.short_chars ? f->chars : 0);
+		b->sum_text[k + 1] = b->sum_text[k] + (x[X_TEXTY] > 0.0f ? f->chars : 0);
+		texty += x[X_TEXTY] > 0.0f;
 	}
 	dense(b->sum_text, m, DENSE_NEAR, b->dense, b->x + X_DENSE_NEAR);
 	dense(b->sum_text, m, DENSE_FAR, b->dense, b->x + X_DENSE_FAR);
@@ -605,6 +610,7 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 		x[X_FROM_START] = logf1((double)k, 5.0f);
 		x[X_TO_END] = logf1((double)(m - 1 - k), 5.0f);
 		x[X_ANY_GOOD] = any_good;
+		x[X_DOC_TEXTY] = (float)((double)texty / (double)m);
 	}
 }
 
