@@ -1,7 +1,7 @@
-/* nav.c - --strip-nav: navigation and menu runs found from the text alone,
- * in the manner of jusText's published method (doc/nav.md): each line gets
- * features and a first class, then a context pass settles short and
- * near-good lines by their neighbours, so a menu goes as a whole. */
+/* nav.c - --strip-nav: navigation and menu runs found from the text alone
+ * (doc/nav.md): each line gets features and jusText's classes (first class,
+ * then the context pass), and a two-stage logistic model over them and the
+ * neighbours' decides, so a menu goes as a whole. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +20,6 @@ static const char *const lang_names[WN_NAV_LANGS] = {
 	"en", "de", "fr", "es", "it", "nl", "pt", "pl", "ru", "zh", "ja", "ko",
 };
 
-/* Why a line was judged bad: the rule of "CLASS:RULE" in --explain. */
-enum why { WHY_NONE, WHY_STOPWORDS, WHY_REPEAT, WHY_SYMBOLS };
 
 const char *wn_nav_lang_name(int lang)
 {
@@ -349,18 +347,13 @@ static int guess_lang(const struct wn_nav *n)
 	return best;
 }
 
-/* jusText's first class, from the line alone; *why says what decided a bad
- * one. Without a stop word list, only length, punctuation and symbols. */
+/* jusText's first class, from the line alone. Without a stop word list,
+ * only length, punctuation and symbols. */
 static enum wn_nav_class first_class(const struct wn_nav_conf *c, const struct wn_nav_feat *f,
-				     int lang, enum why *why)
+				     int lang)
 {
-	*why = WHY_NONE;
-	if (f->prior)
+	if (f->prior || f->repeat)
 		return WN_NAV_BAD;
-	if (f->repeat) {
-		*why = WHY_REPEAT;
-		return WN_NAV_BAD;
-	}
 	const double share = lang >= 0 && f->words ? (double)f->stops[lang] / (double)f->words : 0.0;
 	if (f->chars < c->short_chars)
 		/* A short line of many words, as many stop words as text has, is
@@ -368,17 +361,14 @@ static enum wn_nav_class first_class(const struct wn_nav_conf *c, const struct w
 		return f->words >= SENTENCE_WORDS && share >= c->stop_high ? WN_NAV_NEAR
 									  : WN_NAV_SHORT;
 	if (lang < 0) {
-		if (2 * f->symbols > f->chars) {
-			*why = WHY_SYMBOLS;
+		if (2 * f->symbols > f->chars)
 			return WN_NAV_BAD;
-		}
 		return f->ends || f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
 	}
 	if (share >= c->stop_high)
 		return f->chars >= c->long_chars ? WN_NAV_GOOD : WN_NAV_NEAR;
 	if (share >= c->stop_low)
 		return WN_NAV_NEAR;
-	*why = WHY_STOPWORDS;
 	return WN_NAV_BAD;
 }
 
@@ -733,9 +723,7 @@ void wn_nav_judge(struct wn_nav *n, bool doc_end)
 			fin[i] = WN_NAV_SKIP;
 			continue;
 		}
-		enum why why;
-		f->cls = (uint8_t)first_class(&n->conf, f, n->lang, &why);
-		f->why = (uint8_t)why;
+		f->cls = (uint8_t)first_class(&n->conf, f, n->lang);
 		fin[i] = f->cls;
 	}
 	/* jusText's context pass needs a good line to hold on to; without

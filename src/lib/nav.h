@@ -32,7 +32,6 @@ struct wn_nav_feat {
 	bool repeat;       /* a short line seen in an earlier document */
 	uint8_t cls;       /* enum wn_nav_class: first, then final */
 	uint8_t prior;     /* dropped by an earlier judge (rule, zone, frequent) */
-	uint8_t why;       /* what made a line bad alone, for --explain */
 };
 
 /* Thresholds, from wn_options (0: the defaults in winnow.h). */
