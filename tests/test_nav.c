@@ -1,7 +1,8 @@
-/* test_nav.c - --strip-nav: the stop word lists, a line's features, the
- * language guess, the context pass on a real page (a menu run goes, a
- * heading, a list and a one-line quotation inside the article stay), and
- * the program on text, JSON Lines and WET input. */
+/* test_nav.c - --strip-nav: the stop word lists, a line's features and the
+ * model's, the language guess, the classifier on real pages (a menu run
+ * goes; a heading, a list, a table and a one-line quotation inside the
+ * article stay; clean prose stays), --nav-threshold, and the program on
+ * text, JSON Lines and WET input. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,10 +270,14 @@ Test(nav, cli_text_jsonl_wet)
 Test(nav, cli_bad_threshold_is_a_usage_error)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "'%s' --strip-nav --nav-stop-low=2 </dev/null >/dev/null 2>&1",
-		 WINNOW_BIN);
-	const int status = system(cmd);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+	static const char *const bad[] = { "--nav-stop-low=2", "--nav-threshold=0",
+					   "--nav-threshold=1.5", "--nav-threshold=x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "'%s' --strip-nav %s </dev/null >/dev/null 2>&1",
+			 WINNOW_BIN, bad[i]);
+		const int status = system(cmd);
+		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s", bad[i]);
+	}
 }
 
 /* Streaming contract: any split of the input gives the same output, in
