@@ -232,6 +232,12 @@ static long long run_pipeline_exact(const struct input *in)
 	return run_pipeline(in, WN_KEY_EXACT, 0);
 }
 
+/* Exact dedup alone, as --exact-only asks: no repairs, rules or near. */
+static long long run_pipeline_raw(const struct input *in)
+{
+	return run_pipeline(in, WN_KEY_EXACT, WN_STAGE_REPAIR | WN_STAGE_BOILERPLATE | WN_STAGE_NEAR);
+}
+
 static long long run_pipeline_no_dedup(const struct input *in)
 {
 	return run_pipeline(in, WN_KEY_NORMALIZED, WN_STAGE_DEDUP);
@@ -247,6 +253,7 @@ static const struct stage stages[] = {
 	{ "key_normalized", "keyed line", run_key_normalized, keyed_lines },
 	{ "seen_insert", "fingerprint", run_seen, keyed_hashes },
 	{ "pipeline_exact", "line", run_pipeline_exact, all_lines },
+	{ "pipeline_raw", "line", run_pipeline_raw, all_lines },
 	{ "pipeline_default", "line", run_pipeline_default, all_lines },
 	{ "pipeline_no_dedup", "line", run_pipeline_no_dedup, all_lines },
 	{ "pipeline_2threads", "line", run_pipeline_2threads, all_lines },

@@ -102,6 +102,14 @@ void wn_lines_limit(struct wn_lines *s, size_t max_line, wn_piece_fn *piece);
 /* Splits p[0..n) into lines, carrying an unterminated tail to the next push;
  * ctx goes to fn and to the piece function. */
 int wn_lines_push(struct wn_lines *s, const char *p, size_t n, wn_line_fn *fn, void *ctx);
+/* The first document terminator (form feed, or NUL with nul_docs) in
+ * p[0..n), or p + n. */
+const char *wn_lines_doc_end(const struct wn_lines *s, const char *p, size_t n);
+/* Whether a line is under way: a partial or overlong one was pushed. */
+static inline bool wn_lines_midline(const struct wn_lines *s)
+{
+	return s->carry.len || s->overlong;
+}
 /* Hands over the unterminated tail, if any, as a last line. */
 int wn_lines_finish(struct wn_lines *s, wn_line_fn *fn, void *ctx);
 void wn_lines_free(struct wn_lines *s);
@@ -647,6 +655,36 @@ int wn_memo_bloom_seg(struct wn_memo *m, uint32_t si, uint32_t nblocks, uint64_t
 void wn_memo_bloom_done(struct wn_memo *m, uint64_t held);
 void wn_memo_clear(struct wn_memo *m);
 void wn_memo_free(struct wn_memo *m);
+
+/* ---- scan.c: the exact-only hot path ------------------------------------ */
+
+/* A line of a scanned batch: trimmed, in the caller's buffer. */
+enum wn_scan_kind {
+	WN_SCAN_BLANK,  /* empty once trimmed */
+	WN_SCAN_SHORT,  /* kept without a look-up: under min_chars, or no dedup */
+	WN_SCAN_DEDUP,  /* hash is its fingerprint, its bucket being fetched */
+};
+
+struct wn_scan_line {
+	const char *ptr;
+	size_t len;
+	uint64_t hash;
+	enum wn_scan_kind kind;
+};
+
+struct wn_scan {
+	uint64_t seed;
+	size_t min_chars;
+	size_t max_line;       /* a longer line stops the scan; SIZE_MAX: none */
+	bool dedup;
+	const struct wn_memo *memo; /* prefetched into; NULL: no prefetch */
+};
+
+/* Splits p[0..end) into at most max '\n'-ended lines, trimmed, hashed
+ * (seeded XXH3, as --key=exact) and prefetched. Stops before an unended
+ * line or one longer than max_line; *next is where it stopped. */
+size_t wn_scan_batch(const struct wn_scan *sc, const char *p, const char *end,
+		     struct wn_scan_line *out, size_t max, const char **next);
 
 /* ---- state.c: the saved-state file ----------------------------------------- */
 
