@@ -283,6 +283,7 @@ struct wn_seen_seg {
  * exceeds the limit, whatever the C library's allocator would have made of
  * the many sizes a growing table asks for. */
 #define WN_ARENA_SETS 4
+#define WN_ARENA_HOLE_SIZES 16
 
 struct wn_arena {
 	unsigned char *raw;   /* as allocated */
@@ -293,6 +294,10 @@ struct wn_arena {
 	uint64_t live;        /* bytes in live blocks */
 	uint64_t compactions;
 	struct wn_seen *sets[WN_ARENA_SETS]; /* whose segments live here */
+	/* Holes by size, for reuse: segments grow through the same sizes, so
+	 * the block one leaves is the block another soon asks for. Each list
+	 * is chained through its holes' first word (offset + 1; 0 ends it). */
+	struct { uint64_t nbytes, head; } holes[WN_ARENA_HOLE_SIZES];
 };
 
 /* An empty arena that may grow to size bytes. */
