@@ -394,6 +394,8 @@ struct wn_rules {
 	uint32_t regex_reach;
 	uint64_t seed;
 	bool zones;                 /* some group is a tail or footer group */
+	bool prefilter_off;         /* tests: every regex runs without its literal test */
+	uint64_t regex_calls;       /* PCRE2 matches run */
 };
 
 int wn_rules_init(struct wn_rules *r, uint64_t seed);
