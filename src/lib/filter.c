@@ -33,6 +33,7 @@ struct pending {
 	uint64_t key_hash; /* hash of the normalized key */
 	uint64_t dup_hash; /* the fingerprint dedup looks up */
 	uint64_t line_no;
+	const char *shingles; /* the worker's shingles of the line, or NULL */
 	bool in_arena;
 	bool blank;
 	bool keyed;        /* key_* are set */
@@ -493,8 +494,9 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
 	if (!para && !doc)
 		return 0;
 	const struct wn_line line = { (char *)(uintptr_t)text, p->len };
-	int rc = wn_shingler_run(&f->shingler, &line, p->keyed ? f->arena.ptr + p->key_off : NULL,
-				 p->key_len);
+	int rc = p->shingles ? wn_shingler_load(&f->shingler, p->shingles)
+			     : wn_shingler_run(&f->shingler, &line,
+					       p->keyed ? f->arena.ptr + p->key_off : NULL, p->key_len);
 	if (rc)
 		return rc;
 	f->tokenized = true;
@@ -674,6 +676,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	p->line_no = f->line_no;
 	p->blank = trimmed.len == 0;
 	p->keyed = p->dedup = false;
+	p->shingles = NULL;
 	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
 	p->ptr = trimmed.ptr;
 	if (p->in_arena) {
@@ -693,6 +696,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 		if (f->ahead.valid) { /* the worker keyed the line: it is one part */
 			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
 			p->key_hash = f->ahead.hash;
+			p->shingles = f->ahead.shingles;
 			f->ahead.valid = false;
 		} else {
 			rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);

@@ -898,6 +898,12 @@ int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const cha
 		    size_t key_len);
 /* The fingerprint of a window of n token hashes, as wn_shingler_run makes. */
 uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window);
+/* What a run left (tokens, edges, shingles), appended to out; its size;
+ * and put back into s, as if s had run on the same line. For the worker
+ * thread (prep.c), which shingles lines ahead of the filter. */
+int wn_shingler_save(const struct wn_shingler *s, struct wn_buf *out);
+size_t wn_shingler_saved_size(const char *p);
+int wn_shingler_load(struct wn_shingler *s, const char *p);
 void wn_shingler_free(struct wn_shingler *s);
 
 /* ---- near.c: near-duplicate paragraphs (onion) ---------------------------- */
@@ -1016,6 +1022,7 @@ struct wn_prep_key {
 	const char *ptr;
 	size_t len;
 	uint64_t hash;
+	const char *shingles; /* the line's shingles (wn_shingler_save), or NULL */
 	bool valid;
 };
 
