@@ -207,9 +207,13 @@ static uint64_t *arena_alloc(struct wn_arena *a, uint64_t nbytes, int *rc_out)
 		*rc_out = 0;
 		return hole;
 	}
-	const bool few_holes = a->top - a->live <= a->live / 4 + HOLE_SLACK;
-	if (a->top + nbytes > a->cap && few_holes && a->top + nbytes <= a->size) {
-		/* Full but not holed: grow in place of a compaction. */
+	const uint64_t holes = a->top - a->live;
+	const bool few_holes = holes <= a->live / 4 + HOLE_SLACK;
+	if (a->top + nbytes > a->cap && holes <= a->live / 16 + HOLE_SLACK &&
+	    a->top + nbytes <= a->size) {
+		/* Full with hardly a hole: grow in place of a compaction (with
+		 * more holes, compact: memory the process touched stays within
+		 * a few percent of the live blocks). */
 		uint64_t cap = a->cap * 2 > a->top + nbytes ? a->cap * 2 : a->top + nbytes;
 		cap = cap < ((uint64_t)1 << 20) ? (uint64_t)1 << 20 : cap;
 		*rc_out = arena_move(a, cap < a->size ? cap : a->size);
