@@ -187,13 +187,13 @@ static int discard(void *ctx, const char *p, size_t n)
 }
 
 /* The public API as the CLI drives it, in 1 MiB pushes; returns lines kept. */
-static long long run_pipeline_threads(const struct input *in, enum wn_key key,
-				      unsigned disable, unsigned threads)
+static long long run_pipeline_mem(const struct input *in, enum wn_key key, unsigned disable,
+				   unsigned threads, uint64_t max_mem)
 {
 	size_t out_bytes = 0;
 	const struct wn_options opt = {
 		.write = discard, .write_ctx = &out_bytes, .key = key, .disable = disable,
-		.threads = threads,
+		.threads = threads, .max_mem = max_mem,
 	};
 	struct wn_filter *f = wn_filter_new(&opt);
 	if (!f)
@@ -208,6 +208,12 @@ static long long run_pipeline_threads(const struct input *in, enum wn_key key,
 	wn_filter_stats(f, &st);
 	wn_filter_free(f);
 	return rc ? rc : (long long)st.lines_kept;
+}
+
+static long long run_pipeline_threads(const struct input *in, enum wn_key key,
+				      unsigned disable, unsigned threads)
+{
+	return run_pipeline_mem(in, key, disable, threads, 0);
 }
 
 static long long run_pipeline(const struct input *in, enum wn_key key, unsigned disable)
@@ -232,6 +238,16 @@ static long long run_pipeline_exact(const struct input *in)
 	return run_pipeline(in, WN_KEY_EXACT, 0);
 }
 
+/* Exact dedup alone, as --exact-only asks: no repairs, rules or near; and
+ * under a memory limit, as the command line always is (its default, half
+ * of the memory, is far above what this input needs), so the seen set
+ * lives in its arena as it does there. */
+static long long run_pipeline_raw(const struct input *in)
+{
+	return run_pipeline_mem(in, WN_KEY_EXACT, WN_STAGE_REPAIR | WN_STAGE_BOILERPLATE | WN_STAGE_NEAR,
+				1, (uint64_t)8 << 30);
+}
+
 static long long run_pipeline_no_dedup(const struct input *in)
 {
 	return run_pipeline(in, WN_KEY_NORMALIZED, WN_STAGE_DEDUP);
@@ -247,6 +263,7 @@ static const struct stage stages[] = {
 	{ "key_normalized", "keyed line", run_key_normalized, keyed_lines },
 	{ "seen_insert", "fingerprint", run_seen, keyed_hashes },
 	{ "pipeline_exact", "line", run_pipeline_exact, all_lines },
+	{ "pipeline_raw", "line", run_pipeline_raw, all_lines },
 	{ "pipeline_default", "line", run_pipeline_default, all_lines },
 	{ "pipeline_no_dedup", "line", run_pipeline_no_dedup, all_lines },
 	{ "pipeline_2threads", "line", run_pipeline_2threads, all_lines },

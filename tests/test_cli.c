@@ -267,6 +267,34 @@ Test(cli, explain_names_file_line_and_reason)
 	expect_file("err", "in.txt:2\tdrop\tdup\tdup\tA headline that repeats itself\n");
 }
 
+/* ---- Exact only ----------------------------------------------------------- */
+
+Test(cli, exact_only_is_exact_dedup_alone)
+{
+	/* A repair (the entity), a case change and a built-in boilerplate rule
+	 * line: --exact-only touches none of them, and drops only the repeat. */
+	static const char in[] = "Caf&eacute; opens at nine on Sundays in June\n"
+				 "CAFÉ OPENS AT NINE ON SUNDAYS IN JUNE\n"
+				 "All rights reserved by the owners of this site.  \n"
+				 "\n\n"
+				 "Caf&eacute; opens at nine on Sundays in June\r\n"
+				 "short\n";
+	static const char want[] = "Caf&eacute; opens at nine on Sundays in June\n"
+				   "CAFÉ OPENS AT NINE ON SUNDAYS IN JUNE\n"
+				   "All rights reserved by the owners of this site.\n"
+				   "\n"
+				   "short\n";
+	put("in.txt", in, sizeof(in) - 1);
+	cr_assert_eq(sh("$W --exact-only in.txt"), 0);
+	expect_file("out", want);
+	cr_assert_eq(sh("$W --key=exact --no-repair --no-boilerplate --no-near in.txt"), 0);
+	expect_file("out", want);
+	cr_assert_eq(sh("$W in.txt"), 0); /* the default repairs, normalizes, drops the rule */
+	expect_file("out", "Café opens at nine on Sundays in June\n"
+			   "\n"
+			   "short\n");
+}
+
 /* ---- Near duplicates ------------------------------------------------------ */
 
 static const char near_doc[] =

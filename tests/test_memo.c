@@ -121,3 +121,30 @@ Test(memo, scope_clear_forgets_everything)
 	cr_assert_eq(wn_memo_count(&memo), 0);
 	cr_assert_eq(wn_memo_insert(&memo, 0x9E3779B97F4A7C15ull), 1);
 }
+
+/* Under a limit the table lives in one arena. A block a segment leaves is
+ * reused by the next segment to grow to its size, and a full arena grows
+ * rather than compacts while it has few holes: filling a table to 30 MiB
+ * compacts it 25 times (43 when each hole waited for a compaction and a
+ * full arena compacted before growing), the holes stay under a quarter of
+ * it, and every fingerprint is still found after the blocks moved. */
+Test(memo, arena_reuses_holes_and_rarely_compacts)
+{
+	cr_assert_eq(wn_memo_init(&memo, (uint64_t)64 << 20, WN_FULL_FAIL), 0);
+	uint64_t rng = 17;
+	const int n = 3000000;
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(wn_memo_insert(&memo, rng_next(&rng)), 1);
+	const struct wn_arena *a = &memo.arena;
+	cr_assert_leq(a->compactions, 30, "%llu compactions", (unsigned long long)a->compactions);
+	cr_assert_leq(a->top - a->live, a->live / 4 + ((uint64_t)1 << 20), "holes: %llu of %llu bytes",
+		      (unsigned long long)(a->top - a->live), (unsigned long long)a->live);
+	cr_assert_eq(memo.gen[0].bytes, a->live);
+	cr_assert_leq(wn_memo_bytes(&memo), (uint64_t)n * 12, "%.1f bytes a line",
+		      (double)wn_memo_bytes(&memo) / n);
+	rng = 17;
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(wn_memo_insert(&memo, rng_next(&rng)), 0);
+	cr_assert(!wn_memo_contains(&memo, 12345));
+	cr_assert_eq(wn_memo_count(&memo), (uint64_t)n);
+}

@@ -96,6 +96,8 @@ static const char usage_text[] =
 "                        by a form feed, a JSON Lines record, a WET record)\n"
 "      --min-chars=N     never drop lines shorter than N characters; default 20\n"
 "      --no-dedup        keep repeated lines (exact and near)\n"
+"      --exact-only      exact line dedup and nothing else, the fastest mode:\n"
+"                        --key=exact --no-repair --no-boilerplate --no-near\n"
 "      --doc-dedup       drop documents whose whole text was seen before\n"
 "                        (normalized as --key says; across the stream)\n"
 "\n"
@@ -243,7 +245,7 @@ enum {
 	OPT_FORMAT, OPT_FIELD, OPT_KEEP_EMPTY, OPT_ON_ERROR, OPT_DOC_DEDUP, OPT_WET_DIGEST,
 	OPT_NEAR, OPT_NEAR_WORDS, OPT_NO_NEAR, OPT_DOC_NEAR, OPT_STRIP_NAV, OPT_NAV_SHORT,
 	OPT_NAV_LONG, OPT_NAV_HEADING, OPT_NAV_STOP_LOW, OPT_NAV_STOP_HIGH, OPT_NAV_THRESHOLD, OPT_NAV_DUMP, OPT_THREADS,
-	OPT_MAX_LINE,
+	OPT_MAX_LINE, OPT_EXACT_ONLY,
 };
 
 static const struct option long_options[] = {
@@ -261,6 +263,7 @@ static const struct option long_options[] = {
 	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ "min-chars", required_argument, NULL, OPT_MIN_CHARS },
 	{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+	{ "exact-only", no_argument, NULL, OPT_EXACT_ONLY },
 	{ "near", required_argument, NULL, OPT_NEAR },
 	{ "near-words", required_argument, NULL, OPT_NEAR_WORDS },
 	{ "no-near", no_argument, NULL, OPT_NO_NEAR },
@@ -478,6 +481,10 @@ static void parse_args(int argc, char **argv, struct cli_args *a)
 			break;
 		}
 		case OPT_NO_DEDUP: a->opt.disable |= WN_STAGE_DEDUP; break;
+		case OPT_EXACT_ONLY:
+			a->opt.key = WN_KEY_EXACT;
+			a->opt.disable |= WN_STAGE_REPAIR | WN_STAGE_BOILERPLATE | WN_STAGE_NEAR;
+			break;
 		case OPT_NEAR: a->opt.near = parse_share("--near", optarg); break;
 		case OPT_NEAR_WORDS: {
 			const size_t n = parse_count("--near-words", optarg);

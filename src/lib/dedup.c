@@ -92,6 +92,25 @@ static int arena_grow(struct wn_arena *a, uint64_t cap)
 	return 0;
 }
 
+/* arena_grow, and the segments follow their blocks to the new base. */
+static int arena_move(struct wn_arena *a, uint64_t cap)
+{
+	const unsigned char *old = a->base;
+	const int rc = arena_grow(a, cap);
+	if (rc || a->base == old || !old)
+		return rc;
+	for (int i = 0; i < WN_ARENA_SETS; i++) {
+		struct wn_seen *s = a->sets[i];
+		for (uint32_t si = 0; s && s->segs && si < WN_SEEN_SEGS; si++) {
+			struct wn_seen_seg *seg = &s->segs[si];
+			if (seg->slots)
+				seg->slots = (uint64_t *)(void *)(a->base +
+					((const unsigned char *)seg->slots - old));
+		}
+	}
+	return 0;
+}
+
 /* Makes room for need more bytes at the top: slides every live block down
  * over the holes, in address order, growing the arena first if the live
  * blocks and the new one would leave it less than a quarter free. */
@@ -134,8 +153,45 @@ static int reorganize(struct wn_arena *a, uint64_t need)
 	if (!rc) {
 		a->top = a->live = dst;
 		a->compactions++;
+		memset(a->holes, 0, sizeof(a->holes)); /* slid away */
 	}
 	return rc;
+}
+
+/* A hole of exactly nbytes taken off its list, or NULL. */
+static uint64_t *hole_take(struct wn_arena *a, uint64_t nbytes)
+{
+	for (int i = 0; i < WN_ARENA_HOLE_SIZES; i++) {
+		if (a->holes[i].nbytes != nbytes || !a->holes[i].head)
+			continue;
+		uint64_t *p = (uint64_t *)(void *)(a->base + a->holes[i].head - 1);
+		a->holes[i].head = *p;
+		return p;
+	}
+	return NULL;
+}
+
+/* Puts a hole on the list of its size. A new size takes an empty list, or
+ * the list of the smallest size: segments only grow, so small holes are
+ * the least likely to be asked for; those wait for the next compaction. */
+static void hole_put(struct wn_arena *a, uint64_t *p, uint64_t nbytes)
+{
+	int k = -1;
+	for (int i = 0; i < WN_ARENA_HOLE_SIZES; i++) {
+		if (a->holes[i].nbytes == nbytes && a->holes[i].head) {
+			k = i;
+			break;
+		}
+		if (k < 0 || (a->holes[k].head &&
+			      (!a->holes[i].head || a->holes[i].nbytes < a->holes[k].nbytes)))
+			k = i;
+	}
+	if (a->holes[k].nbytes != nbytes || !a->holes[k].head) {
+		a->holes[k].nbytes = nbytes;
+		a->holes[k].head = 0;
+	}
+	*p = a->holes[k].head;
+	a->holes[k].head = (uint64_t)((unsigned char *)p - a->base) + 1;
 }
 
 /* A block of nbytes, or NULL with *rc_out set (WN_E_LIMIT when the arena
@@ -145,7 +201,27 @@ static uint64_t *arena_alloc(struct wn_arena *a, uint64_t nbytes, int *rc_out)
 	*rc_out = WN_E_LIMIT;
 	if (a->live + nbytes > a->size)
 		return NULL;
-	if (a->top + nbytes > a->cap || a->top - a->live > a->live / 4 + HOLE_SLACK) {
+	uint64_t *hole = hole_take(a, nbytes);
+	if (hole) {
+		a->live += nbytes;
+		*rc_out = 0;
+		return hole;
+	}
+	const uint64_t holes = a->top - a->live;
+	const bool few_holes = holes <= a->live / 4 + HOLE_SLACK;
+	if (a->top + nbytes > a->cap && holes <= a->live / 16 + HOLE_SLACK &&
+	    a->top + nbytes <= a->size) {
+		/* Full with hardly a hole: grow in place of a compaction (with
+		 * more holes, compact: memory the process touched stays within
+		 * a few percent of the live blocks). */
+		uint64_t cap = a->cap * 2 > a->top + nbytes ? a->cap * 2 : a->top + nbytes;
+		cap = cap < ((uint64_t)1 << 20) ? (uint64_t)1 << 20 : cap;
+		*rc_out = arena_move(a, cap < a->size ? cap : a->size);
+		if (*rc_out)
+			return NULL;
+		*rc_out = WN_E_LIMIT;
+	}
+	if (a->top + nbytes > a->cap || !few_holes) {
 		*rc_out = reorganize(a, nbytes);
 		if (*rc_out)
 			return NULL;
@@ -165,6 +241,8 @@ static void arena_release(struct wn_arena *a, uint64_t *p, uint64_t nbytes)
 	a->live -= nbytes;
 	if ((unsigned char *)p + nbytes == a->base + a->top)
 		a->top -= nbytes;
+	else
+		hole_put(a, p, nbytes);
 }
 
 static uint64_t *slots_alloc(struct wn_seen *s, uint64_t nbytes, int *rc_out)

@@ -33,6 +33,7 @@ struct pending {
 	uint64_t key_hash; /* hash of the normalized key */
 	uint64_t dup_hash; /* the fingerprint dedup looks up */
 	uint64_t line_no;
+	const char *shingles; /* the worker's shingles of the line, or NULL */
 	bool in_arena;
 	bool blank;
 	bool keyed;        /* key_* are set */
@@ -54,6 +55,7 @@ struct wn_filter {
 	bool rules_on;
 	bool zones_on;          /* a document-level judge is on: lines wait in doc */
 	bool near_keys;         /* a near stage is on: key every line */
+	bool raw;               /* exact dedup alone: text goes through scan.c */
 	bool counting;          /* between wn_filter_count_begin and _end */
 	bool counted;           /* a counting pass is done: counts are final */
 	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
@@ -492,8 +494,9 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
 	if (!para && !doc)
 		return 0;
 	const struct wn_line line = { (char *)(uintptr_t)text, p->len };
-	int rc = wn_shingler_run(&f->shingler, &line, p->keyed ? f->arena.ptr + p->key_off : NULL,
-				 p->key_len);
+	int rc = p->shingles ? wn_shingler_load(&f->shingler, p->shingles)
+			     : wn_shingler_run(&f->shingler, &line,
+					       p->keyed ? f->arena.ptr + p->key_off : NULL, p->key_len);
 	if (rc)
 		return rc;
 	f->tokenized = true;
@@ -673,6 +676,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	p->line_no = f->line_no;
 	p->blank = trimmed.len == 0;
 	p->keyed = p->dedup = false;
+	p->shingles = NULL;
 	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
 	p->ptr = trimmed.ptr;
 	if (p->in_arena) {
@@ -692,6 +696,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 		if (f->ahead.valid) { /* the worker keyed the line: it is one part */
 			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
 			p->key_hash = f->ahead.hash;
+			p->shingles = f->ahead.shingles;
 			f->ahead.valid = false;
 		} else {
 			rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
@@ -956,6 +961,86 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 	return ends_doc ? end_text_doc(f) : 0;
 }
 
+/* ---- Exact dedup alone (scan.c) ------------------------------------------- */
+
+#define RAW_BATCH 32 /* lines hashed and prefetched before any is decided */
+
+/* Decides a scanned batch in order, as judge_line would with every other
+ * stage off. */
+static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct wn_scan_line *l = &ls[i];
+		const uint64_t line_no = ++f->line_no;
+		if (!f->doc_open)
+			begin_doc(f, line_no, NULL, 0);
+		f->st.lines_in++;
+		if (l->kind == WN_SCAN_BLANK) {
+			blank(f, line_no);
+			continue;
+		}
+		bool dup = false;
+		if (l->kind == WN_SCAN_DEDUP) {
+			const int rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, l->hash, f->judged++)
+						    : wn_memo_insert(&f->memo, l->hash);
+			if (rc < 0)
+				return rc;
+			dup = rc == 0;
+		}
+		f->after_dup = dup;
+		if (dup) {
+			drop(f, WN_DROP_DUP, "dup", line_no, l->ptr, l->len);
+			continue;
+		}
+		const int rc = keep(f, l->ptr, l->len, line_no);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Text input with only exact dedup on: whole lines inside the buffer are
+ * scanned and decided in batches; a line under way from the last push, a
+ * document's end, an overlong line and the unended tail go through the
+ * general splitter, one line at a time, with the same result. */
+static int raw_push(struct wn_filter *f, const char *p, size_t n)
+{
+	const struct wn_scan sc = {
+		.seed = f->keyer.seed, .min_chars = f->opt.min_chars, .max_line = f->opt.max_line,
+		.dedup = !(f->opt.disable & WN_STAGE_DEDUP),
+		.memo = f->opt.judge ? NULL : &f->memo,
+	};
+	struct wn_scan_line ls[RAW_BATCH];
+	const char *const end = p + n;
+	while (p < end) {
+		const char *doc_end = wn_lines_doc_end(&f->lines, p, (size_t)(end - p));
+		if (!wn_lines_midline(&f->lines)) {
+			for (;;) {
+				const char *next;
+				const size_t k = wn_scan_batch(&sc, p, doc_end, ls, RAW_BATCH, &next);
+				const int rc = raw_decide(f, ls, k);
+				if (rc)
+					return rc;
+				p = next;
+				if (k < RAW_BATCH)
+					break;
+			}
+		}
+		if (p == end)
+			break;
+		/* One line (or a document's end) the general way. */
+		const char *nl = memchr(p, '\n', (size_t)(doc_end - p));
+		const char *stop = nl ? nl + 1 : doc_end < end ? doc_end + 1 : end;
+		int rc = wn_lines_push(&f->lines, p, (size_t)(stop - p), on_line, f);
+		if (!rc)
+			rc = flush_batch(f);
+		if (rc)
+			return rc;
+		p = stop;
+	}
+	return 0;
+}
+
 /* ---- Records: JSON Lines and WET ------------------------------------------ */
 
 /* Judges a record's text line by line, as text input would be split. In
@@ -1081,7 +1166,7 @@ static int frame(struct wn_filter *f, const char *p, size_t n)
 	case WN_FORMAT_JSONL: return wn_jsonl_push(&f->jsonl, p, n, on_record, f);
 	case WN_FORMAT_WET: return wn_wet_push(&f->wet, p, n, on_record, f);
 	case WN_FORMAT_AUTO: return sniff(f, p, n);
-	default: return wn_lines_push(&f->lines, p, n, on_line, f);
+	default: return f->raw ? raw_push(f, p, n) : wn_lines_push(&f->lines, p, n, on_line, f);
 	}
 }
 
@@ -1185,6 +1270,10 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		rc = wn_docdup_init(&f->docdup, opt->seed);
 	if (!rc && opt->strip_nav)
 		rc = wn_nav_init(&f->nav, &f->opt);
+	f->raw = f->opt.key == WN_KEY_EXACT && (f->opt.disable & WN_STAGE_REPAIR) &&
+		 (f->opt.disable & WN_STAGE_NEAR) && !f->rules_on && !f->zones_on &&
+		 !f->opt.drop_frequent && !f->opt.doc_dedup && f->opt.doc_near <= 0 &&
+		 !f->opt.strip_nav;
 	if (!rc && opt->threads > 1 && !(f->opt.disable & WN_STAGE_REPAIR))
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||

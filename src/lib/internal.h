@@ -102,6 +102,14 @@ void wn_lines_limit(struct wn_lines *s, size_t max_line, wn_piece_fn *piece);
 /* Splits p[0..n) into lines, carrying an unterminated tail to the next push;
  * ctx goes to fn and to the piece function. */
 int wn_lines_push(struct wn_lines *s, const char *p, size_t n, wn_line_fn *fn, void *ctx);
+/* The first document terminator (form feed, or NUL with nul_docs) in
+ * p[0..n), or p + n. */
+const char *wn_lines_doc_end(const struct wn_lines *s, const char *p, size_t n);
+/* Whether a line is under way: a partial or overlong one was pushed. */
+static inline bool wn_lines_midline(const struct wn_lines *s)
+{
+	return s->carry.len || s->overlong;
+}
 /* Hands over the unterminated tail, if any, as a last line. */
 int wn_lines_finish(struct wn_lines *s, wn_line_fn *fn, void *ctx);
 void wn_lines_free(struct wn_lines *s);
@@ -275,6 +283,7 @@ struct wn_seen_seg {
  * exceeds the limit, whatever the C library's allocator would have made of
  * the many sizes a growing table asks for. */
 #define WN_ARENA_SETS 4
+#define WN_ARENA_HOLE_SIZES 16
 
 struct wn_arena {
 	unsigned char *raw;   /* as allocated */
@@ -285,6 +294,10 @@ struct wn_arena {
 	uint64_t live;        /* bytes in live blocks */
 	uint64_t compactions;
 	struct wn_seen *sets[WN_ARENA_SETS]; /* whose segments live here */
+	/* Holes by size, for reuse: segments grow through the same sizes, so
+	 * the block one leaves is the block another soon asks for. Each list
+	 * is chained through its holes' first word (offset + 1; 0 ends it). */
+	struct { uint64_t nbytes, head; } holes[WN_ARENA_HOLE_SIZES];
 };
 
 /* An empty arena that may grow to size bytes. */
@@ -381,6 +394,8 @@ struct wn_rules {
 	uint32_t regex_reach;
 	uint64_t seed;
 	bool zones;                 /* some group is a tail or footer group */
+	bool prefilter_off;         /* tests: every regex runs without its literal test */
+	uint64_t regex_calls;       /* PCRE2 matches run */
 };
 
 int wn_rules_init(struct wn_rules *r, uint64_t seed);
@@ -648,6 +663,36 @@ void wn_memo_bloom_done(struct wn_memo *m, uint64_t held);
 void wn_memo_clear(struct wn_memo *m);
 void wn_memo_free(struct wn_memo *m);
 
+/* ---- scan.c: the exact-only hot path ------------------------------------ */
+
+/* A line of a scanned batch: trimmed, in the caller's buffer. */
+enum wn_scan_kind {
+	WN_SCAN_BLANK,  /* empty once trimmed */
+	WN_SCAN_SHORT,  /* kept without a look-up: under min_chars, or no dedup */
+	WN_SCAN_DEDUP,  /* hash is its fingerprint, its bucket being fetched */
+};
+
+struct wn_scan_line {
+	const char *ptr;
+	size_t len;
+	uint64_t hash;
+	enum wn_scan_kind kind;
+};
+
+struct wn_scan {
+	uint64_t seed;
+	size_t min_chars;
+	size_t max_line;       /* a longer line stops the scan; SIZE_MAX: none */
+	bool dedup;
+	const struct wn_memo *memo; /* prefetched into; NULL: no prefetch */
+};
+
+/* Splits p[0..end) into at most max '\n'-ended lines, trimmed, hashed
+ * (seeded XXH3, as --key=exact) and prefetched. Stops before an unended
+ * line or one longer than max_line; *next is where it stopped. */
+size_t wn_scan_batch(const struct wn_scan *sc, const char *p, const char *end,
+		     struct wn_scan_line *out, size_t max, const char **next);
+
 /* ---- state.c: the saved-state file ----------------------------------------- */
 
 #define WN_STATE_MAX_SECTIONS 64
@@ -853,6 +898,12 @@ int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const cha
 		    size_t key_len);
 /* The fingerprint of a window of n token hashes, as wn_shingler_run makes. */
 uint64_t wn_shingle_hash(const struct wn_shingler *s, const uint64_t *window);
+/* What a run left (tokens, edges, shingles), appended to out; its size;
+ * and put back into s, as if s had run on the same line. For the worker
+ * thread (prep.c), which shingles lines ahead of the filter. */
+int wn_shingler_save(const struct wn_shingler *s, struct wn_buf *out);
+size_t wn_shingler_saved_size(const char *p);
+int wn_shingler_load(struct wn_shingler *s, const char *p);
 void wn_shingler_free(struct wn_shingler *s);
 
 /* ---- near.c: near-duplicate paragraphs (onion) ---------------------------- */
@@ -971,6 +1022,7 @@ struct wn_prep_key {
 	const char *ptr;
 	size_t len;
 	uint64_t hash;
+	const char *shingles; /* the line's shingles (wn_shingler_save), or NULL */
 	bool valid;
 };
 

@@ -41,8 +41,7 @@ static bool too_long(const struct wn_lines *s, size_t n)
 	return s->overlong || (s->max_line && s->carry.len + n > s->max_line);
 }
 
-/* The first document terminator in p[0..n), or p + n. */
-static const char *find_doc_end(const struct wn_lines *s, const char *p, size_t n)
+const char *wn_lines_doc_end(const struct wn_lines *s, const char *p, size_t n)
 {
 	const char *ff = memchr(p, '\f', n);
 	const char *end = ff ? ff : p + n;
@@ -81,7 +80,7 @@ int wn_lines_push(struct wn_lines *s, const char *p, size_t n, wn_line_fn *fn, v
 {
 	const char *const end = p + n;
 	while (p < end) {
-		const char *doc_end = find_doc_end(s, p, (size_t)(end - p));
+		const char *doc_end = wn_lines_doc_end(s, p, (size_t)(end - p));
 		/* Lines ended by '\n' before the next document terminator. */
 		for (;;) {
 			const char *nl = memchr(p, '\n', (size_t)(doc_end - p));

@@ -32,6 +32,7 @@ struct prepped {
 	uint32_t puncts;   /* and wn_punct_push */
 	uint32_t key_len;  /* NO_KEY, or the trimmed line's key, next in the
 			    * text buffer, then its hash (a uint64_t) */
+	bool shingled;     /* and after them, its shingles (wn_shingler_save) */
 };
 
 #define NO_KEY UINT32_MAX
@@ -76,6 +77,8 @@ struct wn_prep {
 	struct wn_repair repair;
 	struct wn_punct punct;
 	struct wn_keyer keyer;
+	struct wn_shingler shingler; /* near stages on: keyed lines are shingled too */
+	bool shingle_lines;
 	bool key_lines;      /* the filter keys lines: the worker may take some */
 	unsigned key_share;  /* of KEY_SHARE_MAX lines, those the worker keys */
 	unsigned nlines;
@@ -119,7 +122,11 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	    wn_buf_append(t, &hash, sizeof(hash)) != 0)
 		return WN_E_NOMEM;
 	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
-	return 0;
+	r->shingled = p->shingle_lines;
+	if (!p->shingle_lines)
+		return 0;
+	const int rc = wn_shingler_run(&p->shingler, &trimmed, t->ptr + at, r->key_len);
+	return rc ? rc : wn_shingler_save(&p->shingler, t);
 }
 
 static int prep_line(struct wn_prep *p, const struct wn_line *in)
@@ -233,7 +240,7 @@ static void *worker(void *arg)
 			return NULL;
 		b->res.len = b->text.len = 0;
 		p->out = b;
-		p->keyer.seed = b->seed;
+		p->keyer.seed = p->shingler.seed = b->seed;
 		/* After an error the framers are in no known state: the filter
 		 * stops at the block that reports it. */
 		int rc = failed ? WN_E_STATE : b->data.len ? frame(p, b->data.ptr, b->data.len) : 0;
@@ -271,6 +278,10 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **o
 	p->key_lines = key_lines;
 	p->key_share = KEY_SHARE_MAX / 2;
 	wn_keyer_init(&p->keyer, opt->key, opt->seed);
+	wn_shingler_init(&p->shingler, opt->near_words, opt->seed);
+	/* The filter tokenizes the lines its near stages judge: as many as it
+	 * can take ready-made, with the key, from the worker. */
+	p->shingle_lines = key_lines && (!(opt->disable & WN_STAGE_NEAR) || opt->doc_near > 0);
 	wn_lines_init(&p->lines, opt->nul_docs);
 	/* A line longer than max_line goes through the filter unrepaired, in
 	 * pieces, with no record: the worker passes it by the same way, and
@@ -323,6 +334,7 @@ void wn_prep_free(struct wn_prep *p)
 		wn_buf_free(&p->blocks[i].text);
 	}
 	wn_buf_free(&p->sniff);
+	wn_shingler_free(&p->shingler);
 	wn_lines_free(&p->lines);
 	wn_jsonl_free(&p->jsonl);
 	wn_wet_free(&p->wet);
@@ -439,6 +451,11 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		key_out->len = r.key_len;
 		memcpy(&key_out->hash, b->text.ptr + p->text_next + r.key_len, sizeof(key_out->hash));
 		p->text_next += r.key_len + sizeof(key_out->hash);
+		key_out->shingles = NULL;
+		if (r.shingled) {
+			key_out->shingles = b->text.ptr + p->text_next;
+			p->text_next += wn_shingler_saved_size(key_out->shingles);
+		}
 	}
 	return true;
 }

@@ -30,11 +30,22 @@
 #define REGEX_OPTIONS (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF | \
 		       PCRE2_NEVER_BACKSLASH_C)
 
+#define NEEDLES_MAX 24
+#define NEEDLE_MAX 24
+#define FOLD_MAX 1024 /* longer lines go to PCRE2 without the literal test */
+
 struct regex_rule {
 	pcre2_code *code;
 	int32_t group;
 	bool first_known; /* anchored, and first says how a match can start */
 	uint8_t first[32]; /* bit b: a match can start with byte b */
+	/* A pattern made of literal branches (a|b|c) matches only a line that
+	 * holds, in ASCII lower case, one of these needles: the longest ASCII
+	 * run of each branch; ^(a|b|c)... one that starts with one. */
+	uint8_t nneedles;  /* 0: no literal test */
+	bool at_start;     /* the line starts with a needle (else holds one) */
+	uint8_t needle_len[NEEDLES_MAX];
+	char needle[NEEDLES_MAX][NEEDLE_MAX];
 };
 
 struct wn_regexes {
@@ -443,6 +454,93 @@ static void first_bytes(struct regex_rule *rule)
 	rule->first_known = true;
 }
 
+/* Bytes a needle may hold: printable ASCII that is no regex syntax. Upper
+ * case is folded to lower. Caseless Unicode matching pairs k with the
+ * Kelvin sign and s with the long s (and a Turkish i may be taken for i):
+ * a line holding one of those skips the literal test (unsafe_line). */
+static bool needle_byte(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && !strchr("\\^$.|?*+()[]{}", c);
+}
+
+static void add_needle(struct regex_rule *rule, const char *s, size_t n)
+{
+	const size_t len = n < NEEDLE_MAX ? n : NEEDLE_MAX;
+	for (size_t j = 0; j < len; j++)
+		rule->needle[rule->nneedles][j] = s[j] >= 'A' && s[j] <= 'Z' ? (char)(s[j] | 0x20) : s[j];
+	rule->needle_len[rule->nneedles++] = (uint8_t)len;
+}
+
+/* ^(a|b|c)...: a match starts with the literal start of one branch (up to
+ * its first syntax, less a quantified last byte). Sets at_start. */
+static void find_prefixes(struct regex_rule *rule, const char *s, size_t n)
+{
+	if (n < 3 || s[0] != '^' || s[1] != '(')
+		return;
+	size_t close = 2;
+	while (close < n && s[close] != ')' && s[close] != '(')
+		close++;
+	if (close >= n || s[close] != ')' || (close + 1 < n && strchr("?*{", s[close + 1])))
+		return;
+	for (size_t i = 2; i < close;) {
+		const char *bar = memchr(s + i, '|', close - i);
+		const size_t end = bar ? (size_t)(bar - s) : close;
+		size_t run = 0;
+		while (i + run < end && needle_byte((uint8_t)s[i + run]))
+			run++;
+		if (run && i + run < end && strchr("?*{", s[i + run]))
+			run--;
+		if (run == 0 || rule->nneedles == NEEDLES_MAX) {
+			rule->nneedles = 0;
+			return;
+		}
+		add_needle(rule, s + i, run);
+		i = end + 1;
+	}
+	rule->at_start = true;
+}
+
+/* Sets rule's needles when the pattern is literal branches (a|b|c, no
+ * regex syntax but '|', each branch with a run of at least 3 needle
+ * bytes); else tries find_prefixes. */
+static void find_needles(struct regex_rule *rule, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr("\\^$.?*+()[]{}", s[i]) && s[i] != '\0') {
+			find_prefixes(rule, s, n);
+			return;
+		}
+	for (size_t i = 0; i <= n;) {
+		const char *bar = memchr(s + i, '|', n - i);
+		const size_t end = bar ? (size_t)(bar - s) : n;
+		size_t best = 0, best_len = 0;
+		for (size_t j = i; j < end;) {
+			size_t run = 0;
+			while (j + run < end && needle_byte((uint8_t)s[j + run]))
+				run++;
+			if (run > best_len) {
+				best = j;
+				best_len = run;
+			}
+			j += run + 1;
+		}
+		/* Spaces at a needle's ends are common bytes: a poor first byte
+		 * to search for, and no help to the test. */
+		while (best_len && s[best] == ' ') {
+			best++;
+			best_len--;
+		}
+		while (best_len && s[best + best_len - 1] == ' ')
+			best_len--;
+		if (best_len < 3 || rule->nneedles == NEEDLES_MAX) {
+			rule->nneedles = 0;
+			return;
+		}
+		add_needle(rule, s + best, best_len);
+		i = end + 1;
+	}
+}
+
 static int add_regex(struct parser *p, const char *s, size_t n)
 {
 	struct wn_regexes *rx = p->r->rx;
@@ -475,6 +573,7 @@ static int add_regex(struct parser *p, const char *s, size_t n)
 	rule->code = code;
 	rule->group = p->group;
 	first_bytes(rule);
+	find_needles(rule, s, n);
 	const uint32_t reach = p->r->groups[p->group].max_words;
 	if (reach > p->r->regex_reach)
 		p->r->regex_reach = reach;
@@ -631,6 +730,56 @@ static int match_words(const struct wn_rules *r, struct subject *sub, int *tail)
 	return -1;
 }
 
+/* Whether hay[0..n) holds needle[0..m) (m >= 1). */
+static bool contains(const char *hay, size_t n, const char *needle, size_t m)
+{
+	const char *p = hay, *const last = hay + n - m;
+	while (n >= m && p <= last) {
+		p = memchr(p, needle[0], (size_t)(last - p) + 1);
+		if (!p)
+			return false;
+		if (memcmp(p + 1, needle + 1, m - 1) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* Whether the folded line holds (or starts with) one of the needles. */
+static bool has_needle(const struct regex_rule *rule, const char *folded, size_t n)
+{
+	for (unsigned k = 0; k < rule->nneedles; k++) {
+		const size_t m = rule->needle_len[k];
+		if (rule->at_start ? n >= m && folded[0] == rule->needle[k][0] &&
+					     memcmp(folded, rule->needle[k], m) == 0
+				   : contains(folded, n, rule->needle[k], m))
+			return true;
+	}
+	return false;
+}
+
+/* Folds p[0..n) to ASCII lower case into out. False when the line holds a
+ * character caseless matching takes for an ASCII letter (U+212A Kelvin
+ * sign, U+017F long s, U+0130 and U+0131 Turkish i): then no literal test. */
+static bool fold_line(const char *p, size_t n, char *out)
+{
+	uint8_t high = 0;
+	for (size_t j = 0; j < n; j++) {
+		const uint8_t b = (uint8_t)p[j];
+		out[j] = (char)(b | (uint8_t)((uint8_t)(b - 'A') < 26) << 5);
+		high |= b;
+	}
+	if (!(high & 0x80))
+		return true;
+	for (size_t j = 0; j + 1 < n; j++) {
+		const uint8_t b = (uint8_t)p[j], c = (uint8_t)p[j + 1];
+		if ((b == 0xC5 && c == 0xBF) || (b == 0xC4 && (c == 0xB0 || c == 0xB1)) ||
+		    (b == 0xE2 && c == 0x84 && j + 2 < n && (uint8_t)p[j + 2] == 0xAA))
+			return false;
+	}
+	return true;
+}
+
 static int match_regex(struct wn_rules *r, struct subject *sub, int *tail)
 {
 	struct wn_regexes *rx = r->rx;
@@ -638,12 +787,21 @@ static int match_regex(struct wn_rules *r, struct subject *sub, int *tail)
 	size_t n = sub->text->len;
 	trim(&p, &n);
 	const uint8_t c = n ? (uint8_t)p[0] : 0;
+	char folded[FOLD_MAX]; /* the line in ASCII lower case, once a rule asks */
+	int fold = r->prefilter_off || n > FOLD_MAX ? -1 : 0; /* 1 folded, -1 no test */
 	for (size_t i = 0; i < rx->n; i++) {
 		const struct regex_rule *rule = &rx->rules[i];
 		const int32_t g = rule->group;
 		if ((rule->first_known && n && !(rule->first[c >> 3] >> (c & 7) & 1)) ||
 		    (*tail >= 0 && r->groups[g].zone == WN_ZONE_TAIL) || !fits(r, g, sub))
 			continue;
+		if (rule->nneedles && fold >= 0) {
+			if (fold == 0)
+				fold = fold_line(p, n, folded) ? 1 : -1;
+			if (fold > 0 && !has_needle(rule, folded, n))
+				continue;
+		}
+		r->regex_calls++;
 		const int rc = pcre2_match(rule->code, (PCRE2_SPTR)p, n, 0, 0, rx->md, rx->mctx);
 		if (rc >= 0) {
 			if (decides(r, g, tail))

@@ -240,6 +240,45 @@ int wn_shingler_run(struct wn_shingler *s, const struct wn_line *line, const cha
 	return 0;
 }
 
+/* Saved: ntokens, nshingles, nedge (uint64_t each), then head[nedge],
+ * tail[nedge] and the shingles. */
+int wn_shingler_save(const struct wn_shingler *s, struct wn_buf *out)
+{
+	const uint64_t hdr[3] = { s->ntokens, s->nshingles, s->nedge };
+	if (wn_buf_append(out, hdr, sizeof(hdr)) != 0 ||
+	    wn_buf_append(out, s->head, s->nedge * sizeof(uint64_t)) != 0 ||
+	    wn_buf_append(out, s->tail, s->nedge * sizeof(uint64_t)) != 0 ||
+	    wn_buf_append(out, s->shingles, s->nshingles * sizeof(uint64_t)) != 0)
+		return WN_E_NOMEM;
+	return 0;
+}
+
+size_t wn_shingler_saved_size(const char *p)
+{
+	uint64_t hdr[3];
+	memcpy(hdr, p, sizeof(hdr));
+	return sizeof(hdr) + (size_t)(2 * hdr[2] + hdr[1]) * sizeof(uint64_t);
+}
+
+int wn_shingler_load(struct wn_shingler *s, const char *p)
+{
+	uint64_t hdr[3];
+	memcpy(hdr, p, sizeof(hdr));
+	p += sizeof(hdr);
+	if (hdr[1] > s->cap && grow(s, (size_t)hdr[1]) != 0)
+		return WN_E_NOMEM;
+	s->ntokens = (size_t)hdr[0];
+	s->nshingles = (size_t)hdr[1];
+	s->nedge = (size_t)hdr[2];
+	memcpy(s->head, p, s->nedge * sizeof(uint64_t));
+	p += s->nedge * sizeof(uint64_t);
+	memcpy(s->tail, p, s->nedge * sizeof(uint64_t));
+	p += s->nedge * sizeof(uint64_t);
+	if (s->nshingles)
+		memcpy(s->shingles, p, s->nshingles * sizeof(uint64_t));
+	return 0;
+}
+
 void wn_shingler_free(struct wn_shingler *s)
 {
 	wn_buf_free(&s->key);

@@ -1,0 +1,74 @@
+/* scan.c - the exact-only hot path: splits a buffer into lines and
+ * fingerprints a batch of them at once (trimmed bytes, seeded XXH3, no
+ * copy), bringing each one's bucket of the seen set toward the cache, so
+ * that the probes of a whole batch overlap their misses. The pipeline
+ * (filter.c) then decides the batch in order. */
+#include <string.h>
+
+#define XXH_INLINE_ALL /* the hash inlined here: same values as libxxhash */
+#include <xxhash.h>
+
+#include "internal.h"
+
+/* The line's length without the blanks at its end (as the pipeline trims). */
+static size_t trimmed_len(const char *p, size_t n)
+{
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\v'))
+		n--;
+	return n;
+}
+
+/* Code points in p[0..n): bytes less continuation bytes (10xxxxxx),
+ * counted eight at a time. */
+static size_t count_code_points(const char *p, size_t n)
+{
+	const uint64_t high = 0x8080808080808080u;
+	size_t cont = 0, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, sizeof(x));
+		/* bit 7 set and bit 6 clear; the shift moves each byte's bit 6
+		 * into its own bit 7, never across bytes there */
+		if (x & high)
+			cont += (size_t)wn_popcount64(x & ~(x << 1) & high);
+	}
+	for (; i < n; i++)
+		cont += ((unsigned char)p[i] & 0xC0) == 0x80;
+	return n - cont;
+}
+
+/* At least min code points: counts only when the byte length leaves it open. */
+static bool scan_long_enough(const char *p, size_t n, size_t min)
+{
+	if (n >= 4 * min)
+		return true;
+	return n >= min && count_code_points(p, n) >= min;
+}
+
+size_t wn_scan_batch(const struct wn_scan *sc, const char *p, const char *end,
+		     struct wn_scan_line *out, size_t max, const char **next)
+{
+	size_t n = 0;
+	while (n < max && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || (sc->max_line && (size_t)(nl - p) > sc->max_line))
+			break;
+		struct wn_scan_line *l = &out[n++];
+		l->ptr = p;
+		l->len = trimmed_len(p, (size_t)(nl - p));
+		l->kind = WN_SCAN_BLANK;
+		p = nl + 1;
+		if (l->len == 0)
+			continue;
+		if (!sc->dedup || !scan_long_enough(l->ptr, l->len, sc->min_chars)) {
+			l->kind = WN_SCAN_SHORT;
+			continue;
+		}
+		l->kind = WN_SCAN_DEDUP;
+		l->hash = XXH3_64bits_withSeed(l->ptr, l->len, sc->seed);
+		if (sc->memo)
+			wn_memo_prefetch(sc->memo, l->hash);
+	}
+	*next = p;
+	return n;
+}
