@@ -232,6 +232,12 @@ static long long run_pipeline_exact(const struct input *in)
 	return run_pipeline(in, WN_KEY_EXACT, 0);
 }
 
+/* Repair, key and dedup: --no-near --no-boilerplate. */
+static long long run_pipeline_repair_key(const struct input *in)
+{
+	return run_pipeline(in, WN_KEY_NORMALIZED, WN_STAGE_NEAR | WN_STAGE_BOILERPLATE);
+}
+
 static long long run_pipeline_no_dedup(const struct input *in)
 {
 	return run_pipeline(in, WN_KEY_NORMALIZED, WN_STAGE_DEDUP);
@@ -248,6 +254,7 @@ static const struct stage stages[] = {
 	{ "seen_insert", "fingerprint", run_seen, keyed_hashes },
 	{ "pipeline_exact", "line", run_pipeline_exact, all_lines },
 	{ "pipeline_default", "line", run_pipeline_default, all_lines },
+	{ "pipeline_repair_key", "line", run_pipeline_repair_key, all_lines },
 	{ "pipeline_no_dedup", "line", run_pipeline_no_dedup, all_lines },
 	{ "pipeline_2threads", "line", run_pipeline_2threads, all_lines },
 };

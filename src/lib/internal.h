@@ -144,6 +144,7 @@ struct wn_repair {
 	enum wn_invalid invalid;
 	bool nfkc;
 	bool ascii;
+	bool reference; /* the plain byte-by-byte scans, for differential tests */
 };
 
 int wn_repair_init(struct wn_repair *r, const struct wn_options *opt);
@@ -230,6 +231,7 @@ struct wn_punct {
 	struct wn_buf scratch;
 	struct wn_buf spare; /* rules run in turn, each writing into the other */
 	uint32_t off; /* rules switched off: high half of wn_options.repair_off */
+	bool reference; /* the plain byte-by-byte scan, for differential tests */
 };
 
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt);
@@ -249,6 +251,9 @@ void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed);
  * gives its seeded XXH3 hash. 0 or WN_E_NOMEM. */
 int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
 		 uint64_t *hash_out);
+/* wn_key_normalize the plain way, character by character through the
+ * tables: the reference its fast paths are tested against. */
+size_t wn_key_normalize_ref(const char *p, size_t n, char *out, size_t cap);
 /* The seeded XXH3 hash of the line's bytes, for --key=exact. */
 uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line);
 

@@ -3,6 +3,9 @@
 #include <string.h>
 #include <utf8proc.h>
 #include <xxhash.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -79,6 +82,85 @@ static size_t fold_cp(int32_t cp, char *out)
 	return put_folded(cp, out, 12);
 }
 
+/* fold_cp for cp, encoded as src[0..len), with the letters of the scripts
+ * most text is in (Cyrillic, CJK, kana, Hangul, fullwidth Latin) and the
+ * box and block drawings of menus folded here: each is a letter or digit
+ * of a stable range with a simple case folding, or a symbol. */
+static size_t fold_common(int32_t cp, const unsigned char *src, size_t len, char *out)
+{
+	if ((cp >= 0x430 && cp <= 0x45F) || (cp >= 0x3041 && cp <= 0x3096) ||
+	    (cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0x4E00 && cp <= 0x9FA5) ||
+	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xFF10 && cp <= 0xFF19) ||
+	    (cp >= 0xFF41 && cp <= 0xFF5A)) {
+		memcpy(out, src, len); /* lower case, or no case */
+		return len;
+	}
+	if (cp >= 0x410 && cp <= 0x42F)
+		return wn_utf8_encode(cp + 0x20, out);
+	if (cp >= 0x400 && cp <= 0x40F)
+		return wn_utf8_encode(cp + 0x50, out);
+	if (cp >= 0xFF21 && cp <= 0xFF3A)
+		return wn_utf8_encode(cp + 0x20, out);
+	if (cp >= 0x2500 && cp <= 0x25FF)
+		return 0;
+	return fold_cp(cp, out);
+}
+
+/* wn_utf8_decode with the two- and three-byte sequences that need no range
+ * check of their second byte decoded in line. */
+static inline size_t decode(const unsigned char *u, size_t n, int32_t *cp_out)
+{
+	const unsigned c = u[0];
+	if (c >= 0xC2 && c <= 0xDF && n >= 2 && (u[1] & 0xC0) == 0x80) {
+		*cp_out = (int32_t)((c & 0x1F) << 6 | (u[1] & 0x3Fu));
+		return 2;
+	}
+	if (c >= 0xE1 && c <= 0xEF && c != 0xED && n >= 3 && (u[1] & 0xC0) == 0x80 &&
+	    (u[2] & 0xC0) == 0x80) {
+		*cp_out = (int32_t)((c & 0x0F) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu));
+		return 3;
+	}
+	return wn_utf8_decode(u, n, cp_out);
+}
+
+#if defined(__SSE2__)
+/* Sixteen ASCII bytes at u, keyed at out at once: a word byte (letter or
+ * digit) becomes itself in lower case, a separator a space, and a space is
+ * kept only after a word byte. Writes all sixteen, and in *step_out how
+ * many of them the key keeps, up to the first separator it drops (that
+ * byte is consumed too when step < 16). False, nothing done, when a byte
+ * is not ASCII. */
+static bool ascii_block(const unsigned char *u, char *out, size_t *after_word_io,
+			size_t *step_out)
+{
+	const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)u);
+	if (_mm_movemask_epi8(c))
+		return false;
+	const __m128i lim26 = _mm_set1_epi8((char)(0x80 + 26));
+	const __m128i alpha = _mm_cmplt_epi8(
+		_mm_add_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
+		lim26);
+	const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, _mm_set1_epi8((char)(0x80 - '0'))),
+					     _mm_set1_epi8((char)(0x80 + 10)));
+	const __m128i word = _mm_or_si128(alpha, digit);
+	/* Digits have bit 0x20 set already; a separator becomes 0x20. */
+	_mm_storeu_si128((__m128i *)(void *)out,
+			 _mm_or_si128(_mm_and_si128(c, word), _mm_set1_epi8(0x20)));
+	const unsigned w = (unsigned)_mm_movemask_epi8(word);
+	/* A separator after a separator (or at the start) is dropped. */
+	const unsigned drop = ~w & ~((w << 1) | (unsigned)*after_word_io) & 0xFFFF;
+	if (!drop) {
+		*step_out = 16;
+		*after_word_io = w >> 15;
+		return true;
+	}
+	const unsigned k = (unsigned)__builtin_ctz(drop);
+	*step_out = k;
+	*after_word_io = 0;
+	return true;
+}
+#endif
+
 /* The general case, checking room before every write. */
 static size_t normalize_checked(const unsigned char *u, size_t n, char *out, size_t cap)
 {
@@ -115,6 +197,11 @@ static size_t normalize_checked(const unsigned char *u, size_t n, char *out, siz
 	return o;
 }
 
+size_t wn_key_normalize_ref(const char *p, size_t n, char *out, size_t cap)
+{
+	return normalize_checked((const unsigned char *)p, n, out, cap);
+}
+
 size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -126,6 +213,18 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 	char *o = out;
 	size_t after_word = 0;
 	for (size_t i = 0; i < n;) {
+#if defined(__SSE2__)
+		if (i + 16 <= n && (size_t)(o - out) + 16 <= cap) {
+			size_t step;
+			if (ascii_block(u + i, o, &after_word, &step)) {
+				o += step;
+				i += step + (step < 16);
+				while (i < n && !after_word && u[i] < 0x80 && !ascii_key[u[i]])
+					i++; /* the rest of a run of separators */
+				continue;
+			}
+		}
+#endif
 		const unsigned char c = u[i];
 		if (c < 0x80) {
 			const char k = (char)ascii_key[c];
@@ -137,14 +236,14 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 			continue;
 		}
 		int32_t cp;
-		const size_t len = wn_utf8_decode(u + i, n - i, &cp);
+		const size_t len = decode(u + i, n - i, &cp);
 		size_t w;
 		if (len == 0) {
 			*o = (char)c; /* an invalid byte stays: part of a word */
 			w = 1;
 			i++;
 		} else {
-			w = fold_cp(cp, o);
+			w = fold_common(cp, u + i, len, o);
 			i += len;
 		}
 		if (w == 0) {
