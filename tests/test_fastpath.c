@@ -204,3 +204,20 @@ Test(fastpath, stages_ascii_nfkc)
 	const struct wn_options opt = { .ascii = true, .nfkc = true };
 	check_stages(&opt);
 }
+
+/* The quick ranges of the normalization check, for every code point. */
+Test(fastpath, nf_stable_of_every_code_point)
+{
+	size_t differ = 0;
+	for (int32_t cp = 0; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		for (int compat = 0; compat < 2; compat++)
+			if (wn_nf_stable(cp, compat) != wn_nf_stable_ref(cp, compat)) {
+				differ++;
+				cr_log_error("U+%04X (compat %d): %d vs %d", (unsigned)cp, compat,
+					     wn_nf_stable(cp, compat), wn_nf_stable_ref(cp, compat));
+			}
+	}
+	cr_assert_eq(differ, 0, "%zu code points differ", differ);
+}

@@ -64,6 +64,24 @@ static inline int wn_buf_putc(struct wn_buf *b, char c)
  * sequence (overlong, surrogate, out of range, truncated, stray byte). */
 size_t wn_utf8_decode(const unsigned char *p, size_t n, int32_t *cp_out);
 
+/* wn_utf8_decode, with the two- and three-byte sequences whose second byte
+ * needs no range check decoded in line: for the loops over every
+ * character of a line. */
+static inline size_t wn_utf8_next(const unsigned char *p, size_t n, int32_t *cp_out)
+{
+	const unsigned c = p[0];
+	if (c >= 0xC2 && c <= 0xDF && n >= 2 && (p[1] & 0xC0) == 0x80) {
+		*cp_out = (int32_t)((c & 0x1F) << 6 | (p[1] & 0x3Fu));
+		return 2;
+	}
+	if (c >= 0xE1 && c <= 0xEF && c != 0xED && n >= 3 && (p[1] & 0xC0) == 0x80 &&
+	    (p[2] & 0xC0) == 0x80) {
+		*cp_out = (int32_t)((c & 0x0F) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu));
+		return 3;
+	}
+	return wn_utf8_decode(p, n, cp_out);
+}
+
 /* Encodes cp (a valid scalar value) into out (room for 4); returns length. */
 size_t wn_utf8_encode(int32_t cp, char *out);
 
@@ -206,6 +224,9 @@ unsigned wn_mojibake_badness(const int32_t *cp, size_t n);
  * is re-encoded with a charset and decoded as UTF-8, and kept only when
  * valid and strictly less suspicious. Sets *changed_out. 0 or WN_E_NOMEM. */
 int wn_mojibake_fix(struct wn_mojibake *m, struct wn_cpbuf *b, bool *changed_out);
+/* Whether cp (>= 0x80) is a character mojibake is made of: a line without
+ * one is left alone by wn_mojibake_fix. */
+bool wn_mojibake_char(int32_t cp);
 void wn_mojibake_free(struct wn_mojibake *m);
 
 /* ---- normalize.c: Unicode normalization and ASCII folding (utf8proc) ----- */
@@ -213,6 +234,8 @@ void wn_mojibake_free(struct wn_mojibake *m);
 /* True when cp is left as it is by NFC (compat: NFKC) whatever surrounds
  * it: a quick check that lets most text skip normalization. */
 bool wn_nf_stable(int32_t cp, bool compat);
+/* wn_nf_stable without its quick ranges, from utf8proc's tables alone. */
+bool wn_nf_stable_ref(int32_t cp, bool compat);
 
 /* Normalizes b to NFC (compat: NFKC), using bytes and tmp as scratch.
  * Sets *changed_out. 0 or WN_E_NOMEM. */

@@ -106,23 +106,6 @@ static size_t fold_common(int32_t cp, const unsigned char *src, size_t len, char
 	return fold_cp(cp, out);
 }
 
-/* wn_utf8_decode with the two- and three-byte sequences that need no range
- * check of their second byte decoded in line. */
-static inline size_t decode(const unsigned char *u, size_t n, int32_t *cp_out)
-{
-	const unsigned c = u[0];
-	if (c >= 0xC2 && c <= 0xDF && n >= 2 && (u[1] & 0xC0) == 0x80) {
-		*cp_out = (int32_t)((c & 0x1F) << 6 | (u[1] & 0x3Fu));
-		return 2;
-	}
-	if (c >= 0xE1 && c <= 0xEF && c != 0xED && n >= 3 && (u[1] & 0xC0) == 0x80 &&
-	    (u[2] & 0xC0) == 0x80) {
-		*cp_out = (int32_t)((c & 0x0F) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu));
-		return 3;
-	}
-	return wn_utf8_decode(u, n, cp_out);
-}
-
 #if defined(__SSE2__)
 /* Sixteen ASCII bytes at u, keyed at out at once: a word byte (letter or
  * digit) becomes itself in lower case, a separator a space, and a space is
@@ -236,7 +219,7 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 			continue;
 		}
 		int32_t cp;
-		const size_t len = decode(u + i, n - i, &cp);
+		const size_t len = wn_utf8_next(u + i, n - i, &cp);
 		size_t w;
 		if (len == 0) {
 			*o = (char)c; /* an invalid byte stays: part of a word */

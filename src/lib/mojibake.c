@@ -564,6 +564,11 @@ static void swap_cpbuf(struct wn_cpbuf *a, struct wn_cpbuf *b)
 	*b = t;
 }
 
+bool wn_mojibake_char(int32_t cp)
+{
+	return char_class(cp) != 0;
+}
+
 /* Whether b holds any character that mojibake is made of. */
 static bool may_be_mojibake(const struct wn_cpbuf *b)
 {
