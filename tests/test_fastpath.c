@@ -221,3 +221,33 @@ Test(fastpath, nf_stable_of_every_code_point)
 	}
 	cr_assert_eq(differ, 0, "%zu code points differ", differ);
 }
+
+/* Code points counted sixteen bytes at a step, against a count byte by
+ * byte, on every line and on the whole of a file (past 255 blocks). */
+static size_t count_plain(const char *p, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return count;
+}
+
+static void count_line(const char *p, size_t n, void *ctx)
+{
+	size_t *differ = ctx;
+	char *in = exact_copy(p, n);
+	*differ += wn_utf8_count(in, n) != count_plain(in, n);
+	free(in);
+}
+
+Test(fastpath, utf8_count)
+{
+	size_t differ = 0;
+	each_line(count_line, &differ);
+	cr_assert_eq(differ, 0, "%zu lines counted wrong", differ);
+	size_t len;
+	char *text = read_source_file("tests/data/resiliparse-warcfile.lynx.wet", &len);
+	cr_assert_eq(wn_utf8_count(text, len), count_plain(text, len));
+	cr_assert_lt(wn_utf8_count(text, len), len, "no multi-byte character in the file");
+	free(text);
+}

@@ -92,7 +92,11 @@ static size_t fold_common(int32_t cp, const unsigned char *src, size_t len, char
 	    (cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0x4E00 && cp <= 0x9FA5) ||
 	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xFF10 && cp <= 0xFF19) ||
 	    (cp >= 0xFF41 && cp <= 0xFF5A)) {
-		memcpy(out, src, len); /* lower case, or no case */
+		/* Lower case, or no case; two or three bytes, and a fixed
+		 * copy, not a call. */
+		memcpy(out, src, 2);
+		if (len > 2)
+			out[2] = (char)src[2];
 		return len;
 	}
 	if (cp >= 0x410 && cp <= 0x42F)
@@ -109,12 +113,12 @@ static size_t fold_common(int32_t cp, const unsigned char *src, size_t len, char
 #if defined(__SSE2__)
 /* Sixteen ASCII bytes at u, keyed at out at once: a word byte (letter or
  * digit) becomes itself in lower case, a separator a space, and a space is
- * kept only after a word byte. Writes all sixteen, and in *step_out how
- * many of them the key keeps, up to the first separator it drops (that
- * byte is consumed too when step < 16). False, nothing done, when a byte
- * is not ASCII. */
+ * kept only after a word byte. Writes all sixteen; tells in *kept_out how
+ * many of them the key keeps up to the first separator it drops, and in
+ * *consumed_out how many bytes that took, with the run of dropped
+ * separators there. False, nothing done, when a byte is not ASCII. */
 static bool ascii_block(const unsigned char *u, char *out, size_t *after_word_io,
-			size_t *step_out)
+			size_t *kept_out, size_t *consumed_out)
 {
 	const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)u);
 	if (_mm_movemask_epi8(c))
@@ -133,12 +137,13 @@ static bool ascii_block(const unsigned char *u, char *out, size_t *after_word_io
 	/* A separator after a separator (or at the start) is dropped. */
 	const unsigned drop = ~w & ~((w << 1) | (unsigned)*after_word_io) & 0xFFFF;
 	if (!drop) {
-		*step_out = 16;
+		*kept_out = *consumed_out = 16;
 		*after_word_io = w >> 15;
 		return true;
 	}
 	const unsigned k = (unsigned)__builtin_ctz(drop);
-	*step_out = k;
+	*kept_out = k;
+	*consumed_out = k + (unsigned)__builtin_ctz(~(drop >> k)); /* drop >> k < 0x10000 */
 	*after_word_io = 0;
 	return true;
 }
@@ -198,12 +203,10 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 	for (size_t i = 0; i < n;) {
 #if defined(__SSE2__)
 		if (i + 16 <= n && (size_t)(o - out) + 16 <= cap) {
-			size_t step;
-			if (ascii_block(u + i, o, &after_word, &step)) {
-				o += step;
-				i += step + (step < 16);
-				while (i < n && !after_word && u[i] < 0x80 && !ascii_key[u[i]])
-					i++; /* the rest of a run of separators */
+			size_t kept, consumed;
+			if (ascii_block(u + i, o, &after_word, &kept, &consumed)) {
+				o += kept;
+				i += consumed;
 				continue;
 			}
 		}
