@@ -510,7 +510,18 @@ static int quick_needs(const struct wn_repair *r, const char *p, size_t n)
 			return -1;
 		/* Basic Cyrillic letters and CJK ideographs: nothing to do. */
 		const bool plain = (cp >= 0x410 && cp < 0x450) || (cp >= 0x4E00 && cp < 0xA000);
-		if (!plain)
+		/* Nor for other characters that needs_of leaves to
+		 * wn_nf_stable, in its quick ranges: Cyrillic, box drawing,
+		 * kana; and but for NFKC the letters and signs of Latin-1 and
+		 * Latin Extended, most general punctuation, fullwidth ASCII. */
+		const bool stable = (cp >= 0x400 && cp < 0x483) || (cp >= 0x2500 && cp < 0x2600) ||
+				    (cp >= 0x3041 && cp <= 0x3094) ||
+				    (!r->nfkc && ((cp > 0xA0 && cp < 0x300 && cp != 0x152 && cp != 0x153) ||
+						  (cp >= 0x2010 && cp < 0x2028) ||
+						  (cp >= 0x2030 && cp < 0x205F) ||
+						  (cp >= 0x30A1 && cp <= 0x30FA) ||
+						  (cp >= 0xFF01 && cp <= 0xFF5E)));
+		if (!plain && !stable)
 			needs |= needs_of(cp, r->nfkc);
 		if (!plain && !mojibake)
 			mojibake = wn_mojibake_char(cp);
