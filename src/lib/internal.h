@@ -227,6 +227,9 @@ int wn_mojibake_fix(struct wn_mojibake *m, struct wn_cpbuf *b, bool *changed_out
 /* Whether cp (>= 0x80) is a character mojibake is made of: a line without
  * one is left alone by wn_mojibake_fix. */
 bool wn_mojibake_char(int32_t cp);
+/* Whether wn_mojibake_badness of the text p[0..n), valid UTF-8, is 0,
+ * decoding it on the way. */
+bool wn_mojibake_clean_utf8(const char *p, size_t n);
 void wn_mojibake_free(struct wn_mojibake *m);
 
 /* ---- normalize.c: Unicode normalization and ASCII folding (utf8proc) ----- */

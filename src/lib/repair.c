@@ -738,6 +738,10 @@ static int repair_pass(struct wn_repair *r, const char **p_io, size_t *n_io, uin
 	const int quick = flags == F_HIGH && !r->reference ? quick_needs(r, p, n) : -1;
 	if (quick == 0)
 		return 0;
+	/* Only mojibake may be there: that needs a suspicious sequence (in a
+	 * line of one piece, where the line's start is the piece's). */
+	if (quick == N_MOJIBAKE && n <= PIECE && wn_mojibake_clean_utf8(p, n))
+		return 0;
 	if ((flags & F_HIGH) && quick < 0 && !wn_utf8_valid(p, n)) {
 		struct wn_buf *out = other(r, p);
 		rc = repair_utf8(r, p, n, out, fired, &valid);
