@@ -251,3 +251,42 @@ Test(fastpath, utf8_count)
 	cr_assert_lt(wn_utf8_count(text, len), len, "no multi-byte character in the file");
 	free(text);
 }
+
+/* Every character of the Basic Multilingual Plane through both repairs,
+ * alone and doubled (two non-ASCII characters side by side are where
+ * mojibake is looked for), between ASCII words. */
+Test(fastpath, repair_of_every_bmp_character)
+{
+	struct stage_check c = { 0 };
+	const struct wn_options opt = { 0 };
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(wn_repair_init(&c.repair[k], &opt), 0);
+		cr_assert_eq(wn_punct_init(&c.punct[k], &opt), 0);
+		c.repair[k].reference = c.punct[k].reference = k == 1;
+	}
+	for (int32_t cp = 0x80; cp <= 0xFFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char enc[4], line[32];
+		const size_t len = wn_utf8_encode(cp, enc);
+		size_t n = 0;
+		memcpy(line + n, "Ab ", 3);
+		n += 3;
+		memcpy(line + n, enc, len);
+		n += len;
+		memcpy(line + n, "cd ", 3);
+		n += 3;
+		memcpy(line + n, enc, len);
+		n += len;
+		memcpy(line + n, enc, len);
+		n += len;
+		line[n++] = 'e';
+		stage_line(line, n, &c);
+	}
+	for (int k = 0; k < 2; k++) {
+		wn_repair_free(&c.repair[k]);
+		wn_punct_free(&c.punct[k]);
+	}
+	cr_assert_gt(c.changed, 100);
+	cr_assert_eq(c.differ, 0, "%zu of %zu characters differ", c.differ, c.lines);
+}
