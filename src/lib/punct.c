@@ -1248,13 +1248,13 @@ static inline unsigned pair_mask(const unsigned char *u)
 	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
 	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
 #define EQ(x, c) _mm_cmpeq_epi8((x), _mm_set1_epi8((char)(c)))
+	/* x | 1 pairs ' ' with '!' and ':' with ';'. */
+	const __m128i one = _mm_set1_epi8(1), b1 = _mm_or_si128(b, one);
 	const __m128i a_space = EQ(a, ' '), a_comma = EQ(a, ',');
-	const __m128i a_colon = _mm_or_si128(EQ(a, ';'), EQ(a, ':')), a_period = EQ(a, '.');
+	const __m128i a_colon = EQ(_mm_or_si128(a, one), ';'), a_period = EQ(a, '.');
 	const __m128i b_comma = EQ(b, ','), b_period = EQ(b, '.');
-	const __m128i b_mark = _mm_or_si128(_mm_or_si128(EQ(b, ';'), EQ(b, ':')),
-					    _mm_or_si128(EQ(b, '!'), EQ(b, '?')));
-	const __m128i after_space = _mm_or_si128(_mm_or_si128(EQ(b, ' '), b_comma),
-						 _mm_or_si128(b_period, b_mark));
+	const __m128i after_space = _mm_or_si128(_mm_or_si128(EQ(b1, '!'), EQ(b1, ';')),
+						 _mm_or_si128(_mm_or_si128(b_comma, b_period), EQ(b, '?')));
 #undef EQ
 	/* Signed compares: a byte >= 0x80 is negative; a range check biases
 	 * the range's start to -128. */
