@@ -248,6 +248,12 @@ static long long run_pipeline_raw(const struct input *in)
 				1, (uint64_t)8 << 30);
 }
 
+/* Repair, key and dedup: --no-near --no-boilerplate. */
+static long long run_pipeline_repair_key(const struct input *in)
+{
+	return run_pipeline(in, WN_KEY_NORMALIZED, WN_STAGE_NEAR | WN_STAGE_BOILERPLATE);
+}
+
 static long long run_pipeline_no_dedup(const struct input *in)
 {
 	return run_pipeline(in, WN_KEY_NORMALIZED, WN_STAGE_DEDUP);
@@ -265,6 +271,7 @@ static const struct stage stages[] = {
 	{ "pipeline_exact", "line", run_pipeline_exact, all_lines },
 	{ "pipeline_raw", "line", run_pipeline_raw, all_lines },
 	{ "pipeline_default", "line", run_pipeline_default, all_lines },
+	{ "pipeline_repair_key", "line", run_pipeline_repair_key, all_lines },
 	{ "pipeline_no_dedup", "line", run_pipeline_no_dedup, all_lines },
 	{ "pipeline_2threads", "line", run_pipeline_2threads, all_lines },
 };

@@ -64,6 +64,24 @@ static inline int wn_buf_putc(struct wn_buf *b, char c)
  * sequence (overlong, surrogate, out of range, truncated, stray byte). */
 size_t wn_utf8_decode(const unsigned char *p, size_t n, int32_t *cp_out);
 
+/* wn_utf8_decode, with the two- and three-byte sequences whose second byte
+ * needs no range check decoded in line: for the loops over every
+ * character of a line. */
+static inline size_t wn_utf8_next(const unsigned char *p, size_t n, int32_t *cp_out)
+{
+	const unsigned c = p[0];
+	if (c >= 0xC2 && c <= 0xDF && n >= 2 && (p[1] & 0xC0) == 0x80) {
+		*cp_out = (int32_t)((c & 0x1F) << 6 | (p[1] & 0x3Fu));
+		return 2;
+	}
+	if (c >= 0xE1 && c <= 0xEF && c != 0xED && n >= 3 && (p[1] & 0xC0) == 0x80 &&
+	    (p[2] & 0xC0) == 0x80) {
+		*cp_out = (int32_t)((c & 0x0F) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu));
+		return 3;
+	}
+	return wn_utf8_decode(p, n, cp_out);
+}
+
 /* Encodes cp (a valid scalar value) into out (room for 4); returns length. */
 size_t wn_utf8_encode(int32_t cp, char *out);
 
@@ -152,6 +170,7 @@ struct wn_repair {
 	enum wn_invalid invalid;
 	bool nfkc;
 	bool ascii;
+	bool reference; /* the plain byte-by-byte scans, for differential tests */
 };
 
 int wn_repair_init(struct wn_repair *r, const struct wn_options *opt);
@@ -213,6 +232,12 @@ unsigned wn_mojibake_badness(const int32_t *cp, size_t n);
  * is re-encoded with a charset and decoded as UTF-8, and kept only when
  * valid and strictly less suspicious. Sets *changed_out. 0 or WN_E_NOMEM. */
 int wn_mojibake_fix(struct wn_mojibake *m, struct wn_cpbuf *b, bool *changed_out);
+/* Whether cp (>= 0x80) is a character mojibake is made of: a line without
+ * one is left alone by wn_mojibake_fix. */
+bool wn_mojibake_char(int32_t cp);
+/* Whether wn_mojibake_badness of the text p[0..n), valid UTF-8, is 0,
+ * decoding it on the way. */
+bool wn_mojibake_clean_utf8(const char *p, size_t n);
 void wn_mojibake_free(struct wn_mojibake *m);
 
 /* ---- normalize.c: Unicode normalization and ASCII folding (utf8proc) ----- */
@@ -220,6 +245,8 @@ void wn_mojibake_free(struct wn_mojibake *m);
 /* True when cp is left as it is by NFC (compat: NFKC) whatever surrounds
  * it: a quick check that lets most text skip normalization. */
 bool wn_nf_stable(int32_t cp, bool compat);
+/* wn_nf_stable without its quick ranges, from utf8proc's tables alone. */
+bool wn_nf_stable_ref(int32_t cp, bool compat);
 
 /* Normalizes b to NFC (compat: NFKC), using bytes and tmp as scratch.
  * Sets *changed_out. 0 or WN_E_NOMEM. */
@@ -238,6 +265,7 @@ struct wn_punct {
 	struct wn_buf scratch;
 	struct wn_buf spare; /* rules run in turn, each writing into the other */
 	uint32_t off; /* rules switched off: high half of wn_options.repair_off */
+	bool reference; /* the plain byte-by-byte scan, for differential tests */
 };
 
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt);
@@ -257,6 +285,9 @@ void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed);
  * gives its seeded XXH3 hash. 0 or WN_E_NOMEM. */
 int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
 		 uint64_t *hash_out);
+/* wn_key_normalize the plain way, character by character through the
+ * tables: the reference its fast paths are tested against. */
+size_t wn_key_normalize_ref(const char *p, size_t n, char *out, size_t cap);
 /* The seeded XXH3 hash of the line's bytes, for --key=exact. */
 uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line);
 

@@ -3,6 +3,9 @@
 #include <string.h>
 #include <utf8proc.h>
 #include <xxhash.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -79,6 +82,73 @@ static size_t fold_cp(int32_t cp, char *out)
 	return put_folded(cp, out, 12);
 }
 
+/* fold_cp for cp, encoded as src[0..len), with the letters of the scripts
+ * most text is in (Cyrillic, CJK, kana, Hangul, fullwidth Latin) and the
+ * box and block drawings of menus folded here: each is a letter or digit
+ * of a stable range with a simple case folding, or a symbol. */
+static size_t fold_common(int32_t cp, const unsigned char *src, size_t len, char *out)
+{
+	if ((cp >= 0x430 && cp <= 0x45F) || (cp >= 0x3041 && cp <= 0x3096) ||
+	    (cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0x4E00 && cp <= 0x9FA5) ||
+	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xFF10 && cp <= 0xFF19) ||
+	    (cp >= 0xFF41 && cp <= 0xFF5A)) {
+		/* Lower case, or no case; two or three bytes, and a fixed
+		 * copy, not a call. */
+		memcpy(out, src, 2);
+		if (len > 2)
+			out[2] = (char)src[2];
+		return len;
+	}
+	if (cp >= 0x410 && cp <= 0x42F)
+		return wn_utf8_encode(cp + 0x20, out);
+	if (cp >= 0x400 && cp <= 0x40F)
+		return wn_utf8_encode(cp + 0x50, out);
+	if (cp >= 0xFF21 && cp <= 0xFF3A)
+		return wn_utf8_encode(cp + 0x20, out);
+	if (cp >= 0x2500 && cp <= 0x25FF)
+		return 0;
+	return fold_cp(cp, out);
+}
+
+#if defined(__SSE2__)
+/* Sixteen ASCII bytes at u, keyed at out at once: a word byte (letter or
+ * digit) becomes itself in lower case, a separator a space, and a space is
+ * kept only after a word byte. Writes all sixteen; tells in *kept_out how
+ * many of them the key keeps up to the first separator it drops, and in
+ * *consumed_out how many bytes that took, with the run of dropped
+ * separators there. False, nothing done, when a byte is not ASCII. */
+static bool ascii_block(const unsigned char *u, char *out, size_t *after_word_io,
+			size_t *kept_out, size_t *consumed_out)
+{
+	const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)u);
+	if (_mm_movemask_epi8(c))
+		return false;
+	const __m128i lim26 = _mm_set1_epi8((char)(0x80 + 26));
+	const __m128i alpha = _mm_cmplt_epi8(
+		_mm_add_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
+		lim26);
+	const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, _mm_set1_epi8((char)(0x80 - '0'))),
+					     _mm_set1_epi8((char)(0x80 + 10)));
+	const __m128i word = _mm_or_si128(alpha, digit);
+	/* Digits have bit 0x20 set already; a separator becomes 0x20. */
+	_mm_storeu_si128((__m128i *)(void *)out,
+			 _mm_or_si128(_mm_and_si128(c, word), _mm_set1_epi8(0x20)));
+	const unsigned w = (unsigned)_mm_movemask_epi8(word);
+	/* A separator after a separator (or at the start) is dropped. */
+	const unsigned drop = ~w & ~((w << 1) | (unsigned)*after_word_io) & 0xFFFF;
+	if (!drop) {
+		*kept_out = *consumed_out = 16;
+		*after_word_io = w >> 15;
+		return true;
+	}
+	const unsigned k = (unsigned)__builtin_ctz(drop);
+	*kept_out = k;
+	*consumed_out = k + (unsigned)__builtin_ctz(~(drop >> k)); /* drop >> k < 0x10000 */
+	*after_word_io = 0;
+	return true;
+}
+#endif
+
 /* The general case, checking room before every write. */
 static size_t normalize_checked(const unsigned char *u, size_t n, char *out, size_t cap)
 {
@@ -115,6 +185,11 @@ static size_t normalize_checked(const unsigned char *u, size_t n, char *out, siz
 	return o;
 }
 
+size_t wn_key_normalize_ref(const char *p, size_t n, char *out, size_t cap)
+{
+	return normalize_checked((const unsigned char *)p, n, out, cap);
+}
+
 size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -126,6 +201,16 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 	char *o = out;
 	size_t after_word = 0;
 	for (size_t i = 0; i < n;) {
+#if defined(__SSE2__)
+		if (i + 16 <= n && (size_t)(o - out) + 16 <= cap) {
+			size_t kept, consumed;
+			if (ascii_block(u + i, o, &after_word, &kept, &consumed)) {
+				o += kept;
+				i += consumed;
+				continue;
+			}
+		}
+#endif
 		const unsigned char c = u[i];
 		if (c < 0x80) {
 			const char k = (char)ascii_key[c];
@@ -137,14 +222,14 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 			continue;
 		}
 		int32_t cp;
-		const size_t len = wn_utf8_decode(u + i, n - i, &cp);
+		const size_t len = wn_utf8_next(u + i, n - i, &cp);
 		size_t w;
 		if (len == 0) {
 			*o = (char)c; /* an invalid byte stays: part of a word */
 			w = 1;
 			i++;
 		} else {
-			w = fold_cp(cp, o);
+			w = fold_common(cp, u + i, len, o);
 			i += len;
 		}
 		if (w == 0) {

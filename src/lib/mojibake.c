@@ -564,6 +564,51 @@ static void swap_cpbuf(struct wn_cpbuf *a, struct wn_cpbuf *b)
 	*b = t;
 }
 
+bool wn_mojibake_char(int32_t cp)
+{
+	return char_class(cp) != 0;
+}
+
+bool wn_mojibake_clean_utf8(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	int32_t cp[CONTEXT + 1] = { 0 }; /* cp[CONTEXT]: the current one, as in score */
+	unsigned k[CONTEXT + 1] = { 0 };
+	for (size_t at = 0, i = 0; at < n; i++) {
+		int32_t c = u[at];
+		if (c < 0x80 && !k[CONTEXT]) {
+			/* ASCII after a character of no class: no pattern ends in
+			 * the run; its last characters go into the window. */
+			size_t end = at + 1;
+			while (end < n && u[end] < 0x80)
+				end++;
+			for (size_t j = end - at > CONTEXT + 1 ? end - CONTEXT - 1 : at; j < end; j++) {
+				memmove(cp, cp + 1, CONTEXT * sizeof(*cp));
+				memmove(k, k + 1, CONTEXT * sizeof(*k));
+				cp[CONTEXT] = u[j];
+				k[CONTEXT] = 0;
+			}
+			i += end - at - 1;
+			at = end;
+			continue;
+		}
+		const size_t len = c < 0x80 ? 1 : wn_utf8_next(u + at, n - at, &c);
+		if (!len)
+			return false;
+		at += len;
+		memmove(cp, cp + 1, CONTEXT * sizeof(*cp));
+		memmove(k, k + 1, CONTEXT * sizeof(*k));
+		cp[CONTEXT] = c;
+		k[CONTEXT] = char_class(c);
+		if (!k[CONTEXT] && !k[CONTEXT - 1])
+			continue;
+		const size_t back = i < CONTEXT ? i : CONTEXT;
+		if (suspicion_at(cp + CONTEXT - back, back, k + CONTEXT - back, back == i))
+			return false;
+	}
+	return true;
+}
+
 /* Whether b holds any character that mojibake is made of. */
 static bool may_be_mojibake(const struct wn_cpbuf *b)
 {

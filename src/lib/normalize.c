@@ -22,6 +22,18 @@ static bool recomposes(int32_t cp, bool compat)
 
 bool wn_nf_stable(int32_t cp, bool compat)
 {
+	/* The basic Cyrillic letters (before the combining titlo at U+0483),
+	 * box drawing and blocks, the kana, and for NFC the fullwidth ASCII,
+	 * beside the blocks of wn_nf_stable_ref. */
+	if ((cp >= 0x400 && cp < 0x483) || (cp >= 0x2500 && cp < 0x2600) ||
+	    (cp >= 0x3041 && cp <= 0x3094) ||
+	    (!compat && ((cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0xFF01 && cp <= 0xFF5E))))
+		return true;
+	return wn_nf_stable_ref(cp, compat);
+}
+
+bool wn_nf_stable_ref(int32_t cp, bool compat)
+{
 	if (cp < 0xA0 || (cp < 0x300 && !compat)) /* nothing composes below U+0300 */
 		return true;
 	/* Common blocks with nothing to normalize: punctuation (compatibility

@@ -6,6 +6,9 @@
 #include <assert.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -253,10 +256,40 @@ static struct tok token_classify(const char *s, size_t start, size_t end)
 	return t;
 }
 
-/* Program text keeps its own spacing; a line with these is left alone. */
-static bool looks_like_code(const char *s, size_t n)
+#if defined(__SSE2__)
+/* The bytes of u[0..16) that looks_like_code looks closer at: '{', '}',
+ * and '=', '&', '|', '<', '/' before a byte that may complete them. */
+static inline unsigned code_mask(const unsigned char *u)
 {
-	for (size_t i = 0; i < n; i++) {
+	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
+	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
+#define EQ(x, c) _mm_cmpeq_epi8((x), _mm_set1_epi8((char)(c)))
+	const __m128i b_gt = EQ(b, '>');
+	__m128i hit = _mm_or_si128(EQ(a, '{'), EQ(a, '}'));
+	hit = _mm_or_si128(hit, _mm_and_si128(EQ(a, '='), _mm_or_si128(EQ(b, '='), b_gt)));
+	hit = _mm_or_si128(hit, _mm_and_si128(EQ(a, '&'), EQ(b, '&')));
+	hit = _mm_or_si128(hit, _mm_and_si128(EQ(a, '|'), EQ(b, '|')));
+	hit = _mm_or_si128(hit, _mm_and_si128(EQ(a, '<'), EQ(b, '/')));
+	hit = _mm_or_si128(hit, _mm_and_si128(EQ(a, '/'), b_gt));
+#undef EQ
+	return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
+/* Program text keeps its own spacing; a line with these is left alone.
+ * reference: byte by byte only, for the differential tests. */
+static bool looks_like_code(const char *s, size_t n, bool reference)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	/* Each byte code_mask finds is a pair the loop below accepts. */
+	for (; !reference && i + 17 <= n; i += 16)
+		if (code_mask((const unsigned char *)s + i))
+			return true;
+#else
+	(void)reference;
+#endif
+	for (; i < n; i++) {
 		const char c = s[i];
 		if (c < '&' || (c > '=' && c != '{' && c != '|' && c != '}'))
 			continue; /* most bytes */
@@ -272,6 +305,26 @@ static bool looks_like_code(const char *s, size_t n)
 /* German, Croatian and Polish „…“ make “ a closing quote; guillemets have
  * their own spacing. Quote rules skip such lines rather than guess. */
 static bool has_foreign_quotes(const char *s, size_t n)
+{
+	/* Every one of these starts with 0xC2 or 0xE2: memchr finds them. */
+	for (const char *q = s; (q = memchr(q, 0xC2, n - (size_t)(q - s))) != NULL; q++) {
+		const size_t i = (size_t)(q - s);
+		if (i + 1 < n && ((unsigned char)s[i + 1] == 0xAB || (unsigned char)s[i + 1] == 0xBB))
+			return true;
+	}
+	for (const char *q = s; (q = memchr(q, 0xE2, n - (size_t)(q - s))) != NULL; q++) {
+		const size_t i = (size_t)(q - s);
+		if (i + 2 < n && (unsigned char)s[i + 1] == 0x80) {
+			const unsigned char c = (unsigned char)s[i + 2];
+			if (c == 0x9A || c == 0x9E || c == 0xB9 || c == 0xBA)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* has_foreign_quotes byte by byte, for the differential tests. */
+static bool has_foreign_quotes_ref(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i++) {
 		const unsigned char a = (unsigned char)s[i], b = (unsigned char)s[i + 1];
@@ -537,6 +590,7 @@ struct rewrite {
 	struct wn_buf *out;
 	int err;
 	int code;          /* looks_like_code() of the line, -1 until asked */
+	bool reference;    /* the plain loops, for the differential tests */
 };
 
 /* Replaces s[at..at+del) by ins[0..ins_len). Edits come in order. */
@@ -558,8 +612,13 @@ static void edit(struct rewrite *rw, enum punct_rule rule, size_t at, size_t del
 static bool code_line(struct rewrite *rw)
 {
 	if (rw->code < 0)
-		rw->code = looks_like_code(rw->s, rw->n);
+		rw->code = looks_like_code(rw->s, rw->n, rw->reference);
 	return rw->code;
+}
+
+static bool foreign_quotes(const struct rewrite *rw)
+{
+	return rw->reference ? has_foreign_quotes_ref(rw->s, rw->n) : has_foreign_quotes(rw->s, rw->n);
 }
 
 static bool rule_on(const struct rewrite *rw, enum punct_rule rule)
@@ -969,9 +1028,13 @@ static void fix_space_after(struct rewrite *rw)
 	const size_t n = rw->n;
 	if (code_line(rw))
 		return;
-	const bool quotes_ok = !has_foreign_quotes(s, n);
+	const bool quotes_ok = !foreign_quotes(rw);
 	for (size_t i = 1; i + 1 < n; i++) {
 		if (s[i] != ',' && s[i] != ';' && s[i] != ':')
+			continue;
+		/* A letter follows: an ASCII one or one that is not ASCII. */
+		const unsigned char c = (unsigned char)s[i + 1];
+		if (!rw->reference && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && c < 0x80)
 			continue;
 		size_t k, len;
 		const int32_t prev = cp_before(s, i, &k);
@@ -1033,7 +1096,13 @@ static void fix_space_after_period(struct rewrite *rw)
 	if (code_line(rw))
 		return;
 	for (size_t i = 3; i + 2 < n; i++) {
-		if (s[i] == '.' && glued_sentences(s, n, i))
+		if (s[i] != '.')
+			continue;
+		/* A capital follows: an ASCII one or one that is not ASCII. */
+		const unsigned char c = (unsigned char)s[i + 1];
+		if (!rw->reference && !(c >= 'A' && c <= 'Z') && c < 0x80)
+			continue;
+		if (glued_sentences(s, n, i))
 			edit(rw, PR_SPACE_AFTER_PERIOD, i + 1, 0, " ", 1);
 	}
 }
@@ -1066,7 +1135,7 @@ static void fix_dangling_quote(struct rewrite *rw)
 	const size_t m = trimmed_end(s, rw->n);
 	size_t qs, ts;
 	const enum qfam fam = opener_before(s, m, &qs);
-	if (fam == QF_NONE || has_foreign_quotes(s, rw->n))
+	if (fam == QF_NONE || foreign_quotes(rw))
 		return;
 	size_t k = qs;
 	while (k > 0 && s[k - 1] == ' ')
@@ -1090,7 +1159,7 @@ static void fix_quote_before_period(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t m = trimmed_end(s, rw->n);
-	if (m < 3 || s[m - 1] != '.' || s[m - 2] == '.' || has_foreign_quotes(s, rw->n))
+	if (m < 3 || s[m - 1] != '.' || s[m - 2] == '.' || foreign_quotes(rw))
 		return;
 	size_t qs, ps;
 	const enum qfam fam = opener_before(s, m - 1, &qs);
@@ -1164,12 +1233,68 @@ static const uint32_t pair_rules[A_COUNT][B_COUNT] = {
 	},
 };
 
-static uint32_t candidates(const char *s, size_t n)
+static uint32_t pair_at(const unsigned char *u, size_t i)
+{
+	return pair_rules[first_class[u[i]]][second_class[u[i + 1]] - '0'];
+}
+
+#if defined(__SSE2__)
+/* The pairs at u[0..16) that wake a rule, one bit each, sixteen at a step:
+ * a space before a space or a mark; a comma before a comma, a letter or a
+ * non-ASCII byte; ';' or ':' before a letter or non-ASCII; a period before
+ * a period, a capital or non-ASCII (pair_rules says the same, byte by byte). */
+static inline unsigned pair_mask(const unsigned char *u)
+{
+	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
+	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
+#define EQ(x, c) _mm_cmpeq_epi8((x), _mm_set1_epi8((char)(c)))
+	/* x | 1 pairs ' ' with '!' and ':' with ';'. */
+	const __m128i one = _mm_set1_epi8(1), b1 = _mm_or_si128(b, one);
+	const __m128i a_space = EQ(a, ' '), a_comma = EQ(a, ',');
+	const __m128i a_colon = EQ(_mm_or_si128(a, one), ';'), a_period = EQ(a, '.');
+	const __m128i b_comma = EQ(b, ','), b_period = EQ(b, '.');
+	const __m128i after_space = _mm_or_si128(_mm_or_si128(EQ(b1, '!'), EQ(b1, ';')),
+						 _mm_or_si128(_mm_or_si128(b_comma, b_period), EQ(b, '?')));
+#undef EQ
+	/* Signed compares: a byte >= 0x80 is negative; a range check biases
+	 * the range's start to -128. */
+	const __m128i b_high = _mm_cmplt_epi8(b, _mm_setzero_si128());
+	const __m128i b_upper = _mm_cmplt_epi8(_mm_add_epi8(b, _mm_set1_epi8((char)(0x80 - 'A'))),
+					       _mm_set1_epi8((char)(0x80 + 26)));
+	const __m128i b_alpha = _mm_cmplt_epi8(
+		_mm_add_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
+		_mm_set1_epi8((char)(0x80 + 26)));
+	const __m128i b_word = _mm_or_si128(b_alpha, b_high);
+	__m128i hit = _mm_and_si128(a_space, after_space);
+	hit = _mm_or_si128(hit, _mm_and_si128(a_comma, _mm_or_si128(b_comma, b_word)));
+	hit = _mm_or_si128(hit, _mm_and_si128(a_colon, b_word));
+	hit = _mm_or_si128(hit, _mm_and_si128(a_period,
+					      _mm_or_si128(b_period, _mm_or_si128(b_upper, b_high))));
+	return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
+/* reference: the plain loop over every pair, for the differential tests. */
+static uint32_t candidates(const char *s, size_t n, bool reference)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	uint32_t c = 0;
-	for (size_t i = 0; i + 1 < n; i++)
-		c |= pair_rules[first_class[u[i]]][second_class[u[i + 1]] - '0'];
+	size_t i = 0;
+#if defined(__SSE2__)
+	/* Most blocks hold no waking pair: only the pairs found are looked up.
+	 * The last block overlaps the one before: the pairs done are masked. */
+	if (!reference && n >= 17) {
+		for (; i + 1 < n; i += 16) {
+			const size_t at = i + 17 <= n ? i : n - 17;
+			for (unsigned m = pair_mask(u + at) >> (i - at) << (i - at); m; m &= m - 1)
+				c |= pair_at(u, at + (unsigned)__builtin_ctz(m));
+		}
+	}
+#else
+	(void)reference;
+#endif
+	for (; i + 1 < n; i++)
+		c |= pair_at(u, i);
 	const size_t m = trimmed_end(s, n);
 	if (m >= 2) {
 		const unsigned char last = u[m - 1], prev = u[m - 2];
@@ -1215,7 +1340,7 @@ int wn_punct_init(struct wn_punct *p, const struct wn_options *opt)
 int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out)
 {
 	*fired_out = 0;
-	uint32_t todo = candidates(line->ptr, line->len) & ~p->off;
+	uint32_t todo = candidates(line->ptr, line->len, p->reference) & ~p->off;
 	if (!todo)
 		return 0;
 	struct wn_buf *bufs[2] = { &p->scratch, &p->spare };
@@ -1226,7 +1351,8 @@ int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out)
 	for (size_t k = 0; k < sizeof(passes) / sizeof(passes[0]); k++) {
 		if (!(todo & passes[k].rules))
 			continue;
-		struct rewrite rw = { .s = s, .n = n, .off = p->off, .out = bufs[next], .code = code };
+		struct rewrite rw = { .s = s, .n = n, .off = p->off, .out = bufs[next], .code = code,
+				      .reference = p->reference };
 		passes[k].fix(&rw);
 		code = rw.code;
 		if (rw.err)
@@ -1239,7 +1365,7 @@ int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out)
 		s = rw.out->ptr;
 		n = rw.out->len;
 		next ^= 1;
-		todo = candidates(s, n) & ~p->off; /* an edit may reveal another */
+		todo = candidates(s, n, p->reference) & ~p->off; /* an edit may reveal another */
 	}
 	if (*fired_out) {
 		line->ptr = (char *)(uintptr_t)s;

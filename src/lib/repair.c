@@ -5,6 +5,9 @@
 #include <assert.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -81,11 +84,42 @@ static uint64_t has_zero_byte(uint64_t v)
 	return (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
 }
 
+#if defined(__SSE2__)
+/* The flags of the sixteen bytes at p. */
+static inline __m128i scan_block(const char *p, __m128i *amp, __m128i *ctrl)
+{
+	const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+	*amp = _mm_or_si128(*amp, _mm_cmpeq_epi8(c, _mm_set1_epi8('&')));
+	/* Signed: below 0x20 are the controls and the bytes >= 0x80. */
+	const __m128i low = _mm_andnot_si128(_mm_cmplt_epi8(c, _mm_setzero_si128()),
+					     _mm_cmplt_epi8(c, _mm_set1_epi8(0x20)));
+	*ctrl = _mm_or_si128(*ctrl, _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('\t')), low),
+						 _mm_cmpeq_epi8(c, _mm_set1_epi8(0x7F))));
+	return c;
+}
+
+/* scan() sixteen bytes at a step; the last block overlaps the one before. */
+static unsigned scan_sse2(const char *p, size_t n)
+{
+	__m128i high = _mm_setzero_si128(), amp = high, ctrl = high;
+	for (size_t i = 0; i < n; i += 16)
+		high = _mm_or_si128(high, scan_block(p + (i + 16 <= n ? i : n - 16), &amp, &ctrl));
+	return (_mm_movemask_epi8(high) ? F_HIGH : 0u) | (_mm_movemask_epi8(amp) ? F_AMP : 0u) |
+	       (_mm_movemask_epi8(ctrl) ? F_CTRL : 0u);
+}
+#endif
+
 /* What the line holds that some rule may act on: a byte >= 0x80, an '&',
  * a control character other than TAB. Most lines hold none of these and
- * cost this scan only, eight bytes at a step. */
-static unsigned scan(const char *p, size_t n)
+ * cost this scan only, eight (SSE2: sixteen) bytes at a step. */
+static unsigned scan(const char *p, size_t n, bool reference)
 {
+#if defined(__SSE2__)
+	if (!reference && n >= 16)
+		return scan_sse2(p, n);
+#else
+	(void)reference;
+#endif
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	unsigned f = 0;
 	size_t i = 0;
@@ -444,6 +478,63 @@ static unsigned needs_of(int32_t cp, bool compat)
 	return wn_nf_stable(cp, compat) ? 0 : N_NORM;
 }
 
+/* What in p[0..n), a line of printable ASCII and other bytes, any rule
+ * over code points may act on, as decode_piece tells it for each piece,
+ * but with N_MOJIBAKE only where mojibake_fix could find something; -1
+ * when p is not valid UTF-8. One pass that writes nothing: when it finds
+ * nothing, the line is done. */
+static int quick_needs(const struct wn_repair *r, const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned needs = 0;
+	bool high = false, a_hat = false; /* as in decode_piece */
+	bool mojibake = false;            /* a character mojibake is made of */
+	for (size_t i = 0; i < n;) {
+		if (u[i] < 0x80) {
+			if (u[i] == ' ' && a_hat)
+				needs |= N_MOJIBAKE;
+			high = a_hat = false;
+			for (i++; i + 8 <= n; i += 8) {
+				uint64_t w;
+				memcpy(&w, u + i, 8);
+				if (w & 0x8080808080808080ull)
+					break;
+			}
+			while (i < n && u[i] < 0x80)
+				i++;
+			continue;
+		}
+		int32_t cp;
+		const size_t len = wn_utf8_next(u + i, n - i, &cp);
+		if (!len)
+			return -1;
+		/* Basic Cyrillic letters and CJK ideographs: nothing to do. */
+		const bool plain = (cp >= 0x410 && cp < 0x450) || (cp >= 0x4E00 && cp < 0xA000);
+		/* Nor for other characters that needs_of leaves to
+		 * wn_nf_stable, in its quick ranges: Cyrillic, box drawing,
+		 * kana; and but for NFKC the letters and signs of Latin-1 and
+		 * Latin Extended, most general punctuation, fullwidth ASCII. */
+		const bool stable = (cp >= 0x400 && cp < 0x483) || (cp >= 0x2500 && cp < 0x2600) ||
+				    (cp >= 0x3041 && cp <= 0x3094) ||
+				    (!r->nfkc && ((cp > 0xA0 && cp < 0x300 && cp != 0x152 && cp != 0x153) ||
+						  (cp >= 0x2010 && cp < 0x2028) ||
+						  (cp >= 0x2030 && cp < 0x205F) ||
+						  (cp >= 0x30A1 && cp <= 0x30FA) ||
+						  (cp >= 0xFF01 && cp <= 0xFF5E)));
+		if (!plain && !stable)
+			needs |= needs_of(cp, r->nfkc);
+		if (!plain && !mojibake)
+			mojibake = wn_mojibake_char(cp);
+		needs |= N_FOLD | (high ? N_MOJIBAKE : 0);
+		high = true;
+		a_hat = cp == 0xC2 || cp == 0xC3;
+		i += len;
+	}
+	if (!mojibake)
+		needs &= ~(unsigned)N_MOJIBAKE;
+	return (int)(needs & ~(r->ascii ? 0u : (unsigned)N_FOLD));
+}
+
 /* Decodes p[0..n), valid UTF-8, into b, and tells in *needs_out what in it
  * any rule may act on: most text holds nothing, and costs this pass only. */
 static int decode_piece(struct wn_cpbuf *b, const char *p, size_t n, bool compat,
@@ -637,12 +728,21 @@ static int repair_pass(struct wn_repair *r, const char **p_io, size_t *n_io, uin
 {
 	const char *p = *p_io;
 	size_t n = *n_io;
-	unsigned flags = scan(p, n);
+	unsigned flags = scan(p, n, r->reference);
 	if (!flags)
 		return 0;
 	bool valid = true;
 	int rc = 0;
-	if ((flags & F_HIGH) && !wn_utf8_valid(p, n)) {
+	/* Most lines with a byte >= 0x80 are valid UTF-8 that no rule acts
+	 * on: one quick pass tells, before anything is decoded. */
+	const int quick = flags == F_HIGH && !r->reference ? quick_needs(r, p, n) : -1;
+	if (quick == 0)
+		return 0;
+	/* Only mojibake may be there: that needs a suspicious sequence (in a
+	 * line of one piece, where the line's start is the piece's). */
+	if (quick == N_MOJIBAKE && n <= PIECE && wn_mojibake_clean_utf8(p, n))
+		return 0;
+	if ((flags & F_HIGH) && quick < 0 && !wn_utf8_valid(p, n)) {
 		struct wn_buf *out = other(r, p);
 		rc = repair_utf8(r, p, n, out, fired, &valid);
 		if (!rc && valid) {
@@ -658,7 +758,7 @@ static int repair_pass(struct wn_repair *r, const char **p_io, size_t *n_io, uin
 			*fired |= BIT(WN_REPAIR_ENTITIES);
 			p = out->ptr;
 			n = out->len;
-			flags = scan(p, n); /* "&#1;" or "&eacute;" made new work */
+			flags = scan(p, n, r->reference); /* "&#1;" or "&eacute;" made new work */
 		}
 	}
 	if (!rc && valid && (flags & (F_HIGH | F_CTRL))) {

@@ -1,0 +1,293 @@
+/* test_fastpath.c - the fast paths of the per-line work (word-at-a-time and
+ * SSE2 scans, the ASCII key in blocks, the common scripts' case folding)
+ * against the plain byte-by-byte paths they replace: on every line of the
+ * real text in tests/data, and three of its suffixes (which move the
+ * blocks), the repair and punctuation stages give the same bytes and fire
+ * the same rules, and the key is the same; the key and the NFC check also
+ * for every code point, both repairs for every BMP character. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "internal.h"
+
+TestSuite(fastpath);
+
+static const char *const files[] = {
+	"tests/data/aeb-25.txt",
+	"tests/data/clean-gold.txt",
+	"tests/data/warc-head.txt",
+	"tests/data/dolma-0000.lynx.wet",
+	"tests/data/whirlwind.warc.wet",
+	"tests/data/ccnet-sample.warc.wet",
+	"tests/data/resiliparse-warcfile.lynx.wet",
+	"tests/data/gold-htt.jsonl",
+	"tests/data/gold-aeb.jsonl",
+	"tests/data/punct/damage-real.txt",
+	"tests/data/punct/clean-htmltotext.txt",
+	"tests/data/ftfy/in-the-wild.dev.json",
+	"tests/data/ftfy/synthetic.json",
+	"tests/data/ftfy/negative.json",
+};
+#define NFILES (sizeof(files) / sizeof(files[0]))
+
+/* Suffixes of each line tried: these shift every 16-byte block. */
+static const size_t shifts[] = { 0, 1, 3, 13 };
+#define NSHIFTS (sizeof(shifts) / sizeof(shifts[0]))
+
+/* Calls fn on each line of each file, and on its suffixes. */
+static void each_line(void (*fn)(const char *p, size_t n, void *ctx), void *ctx)
+{
+	for (size_t f = 0; f < NFILES; f++) {
+		size_t len;
+		char *text = read_source_file(files[f], &len);
+		for (const char *p = text, *end = text + len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const size_t n = (size_t)((nl ? nl : end) - p);
+			for (size_t s = 0; s < NSHIFTS && shifts[s] <= n; s++)
+				fn(p + shifts[s], n - shifts[s], ctx);
+			p = nl ? nl + 1 : end;
+		}
+		free(text);
+	}
+}
+
+/* The line copied to the heap at its exact size, so that a scan reading
+ * past its end shows under AddressSanitizer. */
+static char *exact_copy(const char *p, size_t n)
+{
+	char *c = malloc(n ? n : 1);
+	cr_assert(c);
+	memcpy(c, p, n);
+	return c;
+}
+
+/* ---- Keys ---------------------------------------------------------------- */
+
+struct key_check {
+	size_t lines;
+	size_t differ;
+};
+
+static void check_key(const char *p, size_t n, struct key_check *k)
+{
+	char *in = exact_copy(p, n);
+	const size_t cap = 3 * n + 12;
+	char *fast = malloc(cap), *ref = malloc(cap);
+	cr_assert(fast && ref);
+	const size_t a = wn_key_normalize(in, n, fast, cap);
+	const size_t b = wn_key_normalize_ref(in, n, ref, cap);
+	k->lines++;
+	if (a != b || memcmp(fast, ref, a) != 0) {
+		k->differ++;
+		cr_log_error("key differs on \"%.*s\": \"%.*s\" vs \"%.*s\"", (int)n, in, (int)a,
+			     fast, (int)b, ref);
+	}
+	free(fast);
+	free(ref);
+	free(in);
+}
+
+static void key_line(const char *p, size_t n, void *ctx)
+{
+	check_key(p, n, ctx);
+}
+
+Test(fastpath, key_of_every_line)
+{
+	struct key_check k = { 0 };
+	each_line(key_line, &k);
+	cr_assert_gt(k.lines, 40000, "the corpus was not read: %zu lines", k.lines);
+	cr_assert_eq(k.differ, 0, "%zu of %zu keys differ", k.differ, k.lines);
+}
+
+/* Each code point between ASCII words, with ASCII around it long enough
+ * for the block path, in both cases of the letters around. */
+Test(fastpath, key_of_every_code_point)
+{
+	struct key_check k = { 0 };
+	char line[64];
+	for (int32_t cp = 0x80; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char enc[4];
+		const size_t len = wn_utf8_encode(cp, enc);
+		size_t n = 0;
+		memcpy(line + n, "Word Ab", 7);
+		n += 7;
+		memcpy(line + n, enc, len);
+		n += len;
+		memcpy(line + n, "cD ", 3);
+		n += 3;
+		memcpy(line + n, enc, len);
+		n += len;
+		memcpy(line + n, ", the 16-byte Block", 19);
+		n += 19;
+		check_key(line, n, &k);
+	}
+	cr_assert_eq(k.differ, 0, "%zu of %zu keys differ", k.differ, k.lines);
+}
+
+/* ---- Stages -------------------------------------------------------------- */
+
+struct stage_check {
+	struct wn_repair repair[2]; /* fast, reference */
+	struct wn_punct punct[2];
+	size_t lines;
+	size_t changed; /* lines the fast repair or punctuation changed */
+	size_t differ;
+};
+
+static void compare(struct stage_check *c, const char *what, const char *in, size_t n,
+		    const struct wn_line *a, uint32_t fa, const struct wn_line *b, uint32_t fb)
+{
+	if (fa == fb && a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0)
+		return;
+	c->differ++;
+	cr_log_error("%s differs on \"%.*s\": \"%.*s\" (%x) vs \"%.*s\" (%x)", what, (int)n, in,
+		     (int)a->len, a->ptr, fa, (int)b->len, b->ptr, fb);
+}
+
+static void stage_line(const char *p, size_t n, void *ctx)
+{
+	struct stage_check *c = ctx;
+	char *in = exact_copy(p, n);
+	struct wn_line out[2];
+	uint32_t fired[2];
+	for (int k = 0; k < 2; k++) {
+		out[k] = (struct wn_line){ .ptr = in, .len = n };
+		cr_assert_eq(wn_repair_push(&c->repair[k], &out[k], &fired[k]), 0);
+	}
+	compare(c, "repair", in, n, &out[0], fired[0], &out[1], fired[1]);
+	c->changed += fired[0] != 0;
+	/* The punctuation rules on the repaired line, as the filter runs them. */
+	char *rep = exact_copy(out[0].ptr, out[0].len);
+	const size_t rn = out[0].len;
+	for (int k = 0; k < 2; k++) {
+		out[k] = (struct wn_line){ .ptr = rep, .len = rn };
+		cr_assert_eq(wn_punct_push(&c->punct[k], &out[k], &fired[k]), 0);
+	}
+	compare(c, "punct", rep, rn, &out[0], fired[0], &out[1], fired[1]);
+	c->changed += fired[0] != 0;
+	c->lines++;
+	free(rep);
+	free(in);
+}
+
+static void check_stages(const struct wn_options *opt)
+{
+	struct stage_check c = { 0 };
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(wn_repair_init(&c.repair[k], opt), 0);
+		cr_assert_eq(wn_punct_init(&c.punct[k], opt), 0);
+		c.repair[k].reference = c.punct[k].reference = k == 1;
+	}
+	each_line(stage_line, &c);
+	for (int k = 0; k < 2; k++) {
+		wn_repair_free(&c.repair[k]);
+		wn_punct_free(&c.punct[k]);
+	}
+	cr_assert_gt(c.lines, 40000);
+	cr_assert_gt(c.changed, 100, "too few repairs to compare: %zu", c.changed);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.lines);
+}
+
+Test(fastpath, stages_default)
+{
+	const struct wn_options opt = { 0 };
+	check_stages(&opt);
+}
+
+Test(fastpath, stages_ascii_nfkc)
+{
+	const struct wn_options opt = { .ascii = true, .nfkc = true };
+	check_stages(&opt);
+}
+
+/* The quick ranges of the normalization check, for every code point. */
+Test(fastpath, nf_stable_of_every_code_point)
+{
+	size_t differ = 0;
+	for (int32_t cp = 0; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		for (int compat = 0; compat < 2; compat++)
+			if (wn_nf_stable(cp, compat) != wn_nf_stable_ref(cp, compat)) {
+				differ++;
+				cr_log_error("U+%04X (compat %d): %d vs %d", (unsigned)cp, compat,
+					     wn_nf_stable(cp, compat), wn_nf_stable_ref(cp, compat));
+			}
+	}
+	cr_assert_eq(differ, 0, "%zu code points differ", differ);
+}
+
+/* Code points counted sixteen bytes at a step, against a count byte by
+ * byte, on every line and on the whole of a file (past 255 blocks). */
+static size_t count_plain(const char *p, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return count;
+}
+
+static void count_line(const char *p, size_t n, void *ctx)
+{
+	size_t *differ = ctx;
+	char *in = exact_copy(p, n);
+	*differ += wn_utf8_count(in, n) != count_plain(in, n);
+	free(in);
+}
+
+Test(fastpath, utf8_count)
+{
+	size_t differ = 0;
+	each_line(count_line, &differ);
+	cr_assert_eq(differ, 0, "%zu lines counted wrong", differ);
+	size_t len;
+	char *text = read_source_file("tests/data/resiliparse-warcfile.lynx.wet", &len);
+	cr_assert_eq(wn_utf8_count(text, len), count_plain(text, len));
+	cr_assert_lt(wn_utf8_count(text, len), len, "no multi-byte character in the file");
+	free(text);
+}
+
+/* Every character of the Basic Multilingual Plane through both repairs,
+ * alone and doubled (two non-ASCII characters side by side are where
+ * mojibake is looked for), between ASCII words. */
+Test(fastpath, repair_of_every_bmp_character)
+{
+	struct stage_check c = { 0 };
+	const struct wn_options opt = { 0 };
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(wn_repair_init(&c.repair[k], &opt), 0);
+		cr_assert_eq(wn_punct_init(&c.punct[k], &opt), 0);
+		c.repair[k].reference = c.punct[k].reference = k == 1;
+	}
+	for (int32_t cp = 0x80; cp <= 0xFFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char enc[4], line[32];
+		const size_t len = wn_utf8_encode(cp, enc);
+		size_t n = 0;
+		memcpy(line + n, "Ab ", 3);
+		n += 3;
+		memcpy(line + n, enc, len);
+		n += len;
+		memcpy(line + n, "cd ", 3);
+		n += 3;
+		memcpy(line + n, enc, len);
+		n += len;
+		memcpy(line + n, enc, len);
+		n += len;
+		line[n++] = 'e';
+		stage_line(line, n, &c);
+	}
+	for (int k = 0; k < 2; k++) {
+		wn_repair_free(&c.repair[k]);
+		wn_punct_free(&c.punct[k]);
+	}
+	cr_assert_gt(c.changed, 100);
+	cr_assert_eq(c.differ, 0, "%zu of %zu characters differ", c.differ, c.lines);
+}
