@@ -103,6 +103,13 @@ Test(fastpath, key_of_every_line)
 	cr_assert_eq(k.differ, 0, "%zu of %zu keys differ", k.differ, k.lines);
 }
 
+/* Appends len bytes of s to line at *n. */
+static void put(char *line, size_t *n, const char *s, size_t len)
+{
+	memcpy(line + *n, s, len);
+	*n += len;
+}
+
 /* Each code point between ASCII words, with ASCII around it long enough
  * for the block path, in both cases of the letters around. */
 Test(fastpath, key_of_every_code_point)
@@ -115,16 +122,11 @@ Test(fastpath, key_of_every_code_point)
 		char enc[4];
 		const size_t len = wn_utf8_encode(cp, enc);
 		size_t n = 0;
-		memcpy(line + n, "Word Ab", 7);
-		n += 7;
-		memcpy(line + n, enc, len);
-		n += len;
-		memcpy(line + n, "cD ", 3);
-		n += 3;
-		memcpy(line + n, enc, len);
-		n += len;
-		memcpy(line + n, ", the 16-byte Block", 19);
-		n += 19;
+		put(line, &n, "Word Ab", 7);
+		put(line, &n, enc, len);
+		put(line, &n, "cD ", 3);
+		put(line, &n, enc, len);
+		put(line, &n, ", the 16-byte Block", 19);
 		check_key(line, n, &k);
 	}
 	cr_assert_eq(k.differ, 0, "%zu of %zu keys differ", k.differ, k.lines);
@@ -271,16 +273,11 @@ Test(fastpath, repair_of_every_bmp_character)
 		char enc[4], line[32];
 		const size_t len = wn_utf8_encode(cp, enc);
 		size_t n = 0;
-		memcpy(line + n, "Ab ", 3);
-		n += 3;
-		memcpy(line + n, enc, len);
-		n += len;
-		memcpy(line + n, "cd ", 3);
-		n += 3;
-		memcpy(line + n, enc, len);
-		n += len;
-		memcpy(line + n, enc, len);
-		n += len;
+		put(line, &n, "Ab ", 3);
+		put(line, &n, enc, len);
+		put(line, &n, "cd ", 3);
+		put(line, &n, enc, len);
+		put(line, &n, enc, len);
 		line[n++] = 'e';
 		stage_line(line, n, &c);
 	}

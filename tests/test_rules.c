@@ -7,6 +7,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "common.h"
 #include "internal.h"
 
 #define SEED 42
@@ -291,36 +292,21 @@ static size_t same_verdicts(const char *text, size_t len, const char *what)
 	return matched;
 }
 
-static char *slurp_data(const char *name, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/tests/data/%s", WN_SOURCE_DIR, name);
-	FILE *fp = fopen(path, "rb");
-	cr_assert_not_null(fp, "cannot open %s", path);
-	fseek(fp, 0, SEEK_END);
-	const long n = ftell(fp);
-	rewind(fp);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
 Test(rules, literal_test_keeps_every_verdict_on_real_text)
 {
 	cr_assert_eq(wn_rules_add(&rules, "builtin", (const char *)wn_builtin_rules_text,
 				  wn_builtin_rules_len, NULL), 0);
 	static const char *const files[] = {
-		"clean-gold.txt", "aeb-25.txt", "warc-head.txt", "dolma-0000.lynx.wet",
-		"whirlwind.warc.wet", "boiler/cleaneval-38.scraped.txt",
-		"boiler/scrapinghub-264dc3ae3124.scraped.txt",
-		"boiler/scrapinghub-359fee228518.scraped.txt",
+		"tests/data/clean-gold.txt", "tests/data/aeb-25.txt", "tests/data/warc-head.txt",
+		"tests/data/dolma-0000.lynx.wet", "tests/data/whirlwind.warc.wet",
+		"tests/data/boiler/cleaneval-38.scraped.txt",
+		"tests/data/boiler/scrapinghub-264dc3ae3124.scraped.txt",
+		"tests/data/boiler/scrapinghub-359fee228518.scraped.txt",
 	};
 	size_t matched = 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		size_t len;
-		char *text = slurp_data(files[i], &len);
+		char *text = read_source_file(files[i], &len);
 		matched += same_verdicts(text, len, files[i]);
 		free(text);
 	}
@@ -354,7 +340,7 @@ Test(rules, literal_test_keeps_every_verdict_on_real_text)
 	/* The test spares PCRE2 a good part of its calls (31601 of 44716 on
 	 * this text remain, mostly anchored rules whose first byte fits). */
 	size_t len;
-	char *text = slurp_data("clean-gold.txt", &len);
+	char *text = read_source_file("tests/data/clean-gold.txt", &len);
 	uint64_t with = 0, without = 0;
 	for (const char *p = text, *const end = text + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
