@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETS = ["scrapinghub-aeb", "cleaneval-dev", "htmltotext-benchmark"]
 TOK = re.compile(r"\w+", re.UNICODE)
 L2 = 1e-3
-CLEAN_WEIGHT = 0.3  # a clean document's line counts this much in training
+CLEAN_WEIGHT = 0.6  # a clean document's line counts this much in training
 
 def toks(s):
     return [t.lower() for t in TOK.findall(s)]
@@ -109,8 +109,24 @@ def fit(X, y, c, iters=300):
             break
     return w
 
-def stage2(p1):
-    """Mirrors second_stage in nav.c for one document's first probabilities."""
+BLOCK_P = 0.5  # main_block in nav.c
+
+def main_block(p1, ch):
+    """Mirrors main_block in nav.c: the run of lines lo..hi whose sum of
+    (p1 - BLOCK_P) * weighted characters is the largest."""
+    best, lo, hi, cur, start = -np.inf, 0, 0, 0.0, 0
+    for k, v in enumerate((p1 - BLOCK_P) * ch):
+        if cur <= 0.0:
+            cur, start = v, k
+        else:
+            cur += v
+        if cur > best:
+            best, lo, hi = cur, start, k
+    return lo, hi
+
+def stage2(p1, ch):
+    """Mirrors second_stage in nav.c for one document's first probabilities
+    and its lines' weighted characters."""
     m = len(p1)
     s = np.r_[0.0, np.cumsum(p1)]
     k = np.arange(m)
@@ -121,8 +137,19 @@ def stage2(p1):
     nxt = np.r_[p1[1:], 0.0]
     m15, m40 = mean(15), mean(40)
     rel = lambda v: v / v.max() if v.max() > 0 else np.zeros(m)
+    lo, hi = main_block(p1, ch)
+    cs = np.r_[0.0, np.cumsum(ch)]
+    inside = ((k >= lo) & (k <= hi)).astype(float)
+    before, after = k < lo, k > hi
+    lines_before = np.where(before, np.log1p(np.where(before, lo - k, 0)) / 5, 0.0)
+    lines_after = np.where(after, np.log1p(np.where(after, k - hi, 0)) / 5, 0.0)
+    chars_before = np.where(before, np.log1p(np.where(before, cs[lo] - cs[np.minimum(k + 1, m)], 0)) / 10, 0.0)
+    chars_after = np.where(after, np.log1p(np.where(after, cs[k] - cs[hi + 1], 0)) / 10, 0.0)
+    share = (cs[hi + 1] - cs[lo]) / max(cs[m], 1.0)
     return np.column_stack([np.ones(m), p1, mean(2), mean(6), m15, prev, nxt,
-                            np.maximum(prev, nxt), rel(m15), rel(m40)])
+                            np.maximum(prev, nxt), rel(m15), rel(m40),
+                            inside, lines_before, lines_after, chars_before, chars_after,
+                            np.full(m, share), inside * share])
 
 def p_first(doc, w1):
     X = np.array([x for _, x, _ in doc.lines])
@@ -139,13 +166,15 @@ class Doc:
                   np.array(label_doc(lines, gold), float))
         self.prior = np.array([p for p, _, _ in lines], bool)
         self.c = np.full(len(lines), CLEAN_WEIGHT if clean else 1.0)
+        # weighted characters, from the feature log1p(chars) / 5
+        self.ch = np.round(np.expm1(5.0 * np.array([x[1] for _, x, _ in lines])))
 
 def train(docs):
     X = np.array([x for d in docs for (p, x, _) in d.lines if not p])
     y = np.concatenate([d.y[~d.prior] for d in docs])
     c = np.concatenate([d.c[~d.prior] for d in docs])
     w1 = fit(X, y, c)
-    Y2 = np.vstack([stage2(p_first(d, w1))[~d.prior] for d in docs])
+    Y2 = np.vstack([stage2(p_first(d, w1), d.ch)[~d.prior] for d in docs])
     w2 = fit(Y2, y, c)
     return w1, w2
 
@@ -161,7 +190,7 @@ def clean_loss(docs, w1, w2, thr):
     return nd / max(n, 1), bd / max(b, 1)
 
 def probs(doc, w1, w2):
-    p = sig(stage2(p_first(doc, w1)) @ w2)
+    p = sig(stage2(p_first(doc, w1), doc.ch) @ w2)
     p[doc.prior] = 0.0
     return p
 

@@ -2,7 +2,8 @@
  * model's, the language guess, the classifier on real pages (a menu run
  * goes; a heading, a list, a table and a one-line quotation inside the
  * article stay; clean prose stays), --nav-threshold, and the program on
- * text, JSON Lines and WET input. */
+ * text, JSON Lines and WET input; what lynx leaves of the markup and of
+ * comment threads, and the main block of a page. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,9 +343,18 @@ Test(nav, real_page_table_and_headings_stay)
 struct dumped {
 	size_t lines;
 	unsigned nx;
-	float menu[64], text[64];
-	bool seen_menu, seen_text;
+	float menu[64], text[64], image[64], button[64], date[64];
+	bool seen_menu, seen_text, seen_image, seen_button, seen_date;
 };
+
+/* Keeps the features of the first line equal to want. */
+static void keep_line(const struct wn_nav_sample *s, const char *want, float *x, bool *seen)
+{
+	if (!*seen && s->len == strlen(want) && memcmp(s->text, want, s->len) == 0) {
+		memcpy(x, s->x, s->nx * sizeof(float));
+		*seen = true;
+	}
+}
 
 static void on_dump(void *ctx, const struct wn_nav_sample *s)
 {
@@ -360,7 +370,15 @@ static void on_dump(void *ctx, const struct wn_nav_sample *s)
 		memcpy(d->text, s->x, s->nx * sizeof(float));
 		d->seen_text = true;
 	}
+	keep_line(s, "[https://m.wsj.net/video/20191119/clipping3v1/clipping3v1_167x94.jpg]",
+		  d->image, &d->seen_image);
+	keep_line(s, "____________________ (BUTTON) Search\xe2\x86\x92", d->button, &d->seen_button);
+	keep_line(s, "Nov. 19, 2019 8:03 am ET", d->date, &d->seen_date);
 }
+
+/* The markup features of a line's vector (nav.c's enum, doc/nav.md). */
+enum { M_BRACKETED = 35, M_BRACKET_SHARE, M_BUTTON, M_ONE_TOKEN, M_COUNTED, M_COLON, M_DATE,
+       M_ADDRESS, M_END };
 
 Test(nav, model_features_in_the_dump)
 {
@@ -375,7 +393,7 @@ Test(nav, model_features_in_the_dump)
 		nonblank += strspn(p, " \t\r") < (size_t)(nl - p);
 	cr_expect_eq(d.lines, nonblank, "%zu of %zu", d.lines, nonblank);
 	cr_assert(d.seen_menu && d.seen_text);
-	cr_expect_eq(d.nx, 35);
+	cr_expect_eq(d.nx, 43);
 	/* bias; log1p(22) / 5; 0 stop words; short and in a run of more than
 	 * 50 short lines; far from the article's text */
 	cr_expect_float_eq(d.menu[0], 1.0f, 1e-6);
@@ -390,8 +408,105 @@ Test(nav, model_features_in_the_dump)
 	cr_expect_gt(d.text[3], 0.4f);
 	cr_expect_float_eq(d.text[33], 1.0f, 1e-6);
 	cr_expect_gt(d.text[31], 0.5f, "dense %f", (double)d.text[31]);
+	/* What lynx leaves of the markup: none in the article's sentence; an
+	 * image's address in brackets, one token; a form's button; a date. */
+	for (unsigned j = M_BRACKETED; j < M_END; j++)
+		if (j != M_ONE_TOKEN)
+			cr_expect_float_eq(d.text[j], 0.0f, 1e-6, "feature %u", j);
+	cr_expect_float_eq(d.text[M_ONE_TOKEN], 7.0f / 122.0f, 1e-5); /* "console" */
+	cr_assert(d.seen_image && d.seen_button && d.seen_date);
+	cr_expect_float_eq(d.image[M_BRACKETED], 1.0f, 1e-6);
+	cr_expect_float_eq(d.image[M_BRACKET_SHARE], 1.0f, 1e-6);
+	cr_expect_float_eq(d.image[M_ONE_TOKEN], 1.0f, 1e-6);
+	cr_expect_float_eq(d.image[M_ADDRESS], 1.0f, 1e-6);
+	cr_expect_float_eq(d.image[M_DATE], 0.0f, 1e-6); /* 20191119 is no year */
+	cr_expect_float_eq(d.button[M_BUTTON], 1.0f, 1e-6);
+	cr_expect_float_eq(d.button[M_BRACKETED], 0.0f, 1e-6);
+	/* 20 underscores of 37 code points (the arrow is one) */
+	cr_expect_float_eq(d.button[M_ONE_TOKEN], 20.0f / 37.0f, 1e-5);
+	cr_expect_float_eq(d.date[M_DATE], 1.0f, 1e-6);
+	cr_expect_float_eq(d.date[M_ADDRESS], 0.0f, 1e-6);
 	tu_free(&in);
 	tu_free(&out);
+}
+
+/* The comment structure of a real page (tests/data/nav/SOURCE.md): a
+ * commenter's "X says:", the comment's time, a count "604 COMMENTS". */
+struct comment_lines {
+	float says[64], when[64], count[64], headline[64];
+	bool seen_says, seen_when, seen_count, seen_headline;
+};
+
+static void on_comment_dump(void *ctx, const struct wn_nav_sample *s)
+{
+	struct comment_lines *c = ctx;
+	keep_line(s, "thelastchargersfan says:", c->says, &c->seen_says);
+	keep_line(s, "November 19, 2019 at 6:34 am", c->when, &c->seen_when);
+	keep_line(s, "604 COMMENTS", c->count, &c->seen_count);
+	keep_line(s, "With chips down, Leafs' Mike Babcock still betting on himself", c->headline,
+		  &c->seen_headline);
+}
+
+Test(nav, comment_features_in_the_dump)
+{
+	struct comment_lines c = { .seen_says = false };
+	const struct wn_options opt = {
+		.strip_nav = true, .nav_dump = on_comment_dump, .nav_dump_ctx = &c,
+	};
+	static const char *const files[] = { "nav/comments.txt", "nav/discussed.txt" };
+	for (size_t i = 0; i < 2; i++) {
+		struct tu_str in = tu_data(files[i]), out = { 0 };
+		struct wn_stats st;
+		cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
+		tu_free(&in);
+		tu_free(&out);
+	}
+	cr_assert(c.seen_says && c.seen_when && c.seen_count && c.seen_headline);
+	cr_expect_float_eq(c.says[M_COLON], 1.0f, 1e-6);
+	cr_expect_float_eq(c.says[M_DATE], 0.0f, 1e-6);
+	cr_expect_float_eq(c.when[M_DATE], 1.0f, 1e-6);
+	cr_expect_float_eq(c.when[M_COLON], 0.0f, 1e-6);
+	cr_expect_float_eq(c.count[M_COUNTED], 1.0f, 1e-6);
+	cr_expect_float_eq(c.count[M_BRACKET_SHARE], 0.0f, 1e-6);
+	cr_expect_float_eq(c.count[M_ONE_TOKEN], 8.0f / 12.0f, 1e-5); /* "COMMENTS" */
+	for (unsigned j = M_BRACKETED; j < M_END; j++)
+		if (j != M_ONE_TOKEN)
+			cr_expect_float_eq(c.headline[j], 0.0f, 1e-6, "feature %u", j);
+	cr_expect_float_eq(c.headline[M_ONE_TOKEN], 7.0f / 61.0f, 1e-5); /* "Babcock" */
+}
+
+/* The line of the held document that starts with prefix, or SIZE_MAX. */
+static size_t held_line(const char *prefix)
+{
+	for (size_t i = 0; i < nav.doc.n; i++) {
+		const struct wn_judged *r = &nav.doc.recs[i];
+		if (r->len >= strlen(prefix) &&
+		    memcmp(nav.doc.text.ptr + r->off, prefix, strlen(prefix)) == 0)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/* The main block of a real page (wsj.com): the article, not the two
+ * hundred menu lines before it nor the footer. (It takes in the related
+ * headlines right after the article, which read like text: the second
+ * stage weighs the block with the line's own probability.) */
+Test(nav, main_block_is_the_article)
+{
+	struct tu_str wsj = tu_data("nav/wsj.txt");
+	judge_text(wsj.ptr);
+	const size_t first = held_line("Gaming used to be so simple"),
+		     second = held_line("Now we spend money over and over"),
+		     menu = held_line("Commercial Real Estate"),
+		     footer = held_line("WSJ Membership");
+	cr_assert(first != SIZE_MAX && second != SIZE_MAX && menu != SIZE_MAX && footer != SIZE_MAX);
+	cr_expect_leq(nav.block_lo, first, "block %zu - %zu", nav.block_lo, nav.block_hi);
+	cr_expect_geq(nav.block_hi, second, "block %zu - %zu", nav.block_lo, nav.block_hi);
+	cr_expect_gt(nav.block_lo, menu);
+	const struct wn_judged *end = &nav.doc.recs[nav.block_hi];
+	cr_expect_lt(nav.block_hi, footer, "block ends at %.*s", (int)end->len,
+		     nav.doc.text.ptr + end->off);
+	tu_free(&wsj);
 }
 
 /* A higher --nav-threshold drops more, never less; the lines dropped at a

@@ -124,6 +124,8 @@ static int load_lists(struct wn_nav *n, const char *p, size_t len)
 	return 0;
 }
 
+static void plain_init(uint8_t plain[256]);
+
 int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 {
 	memset(n, 0, sizeof(*n));
@@ -140,6 +142,7 @@ int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 	n->dump_ctx = opt->nav_dump_ctx;
 	n->window = opt->max_doc && opt->max_doc < WN_NAV_WINDOW ? opt->max_doc : WN_NAV_WINDOW;
 	n->lang = WN_NAV_NO_LANG;
+	plain_init(n->plain);
 	n->mask = 4095;
 	n->slots = calloc(n->mask + 1, sizeof(*n->slots));
 	if (!n->slots)
@@ -458,7 +461,9 @@ enum {
 	X_NO_LANG, X_JT_GOOD, X_FIRST_GOOD, X_FIRST_BAD, X_FIRST_SHORT,
 	X_PREV_CHARS, X_PREV_STOPS, X_PREV_ENDS, X_NEXT_CHARS, X_NEXT_STOPS, X_NEXT_ENDS,
 	X_RUN, X_POS, X_NEAR_GOOD, X_NEAR_CHARS, X_DOC_GOOD, X_SHORT_STOPS, X_NO_LANG_ENDS,
-	X_FROM_START, X_TO_END, X_ANY_GOOD, X_SHORT, X_DENSE_NEAR, X_DENSE_FAR, X_TEXTY, X_DOC_TEXTY, X_COUNT
+	X_FROM_START, X_TO_END, X_ANY_GOOD, X_SHORT, X_DENSE_NEAR, X_DENSE_FAR, X_TEXTY, X_DOC_TEXTY,
+	X_BRACKETED, X_BRACKET_SHARE, X_BUTTON, X_ONE_TOKEN, X_COUNTED, X_COLON, X_DATE, X_ADDRESS,
+	X_COUNT
 };
 _Static_assert(X_COUNT == WN_NAV_NF1, "nav_model.h does not fit the features");
 
@@ -469,14 +474,17 @@ _Static_assert(X_COUNT == WN_NAV_NF1, "nav_model.h does not fit the features");
 /* The model's buffers for m non-blank lines: the first stage's
  * probabilities and three prefix sums, the lines' indexes, the features. */
 struct model_bufs {
-	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *dense;
+	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *sum_len, *dense;
 	size_t *idx;
 	float *x;
+	/* the main block: the lines lo .. hi, and its share of the text */
+	size_t lo, hi;
+	double share;
 };
 
 static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 {
-	const size_t nd = 3 * m + 4 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
+	const size_t nd = 3 * m + 5 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
 					     m * WN_NAV_NF1 * sizeof(float);
 	if (n->model.cap < need && wn_buf_reserve(&n->model, need) != 0)
 		return WN_E_NOMEM;
@@ -486,7 +494,8 @@ static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 	b->sum_good = b->sum_p1 + m + 1;
 	b->sum_chars = b->sum_good + m + 1;
 	b->sum_text = b->sum_chars + m + 1;
-	b->dense = b->sum_text + m + 1;
+	b->sum_len = b->sum_text + m + 1;
+	b->dense = b->sum_len + m + 1;
 	b->idx = (size_t *)(void *)(d + nd);
 	b->x = (float *)(void *)(b->idx + m);
 	return 0;
@@ -497,9 +506,145 @@ static float logf1(double v, float scale)
 	return (float)log1p(v) / scale;
 }
 
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A letter, digit or underscore; any byte of a multibyte character counts
+ * as one (a word of another script). */
+static bool is_wordc(unsigned char c)
+{
+	return c >= 0x80 || is_digit(c) || c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* s[i..] starts with the ASCII word w, in any case. */
+static bool has_at(const unsigned char *s, size_t len, size_t i, const char *w)
+{
+	const size_t k = strlen(w);
+	if (len - i < k)
+		return false;
+	for (size_t j = 0; j < k; j++)
+		if ((s[i + j] | 0x20) != (unsigned char)w[j])
+			return false;
+	return true;
+}
+
+/* An address or an image's file name: "http:", "https:", "www." or an
+ * image extension at a word's end. */
+static bool address_at(const unsigned char *s, size_t len, size_t i)
+{
+	static const char *const ext[] = { ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg" };
+	if ((s[i] | 0x20) == 'h')
+		return has_at(s, len, i, "http:") || has_at(s, len, i, "https:");
+	if ((s[i] | 0x20) == 'w')
+		return has_at(s, len, i, "www.");
+	if (s[i] != '.')
+		return false;
+	for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]); e++) {
+		const size_t k = strlen(ext[e]);
+		if (has_at(s, len, i, ext[e]) && (i + k == len || !is_wordc(s[i + k])))
+			return true;
+	}
+	return false;
+}
+
+/* plain[c]: 1 for a byte that starts a code point markup_features need
+ * not look at (not a space, a bracket, '(', ':', '.', a digit, nor the
+ * first letter of "http" or "www"), 2 for a continuation byte, 0 else. */
+static void plain_init(uint8_t plain[256])
+{
+	for (unsigned c = 0; c < 256; c++) {
+		const unsigned char b = (unsigned char)c;
+		plain[c] = (b & 0xC0) == 0x80 ? 2 : 1;
+		if (is_space(b) || is_digit(b) || strchr("[]():.hHwW", b) || b == 0)
+			plain[c] = 0;
+	}
+}
+
+/* What text extracted from HTML leaves of its markup (lynx, WET): a line
+ * that is one bracketed marker ("[photo.jpg]"), the share of its
+ * characters inside brackets, a form control "(BUTTON)", a line that is
+ * one long token (a file name, an address), a count "22 comments", a
+ * line ending in a colon ("X says:"), a time or a year, an address or an
+ * image's file name. Lengths in code points; x: the line's vector. */
+static void markup_features(const uint8_t plain[256], const unsigned char *s, size_t len,
+			    float *x)
+{
+	while (len > 0 && is_space(s[len - 1]))
+		len--;
+	while (len > 0 && is_space(s[0])) {
+		s++;
+		len--;
+	}
+	size_t cps = 0, bracketed = 0, open = 0, token = 0, longest = 0;
+	bool in_bracket = false, button = false, date = false, address = false;
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char c = s[i];
+		if (plain[c]) { /* most bytes: a code point of a word, nothing more */
+			cps += plain[c] & 1;
+			token += plain[c] & 1;
+			continue;
+		}
+		cps++;
+		if (is_space(c)) {
+			longest = token > longest ? token : longest;
+			token = 0;
+			continue;
+		}
+		token++;
+		if (c == '[' && !in_bracket) {
+			in_bracket = true;
+			open = cps;
+		} else if (c == ']' && in_bracket) {
+			in_bracket = false;
+			bracketed += cps - open + 1;
+		} else if (c == '(' && !button) {
+			size_t j = i + 1;
+			while (j < len && s[j] >= 'A' && s[j] <= 'Z')
+				j++;
+			button = j - i > 3 && j < len && s[j] == ')';
+		} else if (c == ':' && !date && i > 0 && is_digit(s[i - 1])) {
+			date = i + 2 < len && is_digit(s[i + 1]) && is_digit(s[i + 2]);
+		} else if (is_digit(c) && !date && (i == 0 || !is_wordc(s[i - 1]))) {
+			/* a year 1900 - 2099 as a word of its own */
+			date = i + 4 <= len &&
+			       ((c == '1' && s[i + 1] == '9') || (c == '2' && s[i + 1] == '0')) &&
+			       is_digit(s[i + 2]) && is_digit(s[i + 3]) &&
+			       (i + 4 == len || !is_wordc(s[i + 4]));
+		}
+		if (!address)
+			address = address_at(s, len, i);
+	}
+	longest = token > longest ? token : longest;
+	x[X_BRACKETED] = len >= 2 && s[0] == '[' && s[len - 1] == ']';
+	x[X_BRACKET_SHARE] = cps ? (float)((double)bracketed / (double)cps) : 0.0f;
+	x[X_BUTTON] = button;
+	x[X_ONE_TOKEN] = cps >= 12 ? (float)((double)longest / (double)cps) : 0.0f;
+	/* "22 comments": digits, spaces, one word */
+	size_t i = 0;
+	while (i < len && is_digit(s[i]))
+		i++;
+	size_t j = i;
+	while (j < len && is_space(s[j]))
+		j++;
+	bool counted = i > 0 && j > i && j < len;
+	for (size_t k = j; counted && k < len; k++)
+		counted = is_wordc(s[k]);
+	x[X_COUNTED] = counted;
+	x[X_COLON] = len > 0 && s[len - 1] == ':';
+	x[X_DATE] = date;
+	x[X_ADDRESS] = address;
+}
+
 /* The features of the line alone, and the jusText classes. */
 static void line_features(const struct wn_nav *n, const struct wn_nav_feat *f, uint8_t final,
-			  float *x)
+			  const char *text, size_t len, float *x)
 {
 	const double words = f->words ? (double)f->words : 1.0;
 	const double chars = f->chars ? (double)f->chars : 1.0;
@@ -525,6 +670,7 @@ static void line_features(const struct wn_nav *n, const struct wn_nav_feat *f, u
 	/* Like a sentence, hard-wrapped or not: enough words, and stop words
 	 * when the language has a list. */
 	x[X_TEXTY] = f->words >= SENTENCE_WORDS && (n->lang < 0 || x[X_STOPS] >= n->conf.stop_low);
+	markup_features(n->plain, (const unsigned char *)text, len, x);
 }
 
 /* The text (characters of lines like sentences: X_TEXTY) within r lines of
@@ -546,7 +692,7 @@ static void dense(const double *sum, size_t m, size_t r, double *tmp, float *out
 static void context_features(const struct wn_nav *n, struct model_bufs *b, size_t m,
 			     bool any_good)
 {
-	b->sum_good[0] = b->sum_chars[0] = b->sum_text[0] = 0.0;
+	b->sum_good[0] = b->sum_chars[0] = b->sum_text[0] = b->sum_len[0] = 0.0;
 	size_t texty = 0;
 	for (size_t k = 0; k < m; k++) {
 		const float *x = b->x + k * WN_NAV_NF1;
@@ -554,6 +700,7 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 		b->sum_good[k + 1] = b->sum_good[k] + x[X_JT_GOOD];
 		b->sum_chars[k + 1] = b->sum_chars[k] + x[X_CHARS];
 		b->sum_text[k + 1] = b->sum_text[k] + (x[X_TEXTY] > 0.0f ? f->chars : 0);
+		b->sum_len[k + 1] = b->sum_len[k] + f->chars;
 		texty += x[X_TEXTY] > 0.0f;
 	}
 	dense(b->sum_text, m, DENSE_NEAR, b->dense, b->x + X_DENSE_NEAR);
@@ -616,15 +763,56 @@ static double mean_p1(const struct model_bufs *b, size_t m, size_t k, size_t r)
 	return (b->sum_p1[hi] - b->sum_p1[lo]) / (double)(hi - lo);
 }
 
-/* The second stage: each line's first probability with its neighbours'. */
+/* The main block of the window (boilerpipe's and trafilatura's "largest
+ * text block", on the first stage's probabilities): the run of lines
+ * whose sum of (p1 - BLOCK_P) times their weighted characters is the
+ * largest. Menus end before it; teasers, comments and related links come
+ * after the article's end. */
+#define BLOCK_P 0.5
+
+static void main_block(struct model_bufs *b, size_t m)
+{
+	double best = -HUGE_VAL, cur = 0.0;
+	size_t start = 0;
+	b->lo = 0;
+	b->hi = 0;
+	for (size_t k = 0; k < m; k++) {
+		const double v = (b->p1[k] - BLOCK_P) * (b->sum_len[k + 1] - b->sum_len[k]);
+		if (cur <= 0.0) {
+			cur = v;
+			start = k;
+		} else {
+			cur += v;
+		}
+		if (cur > best) {
+			best = cur;
+			b->lo = start;
+			b->hi = k;
+		}
+	}
+	const double all = b->sum_len[m];
+	b->share = (b->sum_len[b->hi + 1] - b->sum_len[b->lo]) / (all > 1.0 ? all : 1.0);
+}
+
+/* The second stage: each line's first probability with its neighbours',
+ * and its place against the main block. */
 static double second_stage(const struct model_bufs *b, size_t m, size_t k, const double most[2])
 {
 	const double prev = k > 0 ? b->p1[k - 1] : 0.0, next = k + 1 < m ? b->p1[k + 1] : 0.0;
 	const double m15 = mean_p1(b, m, k, 15), m40 = mean_p1(b, m, k, 40);
+	const bool inside = k >= b->lo && k <= b->hi;
+	const double lines_before = k < b->lo ? log1p((double)(b->lo - k)) / 5.0 : 0.0;
+	const double lines_after = k > b->hi ? log1p((double)(k - b->hi)) / 5.0 : 0.0;
+	const double chars_before =
+		k < b->lo ? log1p(b->sum_len[b->lo] - b->sum_len[k + 1]) / 10.0 : 0.0;
+	const double chars_after =
+		k > b->hi ? log1p(b->sum_len[k] - b->sum_len[b->hi + 1]) / 10.0 : 0.0;
 	const double y[WN_NAV_NF2] = {
 		1.0, b->p1[k], mean_p1(b, m, k, 2), mean_p1(b, m, k, 6), m15,
 		prev, next, prev > next ? prev : next,
 		most[0] > 0.0 ? m15 / most[0] : 0.0, most[1] > 0.0 ? m40 / most[1] : 0.0,
+		inside, lines_before, lines_after, chars_before, chars_after, b->share,
+		inside ? b->share : 0.0,
 	};
 	double z = 0.0;
 	for (unsigned j = 0; j < WN_NAV_NF2; j++)
@@ -665,7 +853,9 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 	for (size_t i = 0, k = 0; i < cnt; i++)
 		if (n->feat[i].cls != WN_NAV_SKIP) {
 			b.idx[k] = i;
-			line_features(n, &n->feat[i], fin[i], b.x + k * WN_NAV_NF1);
+			const struct wn_judged *r = &n->doc.recs[i];
+			line_features(n, &n->feat[i], fin[i], n->doc.text.ptr + r->off, r->len,
+				      b.x + k * WN_NAV_NF1);
 			k++;
 		}
 	context_features(n, &b, m, any_good);
@@ -678,6 +868,9 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		b.p1[k] = n->feat[b.idx[k]].prior ? 0.0 : sigmoid(z);
 		b.sum_p1[k + 1] = b.sum_p1[k] + b.p1[k];
 	}
+	main_block(&b, m);
+	n->block_lo = b.idx[b.lo];
+	n->block_hi = b.idx[b.hi];
 	double most[2] = { 0.0, 0.0 };
 	for (size_t k = 0; k < m; k++) {
 		const double m15 = mean_p1(&b, m, k, 15), m40 = mean_p1(&b, m, k, 40);

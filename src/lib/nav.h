@@ -62,6 +62,7 @@ struct wn_nav {
 	unsigned nko_suffix;
 	size_t nwords[WN_NAV_LANGS]; /* entries per language */
 	uint8_t max_len[256];        /* longest stop word by its first byte */
+	uint8_t plain[256];          /* bytes the markup features skip (nav.c) */
 	/* The document (or window) being held: judged lines and features. */
 	struct wn_doc doc;
 	struct wn_nav_feat *feat;
@@ -73,6 +74,7 @@ struct wn_nav {
 	uint32_t doc_no;
 	struct wn_buf fin;           /* the final class of each held line */
 	struct wn_buf model;         /* the model's features and sums (nav.c) */
+	size_t block_lo, block_hi;   /* the last window's main block: held lines */
 	wn_nav_dump_fn *dump;        /* training dump, or NULL */
 	void *dump_ctx;
 };
