@@ -1,7 +1,8 @@
 /* nav.c - --strip-nav: navigation and menu runs found from the text alone
  * (doc/nav.md): each line gets features and jusText's classes (first class,
- * then the context pass), and a two-stage logistic model over them and the
- * neighbours' decides, so a menu goes as a whole. */
+ * then the context pass) and what lynx left of the markup, and a two-stage
+ * logistic model over them, the neighbours' and the line's place against
+ * the page's main block decides, so a menu goes as a whole. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
