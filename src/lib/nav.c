@@ -274,7 +274,9 @@ void wn_nav_features(struct wn_nav *n, const char *p, size_t len, struct wn_nav_
 			if (w.ncp == 0)
 				out->caps++;
 			cp = cp < 0x80 ? cp | 0x20 : utf8proc_tolower(cp);
-			/* fall through */
+			out->chars++;
+			put_cp(&w, cp);
+			break;
 		case K_LOWER: case K_DIGIT: case K_HANGUL:
 			out->chars += kd == K_HANGUL ? 2 : 1;
 			out->digits += kd == K_DIGIT;

@@ -1,7 +1,7 @@
 /* fuzz_filter.c - the whole pipeline on arbitrary bytes. The first bytes pick
  * the options and a chunking; the invariants checked: the output is the same
  * pushed whole on one thread or in pieces on two (wn_options.threads),
- * lines longer than a max_line too, statistics balance, blank lines never
+ * lines longer than a max_line too, with --strip-nav or without, statistics balance, blank lines never
  * run, and no output line is blank at a document's edge. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	opt.key = d[0] & 1 ? WN_KEY_EXACT : WN_KEY_NORMALIZED;
 	opt.scope = d[0] & 2 ? WN_SCOPE_DOC : WN_SCOPE_STREAM;
 	opt.nul_docs = (d[0] & 4) != 0;
-	opt.min_chars = (size_t)(d[0] >> 3);
+	opt.strip_nav = (d[0] & 8) != 0;
+	opt.min_chars = (size_t)(d[0] >> 4);
 	if (d[1] & 1)
 		opt.disable |= WN_STAGE_REPAIR;
 	if (d[1] & 2)
