@@ -34,6 +34,7 @@ struct pending {
 	uint64_t dup_hash; /* the fingerprint dedup looks up */
 	uint64_t line_no;
 	const char *shingles; /* the worker's shingles of the line, or NULL */
+	bool long_line;    /* not blank, and min_chars code points or more */
 	int rule;          /* ruled: the worker matched the boilerplate rules */
 	uint32_t regex_calls;
 	uint32_t regex_limited;
@@ -482,13 +483,9 @@ static void judge_boilerplate(struct wn_filter *f, const struct pending *p,
 	}
 }
 
-/* True when the line has at least min code points; counts only when the
- * byte length leaves it open (a code point is 1 to 4 bytes). */
 static bool long_enough(const char *p, size_t n, size_t min)
 {
-	if (n >= 4 * min)
-		return true;
-	return n >= min && wn_utf8_count(p, n) >= min;
+	return wn_utf8_at_least(p, n, min);
 }
 
 /* ---- Near duplicates ----------------------------------------------------- */
@@ -499,8 +496,7 @@ static bool long_enough(const char *p, size_t n, size_t min)
 static int near_line(struct wn_filter *f, const struct pending *p, const char *text,
 		     struct wn_judged *v)
 {
-	const bool para = !(f->opt.disable & WN_STAGE_NEAR) && v->reason == WN_KEPT &&
-			  long_enough(text, p->len, f->opt.min_chars);
+	const bool para = !(f->opt.disable & WN_STAGE_NEAR) && v->reason == WN_KEPT && p->long_line;
 	const bool doc = f->opt.doc_near > 0;
 	if (!para && !doc)
 		return 0;
@@ -686,7 +682,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	p->len = trimmed.len;
 	p->line_no = f->line_no;
 	p->blank = trimmed.len == 0;
-	p->keyed = p->dedup = p->ruled = false;
+	p->keyed = p->dedup = p->ruled = p->long_line = false;
 	p->shingles = NULL;
 	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
 	p->ptr = trimmed.ptr;
@@ -697,8 +693,10 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	}
 	if (p->blank)
 		return f->nbatch == BATCH ? flush_batch(f) : 0;
-	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) &&
-			   long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+	/* The worker has counted the line it keyed. */
+	p->long_line = f->ahead.valid ? f->ahead.long_line
+				      : long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) && p->long_line;
 	const bool normalized = f->opt.key == WN_KEY_NORMALIZED;
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
 	    ((dedup || f->opt.doc_dedup) && normalized)) {

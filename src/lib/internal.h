@@ -91,6 +91,15 @@ bool wn_utf8_valid(const char *p, size_t n);
 /* Number of code points (bytes that are not continuation bytes). */
 size_t wn_utf8_count(const char *p, size_t n);
 
+/* True when p[0..n) has at least min code points; counts only when the
+ * byte length leaves it open (a code point is 1 to 4 bytes). */
+static inline bool wn_utf8_at_least(const char *p, size_t n, size_t min)
+{
+	if (n >= 4 * min)
+		return true;
+	return n >= min && wn_utf8_count(p, n) >= min;
+}
+
 /* ---- lines.c: bytes -> lines and document ends -------------------------- */
 
 /* Called for each complete line, with a CR before its LF removed. end_doc is
@@ -1080,6 +1089,7 @@ struct wn_prep_key {
 	size_t len;
 	uint64_t hash;
 	const char *shingles; /* the line's shingles (wn_shingler_save), or NULL */
+	bool long_line;       /* it has wn_options.min_chars code points or more */
 	int rule;             /* ruled: wn_rules_match's result for the line */
 	uint32_t regex_calls; /* and the regex matches it ran, */
 	uint32_t regex_limited; /* and gave up at a limit */

@@ -41,6 +41,7 @@ struct prepped {
 	uint32_t regex_calls;   /* the PCRE2 matches that took */
 	uint32_t regex_limited; /* and those given up at a limit */
 	bool prepared;     /* false: the filter prepares the line itself */
+	bool long_line;    /* keyed: the trimmed line has min_chars code points */
 	bool shingled;     /* after the key, its shingles (wn_shingler_save) */
 };
 
@@ -136,6 +137,7 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	    wn_buf_append(t, &hash, sizeof(hash)) != 0)
 		return WN_E_NOMEM;
 	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
+	r->long_line = wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
 	if (p->rules) {
 		struct wn_rules_local *l = &p->rules_local;
 		const uint64_t calls = l->regex_calls, limited = l->limited;
@@ -497,6 +499,7 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 	}
 	if (r.key_len != NO_KEY) {
 		key_out->valid = true;
+		key_out->long_line = r.long_line;
 		key_out->ruled = r.rule != NO_RULE;
 		key_out->rule = r.rule;
 		key_out->regex_calls = r.regex_calls;
