@@ -104,8 +104,11 @@ struct wn_prep {
 static uint32_t head4(const char *p, size_t n)
 {
 	uint32_t h = 0;
-	if (n)
-		memcpy(&h, p, n < 4 ? n : 4);
+	if (n >= 4) /* a fixed size: no call to memcpy */
+		memcpy(&h, p, 4);
+	else
+		for (size_t i = 0; i < n; i++)
+			h |= (uint32_t)(uint8_t)p[i] << (8 * i);
 	return h;
 }
 
