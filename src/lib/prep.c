@@ -38,7 +38,7 @@ struct prepped {
 			    * text buffer, then its hash (a uint64_t) */
 	int32_t rule;      /* keyed, with rules on: wn_rules_match's group, or
 			    * -1; else NO_RULE */
-	uint32_t regex_calls;   /* the PCRE2 matches that took */
+	uint32_t regex_calls;   /* the PCRE2 matches the rules ran on it */
 	uint32_t regex_limited; /* and those given up at a limit */
 	bool prepared;     /* false: the filter prepares the line itself */
 	bool long_line;    /* keyed: the trimmed line has min_chars code points */
@@ -51,7 +51,7 @@ struct prepped {
  * it waits for the filter, fewer while the filter waits for it. */
 #define SHARE_MAX 32
 
-int wn_prep_test_share = -1;
+int wn_prep_test_share = -1; /* tests only (internal.h) */
 
 struct prep_block {
 	struct wn_buf data;  /* a copy of the input */
