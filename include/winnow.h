@@ -282,9 +282,10 @@ struct wn_options {
 				   * non-blank line the classifier judges */
 	void *nav_dump_ctx;
 	/* Threads (doc/threads.md): 0 or 1 runs everything on the calling
-	 * thread; 2 or more run the repairs (WN_STAGE_REPAIR) on one worker
-	 * thread while the calling thread judges and writes, one block of
-	 * input (64 KiB) behind it. The output and statistics are the same
+	 * thread; 2 or more prepare a share of the lines (repairs, key,
+	 * shingles, boilerplate rules) on one worker thread while the calling
+	 * thread prepares the rest, judges and writes, one block of input
+	 * (64 KiB) behind it. The output and statistics are the same
 	 * byte for byte, and so are the explanations (where a change event
 	 * falls among the drops of the lines just before it depends on how
 	 * the input is cut, with one thread as with two); every callback
@@ -367,7 +368,7 @@ struct wn_stats {
 	uint64_t regex_limited; /* regex rule matches given up at the match limit */
 	uint64_t seen_loaded;   /* fingerprints loaded from saved state */
 	uint64_t seen_forgotten; /* forgotten by on_full=forget in this run */
-	uint64_t lines_ahead;   /* threads: lines the worker thread repaired */
+	uint64_t lines_ahead;   /* threads: lines the worker thread prepared */
 	double ahead_seconds;   /* threads: CPU time of the worker thread so far */
 	bool seen_bloom;        /* the seen set is a Bloom filter */
 	double seen_false_rate; /* Bloom: chance a distinct line is dropped now */

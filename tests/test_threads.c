@@ -1,18 +1,29 @@
-/* test_threads.c - wn_options.threads: the repairs on a worker thread give
- * the single-threaded output, statistics and explanations byte for byte, on
- * real text, JSON Lines and WET, however the input is pushed: lines,
- * documents and records straddling the worker's 64 KiB blocks, one byte
- * at a time, several inputs in a row, and the two-pass site-wide count. */
+/* test_threads.c - wn_options.threads: the line-local stages on a worker
+ * thread give the single-threaded output, statistics and explanations byte
+ * for byte, on real text, JSON Lines and WET, however the input is pushed:
+ * lines, documents and records straddling the worker's 64 KiB blocks, one
+ * byte at a time, several inputs in a row, and the two-pass site-wide
+ * count; whichever thread prepares which lines (repairs, keys, shingles,
+ * boilerplate rules). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include "internal.h"
 #include "testutil.h"
 #include "winnow.h"
 
 #define BLOCK ((size_t)64 << 10) /* prep.c's block */
+#define SHARE_MAX 32             /* prep.c's: a share of 32 lines */
+
+/* Which lines the worker prepares in check()'s two-thread run (prep.c's
+ * wn_prep_test_share): -1 as many as balances the threads, 0 none, 32 all,
+ * 33 at random, else that many of each 32 in a row. */
+static int share = -1;
+static const int shares[] = { -1, 0, SHARE_MAX, SHARE_MAX + 1, 5, 27 };
+#define NSHARES (sizeof(shares) / sizeof(shares[0]))
 
 /* Explanations as text: every field, one event a line; drops and changes
  * apart. Each comes in input order, but where a change falls among the
@@ -114,17 +125,21 @@ static void assert_same_stats(const struct wn_stats *a, const struct wn_stats *b
 	cr_assert_eq(a->seen_entries, b->seen_entries);
 	cr_assert_eq(a->near_entries, b->near_entries);
 	cr_assert_eq(a->doc_near_docs, b->doc_near_docs);
+	cr_assert_eq(a->regex_limited, b->regex_limited);
 }
 
 /* One thread against two, on the same inputs and pushes: the same bytes
- * out, the same statistics and explanations, and the worker did repair
- * the lines (lines_in also counts the pieces a repair breaks a line into). */
+ * out, the same statistics and explanations, and the worker prepared the
+ * lines of its share (lines_in also counts the pieces a repair breaks a
+ * line into). */
 static void check(const struct wn_options *opt, struct tu_str *const *inputs, size_t ninputs,
 		  long chunk, bool two_pass)
 {
 	struct run one, two;
 	run(opt, 1, inputs, ninputs, chunk, two_pass, &one);
+	wn_prep_test_share = share;
 	run(opt, 2, inputs, ninputs, chunk, two_pass, &two);
+	wn_prep_test_share = -1;
 	cr_assert_eq(one.rc, 0, "one thread: %s", wn_strerror(one.rc));
 	cr_assert_eq(two.rc, 0, "two threads: %s", wn_strerror(two.rc));
 	cr_assert_gt(one.st.lines_kept, 0);
@@ -143,11 +158,16 @@ static void check(const struct wn_options *opt, struct tu_str *const *inputs, si
 		cr_assert_gt(one.explain[0].len, 0);
 	assert_same_stats(&one.st, &two.st);
 	cr_assert_eq(one.st.lines_ahead, 0);
-	if (!(opt->disable & WN_STAGE_REPAIR))
-		cr_assert_geq(two.st.lines_ahead * 10, two.st.lines_in * 9,
-			      "the worker repaired %llu of %llu lines",
-			      (unsigned long long)two.st.lines_ahead,
-			      (unsigned long long)two.st.lines_in);
+	const unsigned long long ahead = two.st.lines_ahead, in = two.st.lines_in;
+	if (opt->disable & WN_STAGE_REPAIR || share == 0)
+		cr_assert_eq(ahead, 0);
+	else if (share == SHARE_MAX)
+		cr_assert_geq(ahead * 10, in * 9, "the worker prepared %llu of %llu lines", ahead, in);
+	else if (share < 0)
+		cr_assert_gt(ahead, 0);
+	else
+		cr_assert(ahead > 0 && ahead < in, "share %d: the worker prepared %llu of %llu lines",
+			  share, ahead, in);
 	free_run(&one);
 	free_run(&two);
 }
@@ -173,8 +193,10 @@ Test(threads, text_every_chunking)
 	struct tu_str a = tu_data("clean-gold.txt"), b = tu_data("aeb-25.txt");
 	struct tu_str *in[] = { &a, &b };
 	const struct wn_options opt = { .explain = on_explain };
-	for (size_t c = 0; c < NCHUNKS; c++)
+	for (size_t c = 0; c < NCHUNKS; c++) {
+		share = shares[c % NSHARES];
 		check(&opt, in, 2, chunks[c], false);
+	}
 	tu_free(&a);
 	tu_free(&b);
 }
@@ -185,8 +207,10 @@ Test(threads, repeated_text_straddles_blocks)
 	struct tu_str a = data_over_block("warc-head.txt");
 	struct tu_str *in[] = { &a };
 	const struct wn_options opt = { .key = WN_KEY_EXACT, .explain = on_explain };
-	for (size_t c = 0; c < NCHUNKS; c++)
+	for (size_t c = 0; c < NCHUNKS; c++) {
+		share = shares[(c + 1) % NSHARES];
 		check(&opt, in, 1, chunks[c], false);
+	}
 	const struct wn_options doc = { .doc_dedup = true, .doc_near = 0.8, .scope = WN_SCOPE_DOC };
 	check(&doc, in, 1, -300000, false);
 	tu_free(&a);
@@ -198,8 +222,10 @@ Test(threads, jsonl_records_straddle_blocks)
 	struct tu_str *in[] = { &a, &b };
 	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .field = "gold",
 					.explain = on_explain, .doc_dedup = true };
-	for (size_t c = 0; c < NCHUNKS; c++)
+	for (size_t c = 0; c < NCHUNKS; c++) {
+		share = shares[(c + 2) % NSHARES];
 		check(&opt, in, 2, chunks[c], false);
+	}
 	tu_free(&a);
 	tu_free(&b);
 }
@@ -209,8 +235,10 @@ Test(threads, wet_records_straddle_blocks)
 	struct tu_str a = data_over_block("dolma-0000.lynx.wet"), b = tu_data("whirlwind.warc.wet");
 	struct tu_str *in[] = { &a, &b };
 	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .explain = on_explain };
-	for (size_t c = 0; c < NCHUNKS; c++)
+	for (size_t c = 0; c < NCHUNKS; c++) {
+		share = shares[(c + 3) % NSHARES];
 		check(&opt, in, 2, chunks[c], false);
+	}
 	tu_free(&a);
 	tu_free(&b);
 }
@@ -239,8 +267,57 @@ Test(threads, two_pass_frequent)
 	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .drop_frequent = 3,
 					.explain = on_explain };
 	check(&opt, in, 1, 0, true);
+	share = SHARE_MAX + 1;
 	check(&opt, in, 1, -100000, true);
 	tu_free(&a);
+}
+
+/* Boilerplate rule verdicts made by either thread: the built-in rules with
+ * their tail and footer zones, user rules, a regex given up at its match
+ * limit, on scraped pages full of boilerplate; each share of the lines
+ * the worker may prepare, and near duplicates on and off. */
+Test(threads, rules_either_side)
+{
+	struct tu_str s = { 0 };
+	const char *const pages[] = { "boiler/cleaneval-38.scraped.txt",
+				      "boiler/scrapinghub-264dc3ae3124.scraped.txt",
+				      "boiler/scrapinghub-359fee228518.scraped.txt" };
+	/* Each page in a few versions (lines repeated, a line changed) so
+	 * that duplicates and near duplicates come too. */
+	for (int k = 0; s.len < BLOCK + BLOCK / 2; k++) {
+		struct tu_str page = tu_data(pages[k % 3]);
+		tu_append(&s, page.ptr, page.len);
+		char tag[192];
+		snprintf(tag, sizeof(tag), "\nPage %d of the series, with a line of its own.\n"
+			 "Share this: Twitter, Facebook\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n\n",
+			 k);
+		tu_puts(&s, tag);
+		tu_free(&page);
+	}
+	static const char user[] = "[user-share]\nprefix: share this\n"
+				   "[user-bad]\nregex: (a+)+$\n"
+				   "[user-tail tail]\nline: page 1 of the series, with a line of its own.\n";
+	const struct wn_rules_text rules[] = { { "user.rules", user, sizeof(user) - 1 } };
+	struct tu_str *in[] = { &s };
+	const struct wn_options opts[] = {
+		{ .explain = on_explain, .rules = rules, .nrules = 1 },
+		{ .explain = on_explain, .rules = rules, .nrules = 1, .disable = WN_STAGE_NEAR },
+		{ .explain = on_explain, .strip_nav = true },
+	};
+	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		for (size_t k = 0; k < NSHARES; k++) {
+			share = shares[k];
+			check(&opts[o], in, 1, k % 2 ? -70000 : 0, false);
+		}
+	}
+	/* The regex did give up, once a copy, and rules did drop lines. */
+	struct run r;
+	run(&opts[0], 2, in, 1, 0, false, &r);
+	cr_assert_gt(r.st.regex_limited, 0);
+	cr_assert_gt(r.st.dropped[WN_DROP_RULE], 0);
+	cr_assert_gt(r.st.dropped[WN_DROP_ZONE], 0);
+	free_run(&r);
+	tu_free(&s);
 }
 
 Test(threads, repair_off_is_one_thread)

@@ -34,6 +34,11 @@ struct pending {
 	uint64_t dup_hash; /* the fingerprint dedup looks up */
 	uint64_t line_no;
 	const char *shingles; /* the worker's shingles of the line, or NULL */
+	bool long_line;    /* not blank, and min_chars code points or more */
+	int rule;          /* ruled: the worker matched the boilerplate rules */
+	uint32_t regex_calls;
+	uint32_t regex_limited;
+	bool ruled;
 	bool in_arena;
 	bool blank;
 	bool keyed;        /* key_* are set */
@@ -446,12 +451,19 @@ static bool frequent_candidate(const struct wn_judged *v, const struct wn_line *
 
 /* Boilerplate rules, then site-wide repeats. A line matching only a tail
  * rule stays kept here: the zone judge decides at the document's end. */
-static void judge_boilerplate(struct wn_filter *f, const struct wn_line *line,
-			      const struct line_key *k, struct wn_judged *v)
+static void judge_boilerplate(struct wn_filter *f, const struct pending *p,
+			      const struct wn_line *line, const struct line_key *k,
+			      struct wn_judged *v)
 {
 	shape(v, line, &k->key);
 	if (f->rules_on) {
-		const int g = wn_rules_match(&f->boiler, line, &k->key, k->hash);
+		int g;
+		if (p->ruled) { /* by the worker */
+			g = p->rule;
+			wn_rules_add_counts(&f->boiler, p->regex_calls, p->regex_limited);
+		} else {
+			g = wn_rules_match(&f->boiler, line, &k->key, k->hash);
+		}
 		if (g >= 0) {
 			v->rule = f->boiler.groups[g].name;
 			v->zone = (uint8_t)f->boiler.groups[g].zone;
@@ -471,13 +483,9 @@ static void judge_boilerplate(struct wn_filter *f, const struct wn_line *line,
 	}
 }
 
-/* True when the line has at least min code points; counts only when the
- * byte length leaves it open (a code point is 1 to 4 bytes). */
 static bool long_enough(const char *p, size_t n, size_t min)
 {
-	if (n >= 4 * min)
-		return true;
-	return n >= min && wn_utf8_count(p, n) >= min;
+	return wn_utf8_at_least(p, n, min);
 }
 
 /* ---- Near duplicates ----------------------------------------------------- */
@@ -488,8 +496,7 @@ static bool long_enough(const char *p, size_t n, size_t min)
 static int near_line(struct wn_filter *f, const struct pending *p, const char *text,
 		     struct wn_judged *v)
 {
-	const bool para = !(f->opt.disable & WN_STAGE_NEAR) && v->reason == WN_KEPT &&
-			  long_enough(text, p->len, f->opt.min_chars);
+	const bool para = !(f->opt.disable & WN_STAGE_NEAR) && v->reason == WN_KEPT && p->long_line;
 	const bool doc = f->opt.doc_near > 0;
 	if (!para && !doc)
 		return 0;
@@ -623,7 +630,7 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 		const struct wn_line line = { (char *)(uintptr_t)text, p->len };
 		const char *key = text_at(f->arena.ptr, p->key_off, p->key_len);
 		const struct line_key k = { { (char *)(uintptr_t)key, p->key_len }, p->key_hash };
-		judge_boilerplate(f, &line, &k, &v);
+		judge_boilerplate(f, p, &line, &k, &v);
 	}
 	if (p->dedup && v.reason == WN_KEPT) {
 		const int rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, p->dup_hash, f->judged++)
@@ -675,7 +682,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	p->len = trimmed.len;
 	p->line_no = f->line_no;
 	p->blank = trimmed.len == 0;
-	p->keyed = p->dedup = false;
+	p->keyed = p->dedup = p->ruled = p->long_line = false;
 	p->shingles = NULL;
 	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
 	p->ptr = trimmed.ptr;
@@ -686,8 +693,10 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	}
 	if (p->blank)
 		return f->nbatch == BATCH ? flush_batch(f) : 0;
-	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) &&
-			   long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+	/* The worker has counted the line it keyed. */
+	p->long_line = f->ahead.valid ? f->ahead.long_line
+				      : long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) && p->long_line;
 	const bool normalized = f->opt.key == WN_KEY_NORMALIZED;
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
 	    ((dedup || f->opt.doc_dedup) && normalized)) {
@@ -697,6 +706,10 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
 			p->key_hash = f->ahead.hash;
 			p->shingles = f->ahead.shingles;
+			p->ruled = f->ahead.ruled;
+			p->rule = f->ahead.rule;
+			p->regex_calls = f->ahead.regex_calls;
+			p->regex_limited = f->ahead.regex_limited;
 			f->ahead.valid = false;
 		} else {
 			rc = wn_keyer_key(&f->keyer, &trimmed, &f->arena, &p->key_hash);
@@ -1278,7 +1291,7 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
 					 f->opt.key == WN_KEY_NORMALIZED,
-				 &f->prep);
+				 f->rules_on ? &f->boiler : NULL, &f->prep);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;

@@ -91,6 +91,15 @@ bool wn_utf8_valid(const char *p, size_t n);
 /* Number of code points (bytes that are not continuation bytes). */
 size_t wn_utf8_count(const char *p, size_t n);
 
+/* True when p[0..n) has at least min code points; counts only when the
+ * byte length leaves it open (a code point is 1 to 4 bytes). */
+static inline bool wn_utf8_at_least(const char *p, size_t n, size_t min)
+{
+	if (n >= 4 * min)
+		return true;
+	return n >= min && wn_utf8_count(p, n) >= min;
+}
+
 /* ---- lines.c: bytes -> lines and document ends -------------------------- */
 
 /* Called for each complete line, with a CR before its LF removed. end_doc is
@@ -443,6 +452,23 @@ int wn_rules_add(struct wn_rules *r, const char *name, const char *text, size_t 
  * of WN_ZONE_ANY or WN_ZONE_FOOTER wins over a WN_ZONE_TAIL one. */
 int wn_rules_match(struct wn_rules *r, const struct wn_line *text, const struct wn_line *key,
 		   uint64_t hash);
+/* Matching the same rules on another thread (prep.c): the rules are only
+ * read; the PCRE2 match data and context, and the counts, are the
+ * thread's own. */
+struct wn_rules_local {
+	void *md;   /* pcre2_match_data */
+	void *mctx; /* pcre2_match_context */
+	uint64_t regex_calls; /* as wn_rules.regex_calls */
+	uint64_t limited;     /* as wn_rules_regex_limited */
+};
+/* 0 or WN_E_NOMEM (then wn_rules_local_free). */
+int wn_rules_local_init(struct wn_rules_local *l, const struct wn_rules *r);
+void wn_rules_local_free(struct wn_rules_local *l);
+/* wn_rules_match with l's match data, counting into l. */
+int wn_rules_match_local(const struct wn_rules *r, struct wn_rules_local *l,
+			 const struct wn_line *text, const struct wn_line *key, uint64_t hash);
+/* Adds counts made on another thread, as if r had made them. */
+void wn_rules_add_counts(struct wn_rules *r, uint64_t regex_calls, uint64_t limited);
 /* Regex matches given up at the match limit so far. */
 uint64_t wn_rules_regex_limited(const struct wn_rules *r);
 void wn_rules_free(struct wn_rules *r);
@@ -1021,12 +1047,21 @@ void wn_minhash_free(struct wn_minhash *m);
 enum wn_format wn_format_detect(const char *p, size_t n);
 
 /* A worker thread that frames the filter's input as the filter does and
- * repairs every line ahead of it; the filter judges one block behind. */
+ * prepares a share of its lines ahead of it (repairs, key, shingles,
+ * boilerplate rules), as many as keeps both threads busy; the filter
+ * judges one block behind and prepares the other lines itself. */
 struct wn_prep;
 
 /* key_lines: the filter keys lines (wn_keyer_key of the trimmed line), and
- * the worker may key some of them, as many as keeps both threads busy. */
-int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **out);
+ * so does the worker with the lines it prepares; rules (or NULL): the
+ * filter's boilerplate rules, which the worker then matches too, reading
+ * them only (they must not change while the worker runs). */
+int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
+		struct wn_prep **out);
+/* Tests: -1 (the default) balances the threads; 0 to 32 fixes the share of
+ * 32 lines the worker prepares; above, it prepares lines at random. Set
+ * before wn_filter_new. */
+extern int wn_prep_test_share;
 void wn_prep_free(struct wn_prep *p);
 /* Copies up to len bytes into the block being filled: *taken_out is 0 when
  * every block is in use (judge one first). 0 or WN_E_NOMEM. */
@@ -1054,13 +1089,19 @@ struct wn_prep_key {
 	size_t len;
 	uint64_t hash;
 	const char *shingles; /* the line's shingles (wn_shingler_save), or NULL */
+	bool long_line;       /* it has wn_options.min_chars code points or more */
+	int rule;             /* ruled: wn_rules_match's result for the line */
+	uint32_t regex_calls; /* and the regex matches it ran, */
+	uint32_t regex_limited; /* and gave up at a limit */
+	bool ruled;
 	bool valid;
 };
 
 /* The repair of the next line of the judged block, which must be *line:
  * rewrites *line as wn_repair_push then wn_punct_push would, sets the rules
  * that fired, maybe the key of the trimmed result, and returns true; false
- * when the worker's results are off (the caller repairs the line itself). */
+ * when the worker left the line to the caller or its results are off (the
+ * caller prepares the line itself). */
 bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out,
 		  uint32_t *puncts_out, struct wn_prep_key *key_out);
 bool wn_prep_broken(const struct wn_prep *p);

@@ -1,16 +1,20 @@
-/* prep.c - the repair stages on a second thread (wn_options.threads >= 2).
+/* prep.c - the line-local stages on a second thread (wn_options.threads >= 2).
  *
  * The filter copies its input into blocks of about PREP_BLOCK bytes and
  * hands each to a worker thread, which frames it exactly as the filter
  * will (the same framer code, options and input bytes give the same lines
- * in the same order), runs the character and punctuation repairs on every
- * line, and records each line's result. The filter then frames the same
- * block itself, one block behind the worker, and takes the repair of each
- * line from the worker's record instead of computing it: judging, dedup and
- * writing stay on the calling thread, in input order, so the output is the
- * single-threaded output byte for byte. Each record carries the line's
- * length and first bytes; a line that does not match (which would be a
- * bug) turns the worker's results off and the filter repairs on its own. */
+ * in the same order) and, for a share of the lines, runs everything that
+ * depends on the line alone: the character and punctuation repairs, the
+ * key, the shingles and the boilerplate rules. It records each line's
+ * result, or that it left the line to the filter. The filter then frames
+ * the same block itself, one block behind the worker, and takes each
+ * prepared line's results from the worker's record instead of computing
+ * them; it prepares the other lines itself. Judging, dedup and writing stay
+ * on the calling thread, in input order, so the output is the
+ * single-threaded output byte for byte. The share follows which thread
+ * waits for the other. Each record carries the line's length and first
+ * bytes; a line that does not match (which would be a bug) turns the
+ * worker's results off and the filter prepares every line on its own. */
 #define _POSIX_C_SOURCE 200809L /* pthread_getcpuclockid, clock_gettime */
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,9 +26,9 @@
 #define PREP_BLOCK ((size_t)64 << 10)  /* bytes handed to the worker at once */
 #define PREP_BLOCKS 3                   /* being filled, prepared, judged */
 
-/* One line's repair, as the worker found it. When a rule fired, the
- * repaired text follows the previous one in the block's text buffer, after
- * its length (a size_t). */
+/* One line as the worker found it. When a repair fired, the repaired text
+ * follows the previous one in the block's text buffer, after its length (a
+ * size_t). */
 struct prepped {
 	uint32_t in_len;   /* the line before repair (its low 32 bits) */
 	uint32_t in_head;  /* and its first (up to) 4 bytes, to check it is the same */
@@ -32,13 +36,22 @@ struct prepped {
 	uint32_t puncts;   /* and wn_punct_push */
 	uint32_t key_len;  /* NO_KEY, or the trimmed line's key, next in the
 			    * text buffer, then its hash (a uint64_t) */
-	bool shingled;     /* and after them, its shingles (wn_shingler_save) */
+	int32_t rule;      /* keyed, with rules on: wn_rules_match's group, or
+			    * -1; else NO_RULE */
+	uint32_t regex_calls;   /* the PCRE2 matches the rules ran on it */
+	uint32_t regex_limited; /* and those given up at a limit */
+	bool prepared;     /* false: the filter prepares the line itself */
+	bool long_line;    /* keyed: the trimmed line has min_chars code points */
+	bool shingled;     /* after the key, its shingles (wn_shingler_save) */
 };
 
 #define NO_KEY UINT32_MAX
-/* The worker also keys KEY_SHARE_MAX parts in share of the lines: more
- * while it waits for the filter, fewer while the filter waits for it. */
-#define KEY_SHARE_MAX 8
+#define NO_RULE INT32_MIN
+/* The worker prepares SHARE_MAX parts in share of the lines: more while
+ * it waits for the filter, fewer while the filter waits for it. */
+#define SHARE_MAX 32
+
+int wn_prep_test_share = -1; /* tests only (internal.h) */
 
 struct prep_block {
 	struct wn_buf data;  /* a copy of the input */
@@ -78,18 +91,24 @@ struct wn_prep {
 	struct wn_punct punct;
 	struct wn_keyer keyer;
 	struct wn_shingler shingler; /* near stages on: keyed lines are shingled too */
+	const struct wn_rules *rules; /* the filter's, read only; NULL: rules off */
+	struct wn_rules_local rules_local;
 	bool shingle_lines;
-	bool key_lines;      /* the filter keys lines: the worker may take some */
-	unsigned key_share;  /* of KEY_SHARE_MAX lines, those the worker keys */
+	bool key_lines;      /* the filter keys lines: so does the worker */
+	unsigned share;      /* of SHARE_MAX lines, those the worker prepares */
 	unsigned nlines;
+	uint64_t rand;       /* wn_prep_test_share > SHARE_MAX: which lines */
 	struct prep_block *out; /* the block being prepared */
 };
 
 static uint32_t head4(const char *p, size_t n)
 {
 	uint32_t h = 0;
-	if (n)
-		memcpy(&h, p, n < 4 ? n : 4);
+	if (n >= 4) /* a fixed size: no call to memcpy */
+		memcpy(&h, p, 4);
+	else
+		for (size_t i = 0; i < n; i++)
+			h |= (uint32_t)(uint8_t)p[i] << (8 * i);
 	return h;
 }
 
@@ -103,13 +122,12 @@ static size_t trim_end(const char *s, size_t n)
 	return n;
 }
 
-/* The key of a repaired line that stays one line, when it is the worker's
- * turn: appended to the text buffer with its hash. */
+/* The key of a repaired line that stays one line: appended to the text
+ * buffer with its hash; then its boilerplate rule and shingles. */
 static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 		    struct prepped *r)
 {
-	r->key_len = NO_KEY;
-	if (!p->key_lines || p->nlines++ % KEY_SHARE_MAX >= p->key_share)
+	if (!p->key_lines)
 		return 0;
 	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
 	if (trimmed.len == 0 || trimmed.len > NO_KEY / 4 ||
@@ -122,6 +140,15 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	    wn_buf_append(t, &hash, sizeof(hash)) != 0)
 		return WN_E_NOMEM;
 	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
+	r->long_line = wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
+	if (p->rules) {
+		struct wn_rules_local *l = &p->rules_local;
+		const uint64_t calls = l->regex_calls, limited = l->limited;
+		const struct wn_line key = { t->ptr + at, r->key_len };
+		r->rule = wn_rules_match_local(p->rules, l, &trimmed, &key, hash);
+		r->regex_calls = (uint32_t)(l->regex_calls - calls);
+		r->regex_limited = (uint32_t)(l->limited - limited);
+	}
 	r->shingled = p->shingle_lines;
 	if (!p->shingle_lines)
 		return 0;
@@ -129,10 +156,26 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	return rc ? rc : wn_shingler_save(&p->shingler, t);
 }
 
+/* Whether the worker prepares the next line. */
+static bool my_turn(struct wn_prep *p)
+{
+	const unsigned k = p->nlines++ % SHARE_MAX;
+	if (wn_prep_test_share <= SHARE_MAX)
+		return k < p->share;
+	p->rand ^= p->rand << 13; /* xorshift64 */
+	p->rand ^= p->rand >> 7;
+	p->rand ^= p->rand << 17;
+	return p->rand >> 63;
+}
+
 static int prep_line(struct wn_prep *p, const struct wn_line *in)
 {
 	struct wn_line line = *in;
-	struct prepped r = { .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len) };
+	struct prepped r = { .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len),
+			     .key_len = NO_KEY, .rule = NO_RULE };
+	r.prepared = my_turn(p);
+	if (!r.prepared)
+		return wn_buf_append(&p->out->res, &r, sizeof(r));
 	int rc = wn_repair_push(&p->repair, &line, &r.repairs);
 	if (!rc)
 		rc = wn_punct_push(&p->punct, &line, &r.puncts);
@@ -222,17 +265,19 @@ static void *worker(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		/* Balance the two threads: the filter waiting for this one
-		 * gives it fewer keys, and this one waiting, more. */
-		if (p->filter_waited && p->key_share > 0)
-			p->key_share--;
+		 * gives it fewer lines, and this one waiting, more. */
+		if (p->filter_waited && p->share > 0)
+			p->share--;
 		p->filter_waited = false;
 		bool idle = false;
 		while (p->prepped == p->filled && !p->stop) {
 			idle = true;
 			pthread_cond_wait(&p->cv, &p->mu);
 		}
-		if (idle && p->key_share < KEY_SHARE_MAX)
-			p->key_share++;
+		if (idle && p->share < SHARE_MAX)
+			p->share++;
+		if (wn_prep_test_share >= 0 && wn_prep_test_share <= SHARE_MAX)
+			p->share = (unsigned)wn_prep_test_share;
 		const bool stop = p->stop;
 		struct prep_block *b = &p->blocks[p->prepped % PREP_BLOCKS];
 		pthread_mutex_unlock(&p->mu);
@@ -267,7 +312,8 @@ static int skip_piece(void *ctx, const char *p, size_t n, bool last)
 	return 0;
 }
 
-int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **out)
+int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
+		struct wn_prep **out)
 {
 	*out = NULL;
 	struct wn_prep *p = calloc(1, sizeof(*p));
@@ -276,7 +322,8 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **o
 	p->opt = *opt;
 	p->format = opt->format;
 	p->key_lines = key_lines;
-	p->key_share = KEY_SHARE_MAX / 2;
+	p->share = SHARE_MAX / 2;
+	p->rand = 0x9E3779B97F4A7C15u;
 	wn_keyer_init(&p->keyer, opt->key, opt->seed);
 	wn_shingler_init(&p->shingler, opt->near_words, opt->seed);
 	/* The filter tokenizes the lines its near stages judge: as many as it
@@ -289,6 +336,10 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, struct wn_prep **o
 	if (opt->max_line != SIZE_MAX)
 		wn_lines_limit(&p->lines, opt->max_line, skip_piece);
 	int rc = wn_repair_init(&p->repair, opt);
+	if (!rc && key_lines && rules) {
+		p->rules = rules;
+		rc = wn_rules_local_init(&p->rules_local, rules);
+	}
 	if (!rc)
 		rc = wn_punct_init(&p->punct, opt);
 	if (!rc)
@@ -340,6 +391,8 @@ void wn_prep_free(struct wn_prep *p)
 	wn_wet_free(&p->wet);
 	wn_repair_free(&p->repair);
 	wn_punct_free(&p->punct);
+	if (p->rules)
+		wn_rules_local_free(&p->rules_local);
 	free(p);
 }
 
@@ -436,6 +489,8 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		p->broken = true;
 		return false;
 	}
+	if (!r.prepared)
+		return false;
 	*repairs_out = r.repairs;
 	*puncts_out = r.puncts;
 	if (r.repairs | r.puncts) {
@@ -447,6 +502,11 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 	}
 	if (r.key_len != NO_KEY) {
 		key_out->valid = true;
+		key_out->long_line = r.long_line;
+		key_out->ruled = r.rule != NO_RULE;
+		key_out->rule = r.rule;
+		key_out->regex_calls = r.regex_calls;
+		key_out->regex_limited = r.regex_limited;
 		key_out->ptr = b->text.ptr + p->text_next;
 		key_out->len = r.key_len;
 		memcpy(&key_out->hash, b->text.ptr + p->text_next + r.key_len, sizeof(key_out->hash));

@@ -780,9 +780,18 @@ static bool fold_line(const char *p, size_t n, char *out)
 	return true;
 }
 
-static int match_regex(struct wn_rules *r, struct subject *sub, int *tail)
+/* Where a match runs: its PCRE2 match data and context, and its counts. */
+struct matcher {
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	uint64_t *calls;
+	uint64_t *limited;
+};
+
+static int match_regex(const struct wn_rules *r, const struct matcher *m, struct subject *sub,
+		       int *tail)
 {
-	struct wn_regexes *rx = r->rx;
+	const struct wn_regexes *rx = r->rx;
 	const char *p = sub->text->ptr;
 	size_t n = sub->text->len;
 	trim(&p, &n);
@@ -801,20 +810,20 @@ static int match_regex(struct wn_rules *r, struct subject *sub, int *tail)
 			if (fold > 0 && !has_needle(rule, folded, n))
 				continue;
 		}
-		r->regex_calls++;
-		const int rc = pcre2_match(rule->code, (PCRE2_SPTR)p, n, 0, 0, rx->md, rx->mctx);
+		(*m->calls)++;
+		const int rc = pcre2_match(rule->code, (PCRE2_SPTR)p, n, 0, 0, m->md, m->mctx);
 		if (rc >= 0) {
 			if (decides(r, g, tail))
 				return g;
 		} else if (rc != PCRE2_ERROR_NOMATCH) {
-			rx->limited++;
+			(*m->limited)++;
 		}
 	}
 	return -1;
 }
 
-int wn_rules_match(struct wn_rules *r, const struct wn_line *text, const struct wn_line *key,
-		   uint64_t hash)
+static int match(const struct wn_rules *r, const struct matcher *m, const struct wn_line *text,
+		 const struct wn_line *key, uint64_t hash)
 {
 	int tail = -1;
 	struct subject sub = { text, key, wn_ends_marked(text->ptr, text->len), 0, NULL };
@@ -830,6 +839,41 @@ int wn_rules_match(struct wn_rules *r, const struct wn_line *text, const struct 
 	if (g < 0 && len && len <= (size_t)r->word_reach * WN_SHORT_BYTES_PER_WORD && !sub.stop)
 		g = match_words(r, &sub, &tail);
 	if (g < 0 && len <= (size_t)r->regex_reach * WN_SHORT_BYTES_PER_WORD)
-		g = match_regex(r, &sub, &tail);
+		g = match_regex(r, m, &sub, &tail);
 	return g >= 0 ? g : tail;
+}
+
+int wn_rules_match(struct wn_rules *r, const struct wn_line *text, const struct wn_line *key,
+		   uint64_t hash)
+{
+	const struct matcher m = { r->rx->md, r->rx->mctx, &r->regex_calls, &r->rx->limited };
+	return match(r, &m, text, key, hash);
+}
+
+int wn_rules_local_init(struct wn_rules_local *l, const struct wn_rules *r)
+{
+	memset(l, 0, sizeof(*l));
+	l->md = pcre2_match_data_create(1, NULL);
+	l->mctx = pcre2_match_context_copy(r->rx->mctx);
+	return l->md && l->mctx ? 0 : WN_E_NOMEM;
+}
+
+void wn_rules_local_free(struct wn_rules_local *l)
+{
+	pcre2_match_data_free(l->md);
+	pcre2_match_context_free(l->mctx);
+	memset(l, 0, sizeof(*l));
+}
+
+int wn_rules_match_local(const struct wn_rules *r, struct wn_rules_local *l,
+			 const struct wn_line *text, const struct wn_line *key, uint64_t hash)
+{
+	const struct matcher m = { l->md, l->mctx, &l->regex_calls, &l->limited };
+	return match(r, &m, text, key, hash);
+}
+
+void wn_rules_add_counts(struct wn_rules *r, uint64_t regex_calls, uint64_t limited)
+{
+	r->regex_calls += regex_calls;
+	r->rx->limited += limited;
 }
