@@ -127,7 +127,9 @@ Test(memo, scope_clear_forgets_everything)
  * rather than compacts while it has few holes: filling a table to 30 MiB
  * compacts it 25 times (43 when each hole waited for a compaction and a
  * full arena compacted before growing), the holes stay under a quarter of
- * it, and every fingerprint is still found after the blocks moved. */
+ * it, and every fingerprint is still found after the blocks moved. The
+ * list of blocks a compaction sorts is allocated once, for the one set's
+ * segments, and kept for the next compaction. */
 Test(memo, arena_reuses_holes_and_rarely_compacts)
 {
 	cr_assert_eq(wn_memo_init(&memo, (uint64_t)64 << 20, WN_FULL_FAIL), 0);
@@ -137,6 +139,9 @@ Test(memo, arena_reuses_holes_and_rarely_compacts)
 		cr_assert_eq(wn_memo_insert(&memo, rng_next(&rng)), 1);
 	const struct wn_arena *a = &memo.arena;
 	cr_assert_leq(a->compactions, 30, "%llu compactions", (unsigned long long)a->compactions);
+	cr_assert_geq(a->compactions, 2);
+	cr_assert_not_null(a->blocks);
+	cr_assert_eq(a->blocks_cap, WN_SEEN_SEGS);
 	cr_assert_leq(a->top - a->live, a->live / 4 + ((uint64_t)1 << 20), "holes: %llu of %llu bytes",
 		      (unsigned long long)(a->top - a->live), (unsigned long long)a->live);
 	cr_assert_eq(memo.gen[0].bytes, a->live);

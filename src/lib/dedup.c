@@ -59,6 +59,7 @@ void wn_arena_init(struct wn_arena *a, uint64_t size)
 void wn_arena_free(struct wn_arena *a)
 {
 	free(a->raw);
+	free(a->blocks);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -120,9 +121,14 @@ static int reorganize(struct wn_arena *a, uint64_t need)
 	for (int i = 0; i < WN_ARENA_SETS; i++)
 		if (a->sets[i] && a->sets[i]->segs)
 			n += WN_SEEN_SEGS;
-	struct block *blocks = malloc((n ? n : 1) * sizeof(*blocks));
-	if (!blocks)
-		return WN_E_NOMEM;
+	if (n > a->blocks_cap) {
+		void *grown = realloc(a->blocks, n * sizeof(struct block));
+		if (!grown)
+			return WN_E_NOMEM;
+		a->blocks = grown;
+		a->blocks_cap = n;
+	}
+	struct block *blocks = a->blocks;
 	n = 0;
 	for (int i = 0; i < WN_ARENA_SETS; i++) {
 		struct wn_seen *s = a->sets[i];
@@ -134,7 +140,8 @@ static int reorganize(struct wn_arena *a, uint64_t need)
 					(uint64_t)seg->nbuckets * BUCKET * sizeof(uint64_t) };
 		}
 	}
-	qsort(blocks, n, sizeof(*blocks), by_offset);
+	if (n)
+		qsort(blocks, n, sizeof(*blocks), by_offset);
 	int rc = 0;
 	const uint64_t want = a->live + need + (a->live + need) / 4;
 	if (want > a->cap) {
@@ -149,7 +156,6 @@ static int reorganize(struct wn_arena *a, uint64_t need)
 		*blocks[i].slots = (uint64_t *)(void *)(a->base + dst);
 		dst += blocks[i].nbytes;
 	}
-	free(blocks);
 	if (!rc) {
 		a->top = a->live = dst;
 		a->compactions++;

@@ -333,6 +333,11 @@ struct wn_arena {
 	uint64_t top;         /* bytes below the bump pointer: live or holes */
 	uint64_t live;        /* bytes in live blocks */
 	uint64_t compactions;
+	/* A compaction's list of blocks, kept from one to the next: freeing it
+	 * let the C library hand its pages back, and touching fresh pages is
+	 * slow (a page fault each, and on a virtual machine much more). */
+	void *blocks;
+	size_t blocks_cap;    /* entries blocks has room for */
 	struct wn_seen *sets[WN_ARENA_SETS]; /* whose segments live here */
 	/* Holes by size, for reuse: segments grow through the same sizes, so
 	 * the block one leaves is the block another soon asks for. Each list
