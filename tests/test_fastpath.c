@@ -288,3 +288,121 @@ Test(fastpath, repair_of_every_bmp_character)
 	cr_assert_gt(c.changed, 100);
 	cr_assert_eq(c.differ, 0, "%zu of %zu characters differ", c.differ, c.lines);
 }
+
+/* ---- The one pass of a plain line (plain.c) ------------------------------ */
+
+struct plain_check {
+	struct wn_repair repair;
+	struct wn_punct punct;
+	size_t plain, other;
+	size_t differ;
+};
+
+/* wn_plain_key says plain exactly when the repairs' scan and the
+ * punctuation rules' candidates (both the plain loops) find nothing; then
+ * no stage changes the line, and its key is wn_key_normalize's, of the line
+ * and of the line trimmed as the filter trims it. */
+static void check_plain(const char *p, size_t n, struct plain_check *c)
+{
+	char *in = exact_copy(p, n);
+	char *key = malloc(n + WN_PLAIN_SLACK);
+	const size_t cap = 3 * n + 12;
+	char *ref = malloc(cap);
+	cr_assert(key && ref);
+	size_t len = SIZE_MAX;
+	const bool plain = wn_plain_key(in, n, key, &len);
+	const bool expect = wn_repair_scan(in, n, true) == 0 && wn_punct_candidates(in, n, true) == 0;
+	if (plain != expect) {
+		c->differ++;
+		cr_log_error("plain %d, expected %d: \"%.*s\"", plain, expect, (int)n, in);
+	}
+	if (plain) {
+		c->plain++;
+		const size_t r = wn_key_normalize_ref(in, n, ref, cap);
+		size_t t = n;
+		while (t && (in[t - 1] == ' ' || in[t - 1] == '\t'))
+			t--;
+		char *tref = malloc(cap);
+		cr_assert(tref);
+		const size_t tr = wn_key_normalize_ref(in, t, tref, cap);
+		if (len != r || memcmp(key, ref, r) != 0 || tr != r || memcmp(tref, ref, r) != 0) {
+			c->differ++;
+			cr_log_error("plain key of \"%.*s\": \"%.*s\" vs \"%.*s\"", (int)n, in,
+				     (int)(len == SIZE_MAX ? 0 : len), key, (int)r, ref);
+		}
+		free(tref);
+		struct wn_line line = { in, n };
+		uint32_t fired;
+		cr_assert_eq(wn_repair_push(&c->repair, &line, &fired), 0);
+		cr_assert_eq(fired, 0, "a repair fired on the plain \"%.*s\"", (int)n, in);
+		cr_assert_eq(wn_punct_push(&c->punct, &line, &fired), 0);
+		cr_assert_eq(fired, 0, "a punctuation rule fired on the plain \"%.*s\"", (int)n, in);
+	} else {
+		c->other++;
+	}
+	free(ref);
+	free(key);
+	free(in);
+}
+
+static void plain_line(const char *p, size_t n, void *ctx)
+{
+	check_plain(p, n, ctx);
+}
+
+static void plain_init(struct plain_check *c)
+{
+	const struct wn_options opt = { 0 };
+	memset(c, 0, sizeof(*c));
+	cr_assert_eq(wn_repair_init(&c->repair, &opt), 0);
+	cr_assert_eq(wn_punct_init(&c->punct, &opt), 0);
+	c->repair.reference = c->punct.reference = true;
+}
+
+static void plain_free(struct plain_check *c)
+{
+	wn_repair_free(&c->repair);
+	wn_punct_free(&c->punct);
+}
+
+Test(fastpath, plain_of_every_line)
+{
+	struct plain_check c;
+	plain_init(&c);
+	each_line(plain_line, &c);
+	plain_free(&c);
+#if defined(__SSE2__)
+	cr_assert_gt(c.plain, 20000, "too few plain lines: %zu", c.plain);
+#endif
+	cr_assert_gt(c.other, 10000, "too few other lines: %zu", c.other);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.plain + c.other);
+}
+
+/* Each byte or pair that rules a line out (or does not), at every offset
+ * of lines of every length up to 49: the blocks' seams, the last block's
+ * overlap and the short lines' padding. */
+Test(fastpath, plain_at_every_offset)
+{
+	static const char *const probes[] = {
+		" ,", "  ", ",a", ",,", ".A", "..", ";x", ":B", " !", " ?", " .", " :",
+		"&", "\x01", "\x7f", "\r", "\xc3\xa9", "\t", "'", "\"", ". ", ", ", "a.b",
+		".a", ",1", ":1", "!!", " '", "-- ", "!A", "?B", "(a)", "U.S.", "x\"."
+	};
+	struct plain_check c;
+	plain_init(&c);
+	char line[64];
+	for (size_t pr = 0; pr < sizeof(probes) / sizeof(probes[0]); pr++) {
+		const size_t plen = strlen(probes[pr]);
+		for (size_t len = plen; len < 50; len++)
+			for (size_t at = 0; at + plen <= len; at++) {
+				for (size_t i = 0; i < len; i++) /* plain filler: no ". G" */
+					line[i] = "ab cd9 Ef gh"[i % 12];
+				memcpy(line + at, probes[pr], plen);
+				check_plain(line, len, &c);
+			}
+	}
+	plain_free(&c);
+	cr_assert_gt(c.other, 1000);
+	cr_assert_gt(c.plain, 1000);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.plain + c.other);
+}

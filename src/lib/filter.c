@@ -666,8 +666,10 @@ static void doc_line(struct wn_filter *f, const struct pending *p, const struct 
 
 /* Prepares one line for the batch: trims it, leaves it where it is if the
  * caller's buffer holds it (else copies it), and keys and fingerprints it
- * for the judges that will look. */
-static int prepare_line(struct wn_filter *f, const struct wn_line *line)
+ * for the judges that will look. plain_key, if not NULL, is the length of
+ * the line's key, made already at the arena's end after room for the
+ * line's copy (take_plain): the line is ASCII. */
+static int prepare_line(struct wn_filter *f, const struct wn_line *line, const size_t *plain_key)
 {
 	struct pending *p = &f->batch[f->nbatch++];
 	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
@@ -687,13 +689,17 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	if (p->blank)
 		return f->nbatch == BATCH ? flush_batch(f) : 0;
 	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) &&
-			   long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+			   (plain_key ? trimmed.len >= f->opt.min_chars
+				      : long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars));
 	const bool normalized = f->opt.key == WN_KEY_NORMALIZED;
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
 	    ((dedup || f->opt.doc_dedup) && normalized)) {
 		p->key_off = f->arena.len;
-		int rc;
-		if (f->ahead.valid) { /* the worker keyed the line: it is one part */
+		int rc = 0;
+		if (plain_key) { /* in place already */
+			f->arena.len += *plain_key;
+			p->key_hash = wn_key_hash(&f->keyer, f->arena.ptr + p->key_off, *plain_key);
+		} else if (f->ahead.valid) { /* the worker keyed the line: it is one part */
 			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
 			p->key_hash = f->ahead.hash;
 			p->shingles = f->ahead.shingles;
@@ -843,8 +849,31 @@ static int end_text_doc(struct wn_filter *f)
 
 /* Repairs one line of the current document, which may break it in
  * several, and judges each. */
+/* A plain line (plain.c: ASCII, nothing the repairs could act on) is
+ * keyed in the pass that tells so, into the arena where prepare_line wants
+ * its key, and goes on unrepaired. Returns 1, nothing done, for a line
+ * that is not plain. */
+static int take_plain(struct wn_filter *f, const struct wn_line *line)
+{
+	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+	const uintptr_t at = (uintptr_t)trimmed.ptr;
+	const size_t copy = at >= f->push_lo && at + trimmed.len <= f->push_hi ? 0 : trimmed.len;
+	if (wn_buf_reserve(&f->arena, copy + line->len + WN_PLAIN_SLACK) != 0)
+		return WN_E_NOMEM;
+	size_t key_len;
+	if (!wn_plain_key(line->ptr, line->len, f->arena.ptr + f->arena.len + copy, &key_len))
+		return 1;
+	f->st.lines_in++;
+	return prepare_line(f, &trimmed, &key_len);
+}
+
 static int take_line(struct wn_filter *f, struct wn_line *line)
 {
+	if (!f->prep && !f->counting) {
+		const int rc = take_plain(f, line);
+		if (rc <= 0)
+			return rc;
+	}
 	if (!(f->opt.disable & WN_STAGE_REPAIR)) {
 		const int rc = repair_line(f, line);
 		if (rc)
@@ -861,7 +890,7 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 			rc = count_line(f, &part);
 		} else {
 			f->st.lines_in++;
-			rc = prepare_line(f, &part);
+			rc = prepare_line(f, &part, NULL);
 		}
 		if (rc)
 			return rc;

@@ -175,6 +175,9 @@ struct wn_repair {
 
 int wn_repair_init(struct wn_repair *r, const struct wn_options *opt);
 int wn_repair_push(struct wn_repair *r, struct wn_line *line, uint32_t *fired_out);
+/* What the repairs' scan finds in the line (0: no repair can act on it):
+ * bytes >= 0x80, '&', controls other than TAB. reference: word at a time. */
+unsigned wn_repair_scan(const char *p, size_t n, bool reference);
 /* The name of character rule bit (0..31), or NULL. */
 const char *wn_repair_char_rule_name(unsigned bit);
 void wn_repair_free(struct wn_repair *r);
@@ -271,6 +274,9 @@ struct wn_punct {
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt);
 int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out);
 const char *wn_punct_rule_name(unsigned bit);
+/* The rules that a cheap look says may fire on the line (0: none can);
+ * reference: the plain loop over every byte pair. */
+uint32_t wn_punct_candidates(const char *s, size_t n, bool reference);
 void wn_punct_free(struct wn_punct *p);
 
 /* ---- key.c: normalized key and fingerprint ------------------------------- */
@@ -290,6 +296,19 @@ int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn
 size_t wn_key_normalize_ref(const char *p, size_t n, char *out, size_t cap);
 /* The seeded XXH3 hash of the line's bytes, for --key=exact. */
 uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line);
+/* The seeded XXH3 hash of a key (what wn_keyer_key gives with it). */
+uint64_t wn_key_hash(const struct wn_keyer *k, const char *key, size_t len);
+
+/* ---- plain.c: the one pass most lines need -------------------------------- */
+
+/* Room wn_plain_key needs at out beyond the line's length. */
+#define WN_PLAIN_SLACK 16
+/* True when the line is plain: ASCII, with nothing the repairs (an '&', a
+ * control other than TAB, DEL) or the punctuation rules (wn_punct_candidates)
+ * could act on; its normalized key (wn_key_normalize's) is then at out, of
+ * *key_len_out bytes. out has room for n + WN_PLAIN_SLACK bytes and may be
+ * written whatever the answer. False without SSE2. */
+bool wn_plain_key(const char *p, size_t n, char *out, size_t *key_len_out);
 
 /* ---- dedup.c: the seen set of 64-bit fingerprints ------------------------ */
 

@@ -6,11 +6,10 @@
 #include <assert.h>
 #include <string.h>
 #include <utf8proc.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "internal.h"
+#if defined(__SSE2__)
+#include "wake.h"
+#endif
 
 /* Rule bits; the public rule number is 32 + bit. Order is the public one;
  * the order the rules run in is the passes[] table below. */
@@ -1239,38 +1238,12 @@ static uint32_t pair_at(const unsigned char *u, size_t i)
 }
 
 #if defined(__SSE2__)
-/* The pairs at u[0..16) that wake a rule, one bit each, sixteen at a step:
- * a space before a space or a mark; a comma before a comma, a letter or a
- * non-ASCII byte; ';' or ':' before a letter or non-ASCII; a period before
- * a period, a capital or non-ASCII (pair_rules says the same, byte by byte). */
+/* The pairs at u[0..16) that wake a rule, one bit each (wake.h). */
 static inline unsigned pair_mask(const unsigned char *u)
 {
 	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
 	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
-#define EQ(x, c) _mm_cmpeq_epi8((x), _mm_set1_epi8((char)(c)))
-	/* x | 1 pairs ' ' with '!' and ':' with ';'. */
-	const __m128i one = _mm_set1_epi8(1), b1 = _mm_or_si128(b, one);
-	const __m128i a_space = EQ(a, ' '), a_comma = EQ(a, ',');
-	const __m128i a_colon = EQ(_mm_or_si128(a, one), ';'), a_period = EQ(a, '.');
-	const __m128i b_comma = EQ(b, ','), b_period = EQ(b, '.');
-	const __m128i after_space = _mm_or_si128(_mm_or_si128(EQ(b1, '!'), EQ(b1, ';')),
-						 _mm_or_si128(_mm_or_si128(b_comma, b_period), EQ(b, '?')));
-#undef EQ
-	/* Signed compares: a byte >= 0x80 is negative; a range check biases
-	 * the range's start to -128. */
-	const __m128i b_high = _mm_cmplt_epi8(b, _mm_setzero_si128());
-	const __m128i b_upper = _mm_cmplt_epi8(_mm_add_epi8(b, _mm_set1_epi8((char)(0x80 - 'A'))),
-					       _mm_set1_epi8((char)(0x80 + 26)));
-	const __m128i b_alpha = _mm_cmplt_epi8(
-		_mm_add_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
-		_mm_set1_epi8((char)(0x80 + 26)));
-	const __m128i b_word = _mm_or_si128(b_alpha, b_high);
-	__m128i hit = _mm_and_si128(a_space, after_space);
-	hit = _mm_or_si128(hit, _mm_and_si128(a_comma, _mm_or_si128(b_comma, b_word)));
-	hit = _mm_or_si128(hit, _mm_and_si128(a_colon, b_word));
-	hit = _mm_or_si128(hit, _mm_and_si128(a_period,
-					      _mm_or_si128(b_period, _mm_or_si128(b_upper, b_high))));
-	return (unsigned)_mm_movemask_epi8(hit);
+	return (unsigned)_mm_movemask_epi8(wn_wake_pairs(a, b));
 }
 #endif
 
@@ -1383,4 +1356,9 @@ void wn_punct_free(struct wn_punct *p)
 {
 	wn_buf_free(&p->scratch);
 	wn_buf_free(&p->spare);
+}
+
+uint32_t wn_punct_candidates(const char *s, size_t n, bool reference)
+{
+	return candidates(s, n, reference);
 }
