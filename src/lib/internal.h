@@ -301,14 +301,22 @@ uint64_t wn_key_hash(const struct wn_keyer *k, const char *key, size_t len);
 
 /* ---- plain.c: the one pass most lines need -------------------------------- */
 
-/* Room wn_plain_key needs at out beyond the line's length. */
+/* Room wn_plain_key needs at out beyond three times the line's length. */
 #define WN_PLAIN_SLACK 16
-/* True when the line is plain: ASCII, with nothing the repairs (an '&', a
- * control other than TAB, DEL) or the punctuation rules (wn_punct_candidates)
- * could act on; its normalized key (wn_key_normalize's) is then at out, of
- * *key_len_out bytes. out has room for n + WN_PLAIN_SLACK bytes and may be
- * written whatever the answer. False without SSE2. */
-bool wn_plain_key(const char *p, size_t n, char *out, size_t *key_len_out);
+enum { WN_PLAIN_ASCII = 1, WN_PLAIN_OTHER = 2, WN_PLAIN_PUNCT = 4 };
+/* Tells whether the line is plain: nothing the repairs could act on (an
+ * '&', a control other than TAB, DEL, a byte >= 0x80 but the ones below).
+ * Returns WN_PLAIN_ASCII for a plain line all ASCII; with other (the
+ * repairs run without nfkc and ascii), WN_PLAIN_OTHER for a plain line that
+ * also holds basic Cyrillic letters U+0410..U+044F, CJK ideographs
+ * U+4E00..U+9FA5, or general punctuation U+2010..U+2027, U+2030..U+205E
+ * each between ASCII bytes (not both kinds); 0 for a line that is not
+ * plain. To a plain line WN_PLAIN_PUNCT is added when a punctuation rule
+ * may act on it (wn_punct_candidates is not 0). A plain line's normalized
+ * key (wn_key_normalize's) is at out, *key_len_out bytes. out has room for
+ * 3 * n + WN_PLAIN_SLACK bytes and may be written whatever the answer.
+ * Always 0 without SSE2. */
+int wn_plain_key(const char *p, size_t n, bool other, char *out, size_t *key_len_out);
 
 /* ---- dedup.c: the seen set of 64-bit fingerprints ------------------------ */
 

@@ -1,8 +1,9 @@
 /* plain.c - one pass over a line that most lines need and no more: it tells
- * whether the line is plain (ASCII, and nothing the repairs or the
- * punctuation rules could act on), and keys a plain line in the same pass,
- * straight from the input bytes. A plain line skips both repair stages,
- * their scans and any copy; every other line goes the general way. */
+ * whether the line is plain (nothing the repairs or the punctuation rules
+ * could act on: ASCII, or with basic Cyrillic, CJK ideographs or lone
+ * general punctuation such as curly quotes and dashes), and keys a plain line in the same pass, straight from
+ * the input bytes. A plain line skips both repair stages, their scans and
+ * any copy; every other line goes the general way. */
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -12,17 +13,16 @@
 #include "internal.h"
 
 #if defined(__SSE2__)
-/* Bytes that rule a line out, among the sixteen of a: >= 0x80, the controls
- * but TAB, DEL (the repairs' scan), '&' (entities), and the first byte of a
- * pair that may wake a punctuation rule (b is a moved on by one byte). */
-static inline __m128i not_plain(__m128i a, __m128i b)
+/* Bytes that the repairs act on, among the sixteen of a: the controls but
+ * TAB, DEL (the repairs' scan), '&' (entities). */
+static inline __m128i repair_bytes(__m128i a)
 {
-	/* Signed: below 0x20 are the controls and the bytes >= 0x80. */
-	const __m128i low = _mm_andnot_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('\t')),
-					     _mm_cmplt_epi8(a, _mm_set1_epi8(0x20)));
+	/* Unsigned: a <= 0x1F. */
+	const __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(0x1F)), a);
+	const __m128i low = _mm_andnot_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('\t')), ctrl);
 	const __m128i odd = _mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(0x7F)),
 					 _mm_cmpeq_epi8(a, _mm_set1_epi8('&')));
-	return _mm_or_si128(_mm_or_si128(low, odd), wn_wake_pairs(a, b));
+	return _mm_or_si128(low, odd);
 }
 
 /* Keys the ASCII bytes a[lo..hi) onto *o_io as wn_key_normalize would:
@@ -67,7 +67,8 @@ static inline void key_block(__m128i a, unsigned lo, unsigned hi, char **o_io,
 }
 
 /* The punctuation rules' checks at the line's end (punct.c's candidates):
- * a quote ends it, or a quote then a period. */
+ * a quote ends it, or a quote then a period (0x9C and 0x98 end the curly
+ * opening quotes). */
 static bool quote_at_end(const unsigned char *u, size_t n)
 {
 	while (n > 0 && (u[n - 1] == ' ' || u[n - 1] == '\t'))
@@ -75,19 +76,75 @@ static bool quote_at_end(const unsigned char *u, size_t n)
 	if (n < 2)
 		return false;
 	const unsigned char last = u[n - 1], prev = u[n - 2];
-	return last == '"' || last == '\'' || (last == '.' && (prev == '"' || prev == '\''));
+	const bool quote = last == '"' || last == '\'' || last == 0x9C || last == 0x98;
+	return quote || (last == '.' && (prev == '"' || prev == '\'' || prev == 0x9C || prev == 0x98));
+}
+
+/* The bytes >= 0x80 at u[at + k] for each bit k of high, those from *done_io
+ * on not checked yet: each must start a character that no repair touches
+ * (repair.c's quick_needs): basic Cyrillic letters U+0410..U+044F and CJK
+ * ideographs U+4E00..U+9FA5 (which set *letters_io: the block key does
+ * not fold them), or general punctuation U+2010..U+2027, U+2030..U+205E
+ * (dashes, quotes, bullets, primes; a separator in the key) with ASCII (or
+ * the line's ends) on both sides, so no two characters form mojibake (sets
+ * *punct_io). A line with both kinds is not plain: two letters side by side
+ * and a character mojibake is made of ask for repair.c's closer look. */
+static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned high,
+		       size_t *done_io, bool *letters_io, bool *punct_io)
+{
+	for (; high; high &= high - 1) {
+		const size_t j = at + (unsigned)__builtin_ctz(high);
+		if (j < *done_io)
+			continue; /* a character's tail, or a byte seen in the last block */
+		const unsigned lead = u[j];
+		if (lead == 0xD0 || lead == 0xD1) {
+			if (j + 2 > n)
+				return false;
+			const unsigned b1 = u[j + 1];
+			if (lead == 0xD0 ? b1 < 0x90 || b1 > 0xBF : b1 < 0x80 || b1 > 0x8F)
+				return false;
+			*letters_io = true;
+			*done_io = j + 2;
+			continue;
+		}
+		if (j + 3 > n)
+			return false;
+		const unsigned b1 = u[j + 1], b2 = u[j + 2];
+		if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80)
+			return false;
+		const unsigned cp = (lead & 0x0F) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F);
+		if (lead >= 0xE4 && lead <= 0xE9) {
+			if (cp < 0x4E00 || cp > 0x9FA5)
+				return false;
+			*letters_io = true;
+		} else if (lead == 0xE2) {
+			if (cp < 0x2010 || (cp >= 0x2028 && cp < 0x2030) || cp >= 0x205F ||
+			    (j > 0 && u[j - 1] >= 0x80) || (j + 3 < n && u[j + 3] >= 0x80))
+				return false;
+			*punct_io = true;
+		} else {
+			return false;
+		}
+		*done_io = j + 3;
+	}
+	return true;
 }
 #endif
 
-bool wn_plain_key(const char *p, size_t n, char *out, size_t *key_len_out)
+int wn_plain_key(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
 {
 #if defined(__SSE2__)
 	const unsigned char *u = (const unsigned char *)p;
 	char *o = out;
 	unsigned after_word = 0;
+	unsigned any_high = 0;
+	size_t done = 0;      /* bytes >= 0x80 before this are checked */
+	bool letters = false; /* Cyrillic or CJK: the block key does not do */
+	bool punct = false;   /* general punctuation */
+	__m128i wake = _mm_setzero_si128(); /* pairs that wake a punctuation rule */
 	if (n == 0) {
 		*key_len_out = 0;
-		return true;
+		return WN_PLAIN_ASCII;
 	}
 	if (n < 16) {
 		/* One block, padded with '0': no rule wakes on it, and the key
@@ -97,8 +154,12 @@ bool wn_plain_key(const char *p, size_t n, char *out, size_t *key_len_out)
 		memcpy(pad, p, n);
 		const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)pad);
 		const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(pad + 1));
-		if (_mm_movemask_epi8(not_plain(a, b)))
-			return false;
+		const unsigned high = (unsigned)_mm_movemask_epi8(a);
+		if (_mm_movemask_epi8(repair_bytes(a)) ||
+		    (high && (!other || !quiet_high(u, n, 0, high, &done, &letters, &punct))))
+			return 0;
+		wake = wn_wake_pairs(a, b);
+		any_high = high;
 		key_block(a, 0, (unsigned)n, &o, &after_word);
 	} else {
 		for (size_t i = 0; i < n; i += 16) {
@@ -109,22 +170,33 @@ bool wn_plain_key(const char *p, size_t n, char *out, size_t *key_len_out)
 			const __m128i b = at + 17 <= n
 					  ? _mm_loadu_si128((const __m128i *)(const void *)(u + at + 1))
 					  : _mm_srli_si128(a, 1);
-			if (_mm_movemask_epi8(not_plain(a, b)))
-				return false;
+			const unsigned high = (unsigned)_mm_movemask_epi8(a);
+			if (_mm_movemask_epi8(repair_bytes(a)) ||
+			    (high && (!other || !quiet_high(u, n, at, high, &done, &letters, &punct))))
+				return 0;
+			wake = _mm_or_si128(wake, wn_wake_pairs(a, b));
+			any_high |= high;
 			key_block(a, (unsigned)(i - at), 16, &o, &after_word);
 		}
 	}
-	if (quote_at_end(u, n))
-		return false;
+	if (letters && punct)
+		return 0;
+	const int kind = (any_high ? WN_PLAIN_OTHER : WN_PLAIN_ASCII) |
+			 (_mm_movemask_epi8(wake) || quote_at_end(u, n) ? WN_PLAIN_PUNCT : 0);
+	if (letters) {
+		*key_len_out = wn_key_normalize(p, n, out, 3 * n + WN_PLAIN_SLACK);
+		return kind;
+	}
 	if (o > out && o[-1] == ' ')
 		o--;
 	*key_len_out = (size_t)(o - out);
-	return true;
+	return kind;
 #else
 	(void)p;
 	(void)n;
+	(void)other;
 	(void)out;
 	(void)key_len_out;
-	return false;
+	return 0;
 #endif
 }
