@@ -125,6 +125,24 @@ static long long run_punct(const struct input *in)
 	return rc ? rc : changed;
 }
 
+/* The one pass a plain line needs (plain.c): returns the plain lines. */
+static long long run_plain(const struct input *in)
+{
+	struct wn_buf key = { 0 };
+	long long plain = 0;
+	for (size_t i = 0; i < in->nlines; i++) {
+		const struct wn_line *l = &in->lines[i];
+		if (wn_buf_reserve(&key, 3 * l->len + WN_PLAIN_SLACK) != 0) {
+			plain = WN_E_NOMEM;
+			break;
+		}
+		size_t len;
+		plain += wn_plain_key(l->ptr, l->len, true, key.ptr, &len) != 0;
+	}
+	wn_buf_free(&key);
+	return plain;
+}
+
 static long long run_utf8_count(const struct input *in)
 {
 	long long n = 0;
@@ -264,6 +282,7 @@ static const struct stage stages[] = {
 	{ "lines", "line", run_lines, all_lines },
 	{ "repair", "line", run_repair, all_lines },
 	{ "punct", "line", run_punct, all_lines },
+	{ "plain", "line", run_plain, all_lines },
 	{ "utf8_count", "line", run_utf8_count, all_lines },
 	{ "key_exact", "keyed line", run_key_exact, keyed_lines },
 	{ "key_normalized", "keyed line", run_key_normalized, keyed_lines },

@@ -288,3 +288,203 @@ Test(fastpath, repair_of_every_bmp_character)
 	cr_assert_gt(c.changed, 100);
 	cr_assert_eq(c.differ, 0, "%zu of %zu characters differ", c.differ, c.lines);
 }
+
+/* ---- The one pass of a plain line (plain.c) ------------------------------ */
+
+struct plain_check {
+	struct wn_repair repair;
+	struct wn_punct punct;
+	bool punctuation; /* wn_plain_key's other: Cyrillic, CJK, punctuation */
+	size_t plain, other;
+	size_t punct_lines; /* plain lines not all ASCII */
+	size_t wake_lines;  /* plain lines a punctuation rule may act on */
+	size_t differ;
+};
+
+/* What a plain line may hold beyond ASCII: basic Cyrillic letters, CJK
+ * ideographs, and general punctuation that no repair touches, each of
+ * those with ASCII (or the line's ends) around. */
+static bool lone_punctuation_only(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	bool letters = false, puncts = false; /* not both: see plain.c */
+	for (size_t i = 0; i < n;) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		int32_t cp;
+		const size_t len = wn_utf8_decode(u + i, n - i, &cp);
+		if (!len)
+			return false;
+		const bool letter = (cp >= 0x410 && cp <= 0x44F) || (cp >= 0x4E00 && cp <= 0x9FA5);
+		const bool punct = (cp >= 0x2010 && cp <= 0x2027) || (cp >= 0x2030 && cp <= 0x205E);
+		if (!letter && (!punct || (i > 0 && u[i - 1] >= 0x80) ||
+				(i + len < n && u[i + len] >= 0x80)))
+			return false;
+		letters |= letter;
+		puncts |= punct;
+		i += len;
+	}
+	return !(letters && puncts);
+}
+
+/* wn_plain_key says plain exactly when the repairs' scan finds nothing
+ * (or, with punctuation, only lone general punctuation) and the
+ * punctuation rules' candidates (both the plain loops) find nothing; then
+ * no stage changes the line, and its key is wn_key_normalize's, of the line
+ * and of the line trimmed as the filter trims it. */
+static void check_plain(const char *p, size_t n, struct plain_check *c)
+{
+	char *in = exact_copy(p, n);
+	char *key = malloc(3 * n + WN_PLAIN_SLACK);
+	const size_t cap = 3 * n + 12;
+	char *ref = malloc(cap);
+	cr_assert(key && ref);
+	size_t len = SIZE_MAX;
+	const int kind = wn_plain_key(in, n, c->punctuation, key, &len);
+	bool ascii = true, other = false;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char b = (unsigned char)in[i];
+		ascii &= b < 0x80;
+		other |= b == '&' || b == 0x7F || (b < 0x20 && b != '\t');
+	}
+	const bool wakes = wn_punct_candidates(in, n, true) != 0;
+	const int base = other ? 0
+			 : ascii ? WN_PLAIN_ASCII
+			 : c->punctuation && lone_punctuation_only(in, n) ? WN_PLAIN_OTHER : 0;
+	const int expect = base ? base | (wakes ? WN_PLAIN_PUNCT : 0) : 0;
+	if (base == WN_PLAIN_ASCII)
+		cr_assert_eq(wn_repair_scan(in, n, true), 0);
+	const bool plain = kind != 0;
+	if (kind != expect) {
+		c->differ++;
+		cr_log_error("plain %d, expected %d: \"%.*s\"", kind, expect, (int)n, in);
+	}
+	c->punct_lines += (kind & WN_PLAIN_OTHER) != 0;
+	c->wake_lines += (kind & WN_PLAIN_PUNCT) != 0;
+	if (plain) {
+		c->plain++;
+		const size_t r = wn_key_normalize_ref(in, n, ref, cap);
+		size_t t = n;
+		while (t && (in[t - 1] == ' ' || in[t - 1] == '\t'))
+			t--;
+		char *tref = malloc(cap);
+		cr_assert(tref);
+		const size_t tr = wn_key_normalize_ref(in, t, tref, cap);
+		if (len != r || memcmp(key, ref, r) != 0 || tr != r || memcmp(tref, ref, r) != 0) {
+			c->differ++;
+			cr_log_error("plain key of \"%.*s\": \"%.*s\" vs \"%.*s\"", (int)n, in,
+				     (int)(len == SIZE_MAX ? 0 : len), key, (int)r, ref);
+		}
+		free(tref);
+		struct wn_line line = { in, n };
+		uint32_t fired;
+		cr_assert_eq(wn_repair_push(&c->repair, &line, &fired), 0);
+		cr_assert_eq(fired, 0, "a repair fired on the plain \"%.*s\"", (int)n, in);
+		if (!(kind & WN_PLAIN_PUNCT)) {
+			cr_assert_eq(wn_punct_push(&c->punct, &line, &fired), 0);
+			cr_assert_eq(fired, 0, "a punctuation rule fired on \"%.*s\"", (int)n, in);
+		}
+	} else {
+		c->other++;
+	}
+	free(ref);
+	free(key);
+	free(in);
+}
+
+static void plain_line(const char *p, size_t n, void *ctx)
+{
+	check_plain(p, n, ctx);
+}
+
+static void plain_init(struct plain_check *c, bool punctuation)
+{
+	const struct wn_options opt = { 0 };
+	memset(c, 0, sizeof(*c));
+	c->punctuation = punctuation;
+	cr_assert_eq(wn_repair_init(&c->repair, &opt), 0);
+	cr_assert_eq(wn_punct_init(&c->punct, &opt), 0);
+	c->repair.reference = c->punct.reference = true;
+}
+
+static void plain_free(struct plain_check *c)
+{
+	wn_repair_free(&c->repair);
+	wn_punct_free(&c->punct);
+}
+
+static void check_plain_lines(bool punctuation)
+{
+	struct plain_check c;
+	plain_init(&c, punctuation);
+	each_line(plain_line, &c);
+	plain_free(&c);
+#if defined(__SSE2__)
+	cr_assert_gt(c.plain, 20000, "too few plain lines: %zu", c.plain);
+	if (punctuation)
+		cr_assert_gt(c.punct_lines, 1000, "too few with punctuation: %zu", c.punct_lines);
+	cr_assert_gt(c.wake_lines, 1000, "too few waking the rules: %zu", c.wake_lines);
+#endif
+	cr_assert_gt(c.other, 10000, "too few other lines: %zu", c.other);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.plain + c.other);
+}
+
+Test(fastpath, plain_of_every_line)
+{
+	check_plain_lines(false);
+}
+
+Test(fastpath, plain_with_punctuation_of_every_line)
+{
+	check_plain_lines(true);
+}
+
+/* Each byte or pair that rules a line out (or does not), at every offset
+ * of lines of every length up to 49: the blocks' seams, the last block's
+ * overlap and the short lines' padding. */
+static void check_plain_probes(bool punctuation)
+{
+	static const char *const probes[] = {
+		" ,", "  ", ",a", ",,", ".A", "..", ";x", ":B", " !", " ?", " .", " :",
+		"&", "\x01", "\x7f", "\r", "\xc3\xa9", "\t", "'", "\"", ". ", ", ", "a.b",
+		".a", ",1", ":1", "!!", " '", "-- ", "!A", "?B", "(a)", "U.S.", "x\".",
+		/* general punctuation: ’ “ — at the range ends, alone and not */
+		"\xe2\x80\x99", "a\xe2\x80\x9c", "\xe2\x80\x94 ", "\xe2\x80\x90", "\xe2\x80\xa7",
+		"\xe2\x80\xa8", "\xe2\x80\xaf", "\xe2\x80\xb0", "\xe2\x81\x9e", "\xe2\x81\x9f",
+		"\xe2\x80\x8f", "\xe2\x80\x99\xe2\x80\x9d", "\xe2\x80", "\xe2", "\x99",
+		",\xe2\x80\x99", ".\xe2\x80\x9d", "\xe2\x80\x98.", "\xc3\xa2\xe2\x82\xac",
+		/* Cyrillic and CJK at the ranges' ends, and just outside */
+		"\xd0\x9f\xd1\x80\xd0\xb8", "\xd0\x90", "\xd1\x8f", "\xd0\x8f", "\xd1\x90",
+		"\xe4\xb8\x80", "\xe9\xbe\xa5", "\xe9\xbe\xa6", "\xe4\xb7\xbf", "\xe4\xb8",
+		"\xd0", "\xe4\xb8\xad\xe2\x80\x94", "\xd0\xb0\xe4\xb8\xad", ",\xd0\xb0",
+		".\xd0\x90", "\xd0\xb0.", "\xed\xa0\x80", "\xe0\xb8\x80", "\xd0\xb0\xcc\x81",
+		"\xd0\xb0\xd0\xb1 \xe2\x80\x99",
+	};
+	struct plain_check c;
+	plain_init(&c, punctuation);
+	char line[64];
+	for (size_t pr = 0; pr < sizeof(probes) / sizeof(probes[0]); pr++) {
+		const size_t plen = strlen(probes[pr]);
+		for (size_t len = plen; len < 50; len++)
+			for (size_t at = 0; at + plen <= len; at++) {
+				for (size_t i = 0; i < len; i++) /* plain filler: no ". G" */
+					line[i] = "ab cd9 Ef gh"[i % 12];
+				memcpy(line + at, probes[pr], plen);
+				check_plain(line, len, &c);
+			}
+	}
+	plain_free(&c);
+	cr_assert_gt(c.other, 1000);
+	cr_assert_gt(c.plain, 1000);
+	if (punctuation)
+		cr_assert_gt(c.punct_lines, 1000);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.plain + c.other);
+}
+
+Test(fastpath, plain_at_every_offset)
+{
+	check_plain_probes(false);
+	check_plain_probes(true);
+}

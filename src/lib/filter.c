@@ -673,8 +673,11 @@ static void doc_line(struct wn_filter *f, const struct pending *p, const struct 
 
 /* Prepares one line for the batch: trims it, leaves it where it is if the
  * caller's buffer holds it (else copies it), and keys and fingerprints it
- * for the judges that will look. */
-static int prepare_line(struct wn_filter *f, const struct wn_line *line)
+ * for the judges that will look. plain_key, if not NULL, is the length of
+ * the line's key, made already at the arena's end after room for the
+ * line's copy (take_plain); ascii: the line is known to be ASCII. */
+static int prepare_line(struct wn_filter *f, const struct wn_line *line, const size_t *plain_key,
+			bool ascii)
 {
 	struct pending *p = &f->batch[f->nbatch++];
 	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
@@ -693,16 +696,20 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line)
 	}
 	if (p->blank)
 		return f->nbatch == BATCH ? flush_batch(f) : 0;
-	/* The worker has counted the line it keyed. */
+	/* The worker has counted the line it keyed; a plain line is ASCII. */
 	p->long_line = f->ahead.valid ? f->ahead.long_line
-				      : long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+		       : ascii ? trimmed.len >= f->opt.min_chars
+			       : long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
 	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) && p->long_line;
 	const bool normalized = f->opt.key == WN_KEY_NORMALIZED;
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
 	    ((dedup || f->opt.doc_dedup) && normalized)) {
 		p->key_off = f->arena.len;
-		int rc;
-		if (f->ahead.valid) { /* the worker keyed the line: it is one part */
+		int rc = 0;
+		if (plain_key) { /* in place already */
+			f->arena.len += *plain_key;
+			p->key_hash = wn_key_hash(&f->keyer, f->arena.ptr + p->key_off, *plain_key);
+		} else if (f->ahead.valid) { /* the worker keyed the line: it is one part */
 			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
 			p->key_hash = f->ahead.hash;
 			p->shingles = f->ahead.shingles;
@@ -856,9 +863,51 @@ static int end_text_doc(struct wn_filter *f)
 
 /* Repairs one line of the current document, which may break it in
  * several, and judges each. */
+/* A plain line (plain.c: nothing the repairs could act on) is keyed in
+ * the pass that tells so, into the arena where prepare_line wants its key,
+ * and goes on unrepaired; one that a punctuation rule may act on goes
+ * through those rules alone, and on as it is if none fired. Returns 1 when
+ * the line goes on the general way: not plain, or (*punct_done_out) a
+ * punctuation rule rewrote it. */
+static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_done_out)
+{
+	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+	const uintptr_t at = (uintptr_t)trimmed.ptr;
+	const size_t copy = at >= f->push_lo && at + trimmed.len <= f->push_hi ? 0 : trimmed.len;
+	if (wn_buf_reserve(&f->arena, copy + 3 * line->len + WN_PLAIN_SLACK) != 0)
+		return WN_E_NOMEM;
+	size_t key_len;
+	const int plain = wn_plain_key(line->ptr, line->len, !f->opt.nfkc && !f->opt.ascii,
+				       f->arena.ptr + f->arena.len + copy, &key_len);
+	if (!plain)
+		return 1;
+	if ((plain & WN_PLAIN_PUNCT) && !(f->opt.disable & WN_STAGE_REPAIR)) {
+		struct wn_line rewritten = *line;
+		uint32_t puncts;
+		int rc = wn_punct_push(&f->punct, &rewritten, &puncts);
+		if (rc)
+			return rc;
+		if (puncts) {
+			*line = rewritten;
+			*punct_done_out = true;
+			f->st.lines_changed++;
+			rc = f->opt.explain ? explain_change(f, 0, puncts, line) : 0;
+			return rc ? rc : 1;
+		}
+	}
+	f->st.lines_in++;
+	return prepare_line(f, &trimmed, &key_len, (plain & WN_PLAIN_ASCII) != 0);
+}
+
 static int take_line(struct wn_filter *f, struct wn_line *line)
 {
-	if (!(f->opt.disable & WN_STAGE_REPAIR)) {
+	bool repaired = false;
+	if (!f->prep && !f->counting) {
+		const int rc = take_plain(f, line, &repaired);
+		if (rc <= 0)
+			return rc;
+	}
+	if (!repaired && !(f->opt.disable & WN_STAGE_REPAIR)) {
 		const int rc = repair_line(f, line);
 		if (rc)
 			return rc;
@@ -874,7 +923,7 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 			rc = count_line(f, &part);
 		} else {
 			f->st.lines_in++;
-			rc = prepare_line(f, &part);
+			rc = prepare_line(f, &part, NULL, false);
 		}
 		if (rc)
 			return rc;

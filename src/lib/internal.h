@@ -184,6 +184,9 @@ struct wn_repair {
 
 int wn_repair_init(struct wn_repair *r, const struct wn_options *opt);
 int wn_repair_push(struct wn_repair *r, struct wn_line *line, uint32_t *fired_out);
+/* What the repairs' scan finds in the line (0: no repair can act on it):
+ * bytes >= 0x80, '&', controls other than TAB. reference: word at a time. */
+unsigned wn_repair_scan(const char *p, size_t n, bool reference);
 /* The name of character rule bit (0..31), or NULL. */
 const char *wn_repair_char_rule_name(unsigned bit);
 void wn_repair_free(struct wn_repair *r);
@@ -280,6 +283,9 @@ struct wn_punct {
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt);
 int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out);
 const char *wn_punct_rule_name(unsigned bit);
+/* The rules that a cheap look says may fire on the line (0: none can);
+ * reference: the plain loop over every byte pair. */
+uint32_t wn_punct_candidates(const char *s, size_t n, bool reference);
 void wn_punct_free(struct wn_punct *p);
 
 /* ---- key.c: normalized key and fingerprint ------------------------------- */
@@ -299,6 +305,27 @@ int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn
 size_t wn_key_normalize_ref(const char *p, size_t n, char *out, size_t cap);
 /* The seeded XXH3 hash of the line's bytes, for --key=exact. */
 uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line);
+/* The seeded XXH3 hash of a key (what wn_keyer_key gives with it). */
+uint64_t wn_key_hash(const struct wn_keyer *k, const char *key, size_t len);
+
+/* ---- plain.c: the one pass most lines need -------------------------------- */
+
+/* Room wn_plain_key needs at out beyond three times the line's length. */
+#define WN_PLAIN_SLACK 16
+enum { WN_PLAIN_ASCII = 1, WN_PLAIN_OTHER = 2, WN_PLAIN_PUNCT = 4 };
+/* Tells whether the line is plain: nothing the repairs could act on (an
+ * '&', a control other than TAB, DEL, a byte >= 0x80 but the ones below).
+ * Returns WN_PLAIN_ASCII for a plain line all ASCII; with other (the
+ * repairs run without nfkc and ascii), WN_PLAIN_OTHER for a plain line that
+ * also holds basic Cyrillic letters U+0410..U+044F, CJK ideographs
+ * U+4E00..U+9FA5, or general punctuation U+2010..U+2027, U+2030..U+205E
+ * each between ASCII bytes (not both kinds); 0 for a line that is not
+ * plain. To a plain line WN_PLAIN_PUNCT is added when a punctuation rule
+ * may act on it (wn_punct_candidates is not 0). A plain line's normalized
+ * key (wn_key_normalize's) is at out, *key_len_out bytes. out has room for
+ * 3 * n + WN_PLAIN_SLACK bytes and may be written whatever the answer.
+ * Always 0 without SSE2. */
+int wn_plain_key(const char *p, size_t n, bool other, char *out, size_t *key_len_out);
 
 /* ---- dedup.c: the seen set of 64-bit fingerprints ------------------------ */
 

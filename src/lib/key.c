@@ -2,6 +2,7 @@
  * symbols as a space, whitespace collapsed, digits kept) and its XXH3 hash. */
 #include <string.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL /* the hash inlined here: same values as libxxhash */
 #include <xxhash.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -259,11 +260,16 @@ int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn
 	char *const out = key->ptr + key->len;
 	const size_t n = wn_key_normalize(line->ptr, line->len, out, need);
 	key->len += n;
-	*hash_out = XXH3_64bits_withSeed(out, n, k->seed);
+	*hash_out = wn_key_hash(k, out, n);
 	return 0;
 }
 
 uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line)
 {
 	return XXH3_64bits_withSeed(line->ptr, line->len, k->seed);
+}
+
+uint64_t wn_key_hash(const struct wn_keyer *k, const char *key, size_t len)
+{
+	return XXH3_64bits_withSeed(key, len, k->seed);
 }

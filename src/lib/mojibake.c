@@ -569,6 +569,18 @@ bool wn_mojibake_char(int32_t cp)
 	return char_class(cp) != 0;
 }
 
+/* Moves the window of wn_mojibake_clean_utf8 on by one character (a fixed
+ * copy the compiler unrolls, not a call). */
+static inline void slide(int32_t *cp, unsigned *k, int32_t c, unsigned cls)
+{
+	for (size_t t = 0; t < CONTEXT; t++) {
+		cp[t] = cp[t + 1];
+		k[t] = k[t + 1];
+	}
+	cp[CONTEXT] = c;
+	k[CONTEXT] = cls;
+}
+
 bool wn_mojibake_clean_utf8(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -583,10 +595,7 @@ bool wn_mojibake_clean_utf8(const char *p, size_t n)
 			while (end < n && u[end] < 0x80)
 				end++;
 			for (size_t j = end - at > CONTEXT + 1 ? end - CONTEXT - 1 : at; j < end; j++) {
-				memmove(cp, cp + 1, CONTEXT * sizeof(*cp));
-				memmove(k, k + 1, CONTEXT * sizeof(*k));
-				cp[CONTEXT] = u[j];
-				k[CONTEXT] = 0;
+				slide(cp, k, u[j], 0);
 			}
 			i += end - at - 1;
 			at = end;
@@ -596,10 +605,7 @@ bool wn_mojibake_clean_utf8(const char *p, size_t n)
 		if (!len)
 			return false;
 		at += len;
-		memmove(cp, cp + 1, CONTEXT * sizeof(*cp));
-		memmove(k, k + 1, CONTEXT * sizeof(*k));
-		cp[CONTEXT] = c;
-		k[CONTEXT] = char_class(c);
+		slide(cp, k, c, char_class(c));
 		if (!k[CONTEXT] && !k[CONTEXT - 1])
 			continue;
 		const size_t back = i < CONTEXT ? i : CONTEXT;

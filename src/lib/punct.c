@@ -6,11 +6,10 @@
 #include <assert.h>
 #include <string.h>
 #include <utf8proc.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "internal.h"
+#if defined(__SSE2__)
+#include "wake.h"
+#endif
 
 /* Rule bits; the public rule number is 32 + bit. Order is the public one;
  * the order the rules run in is the passes[] table below. */
@@ -1022,6 +1021,41 @@ static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
 		edit(rw, PR_SPACE_AFTER, i + 1, 0, " ", 1);
 }
 
+#if defined(__SSE2__)
+/* Bit k set where u[k] is a mark (c1, or c2 or c3) and u[k + 1] is a
+ * letter of the class the rule looks for, or a byte >= 0x80 (reads
+ * u[0..17)). */
+static inline unsigned mark_before(const unsigned char *u, char c1, char c2, bool upper_only)
+{
+	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
+	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
+	const __m128i mark = _mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(c1)),
+					  _mm_cmpeq_epi8(a, _mm_set1_epi8(c2)));
+	const __m128i folded = upper_only ? b : _mm_or_si128(b, _mm_set1_epi8(0x20));
+	const __m128i letter = _mm_cmplt_epi8(
+		_mm_add_epi8(folded, _mm_set1_epi8((char)(0x80 - (upper_only ? 'A' : 'a')))),
+		_mm_set1_epi8((char)(0x80 + 26)));
+	const __m128i high = _mm_cmplt_epi8(b, _mm_setzero_si128());
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(mark, _mm_or_si128(letter, high)));
+}
+#endif
+
+/* fix_space_after at the mark s[i]. */
+static void space_after_at(struct rewrite *rw, size_t i, bool quotes_ok)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	/* A letter follows: an ASCII one or one that is not ASCII. */
+	const unsigned char c = (unsigned char)s[i + 1];
+	if (!rw->reference && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && c < 0x80)
+		return;
+	size_t k, len;
+	const int32_t prev = cp_before(s, i, &k);
+	const int32_t next = cp_at(s, n, i + 1, &len);
+	if (is_spaced_letter(prev) && is_spaced_letter(next))
+		fix_glued_mark(rw, i, quotes_ok);
+}
+
 static void fix_space_after(struct rewrite *rw)
 {
 	const char *const s = rw->s;
@@ -1029,19 +1063,23 @@ static void fix_space_after(struct rewrite *rw)
 	if (code_line(rw))
 		return;
 	const bool quotes_ok = !foreign_quotes(rw);
-	for (size_t i = 1; i + 1 < n; i++) {
-		if (s[i] != ',' && s[i] != ';' && s[i] != ':')
-			continue;
-		/* A letter follows: an ASCII one or one that is not ASCII. */
-		const unsigned char c = (unsigned char)s[i + 1];
-		if (!rw->reference && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && c < 0x80)
-			continue;
-		size_t k, len;
-		const int32_t prev = cp_before(s, i, &k);
-		const int32_t next = cp_at(s, n, i + 1, &len);
-		if (is_spaced_letter(prev) && is_spaced_letter(next))
-			fix_glued_mark(rw, i, quotes_ok);
+	size_t i = 1;
+#if defined(__SSE2__)
+	/* Only the marks before a letter, sixteen bytes at a step (':' | 1
+	 * is ';'), in the same order. */
+	if (!rw->reference) {
+		const unsigned char *u = (const unsigned char *)s;
+		for (size_t at = 0; at + 17 <= n; at += 16, i = at) {
+			unsigned m = mark_before(u + at, ',', ';', false) |
+				     mark_before(u + at, ':', ':', false);
+			for (m &= at ? 0xFFFFu : 0xFFFEu; m; m &= m - 1)
+				space_after_at(rw, at + (unsigned)__builtin_ctz(m), quotes_ok);
+		}
 	}
+#endif
+	for (; i + 1 < n; i++)
+		if (s[i] == ',' || s[i] == ';' || s[i] == ':')
+			space_after_at(rw, i, quotes_ok);
 }
 
 /* ---- Rule 2: space after a period ------------------------------------------------ */
@@ -1089,22 +1127,40 @@ static bool glued_sentences(const char *s, size_t n, size_t i)
 	return (after == '.' || after == ':') && mark_ends_word(s, n, re);
 }
 
+/* fix_space_after_period at the period s[i]. */
+static void space_after_period_at(struct rewrite *rw, size_t i)
+{
+	/* A capital follows: an ASCII one or one that is not ASCII. */
+	const unsigned char c = (unsigned char)rw->s[i + 1];
+	if (!rw->reference && !(c >= 'A' && c <= 'Z') && c < 0x80)
+		return;
+	if (glued_sentences(rw->s, rw->n, i))
+		edit(rw, PR_SPACE_AFTER_PERIOD, i + 1, 0, " ", 1);
+}
+
 static void fix_space_after_period(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
 	if (code_line(rw))
 		return;
-	for (size_t i = 3; i + 2 < n; i++) {
-		if (s[i] != '.')
-			continue;
-		/* A capital follows: an ASCII one or one that is not ASCII. */
-		const unsigned char c = (unsigned char)s[i + 1];
-		if (!rw->reference && !(c >= 'A' && c <= 'Z') && c < 0x80)
-			continue;
-		if (glued_sentences(s, n, i))
-			edit(rw, PR_SPACE_AFTER_PERIOD, i + 1, 0, " ", 1);
+	size_t i = 3;
+#if defined(__SSE2__)
+	/* Only the periods before a capital, sixteen bytes at a step. */
+	if (!rw->reference) {
+		const unsigned char *u = (const unsigned char *)s;
+		size_t at = 0;
+		for (; at + 18 <= n; at += 16) {
+			unsigned m = mark_before(u + at, '.', '.', true);
+			for (m &= at ? 0xFFFFu : 0xFFF8u; m; m &= m - 1)
+				space_after_period_at(rw, at + (unsigned)__builtin_ctz(m));
+		}
+		i = at > i ? at : i;
 	}
+#endif
+	for (; i + 2 < n; i++)
+		if (s[i] == '.')
+			space_after_period_at(rw, i);
 }
 
 /* ---- Rule 3: quotes at the end of a paragraph ------------------------------------ */
@@ -1239,38 +1295,12 @@ static uint32_t pair_at(const unsigned char *u, size_t i)
 }
 
 #if defined(__SSE2__)
-/* The pairs at u[0..16) that wake a rule, one bit each, sixteen at a step:
- * a space before a space or a mark; a comma before a comma, a letter or a
- * non-ASCII byte; ';' or ':' before a letter or non-ASCII; a period before
- * a period, a capital or non-ASCII (pair_rules says the same, byte by byte). */
+/* The pairs at u[0..16) that wake a rule, one bit each (wake.h). */
 static inline unsigned pair_mask(const unsigned char *u)
 {
 	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
 	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
-#define EQ(x, c) _mm_cmpeq_epi8((x), _mm_set1_epi8((char)(c)))
-	/* x | 1 pairs ' ' with '!' and ':' with ';'. */
-	const __m128i one = _mm_set1_epi8(1), b1 = _mm_or_si128(b, one);
-	const __m128i a_space = EQ(a, ' '), a_comma = EQ(a, ',');
-	const __m128i a_colon = EQ(_mm_or_si128(a, one), ';'), a_period = EQ(a, '.');
-	const __m128i b_comma = EQ(b, ','), b_period = EQ(b, '.');
-	const __m128i after_space = _mm_or_si128(_mm_or_si128(EQ(b1, '!'), EQ(b1, ';')),
-						 _mm_or_si128(_mm_or_si128(b_comma, b_period), EQ(b, '?')));
-#undef EQ
-	/* Signed compares: a byte >= 0x80 is negative; a range check biases
-	 * the range's start to -128. */
-	const __m128i b_high = _mm_cmplt_epi8(b, _mm_setzero_si128());
-	const __m128i b_upper = _mm_cmplt_epi8(_mm_add_epi8(b, _mm_set1_epi8((char)(0x80 - 'A'))),
-					       _mm_set1_epi8((char)(0x80 + 26)));
-	const __m128i b_alpha = _mm_cmplt_epi8(
-		_mm_add_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
-		_mm_set1_epi8((char)(0x80 + 26)));
-	const __m128i b_word = _mm_or_si128(b_alpha, b_high);
-	__m128i hit = _mm_and_si128(a_space, after_space);
-	hit = _mm_or_si128(hit, _mm_and_si128(a_comma, _mm_or_si128(b_comma, b_word)));
-	hit = _mm_or_si128(hit, _mm_and_si128(a_colon, b_word));
-	hit = _mm_or_si128(hit, _mm_and_si128(a_period,
-					      _mm_or_si128(b_period, _mm_or_si128(b_upper, b_high))));
-	return (unsigned)_mm_movemask_epi8(hit);
+	return (unsigned)_mm_movemask_epi8(wn_wake_pairs(a, b));
 }
 #endif
 
@@ -1383,4 +1413,9 @@ void wn_punct_free(struct wn_punct *p)
 {
 	wn_buf_free(&p->scratch);
 	wn_buf_free(&p->spare);
+}
+
+uint32_t wn_punct_candidates(const char *s, size_t n, bool reference)
+{
+	return candidates(s, n, reference);
 }

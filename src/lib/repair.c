@@ -796,3 +796,8 @@ int wn_repair_push(struct wn_repair *r, struct wn_line *line, uint32_t *fired_ou
 	*fired_out = fired;
 	return 0;
 }
+
+unsigned wn_repair_scan(const char *p, size_t n, bool reference)
+{
+	return scan(p, n, reference);
+}
