@@ -403,23 +403,36 @@ static int explain_change(struct wn_filter *f, uint32_t repairs, uint32_t puncts
 	return 0;
 }
 
-/* Runs the repair stages; they rewrite the line and never drop it. With
- * threads, the worker has run them already. */
+/* Counts and explains the repairs of a line that were made. */
+static int repaired(struct wn_filter *f, const struct wn_line *line, uint32_t repairs,
+		    uint32_t puncts)
+{
+	if (!(repairs | puncts) || f->counting)
+		return 0;
+	f->st.lines_changed++;
+	return f->opt.explain ? explain_change(f, repairs, puncts, line) : 0;
+}
+
+/* With threads: takes the worker's repairs of the line (1), or tells that
+ * the worker left the line to this thread (0). */
+static int take_ahead(struct wn_filter *f, struct wn_line *line)
+{
+	uint32_t repairs = 0, puncts = 0;
+	if (!wn_prep_take(f->prep, line, &repairs, &puncts, &f->ahead))
+		return 0;
+	f->st.lines_ahead += !f->counting;
+	const int rc = repaired(f, line, repairs, puncts);
+	return rc ? rc : 1;
+}
+
+/* Runs the repair stages; they rewrite the line and never drop it. */
 static int repair_line(struct wn_filter *f, struct wn_line *line)
 {
 	uint32_t repairs = 0, puncts = 0;
-	int rc = 0;
-	if (f->prep && wn_prep_take(f->prep, line, &repairs, &puncts, &f->ahead)) {
-		f->st.lines_ahead += !f->counting;
-	} else {
-		rc = wn_repair_push(&f->repair, line, &repairs);
-		if (!rc)
-			rc = wn_punct_push(&f->punct, line, &puncts);
-	}
-	if (rc || !(repairs | puncts) || f->counting)
-		return rc;
-	f->st.lines_changed++;
-	return f->opt.explain ? explain_change(f, repairs, puncts, line) : 0;
+	int rc = wn_repair_push(&f->repair, line, &repairs);
+	if (!rc)
+		rc = wn_punct_push(&f->punct, line, &puncts);
+	return rc ? rc : repaired(f, line, repairs, puncts);
 }
 
 /* A line's normalized key and its hash. */
@@ -861,8 +874,6 @@ static int end_text_doc(struct wn_filter *f)
 	return wrc;
 }
 
-/* Repairs one line of the current document, which may break it in
- * several, and judges each. */
 /* A plain line (plain.c: nothing the repairs could act on) is keyed in
  * the pass that tells so, into the arena where prepare_line wants its key,
  * and goes on unrepaired; one that a punctuation rule may act on goes
@@ -899,15 +910,23 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 	return prepare_line(f, &trimmed, &key_len, (plain & WN_PLAIN_ASCII) != 0);
 }
 
+/* Repairs one line of the current document, which may break it in
+ * several, and judges each. */
 static int take_line(struct wn_filter *f, struct wn_line *line)
 {
-	bool repaired = false;
-	if (!f->prep && !f->counting) {
-		const int rc = take_plain(f, line, &repaired);
+	/* done: the line's repairs are made (by the worker, or a punctuation
+	 * rule on a plain line); a plain line that needs none is taken whole. */
+	int done = f->prep ? take_ahead(f, line) : 0;
+	if (done < 0)
+		return done;
+	if (!done && !f->counting) {
+		bool punct_done = false;
+		const int rc = take_plain(f, line, &punct_done);
 		if (rc <= 0)
 			return rc;
+		done = punct_done;
 	}
-	if (!repaired && !(f->opt.disable & WN_STAGE_REPAIR)) {
+	if (!done && !(f->opt.disable & WN_STAGE_REPAIR)) {
 		const int rc = repair_line(f, line);
 		if (rc)
 			return rc;
@@ -1402,8 +1421,9 @@ static int judge_block(struct wn_filter *f)
 	return rc;
 }
 
-/* Threads: copies the input into blocks for the worker, and judges every
- * block but the newest, which the worker is repairing meanwhile. */
+/* Threads: copies the input into blocks for the worker, and judges the
+ * blocks it has repaired (never the newest), waiting for it only when it
+ * has all blocks but one. */
 static int push_blocks(struct wn_filter *f, const char *buf, size_t len)
 {
 	while (len) {
@@ -1415,7 +1435,7 @@ static int push_blocks(struct wn_filter *f, const char *buf, size_t len)
 		len -= n;
 		if (!rc && wn_prep_full(f->prep)) {
 			wn_prep_submit(f->prep, false, f->keyer.seed);
-			while (!rc && wn_prep_pending(f->prep) > 1)
+			while (!rc && wn_prep_due(f->prep))
 				rc = judge_block(f);
 		}
 		if (rc)

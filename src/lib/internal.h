@@ -1108,6 +1108,10 @@ bool wn_prep_can_submit(const struct wn_prep *p);
 void wn_prep_submit(struct wn_prep *p, bool end_input, uint64_t seed);
 /* Blocks submitted and not yet judged. */
 unsigned wn_prep_pending(const struct wn_prep *p);
+/* Whether the filter should judge the oldest block now, while it fills the
+ * next: it is prepared already, or the worker holds all the blocks but one
+ * (then the filter waits for it). Never the newest submitted block. */
+bool wn_prep_due(struct wn_prep *p);
 /* Waits for the oldest submitted block to be prepared and makes it the one
  * judged: its bytes, and whether the input ends after them. Returns the
  * worker's error on it, or 0. Only when wn_prep_pending. */

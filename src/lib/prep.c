@@ -24,7 +24,9 @@
 #include "internal.h"
 
 #define PREP_BLOCK ((size_t)64 << 10)  /* bytes handed to the worker at once */
-#define PREP_BLOCKS 3                   /* being filled, prepared, judged */
+/* One being filled, one being judged, the rest queued for the worker or
+ * prepared: the slack lets either thread run ahead a while. */
+#define PREP_BLOCKS 6
 
 /* One line as the worker found it. When a repair fired, the repaired text
  * follows the previous one in the block's text buffer, after its length (a
@@ -125,7 +127,7 @@ static size_t trim_end(const char *s, size_t n)
 /* The key of a repaired line that stays one line: appended to the text
  * buffer with its hash; then its boilerplate rule and shingles. */
 static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
-		    struct prepped *r)
+		    const size_t *plain_key, struct prepped *r)
 {
 	if (!p->key_lines)
 		return 0;
@@ -136,8 +138,13 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	struct wn_buf *t = &p->out->text;
 	const size_t at = t->len;
 	uint64_t hash;
-	if (wn_keyer_key(&p->keyer, &trimmed, t, &hash) != 0 ||
-	    wn_buf_append(t, &hash, sizeof(hash)) != 0)
+	if (plain_key) { /* made at the buffer's end already */
+		t->len += *plain_key;
+		hash = wn_key_hash(&p->keyer, t->ptr + at, *plain_key);
+	} else if (wn_keyer_key(&p->keyer, &trimmed, t, &hash) != 0) {
+		return WN_E_NOMEM;
+	}
+	if (wn_buf_append(t, &hash, sizeof(hash)) != 0)
 		return WN_E_NOMEM;
 	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
 	r->long_line = wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
@@ -176,16 +183,27 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	r.prepared = my_turn(p);
 	if (!r.prepared)
 		return wn_buf_append(&p->out->res, &r, sizeof(r));
-	int rc = wn_repair_push(&p->repair, &line, &r.repairs);
-	if (!rc)
+	/* A plain line (plain.c, as filter.c's take_plain) needs no repair,
+	 * and its key is made, at the text buffer's end, in the pass that
+	 * tells so; the punctuation rules run on it only if one may act. */
+	struct wn_buf *t = &p->out->text;
+	if (wn_buf_reserve(t, 3 * line.len + WN_PLAIN_SLACK) != 0)
+		return WN_E_NOMEM;
+	size_t plain_len;
+	const int plain = wn_plain_key(line.ptr, line.len, !p->opt.nfkc && !p->opt.ascii,
+				       t->ptr + t->len, &plain_len);
+	int rc = 0;
+	if (!plain)
+		rc = wn_repair_push(&p->repair, &line, &r.repairs);
+	if (!rc && (!plain || (plain & WN_PLAIN_PUNCT)))
 		rc = wn_punct_push(&p->punct, &line, &r.puncts);
 	if (rc)
 		return rc;
 	const bool changed = r.repairs | r.puncts;
-	if (changed && (wn_buf_append(&p->out->text, &line.len, sizeof(line.len)) != 0 ||
-			wn_buf_append(&p->out->text, line.ptr, line.len) != 0))
+	if (changed && (wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
+			wn_buf_append(t, line.ptr, line.len) != 0))
 		return WN_E_NOMEM;
-	rc = prep_key(p, &line, changed, &r);
+	rc = prep_key(p, &line, changed, plain && !changed ? &plain_len : NULL, &r);
 	return rc ? rc : wn_buf_append(&p->out->res, &r, sizeof(r));
 }
 
@@ -440,6 +458,19 @@ void wn_prep_submit(struct wn_prep *p, bool end_input, uint64_t seed)
 unsigned wn_prep_pending(const struct wn_prep *p)
 {
 	return p->filled - p->judged;
+}
+
+bool wn_prep_due(struct wn_prep *p)
+{
+	const unsigned pending = p->filled - p->judged;
+	if (pending <= 1)
+		return false;
+	if (pending >= PREP_BLOCKS - 1)
+		return true;
+	pthread_mutex_lock(&p->mu);
+	const bool ready = p->prepped != p->judged;
+	pthread_mutex_unlock(&p->mu);
+	return ready;
 }
 
 int wn_prep_begin(struct wn_prep *p, const char **data_out, size_t *len_out, bool *end_out)
