@@ -284,8 +284,8 @@ struct wn_options {
 	/* Threads (doc/threads.md): 0 or 1 runs everything on the calling
 	 * thread; 2 or more prepare a share of the lines (repairs, key,
 	 * shingles, boilerplate rules) on one worker thread while the calling
-	 * thread prepares the rest, judges and writes, one block of input
-	 * (64 KiB) behind it. The output and statistics are the same
+	 * thread prepares the rest, judges and writes, up to five blocks of
+	 * input (64 KiB each) behind it. The output and statistics are the same
 	 * byte for byte, and so are the explanations (where a change event
 	 * falls among the drops of the lines just before it depends on how
 	 * the input is cut, with one thread as with two); every callback
@@ -403,9 +403,9 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
  * every record before the malformed one was passed to the sink. */
 int wn_filter_push(struct wn_filter *f, const void *buf, size_t len);
 
-/* With wn_options.threads >= 2, wn_filter_push copies its input and
- * returns once the block before it is judged: the output of the last
- * 64 KiB or so comes on a later call. wn_filter_flush judges all input
+/* With wn_options.threads >= 2, wn_filter_push copies its input and may
+ * return with up to five 64 KiB blocks not yet judged: their output comes
+ * on a later call. wn_filter_flush judges all input
  * pushed so far and passes its output to the sink (a live pipe that went
  * quiet, say). Without threads it only passes on what is pending. Returns
  * as wn_filter_push does. */
