@@ -1,9 +1,10 @@
 /* plain.c - one pass over a line that most lines need and no more: it tells
  * whether the line is plain (nothing the repairs or the punctuation rules
  * could act on: ASCII, or with basic Cyrillic, CJK ideographs or lone
- * general punctuation such as curly quotes and dashes), and keys a plain line in the same pass, straight from
- * the input bytes. A plain line skips both repair stages, their scans and
- * any copy; every other line goes the general way. */
+ * general punctuation such as curly quotes and dashes), and keys a plain
+ * line in the same pass, straight from the input bytes. A plain line skips
+ * both repair stages, their scans and any copy; every other line goes the
+ * general way. */
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
