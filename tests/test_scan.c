@@ -110,14 +110,7 @@ Test(scan, stops_before_an_overlong_or_unended_line)
 
 static void on_explain(void *ctx, const struct wn_event *ev)
 {
-	char head[128];
-	snprintf(head, sizeof(head), "%d %d %llu %llu ", (int)ev->kind, (int)ev->reason,
-		 (unsigned long long)ev->doc, (unsigned long long)ev->line);
-	tu_puts(ctx, head);
-	tu_puts(ctx, ev->rule ? ev->rule : "-");
-	tu_puts(ctx, " ");
-	tu_append(ctx, ev->text, ev->len);
-	tu_puts(ctx, "\n");
+	tu_put_event(ctx, ev);
 }
 
 struct run {

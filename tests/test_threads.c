@@ -32,15 +32,7 @@ static const int shares[] = { -1, 0, SHARE_MAX, SHARE_MAX + 1, 5, 27 };
 static void on_explain(void *ctx, const struct wn_event *ev)
 {
 	struct tu_str *logs = ctx;
-	ctx = &logs[ev->kind == WN_EV_CHANGE];
-	char head[128];
-	snprintf(head, sizeof(head), "%d %d %llu %llu ", (int)ev->kind, (int)ev->reason,
-		 (unsigned long long)ev->doc, (unsigned long long)ev->line);
-	tu_puts(ctx, head);
-	tu_puts(ctx, ev->rule ? ev->rule : "-");
-	tu_puts(ctx, " ");
-	tu_append(ctx, ev->text, ev->len);
-	tu_puts(ctx, "\n");
+	tu_put_event(&logs[ev->kind == WN_EV_CHANGE], ev);
 }
 
 struct run {

@@ -44,6 +44,20 @@ static inline void tu_free(struct tu_str *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* One explanation event as a line of s: kind, reason, document, line,
+ * rule (or "-") and text. */
+static inline void tu_put_event(struct tu_str *s, const struct wn_event *ev)
+{
+	char head[128];
+	snprintf(head, sizeof(head), "%d %d %llu %llu ", (int)ev->kind, (int)ev->reason,
+		 (unsigned long long)ev->doc, (unsigned long long)ev->line);
+	tu_puts(s, head);
+	tu_puts(s, ev->rule ? ev->rule : "-");
+	tu_puts(s, " ");
+	tu_append(s, ev->text, ev->len);
+	tu_puts(s, "\n");
+}
+
 static inline int tu_write(void *ctx, const char *p, size_t n)
 {
 	tu_append(ctx, p, n);

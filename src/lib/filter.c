@@ -496,11 +496,6 @@ static void judge_boilerplate(struct wn_filter *f, const struct pending *p,
 	}
 }
 
-static bool long_enough(const char *p, size_t n, size_t min)
-{
-	return wn_utf8_at_least(p, n, min);
-}
-
 /* ---- Near duplicates ----------------------------------------------------- */
 
 /* Tokenizes the line when a near stage wants it (with the key the batch
@@ -538,7 +533,7 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
  * characters) and of at most STUB_TOKENS tokens. */
 static int is_stub(struct wn_filter *f, const struct wn_judged *v, const char *text, bool *stub_out)
 {
-	*stub_out = !long_enough(text, v->len, f->opt.min_chars);
+	*stub_out = !wn_utf8_at_least(text, v->len, f->opt.min_chars);
 	if (!*stub_out || f->tokenized || v->len <= STUB_TOKENS)
 		return 0;
 	const struct wn_line line = { (char *)(uintptr_t)text, v->len };
@@ -709,10 +704,10 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 	}
 	if (p->blank)
 		return f->nbatch == BATCH ? flush_batch(f) : 0;
-	/* The worker has counted the line it keyed; a plain line is ASCII. */
+	/* The worker has counted the line it keyed; an ASCII line's bytes are its characters. */
 	p->long_line = f->ahead.valid ? f->ahead.long_line
 		       : ascii ? trimmed.len >= f->opt.min_chars
-			       : long_enough(trimmed.ptr, trimmed.len, f->opt.min_chars);
+			       : wn_utf8_at_least(trimmed.ptr, trimmed.len, f->opt.min_chars);
 	const bool dedup = !(f->opt.disable & WN_STAGE_DEDUP) && p->long_line;
 	const bool normalized = f->opt.key == WN_KEY_NORMALIZED;
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
