@@ -94,7 +94,7 @@ static int judge_text(const char *text)
 		const char *nl = strchr(p, '\n');
 		const size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		const struct wn_judged v = { .len = len, .line_no = ++no, .rule = "", .blank = !len };
-		cr_assert_eq(wn_nav_add(&nav, &v, p), 0);
+		cr_assert_eq(wn_nav_add(&nav, &v, p, NULL), 0);
 		p += len + (nl != NULL);
 	}
 	wn_nav_judge(&nav, true);

@@ -35,9 +35,27 @@ static void on_explain(void *ctx, const struct wn_event *ev)
 	tu_put_event(&logs[ev->kind == WN_EV_CHANGE], ev);
 }
 
+/* The classifier's training dump (--nav-dump) as text: every feature of
+ * every line, exactly (hex floats). */
+static void on_dump(void *ctx, const struct wn_nav_sample *s)
+{
+	struct tu_str *dump = ctx;
+	char num[64];
+	snprintf(num, sizeof(num), "%llu %zu %d", (unsigned long long)s->doc, s->line, s->prior);
+	tu_puts(dump, num);
+	for (unsigned j = 0; j < s->nx; j++) {
+		snprintf(num, sizeof(num), " %a", (double)s->x[j]);
+		tu_puts(dump, num);
+	}
+	tu_puts(dump, "\t");
+	tu_append(dump, s->text, s->len);
+	tu_puts(dump, "\n");
+}
+
 struct run {
 	struct tu_str out;
 	struct tu_str explain[2]; /* drops, changes */
+	struct tu_str dump;       /* --nav-dump, when opt.nav_dump is set */
 	struct wn_stats st;
 	int rc;
 };
@@ -56,6 +74,10 @@ static void run(const struct wn_options *base, unsigned threads, struct tu_str *
 	if (o.explain) {
 		o.explain = on_explain;
 		o.explain_ctx = r->explain;
+	}
+	if (o.nav_dump) {
+		o.nav_dump = on_dump;
+		o.nav_dump_ctx = &r->dump;
 	}
 	struct wn_filter *f = wn_filter_new(&o);
 	cr_assert_not_null(f);
@@ -97,6 +119,7 @@ static void free_run(struct run *r)
 	tu_free(&r->out);
 	tu_free(&r->explain[0]);
 	tu_free(&r->explain[1]);
+	tu_free(&r->dump);
 }
 
 static void assert_same_stats(const struct wn_stats *a, const struct wn_stats *b)
@@ -148,6 +171,13 @@ static void check(const struct wn_options *opt, struct tu_str *const *inputs, si
 	}
 	if (opt->explain)
 		cr_assert_gt(one.explain[0].len, 0);
+	if (opt->nav_dump) {
+		cr_assert_gt(one.dump.len, 0);
+		cr_assert_eq(one.dump.len, two.dump.len, "nav dump: %zu bytes against %zu (chunk %ld)",
+			     one.dump.len, two.dump.len, chunk);
+		cr_assert(memcmp(one.dump.ptr, two.dump.ptr, one.dump.len) == 0,
+			  "nav dumps differ (chunk %ld)", chunk);
+	}
 	assert_same_stats(&one.st, &two.st);
 	cr_assert_eq(one.st.lines_ahead, 0);
 	const unsigned long long ahead = two.st.lines_ahead, in = two.st.lines_in;
@@ -310,6 +340,40 @@ Test(threads, rules_either_side)
 	cr_assert_gt(r.st.dropped[WN_DROP_ZONE], 0);
 	free_run(&r);
 	tu_free(&s);
+}
+
+/* The navigation classifier's line features made by either thread
+ * (--strip-nav): real lynx WET pages from the gold sets and a crawl, and
+ * the same page as JSON Lines, in a row; output, explanations and the
+ * training dump the same as one thread's, for every share of the lines;
+ * with dedup off too, so that the classifier decides every line. */
+Test(threads, strip_nav_either_side)
+{
+	struct tu_str a = tu_data("nav/wsj.wet"), b = tu_data("nav/cleaneval-16.wet"),
+		      c = tu_data("resiliparse-warcfile.lynx.wet"), d = tu_data("nav/wsj.jsonl");
+	struct tu_str *in[] = { &a, &b, &c, &d };
+	const struct wn_options opts[] = {
+		{ .format = WN_FORMAT_AUTO, .strip_nav = true, .explain = on_explain,
+		  .nav_dump = on_dump },
+		{ .format = WN_FORMAT_AUTO, .strip_nav = true, .explain = on_explain,
+		  .nav_dump = on_dump, .disable = WN_STAGE_DEDUP | WN_STAGE_NEAR },
+	};
+	static const long cuts[] = { 0, -70000, 4093 };
+	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		for (size_t k = 0; k < NSHARES; k++) {
+			share = shares[k];
+			check(&opts[o], in, 4, cuts[(k + o) % 3], false);
+		}
+	}
+	/* The classifier did drop lines. */
+	struct run r;
+	run(&opts[1], 2, in, 4, 0, false, &r);
+	cr_assert_gt(r.st.dropped[WN_DROP_NAV], 100);
+	free_run(&r);
+	tu_free(&a);
+	tu_free(&b);
+	tu_free(&c);
+	tu_free(&d);
 }
 
 Test(threads, repair_off_is_one_thread)

@@ -34,6 +34,7 @@ struct pending {
 	uint64_t dup_hash; /* the fingerprint dedup looks up */
 	uint64_t line_no;
 	const char *shingles; /* the worker's shingles of the line, or NULL */
+	const char *nav;   /* the worker's struct wn_nav_feat of the line, or NULL */
 	bool long_line;    /* not blank, and min_chars code points or more */
 	int rule;          /* ruled: the worker matched the boilerplate rules */
 	uint32_t regex_calls;
@@ -362,11 +363,13 @@ static int nav_flush(struct wn_filter *f, bool doc_end)
 	return rc;
 }
 
-static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text)
+/* nav: the line's classifier features, made by the worker, or NULL. */
+static int settle(struct wn_filter *f, const struct wn_judged *v, const char *text,
+		  const char *nav)
 {
 	if (!f->opt.strip_nav)
 		return settle_line(f, v, text);
-	const int rc = wn_nav_add(&f->nav, v, text);
+	const int rc = wn_nav_add(&f->nav, v, text, nav);
 	return rc || !wn_nav_full(&f->nav) ? rc : nav_flush(f, false);
 }
 
@@ -565,7 +568,7 @@ static int release(struct wn_filter *f, bool dup)
 			h->reason = WN_DROP_NEAR;
 			h->rule = "near-smooth";
 		}
-		rc = settle(f, h, f->held_text.ptr + h->off);
+		rc = settle(f, h, f->held_text.ptr + h->off, NULL);
 	}
 	f->nheld = f->nstubs = 0;
 	f->held_text.len = 0;
@@ -574,12 +577,13 @@ static int release(struct wn_filter *f, bool dup)
 
 /* Onion's smoothing, between the judges and settle: a short kept line right
  * after a duplicate waits for the next line; a duplicate takes it along,
- * anything else lets it go on as kept. */
-static int smooth(struct wn_filter *f, struct wn_judged *v, const char *text)
+ * anything else lets it go on as kept. nav: as settle's (a held line
+ * computes its features when released). */
+static int smooth(struct wn_filter *f, struct wn_judged *v, const char *text, const char *nav)
 {
 	if (v->blank) {
 		if (!f->nheld)
-			return settle(f, v, text);
+			return settle(f, v, text, NULL);
 		if (!f->held[f->nheld - 1].blank)
 			return hold(f, v, text);
 		/* However the held lines go, a second blank is a run. */
@@ -601,7 +605,7 @@ static int smooth(struct wn_filter *f, struct wn_judged *v, const char *text)
 		return rc;
 	if (dup || v->reason == WN_KEPT || held)
 		f->after_dup = dup;
-	return settle(f, v, text);
+	return settle(f, v, text, nav);
 }
 
 /* A document whose MinHash matches an earlier one's: its kept lines, held
@@ -656,7 +660,7 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 		if (rc)
 			return rc;
 	}
-	return smooth(f, &v, text);
+	return smooth(f, &v, text, p->nav);
 }
 
 static int flush_batch(struct wn_filter *f)
@@ -695,6 +699,8 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 	p->blank = trimmed.len == 0;
 	p->keyed = p->dedup = p->ruled = p->long_line = false;
 	p->shingles = NULL;
+	p->nav = f->ahead.nav; /* a line the worker prepared stays one line */
+	f->ahead.nav = NULL;
 	p->in_arena = !(at >= f->push_lo && at + trimmed.len <= f->push_hi);
 	p->ptr = trimmed.ptr;
 	if (p->in_arena) {
@@ -946,6 +952,7 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 		p = nl + 1;
 	}
 	f->ahead.valid = false;
+	f->ahead.nav = NULL;
 	return 0;
 }
 
@@ -1354,7 +1361,8 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
 					 f->opt.key == WN_KEY_NORMALIZED,
-				 f->rules_on ? &f->boiler : NULL, &f->prep);
+				 f->rules_on ? &f->boiler : NULL, f->opt.strip_nav ? &f->nav : NULL,
+				 &f->prep);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;

@@ -1083,13 +1083,16 @@ enum wn_format wn_format_detect(const char *p, size_t n);
  * boilerplate rules), as many as keeps both threads busy; the filter
  * judges one block behind and prepares the other lines itself. */
 struct wn_prep;
+struct wn_nav;
 
 /* key_lines: the filter keys lines (wn_keyer_key of the trimmed line), and
  * so does the worker with the lines it prepares; rules (or NULL): the
  * filter's boilerplate rules, which the worker then matches too, reading
- * them only (they must not change while the worker runs). */
+ * them only (they must not change while the worker runs); nav (or NULL,
+ * with strip_nav): the filter's classifier, whose stop word table the
+ * worker reads to compute its lines' features (wn_nav_features). */
 int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
-		struct wn_prep **out);
+		const struct wn_nav *nav, struct wn_prep **out);
 /* Tests: -1 (the default) balances the threads; 0 to 32 fixes the share of
  * 32 lines the worker prepares; above, it prepares lines at random. Set
  * before wn_filter_new. */
@@ -1125,6 +1128,9 @@ struct wn_prep_key {
 	size_t len;
 	uint64_t hash;
 	const char *shingles; /* the line's shingles (wn_shingler_save), or NULL */
+	const char *nav;      /* with strip_nav, the trimmed line's struct
+			       * wn_nav_feat (its bytes, unaligned), or NULL;
+			       * set whether the key is valid or not */
 	bool long_line;       /* it has wn_options.min_chars code points or more */
 	int rule;             /* ruled: wn_rules_match's result for the line */
 	uint32_t regex_calls; /* and the regex matches it ran, */

@@ -17,9 +17,16 @@ enum wn_nav_lang {
 /* A line's first class, and after the context pass its final one. */
 enum wn_nav_class { WN_NAV_GOOD, WN_NAV_BAD, WN_NAV_SHORT, WN_NAV_NEAR, WN_NAV_SKIP };
 
+/* The model's features that come from the line's text alone (what lynx
+ * left of the markup: nav.c's markup_features), the last WN_NAV_MARKUP of
+ * a line's vector. */
+#define WN_NAV_MARKUP 8
+
 /* What the classifier knows of one line. Lengths are weighted characters:
  * one per letter, digit or symbol, three per Han or kana character, two
- * per Hangul syllable (about what a word's letters weigh in English). */
+ * per Hangul syllable (about what a word's letters weigh in English).
+ * wn_nav_features fills everything but repeat, cls and prior from the
+ * line alone, so either thread may compute it (doc/threads.md). */
 struct wn_nav_feat {
 	uint64_t line_hash; /* of a short line's bytes, to count repeats; 0: none */
 	uint32_t chars;
@@ -32,6 +39,7 @@ struct wn_nav_feat {
 	bool repeat;       /* a short line seen in an earlier document */
 	uint8_t cls;       /* enum wn_nav_class: first, then final */
 	uint8_t prior;     /* dropped by an earlier judge (rule, zone, frequent) */
+	float markup[WN_NAV_MARKUP]; /* the model's text-only features */
 };
 
 /* Thresholds, from wn_options (0: the defaults in winnow.h). */
@@ -45,11 +53,12 @@ struct wn_nav_conf {
 	double threshold;       /* the model: a lower probability of text is junk */
 };
 
-/* The compiled stop word table: open addressing on the word's XXH3. */
+/* The compiled stop word table: open addressing on the word's hash
+ * (nav.c's word_hash). */
 struct wn_nav_slot {
-	uint64_t hash;  /* 0: empty */
+	uint64_t hash;
 	uint32_t off;   /* the word in wn_nav.pool */
-	uint16_t len;
+	uint16_t len;   /* 0: empty */
 	uint16_t langs; /* bit l: a stop word of language l */
 };
 
@@ -63,6 +72,11 @@ struct wn_nav {
 	size_t nwords[WN_NAV_LANGS]; /* entries per language */
 	uint8_t max_len[256];        /* longest stop word by its first byte */
 	uint8_t plain[256];          /* bytes the markup features skip (nav.c) */
+	uint8_t ascii[128];          /* what an ASCII byte is to the features (nav.c) */
+	uint8_t lower[256];          /* an ASCII letter or digit lowercased; 0: other bytes */
+	/* Everything above is only read once wn_nav_init returns: a worker
+	 * thread computes features with it (wn_nav_features) while the
+	 * filter's thread judges with what follows. */
 	/* The document (or window) being held: judged lines and features. */
 	struct wn_doc doc;
 	struct wn_nav_feat *feat;
@@ -84,14 +98,20 @@ struct wn_nav {
 int wn_nav_init(struct wn_nav *n, const struct wn_options *opt);
 void wn_nav_free(struct wn_nav *n);
 
-/* The features of the line p[0..len). */
-void wn_nav_features(struct wn_nav *n, const char *p, size_t len, struct wn_nav_feat *out);
+/* The features of the non-blank line p[0..len) that depend on it alone
+ * (all but repeat, cls and prior). Reads only what wn_nav_init set, so
+ * another thread may call it while the filter's thread judges. */
+void wn_nav_features(const struct wn_nav *n, const char *p, size_t len,
+		     struct wn_nav_feat *out);
 
 /* The languages (bits) of which word (lowercase UTF-8) is a stop word. */
 unsigned wn_nav_stopword(const struct wn_nav *n, const char *word, size_t len);
 
-/* Holds a judged line of the current document. 0 or WN_E_NOMEM. */
-int wn_nav_add(struct wn_nav *n, const struct wn_judged *v, const char *text);
+/* Holds a judged line of the current document. made: the bytes of the
+ * line's struct wn_nav_feat as wn_nav_features made them (maybe on the
+ * worker thread; unaligned), or NULL to compute them here. 0 or
+ * WN_E_NOMEM. */
+int wn_nav_add(struct wn_nav *n, const struct wn_judged *v, const char *text, const void *made);
 
 /* True when the held lines fill a window: judge them before the next. */
 static inline bool wn_nav_full(const struct wn_nav *n)

@@ -5,7 +5,8 @@
  * will (the same framer code, options and input bytes give the same lines
  * in the same order) and, for a share of the lines, runs everything that
  * depends on the line alone: the character and punctuation repairs, the
- * key, the shingles and the boilerplate rules. It records each line's
+ * key, the shingles, the boilerplate rules and the navigation classifier's
+ * line features. It records each line's
  * result, or that it left the line to the filter. The filter then frames
  * the same block itself, one block behind the worker, and takes each
  * prepared line's results from the worker's record instead of computing
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "nav.h"
 
 #define PREP_BLOCK ((size_t)64 << 10)  /* bytes handed to the worker at once */
 /* One being filled, one being judged, the rest queued for the worker or
@@ -45,6 +47,7 @@ struct prepped {
 	bool prepared;     /* false: the filter prepares the line itself */
 	bool long_line;    /* keyed: the trimmed line has min_chars code points */
 	bool shingled;     /* after the key, its shingles (wn_shingler_save) */
+	bool navved;       /* then the trimmed line's struct wn_nav_feat */
 };
 
 #define NO_KEY UINT32_MAX
@@ -94,6 +97,7 @@ struct wn_prep {
 	struct wn_keyer keyer;
 	struct wn_shingler shingler; /* near stages on: keyed lines are shingled too */
 	const struct wn_rules *rules; /* the filter's, read only; NULL: rules off */
+	const struct wn_nav *nav;     /* the filter's, read only; NULL: strip_nav off */
 	struct wn_rules_local rules_local;
 	bool shingle_lines;
 	bool key_lines;      /* the filter keys lines: so does the worker */
@@ -163,6 +167,21 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	return rc ? rc : wn_shingler_save(&p->shingler, t);
 }
 
+/* The navigation classifier's features of the trimmed line, when the
+ * repaired line stays one line (the filter judges it as it is), after the
+ * key in the text buffer. */
+static int prep_nav(struct wn_prep *p, const struct wn_line *line, bool changed,
+		    struct prepped *r)
+{
+	const size_t len = trim_end(line->ptr, line->len);
+	if (len == 0 || (changed && memchr(line->ptr, '\n', line->len)))
+		return 0;
+	struct wn_nav_feat feat;
+	wn_nav_features(p->nav, line->ptr, len, &feat);
+	r->navved = true;
+	return wn_buf_append(&p->out->text, &feat, sizeof(feat));
+}
+
 /* Whether the worker prepares the next line. */
 static bool my_turn(struct wn_prep *p)
 {
@@ -204,6 +223,8 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 			wn_buf_append(t, line.ptr, line.len) != 0))
 		return WN_E_NOMEM;
 	rc = prep_key(p, &line, changed, plain && !changed ? &plain_len : NULL, &r);
+	if (!rc && p->nav)
+		rc = prep_nav(p, &line, changed, &r);
 	return rc ? rc : wn_buf_append(&p->out->res, &r, sizeof(r));
 }
 
@@ -331,7 +352,7 @@ static int skip_piece(void *ctx, const char *p, size_t n, bool last)
 }
 
 int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
-		struct wn_prep **out)
+		const struct wn_nav *nav, struct wn_prep **out)
 {
 	*out = NULL;
 	struct wn_prep *p = calloc(1, sizeof(*p));
@@ -340,6 +361,7 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 	p->opt = *opt;
 	p->format = opt->format;
 	p->key_lines = key_lines;
+	p->nav = nav;
 	p->share = SHARE_MAX / 2;
 	p->rand = 0x9E3779B97F4A7C15u;
 	wn_keyer_init(&p->keyer, opt->key, opt->seed);
@@ -508,6 +530,7 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		  uint32_t *puncts_out, struct wn_prep_key *key_out)
 {
 	key_out->valid = false;
+	key_out->nav = NULL;
 	const struct prep_block *b = p->cur;
 	if (p->broken || !b || (p->next + 1) * sizeof(struct prepped) > b->res.len) {
 		p->broken = true;
@@ -547,6 +570,10 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 			key_out->shingles = b->text.ptr + p->text_next;
 			p->text_next += wn_shingler_saved_size(key_out->shingles);
 		}
+	}
+	if (r.navved) {
+		key_out->nav = b->text.ptr + p->text_next;
+		p->text_next += sizeof(struct wn_nav_feat);
 	}
 	return true;
 }
