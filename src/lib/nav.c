@@ -37,67 +37,31 @@ static int lang_find(const char *p, size_t n)
 
 /* ---- The stop word table ------------------------------------------------- */
 
-/* The table's hash of a word of 1 to MAX_WORD bytes at p, which must be
- * readable up to the next multiple of 8 bytes (a struct word's buffer):
- * eight bytes at a step, the last ones masked, then murmur3's finalizer.
- * For a word of at most 8 bytes it is one to one: equal hashes and
- * lengths are equal words. */
-static inline uint64_t word_hash(const char *p, size_t n)
+static uint64_t word_hash(const char *p, size_t n)
 {
-	const uint64_t mul = 0x9E3779B97F4A7C15u;
-	uint64_t h = (uint64_t)n * mul, v;
-	for (; n > 8; p += 8, n -= 8) {
-		memcpy(&v, p, 8);
-		h = (h ^ v) * mul;
-		h ^= h >> 29;
-	}
-	memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v &= ~(uint64_t)0 << (64 - 8 * n);
-#else
-	v &= ~(uint64_t)0 >> (64 - 8 * n);
-#endif
-	h = (h ^ v) * mul;
-	h ^= h >> 33;
-	h *= 0xFF51AFD7ED558CCDu;
-	h ^= h >> 33;
-	h *= 0xC4CEB9FE1A85EC53u;
-	h ^= h >> 33;
-	return h;
+	const uint64_t h = XXH3_64bits(p, n);
+	return h ? h : 1;
 }
-
-/* A word's buffer as word_hash reads it. */
-#define WORD_BUF (MAX_WORD + 8)
 
 static struct wn_nav_slot *slot_of(const struct wn_nav *n, const char *p, size_t len,
 				   uint64_t h)
 {
 	for (size_t i = (size_t)h & n->mask;; i = (i + 1) & n->mask) {
 		struct wn_nav_slot *s = &n->slots[i];
-		if (s->len == 0 ||
-		    (s->hash == h && s->len == len &&
-		     (len <= 8 || memcmp(n->pool.ptr + s->off, p, len) == 0)))
+		if (s->hash == 0 ||
+		    (s->hash == h && s->len == len && memcmp(n->pool.ptr + s->off, p, len) == 0))
 			return s;
 	}
-}
-
-/* The languages of a word of 1 to MAX_WORD bytes in a buffer of WORD_BUF. */
-static inline unsigned lookup(const struct wn_nav *n, const char *buf, size_t len)
-{
-	if (len > n->max_len[(unsigned char)buf[0]])
-		return 0; /* most words are longer than any stop word of their first byte */
-	return slot_of(n, buf, len, word_hash(buf, len))->langs;
 }
 
 static int add_word(struct wn_nav *n, const char *p, size_t len, int lang)
 {
 	if (len == 0 || len > MAX_WORD)
 		return 0;
-	char buf[WORD_BUF] = { 0 };
-	memcpy(buf, p, len);
-	struct wn_nav_slot *s = slot_of(n, buf, len, word_hash(buf, len));
-	if (s->len == 0) {
-		s->hash = word_hash(buf, len);
+	const uint64_t h = word_hash(p, len);
+	struct wn_nav_slot *s = slot_of(n, p, len, h);
+	if (s->hash == 0) {
+		s->hash = h;
 		s->off = (uint32_t)n->pool.len;
 		s->len = (uint16_t)len;
 		if (wn_buf_append(&n->pool, p, len) != 0)
@@ -114,11 +78,9 @@ static int add_word(struct wn_nav *n, const char *p, size_t len, int lang)
 
 unsigned wn_nav_stopword(const struct wn_nav *n, const char *word, size_t len)
 {
-	if (len == 0 || len > MAX_WORD)
-		return 0;
-	char buf[WORD_BUF] = { 0 };
-	memcpy(buf, word, len);
-	return lookup(n, buf, len);
+	if (len == 0 || len > n->max_len[(unsigned char)word[0]])
+		return 0; /* most words are longer than any stop word of their first byte */
+	return n->slots[slot_of(n, word, len, word_hash(word, len)) - n->slots].langs;
 }
 
 static void add_suffix(struct wn_nav *n, const char *p, size_t len)
@@ -164,7 +126,6 @@ static int load_lists(struct wn_nav *n, const char *p, size_t len)
 }
 
 static void plain_init(uint8_t plain[256]);
-static void ascii_init(uint8_t ascii[128], uint8_t lower[256]);
 
 int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 {
@@ -183,7 +144,6 @@ int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 	n->window = opt->max_doc && opt->max_doc < WN_NAV_WINDOW ? opt->max_doc : WN_NAV_WINDOW;
 	n->lang = WN_NAV_NO_LANG;
 	plain_init(n->plain);
-	ascii_init(n->ascii, n->lower);
 	n->mask = 4095;
 	n->slots = calloc(n->mask + 1, sizeof(*n->slots));
 	if (!n->slots)
@@ -246,26 +206,6 @@ static enum kind kind_of(int32_t cp)
 	}
 }
 
-/* ascii[c] for an ASCII byte: what kind_of says, as bits. A letter or a
- * digit is part of a word; anything else but a space is a symbol (an
- * apostrophe too: it ends the word). */
-enum { A_WORD = 1, A_UPPER = 2, A_DIGIT = 4, A_SPACE = 8 };
-
-static void ascii_init(uint8_t ascii[128], uint8_t lower[256])
-{
-	for (int32_t c = 0; c < 128; c++) {
-		lower[c] = kind_of(c) == K_UPPER			       ? (uint8_t)(c | 0x20)
-			   : kind_of(c) == K_LOWER || kind_of(c) == K_DIGIT ? (uint8_t)c
-									    : 0;
-		const enum kind kd = kind_of(c);
-		ascii[c] = kd == K_UPPER   ? A_WORD | A_UPPER
-			   : kd == K_LOWER ? A_WORD
-			   : kd == K_DIGIT ? A_WORD | A_DIGIT
-			   : kd == K_SPACE ? A_SPACE
-					   : 0;
-	}
-}
-
 static bool ko_suffix(const struct wn_nav *n, int32_t cp)
 {
 	for (unsigned i = 0; i < n->nko_suffix; i++)
@@ -277,7 +217,7 @@ static bool ko_suffix(const struct wn_nav *n, int32_t cp)
 /* The word being read: lowercased, cut at MAX_WORD bytes (a longer one is
  * counted, never looked up). */
 struct word {
-	char buf[WORD_BUF]; /* zeroed at first (word_hash reads past len) */
+	char buf[MAX_WORD + 4];
 	size_t len;
 	size_t ncp;   /* its code points */
 	int32_t last; /* its last code point */
@@ -291,7 +231,7 @@ static void end_word(const struct wn_nav *n, struct wn_nav_feat *out, struct wor
 	if (w->ncp == 0)
 		return;
 	out->words++;
-	unsigned langs = w->cut ? 0 : lookup(n, w->buf, w->len);
+	unsigned langs = w->cut ? 0 : wn_nav_stopword(n, w->buf, w->len);
 	if (!(langs >> WN_NAV_KO & 1) && w->ncp >= 2 && w->last >= 0xAC00 && w->last <= 0xD7A3 &&
 	    ko_suffix(n, w->last))
 		langs |= 1u << WN_NAV_KO;
@@ -325,40 +265,8 @@ void wn_nav_features(const struct wn_nav *n, const char *p, size_t len, struct w
 	struct word w = { .len = 0 };
 	for (size_t i = 0; i < len;) {
 		int32_t cp = s[i];
-		if (cp < 0x80) { /* most bytes: kind_of and the case by a table */
-			uint8_t a = n->ascii[cp];
-			if (!(a & A_WORD)) {
-				if (w.ncp)
-					end_word(n, out, &w);
-				out->chars++;
-				out->symbols += !(a & A_SPACE);
-				i++;
-				continue;
-			}
-			/* A run of ASCII letters and digits, as put_cp would
-			 * take them one by one: lowercased, cut past MAX_WORD. */
-			const uint8_t *const lower = n->lower;
-			out->caps += w.ncp == 0 && (a & A_UPPER);
-			size_t j = i, wl = w.len; /* wl stops at MAX_WORD + 1 (the buffer has room) */
-			uint32_t digits = 0;
-			uint8_t c = lower[cp];
-			do {
-				w.buf[wl] = (char)c;
-				wl += wl <= MAX_WORD;
-				digits += c < 'a'; /* a digit */
-			} while (++j < len && (c = lower[s[j]]) != 0);
-			const size_t run = j - i;
-			w.cut |= wl - w.len < run;
-			w.len = wl;
-			w.ncp += run;
-			w.last = lower[s[j - 1]];
-			out->chars += (uint32_t)run;
-			out->digits += digits;
-			i = j;
-			continue;
-		}
-		size_t k;
-		if ((k = wn_utf8_decode(s + i, len - i, &cp)) == 0) {
+		size_t k = 1;
+		if (cp >= 0x80 && (k = wn_utf8_decode(s + i, len - i, &cp)) == 0) {
 			cp = 0xFFFD;
 			k = 1;
 		}
@@ -681,8 +589,9 @@ static void plain_init(uint8_t plain[256])
  * one long token (a file name, an address), a count "22 comments", a
  * line ending in a colon ("X says:"), a time or a year, an address or an
  * image's file name. Lengths in code points. x: the WN_NAV_MARKUP features
- * from X_MARKUP on (x[X_F - X_MARKUP] is feature X_F). The one place computing features of the text alone:
- * called by wn_nav_features, so on the worker thread too. */
+ * from X_MARKUP on (x[X_F - X_MARKUP] is feature X_F). The one place
+ * computing features of the text alone: called by wn_nav_features, so on
+ * the worker thread too. */
 static void markup_features(const uint8_t plain[256], const unsigned char *s, size_t len,
 			    float *x)
 {

@@ -72,8 +72,6 @@ struct wn_nav {
 	size_t nwords[WN_NAV_LANGS]; /* entries per language */
 	uint8_t max_len[256];        /* longest stop word by its first byte */
 	uint8_t plain[256];          /* bytes the markup features skip (nav.c) */
-	uint8_t ascii[128];          /* what an ASCII byte is to the features (nav.c) */
-	uint8_t lower[256];          /* an ASCII letter or digit lowercased; 0: other bytes */
 	/* Everything above is only read once wn_nav_init returns: a worker
 	 * thread computes features with it (wn_nav_features) while the
 	 * filter's thread judges with what follows. */
