@@ -5,6 +5,8 @@
  * line in the same pass, straight from the input bytes. A plain line skips
  * both repair stages, their scans and any copy; every other line goes the
  * general way. */
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -132,7 +134,7 @@ static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned hig
 }
 #endif
 
-int wn_plain_key(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
+static int plain_sse2(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
 {
 #if defined(__SSE2__)
 	const unsigned char *u = (const unsigned char *)p;
@@ -200,4 +202,269 @@ int wn_plain_key(const char *p, size_t n, bool other, char *out, size_t *key_len
 	(void)key_len_out;
 	return 0;
 #endif
+}
+
+#if defined(__SSE2__) && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define WN_PLAIN_AVX2 1
+#include <immintrin.h>
+
+/* The AVX2 pass: the same answer and key, 32 bytes a step. Each byte is
+ * classified by two 16-entry tables, one indexed by its low nibble and one
+ * by its high nibble (pshufb), whose AND holds one bit per class; a class
+ * is a set of bytes whose low and high nibbles may be chosen apart (a
+ * product), so a class such as "a letter" takes two bits. A byte >= 0x80
+ * gets no class (its high-nibble entry is 0). */
+#define AVX2 __attribute__((target("avx2")))
+
+/* The first table pair: what the byte is, as the first of a pair, as a key
+ * byte and as an entity's start. */
+enum {
+	A_SPACE = 0x01,	 /* ' ' */
+	A_COMMA = 0x02,	 /* ',' */
+	A_COLON = 0x04,	 /* ':' ';' */
+	A_PERIOD = 0x08, /* '.' */
+	A_DIGIT = 0x10,	 /* 0x30..0x39 */
+	A_ALPHA1 = 0x20, /* 0x41..0x4F, 0x61..0x6F */
+	A_ALPHA2 = 0x40, /* 0x50..0x5A, 0x70..0x7A */
+	A_AMP = 0x80,	 /* '&' */
+	A_WORD = A_DIGIT | A_ALPHA1 | A_ALPHA2,
+};
+/* The second pair: the other bytes the repairs act on. */
+enum {
+	R_CTRL0 = 0x01, /* 0x00..0x08, 0x0A..0x0F: not TAB */
+	R_CTRL1 = 0x02, /* 0x10..0x1F */
+	R_DEL = 0x04,	/* 0x7F */
+};
+/* The third pair: what the byte is as the second of a pair, one bit for
+ * each part of a rule's second bytes; each rule's first byte (the first
+ * pair's A_SPACE..A_PERIOD, one at most) is spread over its parts through
+ * first_parts. punct.c's pair_rules: a space before a space or a mark; a
+ * comma before a comma, a letter (or a byte >= 0x80); ';' or ':' before a
+ * letter (or >= 0x80); a period before a period, a capital (or >= 0x80).
+ * The bytes >= 0x80 are checked apart. */
+enum {
+	B_MARK1 = 0x01,	 /* ' ' '!' ',' '.': after a space */
+	B_MARK2 = 0x02,	 /* ':' ';' '?': after a space */
+	B_COMMA = 0x04,	 /* ',' after a comma */
+	B_ALPHA1 = 0x08, /* a letter 0x41..0x4F, 0x61..0x6F after a comma or colon */
+	B_ALPHA2 = 0x10, /* a letter 0x50..0x5A, 0x70..0x7A after a comma or colon */
+	B_PERIOD = 0x20, /* '.' after a period */
+	B_UPPER1 = 0x40, /* 'A'..'O' after a period */
+	B_UPPER2 = 0x80, /* 'P'..'Z' after a period */
+};
+
+#define T16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, aa, ab, ac, ad, ae, af)                       \
+	_mm256_setr_epi8((char)(a0), (char)(a1), (char)(a2), (char)(a3), (char)(a4), (char)(a5),    \
+			 (char)(a6), (char)(a7), (char)(a8), (char)(a9), (char)(aa), (char)(ab),    \
+			 (char)(ac), (char)(ad), (char)(ae), (char)(af), (char)(a0), (char)(a1),    \
+			 (char)(a2), (char)(a3), (char)(a4), (char)(a5), (char)(a6), (char)(a7),    \
+			 (char)(a8), (char)(a9), (char)(aa), (char)(ab), (char)(ac), (char)(ad),    \
+			 (char)(ae), (char)(af))
+
+struct tables {
+	__m256i a_lo, a_hi, r_lo, r_hi, b_lo, b_hi, first_parts, nibble;
+};
+
+static inline AVX2 struct tables tables_make(void)
+{
+	struct tables t;
+	enum { D = A_DIGIT, L1 = A_ALPHA1, L2 = A_ALPHA2 };
+	t.a_lo = T16(A_SPACE | D | L2, D | L1 | L2, D | L1 | L2, D | L1 | L2, D | L1 | L2,
+		     D | L1 | L2, D | L1 | L2 | A_AMP, D | L1 | L2, D | L1 | L2, D | L1 | L2,
+		     A_COLON | L1 | L2, A_COLON | L1, A_COMMA | L1, L1, A_PERIOD | L1, L1);
+	t.a_hi = T16(0, 0, A_SPACE | A_COMMA | A_PERIOD | A_AMP, A_COLON | D, L1, L2, L1, L2, 0, 0,
+		     0, 0, 0, 0, 0, 0);
+	enum { C = R_CTRL0 | R_CTRL1 };
+	t.r_lo = T16(C, C, C, C, C, C, C, C, C, R_CTRL1, C, C, C, C, C, C | R_DEL);
+	t.r_hi = T16(R_CTRL0, R_CTRL1, 0, 0, 0, 0, 0, R_DEL, 0, 0, 0, 0, 0, 0, 0, 0);
+	enum { M1 = B_MARK1, M2 = B_MARK2, B1 = B_ALPHA1 | B_UPPER1, B2 = B_ALPHA2 | B_UPPER2 };
+	t.b_lo = T16(M1 | B_ALPHA2 | B_UPPER2, M1 | B1 | B2, B1 | B2, B1 | B2, B1 | B2, B1 | B2,
+		     B1 | B2, B1 | B2, B1 | B2, B1 | B2, M2 | B1 | B2, M2 | B1, M1 | B_COMMA | B1,
+		     B1, M1 | B_PERIOD | B1, M2 | B1);
+	t.b_hi = T16(0, 0, M1 | B_COMMA | B_PERIOD, M2, B1, B2, B_ALPHA1, B_ALPHA2, 0, 0, 0, 0, 0,
+		     0, 0, 0);
+	/* Indexed by the first pair's A_SPACE..A_PERIOD bits (one at most). */
+	enum { AL = B_ALPHA1 | B_ALPHA2 };
+	t.first_parts = T16(0, M1 | M2, B_COMMA | AL, 0, AL, 0, 0, 0,
+			    B_PERIOD | B_UPPER1 | B_UPPER2, 0, 0, 0, 0, 0, 0, 0);
+	t.nibble = _mm256_set1_epi8(0x0F);
+	return t;
+}
+
+/* The class bits of each byte of x by the table pair (lo, hi). */
+static inline AVX2 __m256i classify(const struct tables *t, __m256i x, __m256i lo, __m256i hi)
+{
+	const __m256i l = _mm256_and_si256(x, t->nibble);
+	const __m256i h = _mm256_and_si256(_mm256_srli_epi16(x, 4), t->nibble);
+	return _mm256_and_si256(_mm256_shuffle_epi8(lo, l), _mm256_shuffle_epi8(hi, h));
+}
+
+/* One step over the 32 bytes a (b: a moved on by one byte): false when a
+ * byte rules the line out. Keys the bytes lo..32 of a onto *o_io as
+ * key_block does (writes up to 32 bytes past it), and ors into *wake_io
+ * the pairs that wake a punctuation rule. */
+static inline AVX2 bool step_avx2(const struct tables *t, __m256i a, __m256i b, unsigned lo,
+				  unsigned hi, char **o_io, unsigned *after_word_io,
+				  __m256i *wake_io, unsigned *b_high_io)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i l = _mm256_and_si256(a, t->nibble);
+	const __m256i h = _mm256_and_si256(_mm256_srli_epi16(a, 4), t->nibble);
+	const __m256i ca = _mm256_and_si256(_mm256_shuffle_epi8(t->a_lo, l),
+					    _mm256_shuffle_epi8(t->a_hi, h));
+	const __m256i cr = _mm256_and_si256(_mm256_shuffle_epi8(t->r_lo, l),
+					    _mm256_shuffle_epi8(t->r_hi, h));
+	if (!_mm256_testz_si256(_mm256_or_si256(cr, _mm256_and_si256(ca, _mm256_set1_epi8((char)A_AMP))),
+				_mm256_set1_epi8(-1)))
+		return false;
+	/* The pairs: the first byte's rule spread over its parts, and the
+	 * parts the second byte is in. */
+	const __m256i first = _mm256_shuffle_epi8(t->first_parts,
+						  _mm256_and_si256(ca, _mm256_set1_epi8(0x0F)));
+	const __m256i cb = classify(t, b, t->b_lo, t->b_hi);
+	*wake_io = _mm256_or_si256(*wake_io, _mm256_and_si256(first, cb));
+	/* A byte >= 0x80 after a comma, colon or period. */
+	const unsigned b_high = (unsigned)_mm256_movemask_epi8(b);
+	if (b_high) {
+		const __m256i mark = _mm256_cmpeq_epi8(
+			_mm256_and_si256(ca, _mm256_set1_epi8(A_COMMA | A_COLON | A_PERIOD)), zero);
+		*b_high_io |= b_high & ~(unsigned)_mm256_movemask_epi8(mark);
+	}
+	/* The key, as key_block. */
+	const __m256i not_word = _mm256_cmpeq_epi8(_mm256_and_si256(ca, _mm256_set1_epi8(A_WORD)),
+						   zero);
+	const __m256i k = _mm256_or_si256(_mm256_andnot_si256(not_word, a), _mm256_set1_epi8(0x20));
+	const unsigned w = ~(unsigned)_mm256_movemask_epi8(not_word);
+	const unsigned valid = (0xFFFFFFFFu >> (32 - (hi - lo))) << lo;
+	const unsigned keep = (w | (w << 1) | *after_word_io) & valid;
+	*after_word_io = w >> (hi - 1) & 1;
+	char *o = *o_io;
+	if (keep == 0xFFFFFFFFu) {
+		_mm256_storeu_si256((__m256i *)(void *)o, k);
+		*o_io = o + 32;
+		return true;
+	}
+	unsigned char tmp[64];
+	_mm256_storeu_si256((__m256i *)(void *)tmp, k);
+	for (unsigned m = keep; m;) {
+		/* The lowest run of kept bytes: adding its lowest bit carries
+		 * through it. */
+		const unsigned s = (unsigned)__builtin_ctz(m);
+		const unsigned next = m & (m + (m & (0u - m)));
+		_mm256_storeu_si256((__m256i *)(void *)o,
+				    _mm256_loadu_si256((const __m256i *)(const void *)(tmp + s)));
+		o += __builtin_popcount(m ^ next);
+		m = next;
+	}
+	*o_io = o;
+	return true;
+}
+
+/* a moved on by one byte across both lanes, a zero byte shifted in. */
+static inline AVX2 __m256i next_bytes(__m256i a)
+{
+	return _mm256_alignr_epi8(_mm256_permute2x128_si256(a, a, 0x81), a, 1);
+}
+
+static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	const struct tables t = tables_make();
+	char *o = out;
+	unsigned after_word = 0, any_high = 0, wake_high = 0;
+	size_t done = 0;
+	bool letters = false, punct = false;
+	__m256i wake = _mm256_setzero_si256();
+	if (n == 0) {
+		*key_len_out = 0;
+		return WN_PLAIN_ASCII;
+	}
+	if (n < 32) {
+		/* One block, padded with '0' as in the SSE2 pass. */
+		unsigned char pad[64];
+		memset(pad, '0', sizeof(pad));
+		memcpy(pad, p, n);
+		const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)pad);
+		const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(pad + 1));
+		const unsigned high = (unsigned)_mm256_movemask_epi8(a);
+		if (high && (!other || !quiet_high(u, n, 0, high, &done, &letters, &punct)))
+			return 0;
+		if (!step_avx2(&t, a, b, 0, (unsigned)n, &o, &after_word, &wake, &wake_high))
+			return 0;
+		any_high = high;
+	} else {
+		for (size_t i = 0; i < n; i += 32) {
+			const size_t at = i + 32 <= n ? i : n - 32;
+			const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(u + at));
+			const __m256i b =
+				at + 33 <= n
+					? _mm256_loadu_si256((const __m256i *)(const void *)(u + at + 1))
+					: next_bytes(a);
+			const unsigned high = (unsigned)_mm256_movemask_epi8(a);
+			if (high && (!other || !quiet_high(u, n, at, high, &done, &letters, &punct)))
+				return 0;
+			if (!step_avx2(&t, a, b, (unsigned)(i - at), 32, &o, &after_word, &wake,
+				       &wake_high))
+				return 0;
+			any_high |= high;
+		}
+	}
+	if (letters && punct)
+		return 0;
+	const int kind = (any_high ? WN_PLAIN_OTHER : WN_PLAIN_ASCII) |
+			 (!_mm256_testz_si256(wake, wake) || wake_high || quote_at_end(u, n)
+				  ? WN_PLAIN_PUNCT
+				  : 0);
+	if (letters) {
+		*key_len_out = wn_key_normalize(p, n, out, 3 * n + WN_PLAIN_SLACK);
+		return kind;
+	}
+	if (o > out && o[-1] == ' ')
+		o--;
+	*key_len_out = (size_t)(o - out);
+	return kind;
+}
+#endif
+
+/* Which pass: 0 not chosen yet, else a WN_PLAIN_PATH_* (internal.h). */
+static _Atomic int plain_path;
+
+static int plain_choose(void)
+{
+	int path = WN_PLAIN_PATH_SSE2;
+#if defined(WN_PLAIN_AVX2)
+	const char *want = getenv("WINNOW_SIMD");
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && !(want && strcmp(want, "sse2") == 0))
+		path = WN_PLAIN_PATH_AVX2;
+#endif
+	atomic_store_explicit(&plain_path, path, memory_order_relaxed);
+	return path;
+}
+
+int wn_plain_use(int path)
+{
+	if (path == WN_PLAIN_PATH_AUTO)
+		return plain_choose();
+#if defined(WN_PLAIN_AVX2)
+	__builtin_cpu_init();
+	if (path == WN_PLAIN_PATH_AVX2 && !__builtin_cpu_supports("avx2"))
+		path = WN_PLAIN_PATH_SSE2;
+#else
+	path = WN_PLAIN_PATH_SSE2;
+#endif
+	atomic_store_explicit(&plain_path, path, memory_order_relaxed);
+	return path;
+}
+
+int wn_plain_key(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
+{
+#if defined(WN_PLAIN_AVX2)
+	int path = atomic_load_explicit(&plain_path, memory_order_relaxed);
+	if (path == 0)
+		path = plain_choose();
+	if (path == WN_PLAIN_PATH_AVX2)
+		return plain_avx2(p, n, other, out, key_len_out);
+#endif
+	return plain_sse2(p, n, other, out, key_len_out);
 }
