@@ -134,7 +134,9 @@ static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned hig
 }
 #endif
 
-static int plain_sse2(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
+/* Not inlined: wn_plain_key stays a bare jump to the pass it runs. */
+static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool other, char *out,
+						size_t *key_len_out)
 {
 #if defined(__SSE2__)
 	const unsigned char *u = (const unsigned char *)p;
