@@ -492,6 +492,10 @@ static void check_plain_probes(bool punctuation, int path)
 		".P", ".Z", ".`", ".z", ":@", ":[", ":`", ":{", ";O", ":P", ";o", ":p", ":z",
 		" /", " @", " >", " ;", " \"", " #", " >", "\x1f", "\x10", "\x0f", "\x08",
 		"\n", "\x0b", "~", "%", "'", "\x7e.", "., ", ",\x7f",
+		/* Cyrillic capitals keyed in the AVX2 pass: each range's ends */
+		"\xd0\x9f", "\xd0\xa0", "\xd0\xaf", "\xd0\xb0", "\xd0\xbf", "\xd1\x80",
+		"\xd0\x90\xd0\xaf\xd0\x9f\xd0\xa0", "a\xd0\xaf.", "\xd0\xaf\xe4\xb8\x80",
+		"\xd0\xc0", "\xd0\xd0\x90", "\xd1\xbf", "\xd0\xbf\xc0",
 	};
 	struct plain_check c;
 	plain_init(&c, punctuation);

@@ -305,9 +305,60 @@ static inline AVX2 __m256i classify(const struct tables *t, __m256i x, __m256i l
  * byte rules the line out. Keys the bytes lo..32 of a onto *o_io as
  * key_block does (writes up to 32 bytes past it), and ors into *wake_io
  * the pairs that wake a punctuation rule. */
+/* 0xFF where lo <= x <= lo + len - 1, unsigned. */
+static inline AVX2 __m256i in_range(__m256i x, unsigned char lo, unsigned char len)
+{
+	const __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8((char)lo));
+	return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8((char)(len - 1))), d);
+}
+
+/* a with the basic Cyrillic capitals (U+0410..U+042F) made small as
+ * wn_key_normalize makes them (U+0430..U+044F); prev is a moved back by one
+ * byte, b on by one. Other bytes stay. */
+static inline AVX2 __m256i cyrillic_small(__m256i a, __m256i prev, __m256i b)
+{
+	const __m256i d0 = _mm256_set1_epi8((char)0xD0);
+	/* D0 A0..AF (U+0420..U+042F) become D1 80..8F; D0 90..9F become D0 B0..BF. */
+	const __m256i lead = _mm256_and_si256(_mm256_cmpeq_epi8(a, d0), in_range(b, 0xA0, 16));
+	const __m256i after = _mm256_cmpeq_epi8(prev, d0);
+	const __m256i up = _mm256_and_si256(after, in_range(a, 0x90, 16));
+	const __m256i down = _mm256_and_si256(after, in_range(a, 0xA0, 16));
+	const __m256i x20 = _mm256_set1_epi8(0x20);
+	a = _mm256_sub_epi8(a, lead); /* lead is -1 where it applies */
+	a = _mm256_add_epi8(a, _mm256_and_si256(up, x20));
+	return _mm256_sub_epi8(a, _mm256_and_si256(down, x20));
+}
+
+/* Whether the bytes >= 0x80 of the 32 at u[at] (high: their bits; a, b as
+ * in step_avx2) from *done_io on are all basic Cyrillic letters, each a
+ * lead D0 or D1 with its second byte in range (quiet_high's test, 32 bytes
+ * at once); if so moves *done_io past them and sets *letters_io if there
+ * was one. */
+static inline AVX2 bool cyrillic_only(__m256i a, __m256i b, size_t at, unsigned high,
+				      size_t *done_io, bool *letters_io)
+{
+	const __m256i lead = _mm256_or_si256(
+		_mm256_and_si256(_mm256_cmpeq_epi8(a, _mm256_set1_epi8((char)0xD0)),
+				 in_range(b, 0x90, 48)),
+		_mm256_and_si256(_mm256_cmpeq_epi8(a, _mm256_set1_epi8((char)0xD1)),
+				 in_range(b, 0x80, 16)));
+	const unsigned l = (unsigned)_mm256_movemask_epi8(lead);
+	/* Bytes before *done_io were checked with the blocks before. */
+	const size_t seen = *done_io > at ? *done_io - at : 0;
+	const unsigned fresh = seen >= 32 ? 0 : 0xFFFFFFFFu << seen;
+	if ((high & fresh) != ((l | l << 1) & fresh))
+		return false;
+	*letters_io |= (high & fresh) != 0;
+	const size_t done = at + 32 + (l >> 31);
+	if (done > *done_io)
+		*done_io = done;
+	return true;
+}
+
 static inline AVX2 bool step_avx2(const struct tables *t, __m256i a, __m256i b, unsigned lo,
 				  unsigned hi, char **o_io, unsigned *after_word_io,
-				  __m256i *wake_io, unsigned *b_high_io)
+				  __m256i *wake_io, unsigned *b_high_io, unsigned letters,
+				  __m256i prev)
 {
 	const __m256i zero = _mm256_setzero_si256();
 	const __m256i l = _mm256_and_si256(a, t->nibble);
@@ -335,8 +386,14 @@ static inline AVX2 bool step_avx2(const struct tables *t, __m256i a, __m256i b, 
 	/* The key, as key_block. */
 	const __m256i not_word = _mm256_cmpeq_epi8(_mm256_and_si256(ca, _mm256_set1_epi8(A_WORD)),
 						   zero);
-	const __m256i k = _mm256_or_si256(_mm256_andnot_si256(not_word, a), _mm256_set1_epi8(0x20));
-	const unsigned w = ~(unsigned)_mm256_movemask_epi8(not_word);
+	__m256i k = _mm256_or_si256(_mm256_andnot_si256(not_word, a), _mm256_set1_epi8(0x20));
+	unsigned w = ~(unsigned)_mm256_movemask_epi8(not_word);
+	if (letters) {
+		/* Cyrillic and CJK letters: every byte >= 0x80 is a word byte,
+		 * kept as it is but for the Cyrillic capitals. */
+		k = _mm256_blendv_epi8(k, cyrillic_small(a, prev, b), a);
+		w |= letters;
+	}
 	const unsigned valid = (0xFFFFFFFFu >> (32 - (hi - lo))) << lo;
 	const unsigned keep = (w | (w << 1) | *after_word_io) & valid;
 	*after_word_io = w >> (hi - 1) & 1;
@@ -368,6 +425,28 @@ static inline AVX2 __m256i next_bytes(__m256i a)
 	return _mm256_alignr_epi8(_mm256_permute2x128_si256(a, a, 0x81), a, 1);
 }
 
+/* a moved back by one byte, a zero byte shifted in. */
+static inline AVX2 __m256i prev_bytes(__m256i a)
+{
+	return _mm256_alignr_epi8(a, _mm256_permute2x128_si256(a, a, 0x08), 15);
+}
+
+/* The checks of the bytes >= 0x80 (high: their bits) of the 32 at u[at]:
+ * false when one rules the line out. Returns in *word_io the bits of those
+ * that are word bytes of the key (all of them once the line holds Cyrillic
+ * or CJK letters; general punctuation is a separator, and a line with both
+ * is not plain). */
+static inline AVX2 bool check_high(const unsigned char *u, size_t n, size_t at, unsigned high,
+				   __m256i a, __m256i b, size_t *done_io, bool *letters_io,
+				   bool *punct_io, unsigned *word_io)
+{
+	if (!cyrillic_only(a, b, at, high, done_io, letters_io) &&
+	    !quiet_high(u, n, at, high, done_io, letters_io, punct_io))
+		return false;
+	*word_io = *letters_io ? high : 0;
+	return true;
+}
+
 static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -389,9 +468,12 @@ static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_
 		const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)pad);
 		const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(pad + 1));
 		const unsigned high = (unsigned)_mm256_movemask_epi8(a);
-		if (high && (!other || !quiet_high(u, n, 0, high, &done, &letters, &punct)))
+		unsigned word_high = 0;
+		if (high && (!other || !check_high(u, n, 0, high, a, b, &done, &letters, &punct,
+						   &word_high)))
 			return 0;
-		if (!step_avx2(&t, a, b, 0, (unsigned)n, &o, &after_word, &wake, &wake_high))
+		if (!step_avx2(&t, a, b, 0, (unsigned)n, &o, &after_word, &wake, &wake_high,
+			       word_high, prev_bytes(a)))
 			return 0;
 		any_high = high;
 	} else {
@@ -403,10 +485,17 @@ static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_
 					? _mm256_loadu_si256((const __m256i *)(const void *)(u + at + 1))
 					: next_bytes(a);
 			const unsigned high = (unsigned)_mm256_movemask_epi8(a);
-			if (high && (!other || !quiet_high(u, n, at, high, &done, &letters, &punct)))
+			unsigned word_high = 0;
+			if (high && (!other || !check_high(u, n, at, high, a, b, &done, &letters,
+							   &punct, &word_high)))
 				return 0;
+			const __m256i prev =
+				!word_high ? a
+				: at > 0
+					? _mm256_loadu_si256((const __m256i *)(const void *)(u + at - 1))
+					: prev_bytes(a);
 			if (!step_avx2(&t, a, b, (unsigned)(i - at), 32, &o, &after_word, &wake,
-				       &wake_high))
+				       &wake_high, word_high, prev))
 				return 0;
 			any_high |= high;
 		}
@@ -417,10 +506,6 @@ static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_
 			 (!_mm256_testz_si256(wake, wake) || wake_high || quote_at_end(u, n)
 				  ? WN_PLAIN_PUNCT
 				  : 0);
-	if (letters) {
-		*key_len_out = wn_key_normalize(p, n, out, 3 * n + WN_PLAIN_SLACK);
-		return kind;
-	}
 	if (o > out && o[-1] == ' ')
 		o--;
 	*key_len_out = (size_t)(o - out);
