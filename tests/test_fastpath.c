@@ -349,7 +349,15 @@ static void check_plain(const char *p, size_t n, struct plain_check *c)
 		ascii &= b < 0x80;
 		other |= b == '&' || b == 0x7F || (b < 0x20 && b != '\t');
 	}
-	const bool wakes = wn_punct_candidates(in, n, true) != 0;
+	const uint32_t rules = wn_punct_candidates(in, n, true);
+	const bool wakes = rules != 0;
+	/* punct.c's candidates scan (SSE2 or AVX2, as the pass) finds the
+	 * same rules as its byte loop. */
+	if (wn_punct_candidates(in, n, false) != rules) {
+		c->differ++;
+		cr_log_error("candidates %x, expected %x: \"%.*s\"",
+			     wn_punct_candidates(in, n, false), rules, (int)n, in);
+	}
 	const int base = other ? 0
 			 : ascii ? WN_PLAIN_ASCII
 			 : c->punctuation && lone_punctuation_only(in, n) ? WN_PLAIN_OTHER : 0;

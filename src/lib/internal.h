@@ -333,6 +333,8 @@ enum { WN_PLAIN_PATH_AUTO, WN_PLAIN_PATH_SSE2, WN_PLAIN_PATH_AVX2 };
  * when AVX2 is asked for and the CPU lacks it). Not thread-safe against
  * running filters. */
 int wn_plain_use(int path);
+/* The pass wn_plain_key runs (SSE2 or AVX2); punct.c's candidates follow it. */
+int wn_plain_path(void);
 
 /* ---- dedup.c: the seen set of 64-bit fingerprints ------------------------ */
 

@@ -208,103 +208,12 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 
 #if defined(__SSE2__) && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define WN_PLAIN_AVX2 1
-#include <immintrin.h>
 
-/* The AVX2 pass: the same answer and key, 32 bytes a step. Each byte is
- * classified by two 16-entry tables, one indexed by its low nibble and one
- * by its high nibble (pshufb), whose AND holds one bit per class; a class
- * is a set of bytes whose low and high nibbles may be chosen apart (a
- * product), so a class such as "a letter" takes two bits. A byte >= 0x80
- * gets no class (its high-nibble entry is 0). */
-#define AVX2 __attribute__((target("avx2")))
+/* The AVX2 pass: the same answer and key, 32 bytes a step, its byte
+ * classes by the nibble tables of wake.h. */
+#define AVX2 WN_AVX2
+typedef struct wn_wake_tables tables_t;
 
-/* The first table pair: what the byte is, as the first of a pair, as a key
- * byte and as an entity's start. */
-enum {
-	A_SPACE = 0x01,	 /* ' ' */
-	A_COMMA = 0x02,	 /* ',' */
-	A_COLON = 0x04,	 /* ':' ';' */
-	A_PERIOD = 0x08, /* '.' */
-	A_DIGIT = 0x10,	 /* 0x30..0x39 */
-	A_ALPHA1 = 0x20, /* 0x41..0x4F, 0x61..0x6F */
-	A_ALPHA2 = 0x40, /* 0x50..0x5A, 0x70..0x7A */
-	A_AMP = 0x80,	 /* '&' */
-	A_WORD = A_DIGIT | A_ALPHA1 | A_ALPHA2,
-};
-/* The second pair: the other bytes the repairs act on. */
-enum {
-	R_CTRL0 = 0x01, /* 0x00..0x08, 0x0A..0x0F: not TAB */
-	R_CTRL1 = 0x02, /* 0x10..0x1F */
-	R_DEL = 0x04,	/* 0x7F */
-};
-/* The third pair: what the byte is as the second of a pair, one bit for
- * each part of a rule's second bytes; each rule's first byte (the first
- * pair's A_SPACE..A_PERIOD, one at most) is spread over its parts through
- * first_parts. punct.c's pair_rules: a space before a space or a mark; a
- * comma before a comma, a letter (or a byte >= 0x80); ';' or ':' before a
- * letter (or >= 0x80); a period before a period, a capital (or >= 0x80).
- * The bytes >= 0x80 are checked apart. */
-enum {
-	B_MARK1 = 0x01,	 /* ' ' '!' ',' '.': after a space */
-	B_MARK2 = 0x02,	 /* ':' ';' '?': after a space */
-	B_COMMA = 0x04,	 /* ',' after a comma */
-	B_ALPHA1 = 0x08, /* a letter 0x41..0x4F, 0x61..0x6F after a comma or colon */
-	B_ALPHA2 = 0x10, /* a letter 0x50..0x5A, 0x70..0x7A after a comma or colon */
-	B_PERIOD = 0x20, /* '.' after a period */
-	B_UPPER1 = 0x40, /* 'A'..'O' after a period */
-	B_UPPER2 = 0x80, /* 'P'..'Z' after a period */
-};
-
-#define T16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, aa, ab, ac, ad, ae, af)                       \
-	_mm256_setr_epi8((char)(a0), (char)(a1), (char)(a2), (char)(a3), (char)(a4), (char)(a5),    \
-			 (char)(a6), (char)(a7), (char)(a8), (char)(a9), (char)(aa), (char)(ab),    \
-			 (char)(ac), (char)(ad), (char)(ae), (char)(af), (char)(a0), (char)(a1),    \
-			 (char)(a2), (char)(a3), (char)(a4), (char)(a5), (char)(a6), (char)(a7),    \
-			 (char)(a8), (char)(a9), (char)(aa), (char)(ab), (char)(ac), (char)(ad),    \
-			 (char)(ae), (char)(af))
-
-struct tables {
-	__m256i a_lo, a_hi, r_lo, r_hi, b_lo, b_hi, first_parts, nibble;
-};
-
-static inline AVX2 struct tables tables_make(void)
-{
-	struct tables t;
-	enum { D = A_DIGIT, L1 = A_ALPHA1, L2 = A_ALPHA2 };
-	t.a_lo = T16(A_SPACE | D | L2, D | L1 | L2, D | L1 | L2, D | L1 | L2, D | L1 | L2,
-		     D | L1 | L2, D | L1 | L2 | A_AMP, D | L1 | L2, D | L1 | L2, D | L1 | L2,
-		     A_COLON | L1 | L2, A_COLON | L1, A_COMMA | L1, L1, A_PERIOD | L1, L1);
-	t.a_hi = T16(0, 0, A_SPACE | A_COMMA | A_PERIOD | A_AMP, A_COLON | D, L1, L2, L1, L2, 0, 0,
-		     0, 0, 0, 0, 0, 0);
-	enum { C = R_CTRL0 | R_CTRL1 };
-	t.r_lo = T16(C, C, C, C, C, C, C, C, C, R_CTRL1, C, C, C, C, C, C | R_DEL);
-	t.r_hi = T16(R_CTRL0, R_CTRL1, 0, 0, 0, 0, 0, R_DEL, 0, 0, 0, 0, 0, 0, 0, 0);
-	enum { M1 = B_MARK1, M2 = B_MARK2, B1 = B_ALPHA1 | B_UPPER1, B2 = B_ALPHA2 | B_UPPER2 };
-	t.b_lo = T16(M1 | B_ALPHA2 | B_UPPER2, M1 | B1 | B2, B1 | B2, B1 | B2, B1 | B2, B1 | B2,
-		     B1 | B2, B1 | B2, B1 | B2, B1 | B2, M2 | B1 | B2, M2 | B1, M1 | B_COMMA | B1,
-		     B1, M1 | B_PERIOD | B1, M2 | B1);
-	t.b_hi = T16(0, 0, M1 | B_COMMA | B_PERIOD, M2, B1, B2, B_ALPHA1, B_ALPHA2, 0, 0, 0, 0, 0,
-		     0, 0, 0);
-	/* Indexed by the first pair's A_SPACE..A_PERIOD bits (one at most). */
-	enum { AL = B_ALPHA1 | B_ALPHA2 };
-	t.first_parts = T16(0, M1 | M2, B_COMMA | AL, 0, AL, 0, 0, 0,
-			    B_PERIOD | B_UPPER1 | B_UPPER2, 0, 0, 0, 0, 0, 0, 0);
-	t.nibble = _mm256_set1_epi8(0x0F);
-	return t;
-}
-
-/* The class bits of each byte of x by the table pair (lo, hi). */
-static inline AVX2 __m256i classify(const struct tables *t, __m256i x, __m256i lo, __m256i hi)
-{
-	const __m256i l = _mm256_and_si256(x, t->nibble);
-	const __m256i h = _mm256_and_si256(_mm256_srli_epi16(x, 4), t->nibble);
-	return _mm256_and_si256(_mm256_shuffle_epi8(lo, l), _mm256_shuffle_epi8(hi, h));
-}
-
-/* One step over the 32 bytes a (b: a moved on by one byte): false when a
- * byte rules the line out. Keys the bytes lo..32 of a onto *o_io as
- * key_block does (writes up to 32 bytes past it), and ors into *wake_io
- * the pairs that wake a punctuation rule. */
 /* 0xFF where lo <= x <= lo + len - 1, unsigned. */
 static inline AVX2 __m256i in_range(__m256i x, unsigned char lo, unsigned char len)
 {
@@ -355,7 +264,11 @@ static inline AVX2 bool cyrillic_only(__m256i a, __m256i b, size_t at, unsigned 
 	return true;
 }
 
-static inline AVX2 bool step_avx2(const struct tables *t, __m256i a, __m256i b, unsigned lo,
+/* One step over the 32 bytes a (b: a moved on by one byte): false when a
+ * byte rules the line out. Keys the bytes lo..32 of a onto *o_io as
+ * key_block does (writes up to 32 bytes past it), and ors into *wake_io
+ * the pairs that wake a punctuation rule. */
+static inline AVX2 bool step_avx2(const tables_t *t, __m256i a, __m256i b, unsigned lo,
 				  unsigned hi, char **o_io, unsigned *after_word_io,
 				  __m256i *wake_io, unsigned *b_high_io, unsigned letters,
 				  __m256i prev)
@@ -367,24 +280,16 @@ static inline AVX2 bool step_avx2(const struct tables *t, __m256i a, __m256i b, 
 					    _mm256_shuffle_epi8(t->a_hi, h));
 	const __m256i cr = _mm256_and_si256(_mm256_shuffle_epi8(t->r_lo, l),
 					    _mm256_shuffle_epi8(t->r_hi, h));
-	if (!_mm256_testz_si256(_mm256_or_si256(cr, _mm256_and_si256(ca, _mm256_set1_epi8((char)A_AMP))),
-				_mm256_set1_epi8(-1)))
+	const __m256i amp = _mm256_and_si256(ca, _mm256_set1_epi8((char)WK_A_AMP));
+	if (!_mm256_testz_si256(_mm256_or_si256(cr, amp), _mm256_set1_epi8(-1)))
 		return false;
 	/* The pairs: the first byte's rule spread over its parts, and the
 	 * parts the second byte is in. */
-	const __m256i first = _mm256_shuffle_epi8(t->first_parts,
-						  _mm256_and_si256(ca, _mm256_set1_epi8(0x0F)));
-	const __m256i cb = classify(t, b, t->b_lo, t->b_hi);
-	*wake_io = _mm256_or_si256(*wake_io, _mm256_and_si256(first, cb));
+	*wake_io = _mm256_or_si256(*wake_io, wn_wake_parts(t, ca, b));
 	/* A byte >= 0x80 after a comma, colon or period. */
-	const unsigned b_high = (unsigned)_mm256_movemask_epi8(b);
-	if (b_high) {
-		const __m256i mark = _mm256_cmpeq_epi8(
-			_mm256_and_si256(ca, _mm256_set1_epi8(A_COMMA | A_COLON | A_PERIOD)), zero);
-		*b_high_io |= b_high & ~(unsigned)_mm256_movemask_epi8(mark);
-	}
+	*b_high_io |= wn_wake_high(ca, b);
 	/* The key, as key_block. */
-	const __m256i not_word = _mm256_cmpeq_epi8(_mm256_and_si256(ca, _mm256_set1_epi8(A_WORD)),
+	const __m256i not_word = _mm256_cmpeq_epi8(_mm256_and_si256(ca, _mm256_set1_epi8(WK_A_WORD)),
 						   zero);
 	__m256i k = _mm256_or_si256(_mm256_andnot_si256(not_word, a), _mm256_set1_epi8(0x20));
 	unsigned w = ~(unsigned)_mm256_movemask_epi8(not_word);
@@ -450,7 +355,8 @@ static inline AVX2 bool check_high(const unsigned char *u, size_t n, size_t at, 
 static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_t *key_len_out)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	const struct tables t = tables_make();
+	tables_t t;
+	wn_wake_tables_init(&t);
 	char *o = out;
 	unsigned after_word = 0, any_high = 0, wake_high = 0;
 	size_t done = 0;
@@ -527,6 +433,12 @@ static int plain_choose(void)
 #endif
 	atomic_store_explicit(&plain_path, path, memory_order_relaxed);
 	return path;
+}
+
+int wn_plain_path(void)
+{
+	const int path = atomic_load_explicit(&plain_path, memory_order_relaxed);
+	return path ? path : plain_choose();
 }
 
 int wn_plain_use(int path)
