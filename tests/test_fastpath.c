@@ -115,7 +115,7 @@ static void put(char *line, size_t *n, const char *s, size_t len)
 Test(fastpath, key_of_every_code_point)
 {
 	struct key_check k = { 0 };
-	char line[64];
+	char line[96];
 	for (int32_t cp = 0x80; cp <= 0x10FFFF; cp++) {
 		if (cp >= 0xD800 && cp <= 0xDFFF)
 			continue;
@@ -349,7 +349,15 @@ static void check_plain(const char *p, size_t n, struct plain_check *c)
 		ascii &= b < 0x80;
 		other |= b == '&' || b == 0x7F || (b < 0x20 && b != '\t');
 	}
-	const bool wakes = wn_punct_candidates(in, n, true) != 0;
+	const uint32_t rules = wn_punct_candidates(in, n, true);
+	const bool wakes = rules != 0;
+	/* punct.c's candidates scan (SSE2 or AVX2, as the pass) finds the
+	 * same rules as its byte loop. */
+	if (wn_punct_candidates(in, n, false) != rules) {
+		c->differ++;
+		cr_log_error("candidates %x, expected %x: \"%.*s\"",
+			     wn_punct_candidates(in, n, false), rules, (int)n, in);
+	}
 	const int base = other ? 0
 			 : ascii ? WN_PLAIN_ASCII
 			 : c->punctuation && lone_punctuation_only(in, n) ? WN_PLAIN_OTHER : 0;
@@ -415,8 +423,20 @@ static void plain_free(struct plain_check *c)
 	wn_punct_free(&c->punct);
 }
 
-static void check_plain_lines(bool punctuation)
+/* Makes wn_plain_key run the pass path; false (and a note) when this CPU
+ * cannot run it. */
+static bool use_path(int path)
 {
+	if (wn_plain_use(path) == path)
+		return true;
+	cr_log_warn("this CPU has no AVX2: only the SSE2 pass is checked");
+	return false;
+}
+
+static void check_plain_lines(bool punctuation, int path)
+{
+	if (!use_path(path))
+		return;
 	struct plain_check c;
 	plain_init(&c, punctuation);
 	each_line(plain_line, &c);
@@ -431,21 +451,34 @@ static void check_plain_lines(bool punctuation)
 	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.plain + c.other);
 }
 
+/* Each pass (SSE2, and AVX2 when the CPU has it) on its own. */
 Test(fastpath, plain_of_every_line)
 {
-	check_plain_lines(false);
+	check_plain_lines(false, WN_PLAIN_PATH_SSE2);
 }
 
 Test(fastpath, plain_with_punctuation_of_every_line)
 {
-	check_plain_lines(true);
+	check_plain_lines(true, WN_PLAIN_PATH_SSE2);
+}
+
+Test(fastpath, plain_of_every_line_avx2)
+{
+	check_plain_lines(false, WN_PLAIN_PATH_AVX2);
+}
+
+Test(fastpath, plain_with_punctuation_of_every_line_avx2)
+{
+	check_plain_lines(true, WN_PLAIN_PATH_AVX2);
 }
 
 /* Each byte or pair that rules a line out (or does not), at every offset
- * of lines of every length up to 49: the blocks' seams, the last block's
- * overlap and the short lines' padding. */
-static void check_plain_probes(bool punctuation)
+ * of lines of every length up to 81: the blocks' seams (16 and 32 bytes),
+ * the last block's overlap and the short lines' padding. */
+static void check_plain_probes(bool punctuation, int path)
 {
+	if (!use_path(path))
+		return;
 	static const char *const probes[] = {
 		" ,", "  ", ",a", ",,", ".A", "..", ";x", ":B", " !", " ?", " .", " :",
 		"&", "\x01", "\x7f", "\r", "\xc3\xa9", "\t", "'", "\"", ". ", ", ", "a.b",
@@ -461,13 +494,23 @@ static void check_plain_probes(bool punctuation)
 		"\xd0", "\xe4\xb8\xad\xe2\x80\x94", "\xd0\xb0\xe4\xb8\xad", ",\xd0\xb0",
 		".\xd0\x90", "\xd0\xb0.", "\xed\xa0\x80", "\xe0\xb8\x80", "\xd0\xb0\xcc\x81",
 		"\xd0\xb0\xd0\xb1 \xe2\x80\x99",
+		/* the ends of the AVX2 pass's nibble classes: letters split at
+		 * O/P and o/p, the bytes around them, the controls' edges */
+		",@", ",[", ",`", ",{", ",O", ",P", ",Z", ",o", ",p", ",z", ".@", ".[", ".O",
+		".P", ".Z", ".`", ".z", ":@", ":[", ":`", ":{", ";O", ":P", ";o", ":p", ":z",
+		" /", " @", " >", " ;", " \"", " #", " >", "\x1f", "\x10", "\x0f", "\x08",
+		"\n", "\x0b", "~", "%", "'", "\x7e.", "., ", ",\x7f",
+		/* Cyrillic capitals keyed in the AVX2 pass: each range's ends */
+		"\xd0\x9f", "\xd0\xa0", "\xd0\xaf", "\xd0\xb0", "\xd0\xbf", "\xd1\x80",
+		"\xd0\x90\xd0\xaf\xd0\x9f\xd0\xa0", "a\xd0\xaf.", "\xd0\xaf\xe4\xb8\x80",
+		"\xd0\xc0", "\xd0\xd0\x90", "\xd1\xbf", "\xd0\xbf\xc0",
 	};
 	struct plain_check c;
 	plain_init(&c, punctuation);
-	char line[64];
+	char line[96];
 	for (size_t pr = 0; pr < sizeof(probes) / sizeof(probes[0]); pr++) {
 		const size_t plen = strlen(probes[pr]);
-		for (size_t len = plen; len < 50; len++)
+		for (size_t len = plen; len < 82; len++)
 			for (size_t at = 0; at + plen <= len; at++) {
 				for (size_t i = 0; i < len; i++) /* plain filler: no ". G" */
 					line[i] = "ab cd9 Ef gh"[i % 12];
@@ -485,6 +528,12 @@ static void check_plain_probes(bool punctuation)
 
 Test(fastpath, plain_at_every_offset)
 {
-	check_plain_probes(false);
-	check_plain_probes(true);
+	check_plain_probes(false, WN_PLAIN_PATH_SSE2);
+	check_plain_probes(true, WN_PLAIN_PATH_SSE2);
+}
+
+Test(fastpath, plain_at_every_offset_avx2)
+{
+	check_plain_probes(false, WN_PLAIN_PATH_AVX2);
+	check_plain_probes(true, WN_PLAIN_PATH_AVX2);
 }

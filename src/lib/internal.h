@@ -311,7 +311,7 @@ uint64_t wn_key_hash(const struct wn_keyer *k, const char *key, size_t len);
 /* ---- plain.c: the one pass most lines need -------------------------------- */
 
 /* Room wn_plain_key needs at out beyond three times the line's length. */
-#define WN_PLAIN_SLACK 16
+#define WN_PLAIN_SLACK 32
 enum { WN_PLAIN_ASCII = 1, WN_PLAIN_OTHER = 2, WN_PLAIN_PUNCT = 4 };
 /* Tells whether the line is plain: nothing the repairs could act on (an
  * '&', a control other than TAB, DEL, a byte >= 0x80 but the ones below).
@@ -324,8 +324,17 @@ enum { WN_PLAIN_ASCII = 1, WN_PLAIN_OTHER = 2, WN_PLAIN_PUNCT = 4 };
  * may act on it (wn_punct_candidates is not 0). A plain line's normalized
  * key (wn_key_normalize's) is at out, *key_len_out bytes. out has room for
  * 3 * n + WN_PLAIN_SLACK bytes and may be written whatever the answer.
- * Always 0 without SSE2. */
+ * Always 0 without SSE2. Runs the AVX2 pass when the CPU has AVX2 (and
+ * the environment's WINNOW_SIMD is not "sse2"), else the SSE2 pass. */
 int wn_plain_key(const char *p, size_t n, bool other, char *out, size_t *key_len_out);
+enum { WN_PLAIN_PATH_AUTO, WN_PLAIN_PATH_SSE2, WN_PLAIN_PATH_AVX2 };
+/* For tests and benchmarks: makes wn_plain_key run the given pass from now
+ * on (AUTO: as chosen at first use); returns the pass it will run (SSE2
+ * when AVX2 is asked for and the CPU lacks it). Not thread-safe against
+ * running filters. */
+int wn_plain_use(int path);
+/* The pass wn_plain_key runs (SSE2 or AVX2); punct.c's candidates follow it. */
+int wn_plain_path(void);
 
 /* ---- dedup.c: the seen set of 64-bit fingerprints ------------------------ */
 

@@ -1304,6 +1304,22 @@ static inline unsigned pair_mask(const unsigned char *u)
 }
 #endif
 
+#if defined(__SSE2__) && defined(WN_WAKE_AVX2)
+/* The pairs of u[0..n), n >= 33, as candidates finds them, 32 at a step. */
+static WN_AVX2 uint32_t pairs_avx2(const unsigned char *u, size_t n)
+{
+	struct wn_wake_tables t;
+	wn_wake_tables_init(&t);
+	uint32_t c = 0;
+	for (size_t i = 0; i + 1 < n; i += 32) {
+		const size_t at = i + 33 <= n ? i : n - 33;
+		for (unsigned m = wn_wake_mask32(&t, u + at) >> (i - at) << (i - at); m; m &= m - 1)
+			c |= pair_at(u, at + (unsigned)__builtin_ctz(m));
+	}
+	return c;
+}
+#endif
+
 /* reference: the plain loop over every pair, for the differential tests. */
 static uint32_t candidates(const char *s, size_t n, bool reference)
 {
@@ -1313,7 +1329,13 @@ static uint32_t candidates(const char *s, size_t n, bool reference)
 #if defined(__SSE2__)
 	/* Most blocks hold no waking pair: only the pairs found are looked up.
 	 * The last block overlaps the one before: the pairs done are masked. */
-	if (!reference && n >= 17) {
+#if defined(WN_WAKE_AVX2)
+	if (!reference && n >= 33 && wn_plain_path() == WN_PLAIN_PATH_AVX2) {
+		c = pairs_avx2(u, n);
+		i = n;
+	}
+#endif
+	if (!reference && n >= 17 && i == 0) {
 		for (; i + 1 < n; i += 16) {
 			const size_t at = i + 17 <= n ? i : n - 17;
 			for (unsigned m = pair_mask(u + at) >> (i - at) << (i - at); m; m &= m - 1)
