@@ -122,12 +122,12 @@ static int arena_move(struct wn_arena *a, uint64_t cap)
 	return 0;
 }
 
-/* Whether a sweep grows seg: a segment of the growing set at a load of 0.8
+/* Whether a sweep grows seg: a segment of the growing set at a load of 0.75
  * or more (it grows at 0.9 anyway). */
 static bool near_growth(const struct wn_arena *a, const struct wn_seen *s,
 			const struct wn_seen_seg *seg)
 {
-	return s == a->growing && (uint64_t)seg->count * 10 >= (uint64_t)seg->nbuckets * BUCKET * 8;
+	return s == a->growing && (uint64_t)seg->count * 100 >= (uint64_t)seg->nbuckets * BUCKET * 75;
 }
 
 /* Puts one block in its place: a block that grows is copied aside, its new

@@ -348,7 +348,7 @@ struct wn_seen_seg {
  * bytes or the arena is full. The segments of a table grow in step (their
  * counts differ by a few percent), so when one of the growing set's is due
  * and the set has grown by a sixth since, a sweep grows every segment near
- * its growth (load 0.8 or more) at once, last block first, each rehashed
+ * its growth (load 0.75 or more) at once, last block first, each rehashed
  * straight to its place above, moving the others: the table moves once per
  * step of its growth, and only as its blocks are rewritten anyway. The
  * arena itself grows by doubling (realloc)
