@@ -183,8 +183,9 @@ static int reorganize(struct wn_arena *a, uint64_t need, bool grow)
 		/* Half of what the arena's limit leaves, so blocks a sweep does
 		 * not grow still find room; and the set's own limit. */
 		budget = a->size > a->live + need ? (a->size - a->live - need) / 2 : 0;
-		if (gs->limit - gs->bytes < budget)
-			budget = gs->limit - gs->bytes;
+		const uint64_t left = gs->limit > gs->bytes ? gs->limit - gs->bytes : 0;
+		if (left < budget)
+			budget = left;
 	}
 	for (int i = 0; i < WN_ARENA_SETS; i++) {
 		struct wn_seen *s = a->sets[i];

@@ -224,6 +224,7 @@ void wn_memo_clear(struct wn_memo *m)
 	for (unsigned i = 0; i < WN_MEMO_GENS; i++)
 		if (m->gen[i].segs)
 			wn_seen_clear(&m->gen[i]);
+	m->arena.sweep_count = 0;
 }
 
 void wn_memo_free(struct wn_memo *m)
