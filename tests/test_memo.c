@@ -122,7 +122,8 @@ Test(memo, scope_clear_forgets_everything)
 	cr_assert_eq(wn_memo_insert(&memo, 0x9E3779B97F4A7C15ull), 1);
 }
 
-/* Under a limit the table lives in one arena. A block a segment leaves is
+/* Under a limit the table lives in one arena. Segments near their growth
+ * grow together in sweeps (see the test below on real lines). A block a segment leaves is
  * reused by the next segment to grow to its size, and a full arena grows
  * rather than compacts while it has few holes: filling a table to 30 MiB
  * compacts it 25 times (43 when each hole waited for a compaction and a
@@ -140,6 +141,10 @@ Test(memo, arena_reuses_holes_and_rarely_compacts)
 	const struct wn_arena *a = &memo.arena;
 	cr_assert_leq(a->compactions, 30, "%llu compactions", (unsigned long long)a->compactions);
 	cr_assert_geq(a->compactions, 2);
+	/* Most growth went through sweeps, one per step of the table's
+	 * growth: each compaction was one. */
+	cr_assert_geq(a->sweeps, a->compactions - 2, "%llu sweeps", (unsigned long long)a->sweeps);
+	cr_assert_geq(a->swept, 4 * WN_SEEN_SEGS, "%llu swept", (unsigned long long)a->swept);
 	cr_assert_not_null(a->blocks);
 	cr_assert_eq(a->blocks_cap, WN_SEEN_SEGS);
 	cr_assert_leq(a->top - a->live, a->live / 4 + ((uint64_t)1 << 20), "holes: %llu of %llu bytes",
@@ -152,4 +157,56 @@ Test(memo, arena_reuses_holes_and_rarely_compacts)
 		cr_assert_eq(wn_memo_insert(&memo, rng_next(&rng)), 0);
 	cr_assert(!wn_memo_contains(&memo, 12345));
 	cr_assert_eq(wn_memo_count(&memo), (uint64_t)n);
+}
+
+/* FNV-1a of a line, mixed with the pass: a fingerprint per (line, pass). */
+static uint64_t line_fp(const char *p, size_t n, uint64_t pass)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+	return wn_mix64(h ^ pass * 0x9E3779B97F4A7C15ull);
+}
+
+/* Feeds every line of the text, pass after pass; returns how many were new. */
+static uint64_t feed_lines(const char *text, size_t len, uint64_t first, uint64_t passes)
+{
+	uint64_t added = 0;
+	for (uint64_t pass = first; pass < first + passes; pass++)
+		for (const char *p = text, *end = text + len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			const int rc = wn_memo_insert(&memo, line_fp(p, n, pass));
+			cr_assert_geq(rc, 0);
+			added += (uint64_t)rc;
+			p += n + 1;
+		}
+	return added;
+}
+
+/* Real lines (tests/data/clean-gold.txt, its repeats included), keyed once
+ * per pass so the set grows as a stream of distinct lines would: the sweeps
+ * grow and move the segments, and afterwards every line of every pass is
+ * still found, no other is, the count is exact, and the arena's memory
+ * (live blocks and holes) stays under 12 bytes a line. */
+Test(memo, sweeps_keep_every_line_of_real_text)
+{
+	size_t len;
+	char *text = read_source_file("tests/data/clean-gold.txt", &len);
+	cr_assert_not_null(text);
+	cr_assert_eq(wn_memo_init(&memo, (uint64_t)64 << 20, WN_FULL_FAIL), 0);
+	const uint64_t per_pass = feed_lines(text, len, 0, 1);
+	cr_assert_gt(per_pass, 1000);
+	const uint64_t passes = 120;
+	cr_assert_eq(feed_lines(text, len, 1, passes - 1), per_pass * (passes - 1));
+	const struct wn_arena *a = &memo.arena;
+	cr_assert_geq(a->sweeps, 3, "%llu sweeps", (unsigned long long)a->sweeps);
+	cr_assert_geq(a->swept, 2 * WN_SEEN_SEGS, "%llu swept", (unsigned long long)a->swept);
+	cr_assert_eq(wn_memo_count(&memo), per_pass * passes);
+	cr_assert_eq(memo.gen[0].bytes, a->live);
+	cr_assert_leq(a->top, per_pass * passes * 12, "%.2f bytes a line",
+		      (double)a->top / (double)(per_pass * passes));
+	cr_assert_eq(feed_lines(text, len, 0, passes), 0);
+	cr_assert_eq(feed_lines(text, len, passes, 1), per_pass);
+	free(text);
 }

@@ -49,6 +49,14 @@ static uint64_t *probe(const struct wn_seen_seg *seg, uint64_t fp)
 /* ---- The arena ---------------------------------------------------------------- */
 
 #define HOLE_SLACK ((uint64_t)1 << 20)
+#define SLOT_BYTES ((uint64_t)BUCKET * sizeof(uint64_t))
+
+/* The size a segment of nbuckets grows to. */
+static uint32_t grown_buckets(uint32_t nbuckets)
+{
+	const uint32_t grown = (uint32_t)((uint64_t)nbuckets * GROW_NUM / GROW_DEN);
+	return grown > nbuckets ? grown : nbuckets + 1;
+}
 
 void wn_arena_init(struct wn_arena *a, uint64_t size)
 {
@@ -60,13 +68,15 @@ void wn_arena_free(struct wn_arena *a)
 {
 	free(a->raw);
 	free(a->blocks);
+	free(a->scratch);
 	memset(a, 0, sizeof(*a));
 }
 
 struct block {
-	uint64_t **slots;
-	uint64_t off;    /* from the arena's base */
-	uint64_t nbytes;
+	struct wn_seen_seg *seg;
+	uint64_t off;      /* from the arena's base */
+	uint64_t dst;      /* where it goes */
+	uint32_t nbuckets; /* its size there: more than now if it grows */
 };
 
 static int by_offset(const void *x, const void *y)
@@ -112,10 +122,47 @@ static int arena_move(struct wn_arena *a, uint64_t cap)
 	return 0;
 }
 
-/* Makes room for need more bytes at the top: slides every live block down
- * over the holes, in address order, growing the arena first if the live
- * blocks and the new one would leave it less than a quarter free. */
-static int reorganize(struct wn_arena *a, uint64_t need)
+/* Whether a sweep grows seg: a segment of the growing set at a load of 0.75
+ * or more (it grows at 0.9 anyway). */
+static bool near_growth(const struct wn_arena *a, const struct wn_seen *s,
+			const struct wn_seen_seg *seg)
+{
+	return s == a->growing && (uint64_t)seg->count * 100 >= (uint64_t)seg->nbuckets * BUCKET * 75;
+}
+
+/* Puts one block in its place: a block that grows is copied aside, its new
+ * place zeroed and its fingerprints rehashed into it. */
+static void place(struct wn_arena *a, const struct block *b)
+{
+	struct wn_seen_seg *seg = b->seg;
+	const uint64_t nbytes = (uint64_t)seg->nbuckets * SLOT_BYTES;
+	uint64_t *const dst = (uint64_t *)(void *)(a->base + b->dst);
+	if (b->nbuckets == seg->nbuckets) {
+		if (b->dst != b->off) {
+			memmove(dst, a->base + b->off, (size_t)nbytes);
+			a->moved += nbytes;
+		}
+		seg->slots = dst;
+		return;
+	}
+	memcpy(a->scratch, a->base + b->off, (size_t)nbytes);
+	memset(dst, 0, (size_t)b->nbuckets * SLOT_BYTES);
+	const struct wn_seen_seg grown = { dst, b->nbuckets, seg->count };
+	const size_t nslots = (size_t)(nbytes / sizeof(uint64_t));
+	for (size_t i = 0; i < nslots; i++)
+		if (a->scratch[i])
+			*probe(&grown, a->scratch[i]) = a->scratch[i];
+	*seg = grown;
+	a->moved += nbytes;
+	a->swept++;
+}
+
+/* Makes room for need more bytes at the top: slides every live block over
+ * the holes, in address order, growing the arena first if the live blocks
+ * and the new one would leave it less than a quarter free. A sweep (grow
+ * set) also grows the growing set's segments that are near their growth,
+ * as far as the limits allow. */
+static int reorganize(struct wn_arena *a, uint64_t need, bool grow)
 {
 	size_t n = 0;
 	for (int i = 0; i < WN_ARENA_SETS; i++)
@@ -130,38 +177,85 @@ static int reorganize(struct wn_arena *a, uint64_t need)
 	}
 	struct block *blocks = a->blocks;
 	n = 0;
+	struct wn_seen *const gs = a->growing;
+	uint64_t budget = 0, largest = 0;
+	if (grow && gs) {
+		/* Half of what the arena's limit leaves, so blocks a sweep does
+		 * not grow still find room; and the set's own limit. */
+		budget = a->size > a->live + need ? (a->size - a->live - need) / 2 : 0;
+		const uint64_t left = gs->limit > gs->bytes ? gs->limit - gs->bytes : 0;
+		if (left < budget)
+			budget = left;
+	}
 	for (int i = 0; i < WN_ARENA_SETS; i++) {
 		struct wn_seen *s = a->sets[i];
 		for (uint32_t si = 0; s && s->segs && si < WN_SEEN_SEGS; si++) {
 			struct wn_seen_seg *seg = &s->segs[si];
-			if (seg->slots)
-				blocks[n++] = (struct block){ &seg->slots,
-					(uint64_t)((unsigned char *)seg->slots - a->base),
-					(uint64_t)seg->nbuckets * BUCKET * sizeof(uint64_t) };
+			if (!seg->slots)
+				continue;
+			uint32_t nb = seg->nbuckets;
+			if (grow && near_growth(a, s, seg)) {
+				const uint32_t g = grown_buckets(nb);
+				const uint64_t extra = (uint64_t)(g - nb) * SLOT_BYTES;
+				if (extra <= budget) {
+					budget -= extra;
+					nb = g;
+					if ((uint64_t)seg->nbuckets * SLOT_BYTES > largest)
+						largest = (uint64_t)seg->nbuckets * SLOT_BYTES;
+				}
+			}
+			blocks[n++] = (struct block){ seg,
+				(uint64_t)((unsigned char *)seg->slots - a->base), 0, nb };
 		}
+	}
+	if (largest > a->scratch_cap) {
+		void *p = realloc(a->scratch, (size_t)largest);
+		if (!p)
+			return WN_E_NOMEM;
+		a->scratch = p;
+		a->scratch_cap = (size_t)largest;
 	}
 	if (n)
 		qsort(blocks, n, sizeof(*blocks), by_offset);
+	uint64_t end = 0;
+	for (size_t i = 0; i < n; i++) {
+		blocks[i].dst = end;
+		end += (uint64_t)blocks[i].nbuckets * SLOT_BYTES;
+	}
+	const uint64_t live = end;
 	int rc = 0;
-	const uint64_t want = a->live + need + (a->live + need) / 4;
+	const uint64_t want = live + need + (live + need) / 4;
 	if (want > a->cap) {
 		uint64_t cap = a->cap * 2 > want ? a->cap * 2 : want;
 		cap = cap < ((uint64_t)1 << 20) ? (uint64_t)1 << 20 : cap;
 		rc = arena_grow(a, cap < a->size ? cap : a->size);
+		if (!rc && live > a->cap)
+			rc = WN_E_LIMIT;
 	}
-	uint64_t dst = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (blocks[i].off != dst)
-			memmove(a->base + dst, a->base + blocks[i].off, (size_t)blocks[i].nbytes);
-		*blocks[i].slots = (uint64_t *)(void *)(a->base + dst);
-		dst += blocks[i].nbytes;
+	if (rc)
+		return rc;
+	/* A block that ends up higher than it is may write over the blocks
+	 * after it, never over those before: each run of such blocks, with
+	 * the block before it, goes last first; the runs go in address order. */
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && blocks[j].dst > blocks[j].off)
+			j++;
+		for (size_t k = j; k-- > i;)
+			place(a, &blocks[k]);
+		i = j;
 	}
-	if (!rc) {
-		a->top = a->live = dst;
-		a->compactions++;
-		memset(a->holes, 0, sizeof(a->holes)); /* slid away */
+	a->top = live;
+	if (live > a->live) /* only the growing set grew */
+		gs->bytes += live - a->live;
+	a->live = live;
+	a->compactions++;
+	if (grow) {
+		a->sweeps++;
+		a->sweep_count = gs ? gs->count : 0;
 	}
-	return rc;
+	memset(a->holes, 0, sizeof(a->holes)); /* slid away */
+	return 0;
 }
 
 /* A hole of exactly nbytes taken off its list, or NULL. */
@@ -228,7 +322,7 @@ static uint64_t *arena_alloc(struct wn_arena *a, uint64_t nbytes, int *rc_out)
 		*rc_out = WN_E_LIMIT;
 	}
 	if (a->top + nbytes > a->cap || !few_holes) {
-		*rc_out = reorganize(a, nbytes);
+		*rc_out = reorganize(a, nbytes, false);
 		if (*rc_out)
 			return NULL;
 		*rc_out = WN_E_LIMIT;
@@ -277,6 +371,17 @@ static int seg_resize(struct wn_seen *s, struct wn_seen_seg *seg, uint32_t nbuck
 	const size_t old_slots = (size_t)seg->nbuckets * BUCKET;
 	if (s->bytes - old_slots * sizeof(uint64_t) + nbytes > s->limit)
 		return WN_E_LIMIT;
+	struct wn_arena *a = s->arena;
+	if (a && seg->slots && s == a->growing && s->bytes >= HOLE_SLACK &&
+	    s->count >= a->sweep_count + a->sweep_count / 6) {
+		/* Due to grow, and the set grew by a sixth since the last sweep:
+		 * the other segments, in step with this one, are near too. */
+		const int rc = reorganize(a, 0, true);
+		if (rc && rc != WN_E_LIMIT)
+			return rc;
+		if (seg->nbuckets >= nbuckets)
+			return 0;
+	}
 	int rc;
 	uint64_t *slots = slots_alloc(s, nbytes, &rc);
 	if (!slots)

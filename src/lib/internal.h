@@ -354,7 +354,13 @@ struct wn_seen_seg {
 /* Under a memory limit, slots come from one arena, by bumping a pointer;
  * blocks left behind by growth are holes, removed by sliding the live
  * blocks down (compaction) when the holes grow past a quarter of the live
- * bytes or the arena is full. The arena itself grows by doubling (realloc)
+ * bytes or the arena is full. The segments of a table grow in step (their
+ * counts differ by a few percent), so when one of the growing set's is due
+ * and the set has grown by a sixth since, a sweep grows every segment near
+ * its growth (load 0.75 or more) at once, last block first, each rehashed
+ * straight to its place above, moving the others: the table moves once per
+ * step of its growth, and only as its blocks are rewritten anyway. The
+ * arena itself grows by doubling (realloc)
  * up to the limit. So the memory the process touches for the seen set never
  * exceeds the limit, whatever the C library's allocator would have made of
  * the many sizes a growing table asks for. */
@@ -368,7 +374,14 @@ struct wn_arena {
 	uint64_t size;        /* the limit: cap never grows past it */
 	uint64_t top;         /* bytes below the bump pointer: live or holes */
 	uint64_t live;        /* bytes in live blocks */
-	uint64_t compactions;
+	uint64_t compactions; /* sweeps counted */
+	uint64_t sweeps;
+	uint64_t swept;       /* segments grown by sweeps */
+	uint64_t moved;       /* bytes compactions and sweeps moved, in all */
+	struct wn_seen *growing; /* the set sweeps grow; NULL: none */
+	uint64_t sweep_count; /* its count at the last sweep */
+	uint64_t *scratch;    /* a block's old slots while a sweep grows it */
+	size_t scratch_cap;   /* bytes */
 	/* A compaction's list of blocks, kept from one to the next: freeing it
 	 * let the C library hand its pages back, and touching fresh pages is
 	 * slow (a page fault each, and on a virtual machine much more). */

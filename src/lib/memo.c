@@ -29,6 +29,7 @@ int wn_memo_init(struct wn_memo *m, uint64_t max_mem, enum wn_on_full on_full)
 	for (unsigned i = 0; i < WN_MEMO_GENS; i++)
 		m->arena.sets[i] = &m->gen[i];
 	m->gen[0].arena = &m->arena;
+	m->arena.growing = &m->gen[0];
 	const uint64_t budget = slot_budget(m);
 	if (on_full == WN_FULL_FORGET) {
 		/* The first generation fills a quarter; rotations keep the rest. */
@@ -67,6 +68,8 @@ static int rotate(struct wn_memo *m)
 	if (rc)
 		return rc;
 	g->arena = &m->arena;
+	m->arena.growing = g;
+	m->arena.sweep_count = 0;
 	m->cur = next;
 	m->simple = false;
 	const uint64_t budget = slot_budget(m), others = others_bytes(m, next);
@@ -77,8 +80,10 @@ static int rotate(struct wn_memo *m)
 static int to_bloom(struct wn_memo *m)
 {
 	const int rc = wn_bloom_from_seen(&m->bloom, &m->gen[m->cur]);
-	if (!rc)
+	if (!rc) {
 		m->simple = false;
+		m->arena.growing = NULL; /* a Bloom filter's blocks never grow */
+	}
 	return rc;
 }
 
@@ -206,6 +211,7 @@ int wn_memo_bloom_seg(struct wn_memo *m, uint32_t si, uint32_t nblocks, uint64_t
 void wn_memo_bloom_done(struct wn_memo *m, uint64_t held)
 {
 	wn_bloom_adopt(&m->bloom, &m->gen[m->cur], held);
+	m->arena.growing = NULL;
 	m->simple = false;
 }
 
@@ -218,6 +224,7 @@ void wn_memo_clear(struct wn_memo *m)
 	for (unsigned i = 0; i < WN_MEMO_GENS; i++)
 		if (m->gen[i].segs)
 			wn_seen_clear(&m->gen[i]);
+	m->arena.sweep_count = 0;
 }
 
 void wn_memo_free(struct wn_memo *m)
