@@ -13,7 +13,9 @@ usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--write-model]
    article), not anywhere later (a menu item "More").
 3. Two logistic stages (numpy): the first on the line's features, the
    second on the first's probabilities of the line and its neighbours and
-   on the line's place against the document's main block (main_block).
+   on the line's place against the document's main block (main_block) and
+   the article's end; then a two-state smoothing (smooth) whose two
+   transitions are counted on the labels.
 4. Figures: bag-of-words precision, recall, F1 of the kept lines against
    the gold (as score.py), trained on all sets, leaving one set out, and
    on even / odd documents; the oracle keeps exactly the lines labelled

@@ -2,7 +2,8 @@
  * (doc/nav.md): each line gets features and jusText's classes (first class,
  * then the context pass) and what lynx left of the markup, and a two-stage
  * logistic model over them, the neighbours' and the line's place against
- * the page's main block decides, so a menu goes as a whole. */
+ * the page's main block and the article's end, smoothed over the page's
+ * lines by a two-state chain, decides, so a menu goes as a whole. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
