@@ -848,6 +848,18 @@ static double second_stage(const struct model_bufs *b, size_t m, size_t k, const
 	return sigmoid(z);
 }
 
+/* The chain's emissions: the second stage's probability q of text (of
+ * junk) over the chain's share of text pi (of junk), q kept off 0 and 1. */
+static double emit_text(double q, double pi)
+{
+	return (q < 1e-6 ? 1e-6 : q > 1.0 - 1e-6 ? 1.0 - 1e-6 : q) / pi;
+}
+
+static double emit_junk(double q, double pi)
+{
+	return (1.0 - q < 1e-6 ? 1e-6 : 1.0 - q) / (1.0 - pi);
+}
+
 /* The smoothing: the forward-backward posterior of a two-state chain
  * (junk, text) over the lines of the window not dropped by a rule, whose
  * transitions (WN_NAV_TO_TEXT, WN_NAV_TO_JUNK) were counted on the
@@ -861,18 +873,16 @@ static void smooth(const double *p, double *post, size_t cnt)
 	const double a = WN_NAV_TO_TEXT, bj = WN_NAV_TO_JUNK, pi = a / (a + bj);
 	if (cnt == 0)
 		return;
-#define E1(q) ((q) < 1e-6 ? 1e-6 : (q) > 1.0 - 1e-6 ? 1.0 - 1e-6 : (q)) / pi
-#define E0(q) ((1.0 - (q)) < 1e-6 ? 1e-6 : 1.0 - (q)) / (1.0 - pi)
-	double f0 = (1.0 - pi) * E0(p[0]), f1 = pi * E1(p[0]);
+	double f0 = (1.0 - pi) * emit_junk(p[0], pi), f1 = pi * emit_text(p[0], pi);
 	post[0] = f1 / (f0 + f1);
 	for (size_t k = 1; k < cnt; k++) {
-		f0 = ((1.0 - post[k - 1]) * (1.0 - a) + post[k - 1] * bj) * E0(p[k]);
-		f1 = ((1.0 - post[k - 1]) * a + post[k - 1] * (1.0 - bj)) * E1(p[k]);
+		f0 = ((1.0 - post[k - 1]) * (1.0 - a) + post[k - 1] * bj) * emit_junk(p[k], pi);
+		f1 = ((1.0 - post[k - 1]) * a + post[k - 1] * (1.0 - bj)) * emit_text(p[k], pi);
 		post[k] = f1 / (f0 + f1);
 	}
 	double b0 = 1.0, b1 = 1.0;
 	for (size_t k = cnt - 1; k-- > 0;) {
-		const double t0 = E0(p[k + 1]) * b0, t1 = E1(p[k + 1]) * b1;
+		const double t0 = emit_junk(p[k + 1], pi) * b0, t1 = emit_text(p[k + 1], pi) * b1;
 		b0 = (1.0 - a) * t0 + a * t1;
 		b1 = bj * t0 + (1.0 - bj) * t1;
 		const double s = b0 + b1;
@@ -881,8 +891,6 @@ static void smooth(const double *p, double *post, size_t cnt)
 		const double g0 = (1.0 - post[k]) * b0, g1 = post[k] * b1;
 		post[k] = g1 / (g0 + g1); /* the last line's is its forward one */
 	}
-#undef E1
-#undef E0
 }
 
 #define P_STEPS 20 /* --explain names the probability in steps of 0.05 */
