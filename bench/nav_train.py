@@ -13,7 +13,9 @@ usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--write-model]
    article), not anywhere later (a menu item "More").
 3. Two logistic stages (numpy): the first on the line's features, the
    second on the first's probabilities of the line and its neighbours and
-   on the line's place against the document's main block (main_block).
+   on the line's place against the document's main block (main_block) and
+   the article's end; then a two-state smoothing (smooth) whose two
+   transitions are counted on the labels.
 4. Figures: bag-of-words precision, recall, F1 of the kept lines against
    the gold (as score.py), trained on all sets, leaving one set out, and
    on even / odd documents; the oracle keeps exactly the lines labelled
@@ -111,6 +113,7 @@ def fit(X, y, c, iters=300):
     return w
 
 BLOCK_P = 0.5  # main_block in nav.c
+STRONG_P, STRONG_CHARS = 0.9, 150  # second_stage in nav.c: a line sure to be text
 
 def main_block(p1, ch):
     """Mirrors main_block in nav.c: the run of lines lo..hi whose sum of
@@ -147,10 +150,31 @@ def stage2(p1, ch):
     chars_before = np.where(before, np.log1p(np.where(before, cs[lo] - cs[np.minimum(k + 1, m)], 0)) / 10, 0.0)
     chars_after = np.where(after, np.log1p(np.where(after, cs[k] - cs[hi + 1], 0)) / 10, 0.0)
     share = (cs[hi + 1] - cs[lo]) / max(cs[m], 1.0)
+    # The article's end: the text still to come (p1 * characters of the
+    # lines over 0.5) as a share of the window's, and the lines since and
+    # until the nearest line sure to be article text (STRONG_P, STRONG_CHARS).
+    mass = np.where(p1 > 0.5, p1 * ch, 0.0)
+    after = (mass.sum() - np.cumsum(mass)) / max(mass.sum(), 1.0)
+    strong = (p1 > STRONG_P) & (ch >= STRONG_CHARS)
+    since, until = np.full(m, float(m)), np.full(m, float(m))
+    last = None
+    for i in range(m):
+        if last is not None:
+            since[i] = i - last
+        if strong[i]:
+            last = i
+    last = None
+    for i in range(m - 1, -1, -1):
+        if last is not None:
+            until[i] = last - i
+        if strong[i]:
+            last = i
     return np.column_stack([np.ones(m), p1, mean(2), mean(6), m15, prev, nxt,
                             np.maximum(prev, nxt), rel(m15), rel(m40),
                             inside, lines_before, lines_after, chars_before, chars_after,
-                            np.full(m, share), inside * share])
+                            np.full(m, share), inside * share,
+                            after, np.log1p(since) / 5, np.log1p(until) / 5,
+                            (until >= m).astype(float)])
 
 def p_first(doc, w1):
     X = np.array([x for _, x, _ in doc.lines])
@@ -177,7 +201,45 @@ def train(docs):
     w1 = fit(X, y, c)
     Y2 = np.vstack([stage2(p_first(d, w1), d.ch)[~d.prior] for d in docs])
     w2 = fit(Y2, y, c)
-    return w1, w2
+    return w1, (w2,) + transitions([d for d in docs if not d.clean])
+
+def transitions(docs):
+    """The smoothing's chances to go from junk to text (a) and from text
+    to junk (b) from one line to the next (rule drops skipped), counted on
+    the labelled pages (not the clean texts, which are text throughout)."""
+    n0 = n01 = n1 = n10 = 0
+    for d in docs:
+        y = d.y[~d.prior]
+        n0 += int((y[:-1] == 0).sum()); n01 += int(((y[:-1] == 0) & (y[1:] == 1)).sum())
+        n1 += int((y[:-1] == 1).sum()); n10 += int(((y[:-1] == 1) & (y[1:] == 0)).sum())
+    return n01 / max(n0, 1), n10 / max(n1, 1)
+
+def smooth(p, a, b):
+    """Mirrors smooth in nav.c: the forward-backward posterior of a
+    two-state chain (junk, text) with transitions a (junk to text) and b
+    (text to junk), whose emissions are the second stage's probabilities
+    over the chain's own share of text, a / (a + b)."""
+    m = len(p)
+    pi = a / (a + b)
+    e1 = np.clip(p, 1e-6, 1 - 1e-6) / pi
+    e0 = np.clip(1 - p, 1e-6, 1.0) / (1 - pi)
+    fwd = np.zeros(m)
+    f0, f1 = (1 - pi) * e0[0], pi * e1[0]
+    fwd[0] = f1 / (f0 + f1)
+    for k in range(1, m):
+        f0 = ((1 - fwd[k - 1]) * (1 - a) + fwd[k - 1] * b) * e0[k]
+        f1 = ((1 - fwd[k - 1]) * a + fwd[k - 1] * (1 - b)) * e1[k]
+        fwd[k] = f1 / (f0 + f1)
+    post = np.zeros(m)
+    post[m - 1] = fwd[m - 1]
+    b0 = b1 = 1.0
+    for k in range(m - 2, -1, -1):
+        t0, t1 = e0[k + 1] * b0, e1[k + 1] * b1
+        b0, b1 = (1 - a) * t0 + a * t1, b * t0 + (1 - b) * t1
+        b0, b1 = b0 / (b0 + b1), b1 / (b0 + b1)
+        g0, g1 = (1 - fwd[k]) * b0, fwd[k] * b1
+        post[k] = g1 / (g0 + g1)
+    return post
 
 def clean_loss(docs, w1, w2, thr):
     """The share of the clean documents' lines and bytes dropped."""
@@ -191,9 +253,13 @@ def clean_loss(docs, w1, w2, thr):
     return nd / max(n, 1), bd / max(b, 1)
 
 def probs(doc, w1, w2):
-    p = sig(stage2(p_first(doc, w1), doc.ch) @ w2)
-    p[doc.prior] = 0.0
-    return p
+    """w2: the second stage's weights and the smoothing's transitions."""
+    w, a, b = w2
+    p = sig(stage2(p_first(doc, w1), doc.ch) @ w)
+    q = np.zeros(len(p))
+    if (~doc.prior).any():
+        q[~doc.prior] = smooth(p[~doc.prior], a, b)
+    return q
 
 def score(docs, keep_of):
     tp = fp = fn = 0
@@ -215,6 +281,7 @@ def pick_threshold(docs, w1, w2, recall):
     return round(float(best), 3)
 
 def write_model(path, w1, w2):
+    w2, a, b = w2
     f1 = ", ".join(f"{v:.6g}f" for v in w1)
     f2 = ", ".join(f"{v:.6g}f" for v in w2)
     with open(path, "w") as f:
@@ -228,6 +295,9 @@ def write_model(path, w1, w2):
 
 static const float wn_nav_w1[WN_NAV_NF1] = {{ {f1} }};
 static const float wn_nav_w2[WN_NAV_NF2] = {{ {f2} }};
+/* the smoothing's transitions: junk to text, text to junk */
+#define WN_NAV_TO_TEXT {a:.6g}
+#define WN_NAV_TO_JUNK {b:.6g}
 
 #endif
 """)
@@ -305,7 +375,8 @@ def main():
              "dense_near", "dense_far", "texty", "doc_texty"]
     top = sorted(zip(names, w1), key=lambda t: -abs(t[1]))[:8]
     print("first stage, largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
-    print("second stage:", " ".join(f"{v:+.2f}" for v in w2))
+    print("second stage:", " ".join(f"{v:+.2f}" for v in w2[0]),
+          f"; transitions junk to text {w2[1]:.4f}, text to junk {w2[2]:.4f}")
     if a.write_model:
         write_model(os.path.join(ROOT, "src", "lib", "nav_model.h"), w1, w2)
         print("wrote src/lib/nav_model.h")

@@ -2,7 +2,8 @@
  * (doc/nav.md): each line gets features and jusText's classes (first class,
  * then the context pass) and what lynx left of the markup, and a two-stage
  * logistic model over them, the neighbours' and the line's place against
- * the page's main block decides, so a menu goes as a whole. */
+ * the page's main block and the article's end, smoothed over the page's
+ * lines by a two-state chain, decides, so a menu goes as a whole. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,9 +489,10 @@ _Static_assert(X_COUNT - X_MARKUP == WN_NAV_MARKUP, "WN_NAV_MARKUP (nav.h) is wr
 #define DENSE_FAR 30      /* its most in the window (where the article is) */
 
 /* The model's buffers for m non-blank lines: the first stage's
- * probabilities and three prefix sums, the lines' indexes, the features. */
+ * probabilities and five prefix sums, the second stage's probabilities
+ * and the smoothing's posteriors, the lines' indexes, the features. */
 struct model_bufs {
-	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *sum_len, *dense;
+	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *sum_len, *dense, *p2, *post;
 	size_t *idx;
 	float *x;
 	/* the main block: the lines lo .. hi, and its share of the text */
@@ -500,7 +502,7 @@ struct model_bufs {
 
 static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 {
-	const size_t nd = 3 * m + 5 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
+	const size_t nd = 4 * m + 5 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
 					     m * WN_NAV_NF1 * sizeof(float);
 	if (n->model.cap < need && wn_buf_reserve(&n->model, need) != 0)
 		return WN_E_NOMEM;
@@ -512,6 +514,8 @@ static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 	b->sum_text = b->sum_chars + m + 1;
 	b->sum_len = b->sum_text + m + 1;
 	b->dense = b->sum_len + m + 1;
+	b->p2 = b->dense + m;
+	b->post = b->p2 + m;
 	b->idx = (size_t *)(void *)(d + nd);
 	b->x = (float *)(void *)(b->idx + m);
 	return 0;
@@ -813,9 +817,29 @@ static void main_block(struct model_bufs *b, size_t m)
 	b->share = (b->sum_len[b->hi + 1] - b->sum_len[b->lo]) / (all > 1.0 ? all : 1.0);
 }
 
+/* The article's end: a line sure to be article text, the second stage
+ * counts the lines since and until the nearest one. */
+#define STRONG_P 0.9
+#define STRONG_CHARS 150.0
+
+static bool strong(const struct model_bufs *b, size_t k)
+{
+	return b->p1[k] > STRONG_P && b->sum_len[k + 1] - b->sum_len[k] >= STRONG_CHARS;
+}
+
+/* The text to come: p1 times the characters of the lines over 0.5. */
+static double mass(const struct model_bufs *b, size_t k)
+{
+	return b->p1[k] > 0.5 ? b->p1[k] * (b->sum_len[k + 1] - b->sum_len[k]) : 0.0;
+}
+
 /* The second stage: each line's first probability with its neighbours',
- * and its place against the main block. */
-static double second_stage(const struct model_bufs *b, size_t m, size_t k, const double most[2])
+ * its place against the main block and against the article's end. end:
+ * the share of the window's text (mass) after the line, the lines since
+ * the last strong line before it and until the next one after it (m when
+ * there is none). */
+static double second_stage(const struct model_bufs *b, size_t m, size_t k, const double most[2],
+			   const double end[3])
 {
 	const double prev = k > 0 ? b->p1[k - 1] : 0.0, next = k + 1 < m ? b->p1[k + 1] : 0.0;
 	const double m15 = mean_p1(b, m, k, 15), m40 = mean_p1(b, m, k, 40);
@@ -832,11 +856,57 @@ static double second_stage(const struct model_bufs *b, size_t m, size_t k, const
 		most[0] > 0.0 ? m15 / most[0] : 0.0, most[1] > 0.0 ? m40 / most[1] : 0.0,
 		inside, lines_before, lines_after, chars_before, chars_after, b->share,
 		inside ? b->share : 0.0,
+		end[0], log1p(end[1]) / 5.0, log1p(end[2]) / 5.0, end[2] >= (double)m,
 	};
 	double z = 0.0;
 	for (unsigned j = 0; j < WN_NAV_NF2; j++)
 		z += wn_nav_w2[j] * y[j];
 	return sigmoid(z);
+}
+
+/* The chain's emissions: the second stage's probability q of text (of
+ * junk) over the chain's share of text pi (of junk), q kept off 0 and 1. */
+static double emit_text(double q, double pi)
+{
+	return (q < 1e-6 ? 1e-6 : q > 1.0 - 1e-6 ? 1.0 - 1e-6 : q) / pi;
+}
+
+static double emit_junk(double q, double pi)
+{
+	return (1.0 - q < 1e-6 ? 1e-6 : 1.0 - q) / (1.0 - pi);
+}
+
+/* The smoothing: the forward-backward posterior of a two-state chain
+ * (junk, text) over the lines of the window not dropped by a rule, whose
+ * transitions (WN_NAV_TO_TEXT, WN_NAV_TO_JUNK) were counted on the
+ * training pages, and whose emissions are the second stage's
+ * probabilities over the chain's own share of text. It settles a run as
+ * a whole where the second stage wavers (teasers after an article, a
+ * table inside it). p: the probabilities of the cnt lines; post: the
+ * posteriors (first the forward pass). */
+static void smooth(const double *p, double *post, size_t cnt)
+{
+	const double a = WN_NAV_TO_TEXT, bj = WN_NAV_TO_JUNK, pi = a / (a + bj);
+	if (cnt == 0)
+		return;
+	double f0 = (1.0 - pi) * emit_junk(p[0], pi), f1 = pi * emit_text(p[0], pi);
+	post[0] = f1 / (f0 + f1);
+	for (size_t k = 1; k < cnt; k++) {
+		f0 = ((1.0 - post[k - 1]) * (1.0 - a) + post[k - 1] * bj) * emit_junk(p[k], pi);
+		f1 = ((1.0 - post[k - 1]) * a + post[k - 1] * (1.0 - bj)) * emit_text(p[k], pi);
+		post[k] = f1 / (f0 + f1);
+	}
+	double b0 = 1.0, b1 = 1.0;
+	for (size_t k = cnt - 1; k-- > 0;) {
+		const double t0 = emit_junk(p[k + 1], pi) * b0, t1 = emit_text(p[k + 1], pi) * b1;
+		b0 = (1.0 - a) * t0 + a * t1;
+		b1 = bj * t0 + (1.0 - bj) * t1;
+		const double s = b0 + b1;
+		b0 /= s;
+		b1 /= s;
+		const double g0 = (1.0 - post[k]) * b0, g1 = post[k] * b1;
+		post[k] = g1 / (g0 + g1); /* the last line's is its forward one */
+	}
 }
 
 #define P_STEPS 20 /* --explain names the probability in steps of 0.05 */
@@ -894,9 +964,22 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		most[0] = m15 > most[0] ? m15 : most[0];
 		most[1] = m40 > most[1] ? m40 : most[1];
 	}
+	/* The lines until the next strong line, backward, in b.dense (free
+	 * since context_features); the text to come, from the window's sum. */
+	double total = 0.0, until = (double)m;
+	for (size_t k = m; k-- > 0;) {
+		b.dense[k] = until;
+		until = strong(&b, k) ? 0.0 : until;
+		until += until < (double)m;
+		total += mass(&b, k);
+	}
+	/* The second stage for the lines not dropped by a rule, in order
+	 * (b.p2), then the smoothing over them. */
+	double seen = 0.0, since = (double)m;
+	size_t judged = 0;
 	for (size_t k = 0; k < m; k++) {
 		const size_t i = b.idx[k];
-		struct wn_judged *r = &n->doc.recs[i];
+		const struct wn_judged *r = &n->doc.recs[i];
 		if (n->dump) {
 			const struct wn_nav_sample s = {
 				.doc = n->doc_no, .line = k, .x = b.x + k * WN_NAV_NF1,
@@ -905,10 +988,21 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 			};
 			n->dump(n->dump_ctx, &s);
 		}
-		if (r->reason != WN_KEPT)
+		seen += mass(&b, k);
+		const double end[3] = { (total - seen) / (total > 1.0 ? total : 1.0), since,
+					b.dense[k] };
+		since = strong(&b, k) ? 1.0 : since + (since < (double)m);
+		if (!n->feat[i].prior)
+			b.p2[judged++] = second_stage(&b, m, k, most, end);
+	}
+	smooth(b.p2, b.post, judged);
+	for (size_t k = 0, j = 0; k < m; k++) {
+		const size_t i = b.idx[k];
+		if (n->feat[i].prior)
 			continue;
-		const double p = second_stage(&b, m, k, most);
-		if (p >= n->conf.threshold)
+		const double p = b.post[j++];
+		struct wn_judged *r = &n->doc.recs[i];
+		if (r->reason != WN_KEPT || p >= n->conf.threshold)
 			continue;
 		r->reason = WN_DROP_NAV;
 		r->rule = model_rule(n->feat[i].cls, p);
