@@ -19,7 +19,6 @@
 
 #define RAW_CAP ((size_t)256 << 10)
 #define BLOCK_CAP ((size_t)256 << 10)
-#define NBLOCKS 4
 #define ZOUT_CAP ((size_t)256 << 10)
 
 /* ---- Inputs ------------------------------------------------------------- */
@@ -253,13 +252,13 @@ static void *reader(void *arg)
 	struct cli_in *in = arg;
 	for (unsigned i = 0;; i++) {
 		pthread_mutex_lock(&in->mu);
-		while (in->produced - in->consumed == NBLOCKS && !in->stop)
+		while (in->produced - in->consumed == CLI_IN_BLOCKS && !in->stop)
 			pthread_cond_wait(&in->cv, &in->mu);
 		const bool stop = in->stop;
 		pthread_mutex_unlock(&in->mu);
 		if (stop)
 			return NULL;
-		const unsigned slot = i % NBLOCKS;
+		const unsigned slot = i % CLI_IN_BLOCKS;
 		const ssize_t n = read_block(in, in->blocks[slot], BLOCK_CAP);
 		pthread_mutex_lock(&in->mu);
 		in->lens[slot] = n;
@@ -274,7 +273,7 @@ static void *reader(void *arg)
 
 static int start_reader(struct cli_in *in)
 {
-	for (int i = 0; i < NBLOCKS; i++) {
+	for (int i = 0; i < CLI_IN_BLOCKS; i++) {
 		in->blocks[i] = malloc(BLOCK_CAP);
 		if (!in->blocks[i])
 			return -1;
@@ -304,7 +303,7 @@ ssize_t cli_in_next(struct cli_in *in, const char **data)
 	}
 	while (in->produced == in->consumed)
 		pthread_cond_wait(&in->cv, &in->mu);
-	const unsigned slot = in->consumed % NBLOCKS;
+	const unsigned slot = in->consumed % CLI_IN_BLOCKS;
 	const ssize_t n = in->lens[slot];
 	in->pos = in->ends[slot];
 	in->holding = n > 0;
@@ -338,7 +337,7 @@ void cli_in_close(struct cli_in *in)
 		pthread_mutex_destroy(&in->mu);
 		in->thread_live = false;
 	}
-	for (int i = 0; i < NBLOCKS; i++) {
+	for (int i = 0; i < CLI_IN_BLOCKS; i++) {
 		free(in->blocks[i]);
 		in->blocks[i] = NULL;
 	}
