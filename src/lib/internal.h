@@ -357,13 +357,13 @@ struct wn_seen_seg {
  * bytes or the arena is full. The segments of a table grow in step (their
  * counts differ by a few percent), so when one of the growing set's is due
  * and the set has grown by a sixth since, a sweep grows every segment near
- * its growth (load 0.75 or more) at once, last block first, each rehashed
- * straight to its place above, moving the others: the table moves once per
- * step of its growth, and only as its blocks are rewritten anyway. The
- * arena itself grows by doubling (realloc)
- * up to the limit. So the memory the process touches for the seen set never
- * exceeds the limit, whatever the C library's allocator would have made of
- * the many sizes a growing table asks for. */
+ * its growth (load 0.75 or more) at once, each rehashed straight to its
+ * new place and the others moved (in address order; a run of blocks that
+ * moves up goes last first): the table moves once per step of its growth,
+ * and only as its blocks are rewritten anyway. The arena itself grows by
+ * doubling (realloc) up to the limit. So the memory the process touches
+ * for the seen set never exceeds the limit, whatever the C library's
+ * allocator would have made of the many sizes a growing table asks for. */
 #define WN_ARENA_SETS 4
 #define WN_ARENA_HOLE_SIZES 16
 
@@ -374,7 +374,7 @@ struct wn_arena {
 	uint64_t size;        /* the limit: cap never grows past it */
 	uint64_t top;         /* bytes below the bump pointer: live or holes */
 	uint64_t live;        /* bytes in live blocks */
-	uint64_t compactions; /* sweeps counted */
+	uint64_t compactions; /* sweeps included */
 	uint64_t sweeps;
 	uint64_t swept;       /* segments grown by sweeps */
 	uint64_t moved;       /* bytes compactions and sweeps moved, in all */
