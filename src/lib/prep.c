@@ -129,9 +129,10 @@ static size_t trim_end(const char *s, size_t n)
 }
 
 /* The key of a repaired line that stays one line: appended to the text
- * buffer with its hash; then its boilerplate rule and shingles. */
+ * buffer with its hash; then its boilerplate rule and shingles. ascii: the
+ * line is known to be ASCII (its bytes are its code points). */
 static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
-		    const size_t *plain_key, struct prepped *r)
+		    const size_t *plain_key, bool ascii, struct prepped *r)
 {
 	if (!p->key_lines)
 		return 0;
@@ -151,7 +152,8 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	if (wn_buf_append(t, &hash, sizeof(hash)) != 0)
 		return WN_E_NOMEM;
 	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
-	r->long_line = wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
+	r->long_line = ascii ? trimmed.len >= p->opt.min_chars
+			     : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
 	if (p->rules) {
 		struct wn_rules_local *l = &p->rules_local;
 		const uint64_t calls = l->regex_calls, limited = l->limited;
@@ -222,7 +224,9 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	if (changed && (wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
 			wn_buf_append(t, line.ptr, line.len) != 0))
 		return WN_E_NOMEM;
-	rc = prep_key(p, &line, changed, plain && !changed ? &plain_len : NULL, &r);
+	const bool as_is = plain && !changed;
+	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL,
+		      as_is && (plain & WN_PLAIN_ASCII), &r);
 	if (!rc && p->nav)
 		rc = prep_nav(p, &line, changed, &r);
 	return rc ? rc : wn_buf_append(&p->out->res, &r, sizeof(r));
