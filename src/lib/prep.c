@@ -57,6 +57,7 @@ struct prepped {
 #define SHARE_MAX 32
 
 int wn_prep_test_share = -1; /* tests only (internal.h) */
+bool wn_prep_test_poison;
 
 struct prep_block {
 	struct wn_buf data;  /* a copy of the input */
@@ -486,17 +487,13 @@ unsigned wn_prep_pending(const struct wn_prep *p)
 	return p->filled - p->judged;
 }
 
+/* The filter judges a block only when all but one are in use: it keeps
+ * the worker's queue full while it has input, and holds the blocks the
+ * worker has prepared as slack for itself. Judging each block as soon as
+ * it was ready left the worker idle while the filter judged several. */
 bool wn_prep_due(struct wn_prep *p)
 {
-	const unsigned pending = p->filled - p->judged;
-	if (pending <= 1)
-		return false;
-	if (pending >= PREP_BLOCKS - 1)
-		return true;
-	pthread_mutex_lock(&p->mu);
-	const bool ready = p->prepped != p->judged;
-	pthread_mutex_unlock(&p->mu);
-	return ready;
+	return p->filled - p->judged >= PREP_BLOCKS - 1;
 }
 
 int wn_prep_begin(struct wn_prep *p, const char **data_out, size_t *len_out, bool *end_out)
@@ -522,6 +519,10 @@ void wn_prep_end(struct wn_prep *p)
 	/* Every record must have been taken, or the two framers parted. */
 	if (b && p->next * sizeof(struct prepped) != b->res.len)
 		p->broken = true;
+	/* Tests: what the filter took from the block is gone now, so that a
+	 * line that still pointed into it would be judged wrong. */
+	if (b && wn_prep_test_poison && b->text.len)
+		memset(b->text.ptr, 0xA5, b->text.len);
 	b->data.len = b->res.len = b->text.len = 0;
 	b->end_input = false;
 	p->cur = NULL;
