@@ -153,8 +153,10 @@ static void check(const struct wn_options *opt, struct tu_str *const *inputs, si
 	struct run one, two;
 	run(opt, 1, inputs, ninputs, chunk, two_pass, &one);
 	wn_prep_test_share = share;
+	wn_prep_test_poison = true;
 	run(opt, 2, inputs, ninputs, chunk, two_pass, &two);
 	wn_prep_test_share = -1;
+	wn_prep_test_poison = false;
 	cr_assert_eq(one.rc, 0, "one thread: %s", wn_strerror(one.rc));
 	cr_assert_eq(two.rc, 0, "two threads: %s", wn_strerror(two.rc));
 	cr_assert_gt(one.st.lines_kept, 0);

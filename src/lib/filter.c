@@ -29,6 +29,8 @@ struct pending {
 	size_t off;        /* else its offset in the filter's arena */
 	size_t len;
 	size_t key_off;    /* the normalized key, in the arena, when keyed */
+	const char *key_ptr; /* or the worker's key, which stays put until the
+			      * batch is flushed (prep.c's block), else NULL */
 	size_t key_len;
 	uint64_t key_hash; /* hash of the normalized key */
 	uint64_t dup_hash; /* the fingerprint dedup looks up */
@@ -416,14 +418,17 @@ static int repaired(struct wn_filter *f, const struct wn_line *line, uint32_t re
 	return f->opt.explain ? explain_change(f, repairs, puncts, line) : 0;
 }
 
-/* With threads: takes the worker's repairs of the line (1), or tells that
- * the worker left the line to this thread (0). */
+/* With threads: takes the worker's repairs of the line (1, or 2 when none
+ * fired: the line is as framed, one line), or tells that the worker left
+ * the line to this thread (0). */
 static int take_ahead(struct wn_filter *f, struct wn_line *line)
 {
 	uint32_t repairs = 0, puncts = 0;
 	if (!wn_prep_take(f->prep, line, &repairs, &puncts, &f->ahead))
 		return 0;
 	f->st.lines_ahead += !f->counting;
+	if (!(repairs | puncts))
+		return 2;
 	const int rc = repaired(f, line, repairs, puncts);
 	return rc ? rc : 1;
 }
@@ -501,6 +506,12 @@ static void judge_boilerplate(struct wn_filter *f, const struct pending *p,
 
 /* ---- Near duplicates ----------------------------------------------------- */
 
+/* A keyed line's key. */
+static const char *pending_key(const struct wn_filter *f, const struct pending *p)
+{
+	return p->key_ptr ? p->key_ptr : text_at(f->arena.ptr, p->key_off, p->key_len);
+}
+
 /* Tokenizes the line when a near stage wants it (with the key the batch
  * made), feeds the document's MinHash with every line, and judges the lines
  * the other judges kept and that are long enough to be deduplicated. */
@@ -514,7 +525,7 @@ static int near_line(struct wn_filter *f, const struct pending *p, const char *t
 	const struct wn_line line = { (char *)(uintptr_t)text, p->len };
 	int rc = p->shingles ? wn_shingler_load(&f->shingler, p->shingles)
 			     : wn_shingler_run(&f->shingler, &line,
-					       p->keyed ? f->arena.ptr + p->key_off : NULL, p->key_len);
+					       p->keyed ? pending_key(f, p) : NULL, p->key_len);
 	if (rc)
 		return rc;
 	f->tokenized = true;
@@ -640,7 +651,7 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 	struct wn_judged v = { .line_no = p->line_no, .len = p->len, .rule = "", .blank = p->blank };
 	if (!p->blank && p->keyed && (f->rules_on || f->opt.drop_frequent)) {
 		const struct wn_line line = { (char *)(uintptr_t)text, p->len };
-		const char *key = text_at(f->arena.ptr, p->key_off, p->key_len);
+		const char *key = pending_key(f, p);
 		const struct line_key k = { { (char *)(uintptr_t)key, p->key_len }, p->key_hash };
 		judge_boilerplate(f, p, &line, &k, &v);
 	}
@@ -719,12 +730,17 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 	if (f->rules_on || f->opt.drop_frequent || f->near_keys ||
 	    ((dedup || f->opt.doc_dedup) && normalized)) {
 		p->key_off = f->arena.len;
+		p->key_ptr = NULL;
 		int rc = 0;
 		if (plain_key) { /* in place already */
 			f->arena.len += *plain_key;
 			p->key_hash = wn_key_hash(&f->keyer, f->arena.ptr + p->key_off, *plain_key);
 		} else if (f->ahead.valid) { /* the worker keyed the line: it is one part */
-			rc = wn_buf_append(&f->arena, f->ahead.ptr, f->ahead.len);
+			/* Its block is judged whole before the worker reuses it,
+			 * and the batch flushed at its end (judge_input): the
+			 * key stays where the worker wrote it. */
+			p->key_ptr = f->ahead.ptr;
+			p->key_len = f->ahead.len;
 			p->key_hash = f->ahead.hash;
 			p->shingles = f->ahead.shingles;
 			p->ruled = f->ahead.ruled;
@@ -737,7 +753,8 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 		}
 		if (rc)
 			return rc;
-		p->key_len = f->arena.len - p->key_off;
+		if (!p->key_ptr)
+			p->key_len = f->arena.len - p->key_off;
 		p->keyed = true;
 	}
 	if (dedup) {
@@ -920,6 +937,13 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 	int done = f->prep ? take_ahead(f, line) : 0;
 	if (done < 0)
 		return done;
+	if (done == 2 && !f->counting) { /* the framer's line holds no '\n' */
+		f->st.lines_in++;
+		const int rc = prepare_line(f, line, NULL, false);
+		f->ahead.valid = false;
+		f->ahead.nav = NULL;
+		return rc;
+	}
 	if (!done && !f->counting) {
 		bool punct_done = false;
 		const int rc = take_plain(f, line, &punct_done);
@@ -1420,6 +1444,8 @@ static int judge_block(struct wn_filter *f)
 		rc = judge_input(f, data, len);
 	if (!rc && end)
 		rc = end_input(f);
+	if (rc) /* its lines may point into the block given back */
+		f->nbatch = 0;
 	wn_prep_end(f->prep);
 	return rc;
 }

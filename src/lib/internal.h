@@ -1119,6 +1119,10 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
  * 32 lines the worker prepares; above, it prepares lines at random. Set
  * before wn_filter_new. */
 extern int wn_prep_test_share;
+/* Tests: overwrite what the worker wrote of a block (keys, repaired lines)
+ * when the filter gives it back, so that a line still pointing into it is
+ * judged wrong. */
+extern bool wn_prep_test_poison;
 void wn_prep_free(struct wn_prep *p);
 /* Copies up to len bytes into the block being filled: *taken_out is 0 when
  * every block is in use (judge one first). 0 or WN_E_NOMEM. */
@@ -1134,8 +1138,8 @@ void wn_prep_submit(struct wn_prep *p, bool end_input, uint64_t seed);
 /* Blocks submitted and not yet judged. */
 unsigned wn_prep_pending(const struct wn_prep *p);
 /* Whether the filter should judge the oldest block now, while it fills the
- * next: it is prepared already, or the worker holds all the blocks but one
- * (then the filter waits for it). Never the newest submitted block. */
+ * next: when all the blocks but one are in use (it waits for the worker if
+ * that one is not prepared yet). Never the newest submitted block. */
 bool wn_prep_due(struct wn_prep *p);
 /* Waits for the oldest submitted block to be prepared and makes it the one
  * judged: its bytes, and whether the input ends after them. Returns the

@@ -57,6 +57,7 @@ struct prepped {
 #define SHARE_MAX 32
 
 int wn_prep_test_share = -1; /* tests only (internal.h) */
+bool wn_prep_test_poison;
 
 struct prep_block {
 	struct wn_buf data;  /* a copy of the input */
@@ -129,9 +130,10 @@ static size_t trim_end(const char *s, size_t n)
 }
 
 /* The key of a repaired line that stays one line: appended to the text
- * buffer with its hash; then its boilerplate rule and shingles. */
+ * buffer with its hash; then its boilerplate rule and shingles. ascii: the
+ * line is known to be ASCII (its bytes are its code points). */
 static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
-		    const size_t *plain_key, struct prepped *r)
+		    const size_t *plain_key, bool ascii, struct prepped *r)
 {
 	if (!p->key_lines)
 		return 0;
@@ -151,7 +153,8 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	if (wn_buf_append(t, &hash, sizeof(hash)) != 0)
 		return WN_E_NOMEM;
 	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
-	r->long_line = wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
+	r->long_line = ascii ? trimmed.len >= p->opt.min_chars
+			     : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
 	if (p->rules) {
 		struct wn_rules_local *l = &p->rules_local;
 		const uint64_t calls = l->regex_calls, limited = l->limited;
@@ -222,7 +225,9 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	if (changed && (wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
 			wn_buf_append(t, line.ptr, line.len) != 0))
 		return WN_E_NOMEM;
-	rc = prep_key(p, &line, changed, plain && !changed ? &plain_len : NULL, &r);
+	const bool as_is = plain && !changed;
+	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL,
+		      as_is && (plain & WN_PLAIN_ASCII), &r);
 	if (!rc && p->nav)
 		rc = prep_nav(p, &line, changed, &r);
 	return rc ? rc : wn_buf_append(&p->out->res, &r, sizeof(r));
@@ -482,17 +487,13 @@ unsigned wn_prep_pending(const struct wn_prep *p)
 	return p->filled - p->judged;
 }
 
+/* The filter judges a block only when all but one are in use: it keeps
+ * the worker's queue full while it has input, and holds the blocks the
+ * worker has prepared as slack for itself. Judging each block as soon as
+ * it was ready left the worker idle while the filter judged several. */
 bool wn_prep_due(struct wn_prep *p)
 {
-	const unsigned pending = p->filled - p->judged;
-	if (pending <= 1)
-		return false;
-	if (pending >= PREP_BLOCKS - 1)
-		return true;
-	pthread_mutex_lock(&p->mu);
-	const bool ready = p->prepped != p->judged;
-	pthread_mutex_unlock(&p->mu);
-	return ready;
+	return p->filled - p->judged >= PREP_BLOCKS - 1;
 }
 
 int wn_prep_begin(struct wn_prep *p, const char **data_out, size_t *len_out, bool *end_out)
@@ -518,6 +519,10 @@ void wn_prep_end(struct wn_prep *p)
 	/* Every record must have been taken, or the two framers parted. */
 	if (b && p->next * sizeof(struct prepped) != b->res.len)
 		p->broken = true;
+	/* Tests: what the filter took from the block is gone now, so that a
+	 * line that still pointed into it would be judged wrong. */
+	if (b && wn_prep_test_poison && b->text.len)
+		memset(b->text.ptr, 0xA5, b->text.len);
 	b->data.len = b->res.len = b->text.len = 0;
 	b->end_input = false;
 	p->cur = NULL;
