@@ -78,7 +78,7 @@ void wn_arena_init(struct wn_arena *a, uint64_t size)
 static unsigned char *arena_reserve(uint64_t size)
 {
 #if defined(MAP_ANONYMOUS) && defined(MAP_NORESERVE)
-	if (size == 0 || size > ((uint64_t)1 << 46))
+	if (size == 0 || size > ((uint64_t)1 << 46) || size > SIZE_MAX / 2)
 		return NULL;
 	void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
