@@ -210,3 +210,40 @@ Test(memo, sweeps_keep_every_line_of_real_text)
 	cr_assert_eq(feed_lines(text, len, passes, 1), per_pass);
 	free(text);
 }
+
+/* The arena is one reserved range of address space for its whole limit:
+ * as real lines fill the set through sweeps and the arena's cap grows many
+ * times, its base never moves (moving it was a realloc, an mremap whose
+ * moved pages cost a first touch again on a virtual machine), and only the
+ * pages the cap reaches are touched. A limit past what can be reserved
+ * falls back to realloc, with the same set. */
+Test(memo, arena_never_moves_as_it_grows)
+{
+	size_t len;
+	char *text = read_source_file("tests/data/clean-gold.txt", &len);
+	cr_assert_not_null(text);
+	cr_assert_eq(wn_memo_init(&memo, (uint64_t)256 << 20, WN_FULL_FAIL), 0);
+	const uint64_t per_pass = feed_lines(text, len, 0, 1);
+	const struct wn_arena *a = &memo.arena;
+	cr_assert(a->mapped);
+	const unsigned char *const base = a->base;
+	const uint64_t cap = a->cap;
+	const uint64_t passes = 120;
+	cr_assert_eq(feed_lines(text, len, 1, passes - 1), per_pass * (passes - 1));
+	cr_assert_geq(a->cap, 4 * cap, "cap %llu from %llu", (unsigned long long)a->cap,
+		     (unsigned long long)cap);
+	cr_assert_eq(a->base, base);
+	cr_assert_geq(a->sweeps, 3);
+	cr_assert_eq(feed_lines(text, len, 0, passes), 0);
+	wn_memo_free(&memo);
+
+	/* 2^50 bytes of address space are not reserved: realloc, and the
+	 * same lines give the same set. */
+	cr_assert_eq(wn_memo_init(&memo, (uint64_t)1 << 50, WN_FULL_FAIL), 0);
+	cr_assert_eq(feed_lines(text, len, 0, 20), per_pass * 20);
+	cr_assert(!memo.arena.mapped);
+	cr_assert_not_null(memo.arena.raw);
+	cr_assert_eq(feed_lines(text, len, 0, 20), 0);
+	cr_assert_eq(wn_memo_count(&memo), per_pass * 20);
+	free(text);
+}

@@ -1,7 +1,12 @@
 /* dedup.c - the seen set: 64-bit fingerprints in open addressing with
  * 64-byte buckets, split into segments that grow independently. */
+#define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS and MAP_NORESERVE */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "internal.h"
 
@@ -64,9 +69,36 @@ void wn_arena_init(struct wn_arena *a, uint64_t size)
 	a->size = size - size % 64;
 }
 
+/* Address space for the whole limit, reserved once: pages are taken only
+ * as the arena's cap reaches them, and the arena never moves. Moving it
+ * (realloc of a large block is mremap) costs as much as touching fresh
+ * memory on a virtual machine with shadow page tables: the first access
+ * to each moved page after the move (bench/README.md, branch exact5).
+ * NULL where there is no such mapping: realloc as before. */
+static unsigned char *arena_reserve(uint64_t size)
+{
+#if defined(MAP_ANONYMOUS) && defined(MAP_NORESERVE)
+	if (size == 0 || size > ((uint64_t)1 << 46) || size > SIZE_MAX / 2)
+		return NULL;
+	void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+#else
+	(void)size;
+	return NULL;
+#endif
+}
+
 void wn_arena_free(struct wn_arena *a)
 {
+#if defined(MAP_ANONYMOUS) && defined(MAP_NORESERVE)
+	if (a->mapped)
+		munmap(a->raw, (size_t)a->size);
+	else
+		free(a->raw);
+#else
 	free(a->raw);
+#endif
 	free(a->blocks);
 	free(a->scratch);
 	memset(a, 0, sizeof(*a));
@@ -90,6 +122,16 @@ static int arena_grow(struct wn_arena *a, uint64_t cap)
 {
 	if (cap > SIZE_MAX - 64)
 		return WN_E_NOMEM;
+	if (!a->raw && cap <= a->size && (a->raw = arena_reserve(a->size)) != NULL) {
+		a->mapped = true;
+		a->base = a->raw; /* page aligned */
+	}
+	if (a->mapped) {
+		if (cap > a->size)
+			return WN_E_NOMEM;
+		a->cap = cap;
+		return 0;
+	}
 	const size_t old_off = a->raw ? (size_t)(a->base - a->raw) : 0;
 	unsigned char *raw = realloc(a->raw, (size_t)cap + 64);
 	if (!raw)

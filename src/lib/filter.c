@@ -1072,38 +1072,80 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 
 #define RAW_BATCH 32 /* lines hashed and prefetched before any is decided */
 
+/* Kept lines that follow each other in the input, each as it came (not
+ * trimmed) with its line end: the run goes out in one copy. */
+static int write_run(struct wn_filter *f, const char *p, size_t n)
+{
+	if (!n)
+		return 0;
+	if (wn_buf_append(&f->out, p, n) != 0)
+		return WN_E_NOMEM;
+	return f->out.len >= OUT_FLUSH ? flush_out(f) : 0;
+}
+
 /* Decides a scanned batch in order, as judge_line would with every other
- * stage off. */
+ * stage off. A kept line with nothing held back before it and its line end
+ * right after it joins the run of such lines before it in the input; any
+ * other line ends the run (written first, so the output's order stays). */
 static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t n)
 {
+	const char *run = NULL;
+	size_t run_len = 0;
+	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct wn_scan_line *l = &ls[i];
 		const uint64_t line_no = ++f->line_no;
 		if (!f->doc_open)
 			begin_doc(f, line_no, NULL, 0);
 		f->st.lines_in++;
+		bool dup = false;
+		if (l->kind == WN_SCAN_DEDUP) {
+			rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, l->hash, f->judged++)
+					  : wn_memo_insert(&f->memo, l->hash);
+			if (rc < 0)
+				break;
+			dup = rc == 0;
+			rc = 0;
+		}
+		if (l->kind != WN_SCAN_BLANK && !dup && !f->blank_pending && !f->to_doc &&
+		    l->ptr[l->len] == '\n' && l->len < OUT_FLUSH) {
+			f->after_dup = false;
+			rc = keep_count(f); /* only counts: no blank is held back */
+			if (rc)
+				break;
+			if (run && run + run_len == l->ptr) {
+				run_len += l->len + 1;
+				continue;
+			}
+			rc = write_run(f, run, run_len);
+			if (rc)
+				return rc;
+			run = l->ptr;
+			run_len = l->len + 1;
+			continue;
+		}
+		rc = write_run(f, run, run_len);
+		run = NULL;
+		run_len = 0;
+		if (rc)
+			return rc;
 		if (l->kind == WN_SCAN_BLANK) {
 			blank(f, line_no);
 			continue;
-		}
-		bool dup = false;
-		if (l->kind == WN_SCAN_DEDUP) {
-			const int rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, l->hash, f->judged++)
-						    : wn_memo_insert(&f->memo, l->hash);
-			if (rc < 0)
-				return rc;
-			dup = rc == 0;
 		}
 		f->after_dup = dup;
 		if (dup) {
 			drop(f, WN_DROP_DUP, "dup", line_no, l->ptr, l->len);
 			continue;
 		}
-		const int rc = keep(f, l->ptr, l->len, line_no);
+		rc = keep(f, l->ptr, l->len, line_no);
 		if (rc)
-			return rc;
+			break;
 	}
-	return 0;
+	/* The run so far goes out even when a line failed, as each kept line
+	 * before it went out at once. */
+	const int wrc = write_run(f, run, run_len);
+	return rc ? rc : wrc;
 }
 
 /* Text input with only exact dedup on: whole lines inside the buffer are

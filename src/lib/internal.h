@@ -372,6 +372,7 @@ struct wn_arena {
 	unsigned char *base;  /* raw rounded up to 64 bytes */
 	uint64_t cap;         /* usable bytes from base */
 	uint64_t size;        /* the limit: cap never grows past it */
+	bool mapped;          /* raw is a reserved mapping of size bytes */
 	uint64_t top;         /* bytes below the bump pointer: live or holes */
 	uint64_t live;        /* bytes in live blocks */
 	uint64_t compactions; /* sweeps included */
