@@ -34,6 +34,13 @@ static inline __m128i repair_bytes(__m128i a)
  * opening quotes). */
 static bool quote_at_end(const unsigned char *u, size_t n)
 {
+	/* Most lines end in a byte that is none of these: no walk. */
+	if (n == 0)
+		return false;
+	const unsigned char end = u[n - 1];
+	if (end != '"' && end != '\'' && end != '.' && end != ' ' && end != '\t' && end != 0x9C &&
+	    end != 0x98)
+		return false;
 	while (n > 0 && (u[n - 1] == ' ' || u[n - 1] == '\t'))
 		n--;
 	if (n < 2)
