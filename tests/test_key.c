@@ -1,5 +1,6 @@
 /* test_key.c - the normalized key: case folding, punctuation, spacing. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -145,5 +146,36 @@ Test(key, fast_and_checked_paths_agree)
 		cr_assert(a <= 3 * n);
 		for (size_t j = 1; j < a; j++)
 			cr_assert(fast[j] != ' ' || fast[j - 1] != ' ', "round %d: double space", round);
+	}
+}
+
+/* Every code point, alone and between letters, keys as the reference
+ * (fold_cp through utf8proc) keys it: the fast path's ranges of letters
+ * folded by an offset and of symbols must say what utf8proc says. Those
+ * ranges are all in the Basic Multilingual Plane, which WN_TEST_QUICK=1
+ * (tests/valgrind) keeps to, between letters only. */
+Test(key, every_code_point_as_the_reference)
+{
+	static const char *const sides[][2] = { { "", "" }, { "a", "b" }, { "\xd0\x96", " 1" } };
+	const bool quick = getenv("WN_TEST_QUICK") != NULL;
+	const int32_t last = quick ? 0xFFFF : 0x10FFFF;
+	char in[16], fast[64], ref[64];
+	for (int32_t cp = 0x80; cp <= last; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char enc[4];
+		const size_t len = wn_utf8_encode(cp, enc);
+		for (size_t s = quick; s < (quick ? 2 : sizeof(sides) / sizeof(sides[0])); s++) {
+			const size_t l = strlen(sides[s][0]), r = strlen(sides[s][1]);
+			memcpy(in, sides[s][0], l);
+			memcpy(in + l, enc, len);
+			memcpy(in + l + len, sides[s][1], r);
+			const size_t n = l + len + r;
+			const size_t a = wn_key_normalize(in, n, fast, sizeof(fast));
+			const size_t b = wn_key_normalize_ref(in, n, ref, sizeof(ref));
+			if (a != b || memcmp(fast, ref, a) != 0)
+				cr_assert_fail("U+%04X (sides %zu): %zu vs %zu bytes", (unsigned)cp, s,
+					       a, b);
+		}
 	}
 }

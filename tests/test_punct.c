@@ -172,6 +172,10 @@ static const struct pcase space_before_keep[] = {
 	{ "was shared on the Twitter handle of the Senate, @NGRSenate .", NULL },
 	/* (real) a line of code */
 	{ "for (;;) { if (x == 1) break ; }", NULL },
+	/* code, which the rule would change but for looks_like_code (asked
+	 * after the space is found to be damage) */
+	{ "$(function() { init() ; });", NULL },
+	{ "x == y ? done : other.Close;", NULL },
 	/* (real, scraped) breadcrumbs, a spaced domain, an emoticon */
 	{ "Location: Admin & Clerical : Data Entry : Pennsylvania : Lancaster", NULL },
 	{ "All Free Essays . com", NULL },
@@ -382,6 +386,10 @@ static const struct pcase space_period_keep[] = {
 	/* (real) ellipsis and numbers */
 	{ "Mrs. Clinton said...Then she left", NULL },
 	{ "version 3.2.Beta of the browser", NULL },
+	/* code, which the rule would split but for looks_like_code (asked
+	 * after the glued words are found) */
+	{ "{ label: this.Value; }", NULL },
+	{ "if (ok) { name = first.Second; }", NULL },
 };
 
 Test(punct, space_after_period)

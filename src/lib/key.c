@@ -6,6 +6,7 @@
 #include <xxhash.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include "keyblock.h"
 #endif
 
 #include "internal.h"
@@ -86,7 +87,8 @@ static size_t fold_cp(int32_t cp, char *out)
 /* fold_cp for cp, encoded as src[0..len), with the letters of the scripts
  * most text is in (Cyrillic, CJK, kana, Hangul, fullwidth Latin) and the
  * box and block drawings of menus folded here: each is a letter or digit
- * of a stable range with a simple case folding, or a symbol. */
+ * of a stable range with a simple case folding, or a symbol
+ * (test_key's every_code_point_as_the_reference holds it to fold_cp). */
 static size_t fold_common(int32_t cp, const unsigned char *src, size_t len, char *out)
 {
 	if ((cp >= 0x430 && cp <= 0x45F) || (cp >= 0x3041 && cp <= 0x3096) ||
@@ -106,49 +108,20 @@ static size_t fold_common(int32_t cp, const unsigned char *src, size_t len, char
 		return wn_utf8_encode(cp + 0x50, out);
 	if (cp >= 0xFF21 && cp <= 0xFF3A)
 		return wn_utf8_encode(cp + 0x20, out);
-	if (cp >= 0x2500 && cp <= 0x25FF)
-		return 0;
+	if ((cp >= 0x2500 && cp <= 0x25FF) || (cp >= 0x3000 && cp <= 0x3004) ||
+	    (cp >= 0x3008 && cp <= 0x3020) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
+	    (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
+	    (cp >= 0xFF5B && cp <= 0xFF65))
+		return 0; /* drawings; CJK and fullwidth punctuation */
+	/* Latin Extended-A, where a capital and its small letter are a pair
+	 * of code points (but the dotted and dotless i, kra, 'n and long s). */
+	if ((cp >= 0x100 && cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) ||
+	    (cp >= 0x14A && cp <= 0x177))
+		return wn_utf8_encode(cp | 1, out);
+	if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+		return wn_utf8_encode(cp + (cp & 1), out);
 	return fold_cp(cp, out);
 }
-
-#if defined(__SSE2__)
-/* Sixteen ASCII bytes at u, keyed at out at once: a word byte (letter or
- * digit) becomes itself in lower case, a separator a space, and a space is
- * kept only after a word byte. Writes all sixteen; tells in *kept_out how
- * many of them the key keeps up to the first separator it drops, and in
- * *consumed_out how many bytes that took, with the run of dropped
- * separators there. False, nothing done, when a byte is not ASCII. */
-static bool ascii_block(const unsigned char *u, char *out, size_t *after_word_io,
-			size_t *kept_out, size_t *consumed_out)
-{
-	const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)u);
-	if (_mm_movemask_epi8(c))
-		return false;
-	const __m128i lim26 = _mm_set1_epi8((char)(0x80 + 26));
-	const __m128i alpha = _mm_cmplt_epi8(
-		_mm_add_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
-		lim26);
-	const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, _mm_set1_epi8((char)(0x80 - '0'))),
-					     _mm_set1_epi8((char)(0x80 + 10)));
-	const __m128i word = _mm_or_si128(alpha, digit);
-	/* Digits have bit 0x20 set already; a separator becomes 0x20. */
-	_mm_storeu_si128((__m128i *)(void *)out,
-			 _mm_or_si128(_mm_and_si128(c, word), _mm_set1_epi8(0x20)));
-	const unsigned w = (unsigned)_mm_movemask_epi8(word);
-	/* A separator after a separator (or at the start) is dropped. */
-	const unsigned drop = ~w & ~((w << 1) | (unsigned)*after_word_io) & 0xFFFF;
-	if (!drop) {
-		*kept_out = *consumed_out = 16;
-		*after_word_io = w >> 15;
-		return true;
-	}
-	const unsigned k = (unsigned)__builtin_ctz(drop);
-	*kept_out = k;
-	*consumed_out = k + (unsigned)__builtin_ctz(~(drop >> k)); /* drop >> k < 0x10000 */
-	*after_word_io = 0;
-	return true;
-}
-#endif
 
 /* The general case, checking room before every write. */
 static size_t normalize_checked(const unsigned char *u, size_t n, char *out, size_t cap)
@@ -200,26 +173,40 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 	 * space but kept only when it follows a word byte, so runs collapse with
 	 * no branch; a trailing space is taken back at the end. */
 	char *o = out;
-	size_t after_word = 0;
+	unsigned after_word = 0;
 	for (size_t i = 0; i < n;) {
 #if defined(__SSE2__)
-		if (i + 16 <= n && (size_t)(o - out) + 16 <= cap) {
-			size_t kept, consumed;
-			if (ascii_block(u + i, o, &after_word, &kept, &consumed)) {
-				o += kept;
-				i += consumed;
-				continue;
-			}
+		/* The ASCII bytes of the sixteen at u[i] up to the first that is
+		 * not, keyed at once (the runs' moves write up to 31 bytes on). */
+		if (u[i] < 0x80 && i + 16 <= n && (size_t)(o - out) + 32 <= cap) {
+			const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+			const unsigned high = (unsigned)_mm_movemask_epi8(a);
+			const unsigned ascii = high ? (unsigned)__builtin_ctz(high) : 16;
+			wn_key_block(a, 0, ascii, &o, &after_word);
+			i += ascii;
+			continue;
 		}
 #endif
 		const unsigned char c = u[i];
 		if (c < 0x80) {
 			const char k = (char)ascii_key[c];
-			const size_t word = k != 0;
+			const unsigned word = k != 0;
 			*o = word ? k : ' ';
 			o += word | after_word;
 			after_word = word;
 			i++;
+			continue;
+		}
+		/* A CJK ideograph U+4E00..U+9FA5 (a lead E4..E9 is never
+		 * overlong nor a surrogate) is a word of its own, kept as it is. */
+		if (c >= 0xE4 && c <= 0xE9 && i + 3 <= n && (u[i + 1] & 0xC0) == 0x80 &&
+		    (u[i + 2] & 0xC0) == 0x80 && (c != 0xE4 || u[i + 1] >= 0xB8) &&
+		    (c != 0xE9 || u[i + 1] < 0xBE || (u[i + 1] == 0xBE && u[i + 2] <= 0xA5))) {
+			memcpy(o, u + i, 2);
+			o[2] = (char)u[i + 2];
+			o += 3;
+			after_word = 1;
+			i += 3;
 			continue;
 		}
 		int32_t cp;

@@ -10,6 +10,7 @@
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include "keyblock.h"
 #include "wake.h"
 #endif
 
@@ -28,52 +29,18 @@ static inline __m128i repair_bytes(__m128i a)
 	return _mm_or_si128(low, odd);
 }
 
-/* Keys the ASCII bytes a[lo..hi) onto *o_io as wn_key_normalize would:
- * letters and digits lowered, any other byte a space kept only after a
- * word byte. *after_word_io tells whether the byte before a[lo] was a word
- * byte. Writes up to 16 bytes past *o_io, whatever it keeps. */
-static inline void key_block(__m128i a, unsigned lo, unsigned hi, char **o_io,
-			     unsigned *after_word_io)
-{
-	const __m128i alpha = _mm_cmplt_epi8(
-		_mm_add_epi8(_mm_or_si128(a, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(0x80 - 'a'))),
-		_mm_set1_epi8((char)(0x80 + 26)));
-	const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(a, _mm_set1_epi8((char)(0x80 - '0'))),
-					     _mm_set1_epi8((char)(0x80 + 10)));
-	const __m128i word = _mm_or_si128(alpha, digit);
-	/* Digits have bit 0x20 set already; a separator becomes 0x20. */
-	const __m128i k = _mm_or_si128(_mm_and_si128(a, word), _mm_set1_epi8(0x20));
-	const unsigned w = (unsigned)_mm_movemask_epi8(word);
-	/* The byte before a[lo] is a[lo - 1] when lo > 0: the same byte that
-	 * *after_word_io describes. */
-	const unsigned valid = (0xFFFFu >> (16 - (hi - lo))) << lo;
-	const unsigned keep = (w | (w << 1) | *after_word_io) & valid;
-	*after_word_io = w >> (hi - 1) & 1;
-	char *o = *o_io;
-	if (keep == 0xFFFF) {
-		_mm_storeu_si128((__m128i *)(void *)o, k);
-		*o_io = o + 16;
-		return;
-	}
-	/* Runs of kept bytes, each moved in place with one 16-byte copy. */
-	unsigned char tmp[32];
-	_mm_storeu_si128((__m128i *)(void *)tmp, k);
-	for (unsigned m = keep; m;) {
-		const unsigned s = (unsigned)__builtin_ctz(m);
-		const unsigned run = (unsigned)__builtin_ctz(~(m >> s)); /* m >> s < 0x10000 */
-		_mm_storeu_si128((__m128i *)(void *)o,
-				 _mm_loadu_si128((const __m128i *)(const void *)(tmp + s)));
-		o += run;
-		m &= ~(((1u << run) - 1) << s);
-	}
-	*o_io = o;
-}
-
 /* The punctuation rules' checks at the line's end (punct.c's candidates):
  * a quote ends it, or a quote then a period (0x9C and 0x98 end the curly
  * opening quotes). */
 static bool quote_at_end(const unsigned char *u, size_t n)
 {
+	/* Most lines end in a byte that is none of these: no walk. */
+	if (n == 0)
+		return false;
+	const unsigned char end = u[n - 1];
+	if (end != '"' && end != '\'' && end != '.' && end != ' ' && end != '\t' && end != 0x9C &&
+	    end != 0x98)
+		return false;
 	while (n > 0 && (u[n - 1] == ' ' || u[n - 1] == '\t'))
 		n--;
 	if (n < 2)
@@ -165,7 +132,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 			return 0;
 		wake = wn_wake_pairs(a, b);
 		any_high = high;
-		key_block(a, 0, (unsigned)n, &o, &after_word);
+		wn_key_block(a, 0, (unsigned)n, &o, &after_word);
 	} else {
 		for (size_t i = 0; i < n; i += 16) {
 			/* The last block overlaps the one before: it keys only
@@ -181,7 +148,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 				return 0;
 			wake = _mm_or_si128(wake, wn_wake_pairs(a, b));
 			any_high |= high;
-			key_block(a, (unsigned)(i - at), 16, &o, &after_word);
+			wn_key_block(a, (unsigned)(i - at), 16, &o, &after_word);
 		}
 	}
 	if (letters && punct)
@@ -288,7 +255,7 @@ static inline AVX2 bool step_avx2(const tables_t *t, __m256i a, __m256i b, unsig
 	*wake_io = _mm256_or_si256(*wake_io, wn_wake_parts(t, ca, b));
 	/* A byte >= 0x80 after a comma, colon or period. */
 	*b_high_io |= wn_wake_high(ca, b);
-	/* The key, as key_block. */
+	/* The key, as wn_key_block. */
 	const __m256i not_word = _mm256_cmpeq_epi8(_mm256_and_si256(ca, _mm256_set1_epi8(WK_A_WORD)),
 						   zero);
 	__m256i k = _mm256_or_si256(_mm256_andnot_si256(not_word, a), _mm256_set1_epi8(0x20));

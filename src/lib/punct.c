@@ -836,8 +836,6 @@ static void fix_space_before(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	if (code_line(rw))
-		return;
 	int english = -1; /* whether the line glues ; : ! ?, computed once needed */
 	for (size_t i = 1; i < n; i++) {
 		if (!is_mark_byte((unsigned char)s[i]) || s[i - 1] != ' ' || !mark_ends_word(s, n, i))
@@ -853,7 +851,8 @@ static void fix_space_before(struct rewrite *rw)
 			if (!english)
 				continue;
 		}
-		if (space_before_is_damage(s, n, i, j))
+		/* A line that looks like code is left alone: asked last. */
+		if (space_before_is_damage(s, n, i, j) && !code_line(rw))
 			edit(rw, PR_SPACE_BEFORE, j, i - j, "", 0);
 	}
 }
@@ -1052,7 +1051,9 @@ static void space_after_at(struct rewrite *rw, size_t i, bool quotes_ok)
 	size_t k, len;
 	const int32_t prev = cp_before(s, i, &k);
 	const int32_t next = cp_at(s, n, i + 1, &len);
-	if (is_spaced_letter(prev) && is_spaced_letter(next))
+	/* A line that looks like code is left alone: asked last, since most
+	 * marks are followed by a space and it scans the line. */
+	if (is_spaced_letter(prev) && is_spaced_letter(next) && !code_line(rw))
 		fix_glued_mark(rw, i, quotes_ok);
 }
 
@@ -1060,8 +1061,6 @@ static void fix_space_after(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	if (code_line(rw))
-		return;
 	const bool quotes_ok = !foreign_quotes(rw);
 	size_t i = 1;
 #if defined(__SSE2__)
@@ -1134,7 +1133,9 @@ static void space_after_period_at(struct rewrite *rw, size_t i)
 	const unsigned char c = (unsigned char)rw->s[i + 1];
 	if (!rw->reference && !(c >= 'A' && c <= 'Z') && c < 0x80)
 		return;
-	if (glued_sentences(rw->s, rw->n, i))
+	/* A line that looks like code is left alone: asked last (a scan of
+	 * the line), as most periods before a capital end an abbreviation. */
+	if (glued_sentences(rw->s, rw->n, i) && !code_line(rw))
 		edit(rw, PR_SPACE_AFTER_PERIOD, i + 1, 0, " ", 1);
 }
 
@@ -1142,8 +1143,6 @@ static void fix_space_after_period(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	if (code_line(rw))
-		return;
 	size_t i = 3;
 #if defined(__SSE2__)
 	/* Only the periods before a capital, sixteen bytes at a step. */
