@@ -119,6 +119,21 @@ def page_repeats(d):
     return np.column_stack([np.log1p(rep - 1) / 3, between.astype(float),
                             np.full(n, (rep >= 3).mean() if n else 0.0)])
 
+def article_vocabulary(d, p1):
+    """A page-level view from the first stage: the share of the line's
+    words of 4 letters or more found in another line sure to be article
+    text (p1 > 0.9, 150 weighted characters or more: the second stage's
+    strong lines), and whether the page has one."""
+    if not hasattr(d, "W"):
+        d.W = [set(words(t, 4)) for _, _, t in d.lines]
+    strong = (p1 > T.STRONG_P) & (d.ch >= T.STRONG_CHARS)
+    cnt = Counter()
+    for i in np.nonzero(strong)[0]:
+        cnt.update(d.W[i])
+    share = np.array([sum(1 for x in w if cnt[x] - int(strong[i]) > 0) / len(w) if w else 0.0
+                      for i, w in enumerate(d.W)])
+    return np.column_stack([share, np.full(len(p1), float(strong.any()))])
+
 def products(Y):
     """Idea 4: the second stage's strongest inputs (p1, its 2-, 6- and
     15-line means, inside the block, text to come, lines since and until a
@@ -139,6 +154,7 @@ TRIALS = {
     "page repeats (1st stage)": {"e1": page_repeats},
     "page repeats (2nd stage)": {"e2": page_repeats},
     "2nd stage products": {"s2": products},
+    "article vocabulary (2nd stage)": {"p2": article_vocabulary},
 }
 
 # ---- training and scoring with extra columns -------------------------------
@@ -172,6 +188,8 @@ def stage2(d, w1, trial):
     Y = T.stage2(p1, d.ch)
     if "s2" in trial:
         Y = trial["s2"](Y)
+    if "p2" in trial:
+        Y = np.hstack([Y, trial["p2"](d, p1)])
     return Y if d.E2 is None else np.hstack([Y, d.E2])
 
 def train(ds, trial):
