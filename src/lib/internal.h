@@ -82,6 +82,17 @@ static inline size_t wn_utf8_next(const unsigned char *p, size_t n, int32_t *cp_
 	return wn_utf8_decode(p, n, cp_out);
 }
 
+/* True when p[0..n) starts with a CJK ideograph U+4E00..U+9FA5, told from
+ * its three bytes without decoding (a lead E4..E9 is never overlong nor a
+ * surrogate). */
+static inline bool wn_utf8_cjk_ideograph(const unsigned char *p, size_t n)
+{
+	const unsigned c = p[0];
+	return c >= 0xE4 && c <= 0xE9 && n >= 3 && (p[1] & 0xC0) == 0x80 &&
+	       (p[2] & 0xC0) == 0x80 && (c != 0xE4 || p[1] >= 0xB8) &&
+	       (c != 0xE9 || p[1] < 0xBE || (p[1] == 0xBE && p[2] <= 0xA5));
+}
+
 /* Encodes cp (a valid scalar value) into out (room for 4); returns length. */
 size_t wn_utf8_encode(int32_t cp, char *out);
 

@@ -197,11 +197,8 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 			i++;
 			continue;
 		}
-		/* A CJK ideograph U+4E00..U+9FA5 (a lead E4..E9 is never
-		 * overlong nor a surrogate) is a word of its own, kept as it is. */
-		if (c >= 0xE4 && c <= 0xE9 && i + 3 <= n && (u[i + 1] & 0xC0) == 0x80 &&
-		    (u[i + 2] & 0xC0) == 0x80 && (c != 0xE4 || u[i + 1] >= 0xB8) &&
-		    (c != 0xE9 || u[i + 1] < 0xBE || (u[i + 1] == 0xBE && u[i + 2] <= 0xA5))) {
+		/* A CJK ideograph is a word of its own, kept as it is. */
+		if (wn_utf8_cjk_ideograph(u + i, n - i)) {
 			memcpy(o, u + i, 2);
 			o[2] = (char)u[i + 2];
 			o += 3;

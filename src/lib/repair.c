@@ -504,12 +504,8 @@ static int quick_needs(const struct wn_repair *r, const char *p, size_t n)
 				i++;
 			continue;
 		}
-		/* A CJK ideograph U+4E00..U+9FA5, told from its bytes (a lead
-		 * E4..E9 is never overlong nor a surrogate): nothing to do, as
-		 * below, without decoding it. */
-		if (u[i] >= 0xE4 && u[i] <= 0xE9 && i + 3 <= n && (u[i + 1] & 0xC0) == 0x80 &&
-		    (u[i + 2] & 0xC0) == 0x80 && (u[i] != 0xE4 || u[i + 1] >= 0xB8) &&
-		    (u[i] != 0xE9 || u[i + 1] < 0xBE || (u[i + 1] == 0xBE && u[i + 2] <= 0xA5))) {
+		/* A CJK ideograph: nothing to do, as below, without decoding it. */
+		if (wn_utf8_cjk_ideograph(u + i, n - i)) {
 			needs |= N_FOLD | (high ? N_MOJIBAKE : 0);
 			high = true;
 			a_hat = false;
