@@ -44,17 +44,23 @@ def read_gold(path):
         gold[o["id"]] = g
     return gold
 
-def read_wet_ids(path):
-    """The X-Corpus-Doc-Id of each conversion record, in order."""
+def read_wet_heads(path, field):
+    """The X-Corpus-Doc-Id of each conversion record, in order, with the
+    value of its header field (or "")."""
     data = open(path, "rb").read()
-    ids = []
+    out = []
     for m in re.finditer(rb"WARC/1.0\r?\n(.*?)\r?\n\r?\n", data, re.S):
         head = m.group(1).decode("utf-8", "replace")
         t = re.search(r"WARC-Type:\s*(\S+)", head)
         d = re.search(r"X-Corpus-Doc-Id:\s*(\S+)", head)
+        v = re.search(re.escape(field) + r":\s*(\S+)", head)
         if t and t.group(1) == "conversion" and d:
-            ids.append(d.group(1))
-    return ids
+            out.append((d.group(1), v.group(1) if v else ""))
+    return out
+
+def read_wet_ids(path):
+    """The X-Corpus-Doc-Id of each conversion record, in order."""
+    return [d for d, _ in read_wet_heads(path, "X-Corpus-Doc-Id")]
 
 def dump(winnow, wet, out):
     subprocess.run([winnow, "--strip-nav", "--no-dedup", "--nav-dump=" + out, wet,

@@ -26,16 +26,7 @@ def words(s, k=3):
 
 def read_uris(path):
     """The WARC-Target-URI of each conversion record, in order."""
-    data = open(path, "rb").read()
-    out = []
-    for m in re.finditer(rb"WARC/1.0\r?\n(.*?)\r?\n\r?\n", data, re.S):
-        head = m.group(1).decode("utf-8", "replace")
-        t = re.search(r"WARC-Type:\s*(\S+)", head)
-        d = re.search(r"X-Corpus-Doc-Id:\s*(\S+)", head)
-        u = re.search(r"WARC-Target-URI:\s*(\S+)", head)
-        if t and t.group(1) == "conversion" and d:
-            out.append(u.group(1) if u else "")
-    return out
+    return [u for _, u in T.read_wet_heads(path, "WARC-Target-URI")]
 
 # ---- candidate features: each returns (lines, k) for one document ----------
 
