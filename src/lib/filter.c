@@ -937,13 +937,6 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 	int done = f->prep ? take_ahead(f, line) : 0;
 	if (done < 0)
 		return done;
-	if (done == 2 && !f->counting) { /* the framer's line holds no '\n' */
-		f->st.lines_in++;
-		const int rc = prepare_line(f, line, NULL, false);
-		f->ahead.valid = false;
-		f->ahead.nav = NULL;
-		return rc;
-	}
 	if (!done && !f->counting) {
 		bool punct_done = false;
 		const int rc = take_plain(f, line, &punct_done);
@@ -960,7 +953,8 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 	const char *p = line->len ? line->ptr : "";
 	const char *const end = p + line->len;
 	for (;;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		/* done == 2: the framer's line, unchanged, holds no '\n'. */
+		const char *nl = done == 2 ? NULL : memchr(p, '\n', (size_t)(end - p));
 		struct wn_line part = { (char *)(uintptr_t)p, (size_t)((nl ? nl : end) - p) };
 		int rc;
 		if (f->counting) {

@@ -199,8 +199,7 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 		}
 		/* A CJK ideograph is a word of its own, kept as it is. */
 		if (wn_utf8_cjk_ideograph(u + i, n - i)) {
-			memcpy(o, u + i, 2);
-			o[2] = (char)u[i + 2];
+			memcpy(o, u + i, 3);
 			o += 3;
 			after_word = 1;
 			i += 3;
