@@ -1,7 +1,11 @@
 /* test_memo.c - the seen set under a memory limit: each on-full mode does
  * what winnow.h documents, and the memory stays within the limit. */
+#define _DEFAULT_SOURCE /* mincore */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "internal.h"
@@ -247,3 +251,80 @@ Test(memo, arena_never_moves_as_it_grows)
 	cr_assert_eq(wn_memo_count(&memo), per_pass * 20);
 	free(text);
 }
+
+#ifdef __linux__
+/* Resident bytes of [p, p + len), by mincore (p page aligned). */
+static uint64_t resident_in(const unsigned char *p, uint64_t len)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const size_t npages = (size_t)((len + page - 1) / page);
+	unsigned char *vec = malloc(npages);
+	cr_assert_not_null(vec);
+	cr_assert_eq(mincore((void *)(uintptr_t)p, (size_t)len, vec), 0);
+	uint64_t n = 0;
+	for (size_t i = 0; i < npages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n * page;
+}
+
+/* Fills the set with real lines, pass after pass, until passes are done
+ * or the limit is reached; returns the last insert's result. */
+static int fill_lines(const char *text, size_t len, uint64_t passes, uint64_t *added)
+{
+	int rc = 0;
+	*added = 0;
+	for (uint64_t pass = 0; rc >= 0 && pass < passes; pass++)
+		for (const char *p = text, *end = text + len; p < end && rc >= 0;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			rc = wn_memo_insert(&memo, line_fp(p, n, pass));
+			*added += rc > 0;
+			p += n + 1;
+		}
+	return rc;
+}
+
+/* Huge pages are asked for only where they lie wholly below the arena's
+ * cap, before anything there is touched, so the table's pages never pass
+ * the cap. One pass of real lines (a table of about 70 KB) leaves the cap
+ * at 1 MiB: no huge page, and under 1 MiB resident (advice on the whole
+ * reserved range would fault in 2 MiB at the first insert). Filled to a
+ * limit of 5 MiB, the cap ends 0.93 MiB into the third 2 MiB page: the
+ * first two are advised, the third is in use and stays in 4 KiB pages. */
+Test(memo, huge_pages_stay_under_the_cap)
+{
+	size_t len;
+	char *text = read_source_file("tests/data/clean-gold.txt", &len);
+	cr_assert_not_null(text);
+	const struct wn_arena *a = &memo.arena;
+	const uint64_t chunk = (uint64_t)2 << 20;
+	const bool small_pages = sysconf(_SC_PAGESIZE) == 4096;
+	uint64_t added, rss;
+
+	cr_assert_eq(wn_memo_init(&memo, (uint64_t)256 << 20, WN_FULL_FAIL), 0);
+	cr_assert_eq(fill_lines(text, len, 1, &added), 1);
+	cr_assert(a->mapped);
+	cr_assert_eq(a->cap, (uint64_t)1 << 20);
+	cr_assert_eq(a->huge, 0);
+	rss = resident_in(a->raw, a->map_len);
+	cr_assert_gt(rss, 0);
+	cr_assert_leq(rss, a->cap, "rss %llu", (unsigned long long)rss);
+	wn_memo_free(&memo);
+
+	cr_assert_eq(wn_memo_init(&memo, (uint64_t)5 << 20, WN_FULL_FAIL), 0);
+	cr_assert_eq(fill_lines(text, len, 10000, &added), WN_E_LIMIT);
+	cr_assert_eq(wn_memo_count(&memo), added);
+	cr_assert_eq(a->cap, a->size);
+	if (small_pages) {
+		cr_assert_eq((uintptr_t)a->base % chunk, 0);
+		cr_assert_eq(a->huge, a->cap - a->cap % chunk, "huge %llu cap %llu",
+			     (unsigned long long)a->huge, (unsigned long long)a->cap);
+	}
+	rss = resident_in(a->raw, a->map_len);
+	cr_assert_gt(rss, a->cap - a->cap % chunk, "rss %llu", (unsigned long long)rss);
+	cr_assert_leq(rss, a->cap, "rss %llu cap %llu", (unsigned long long)rss,
+		      (unsigned long long)a->cap);
+	free(text);
+}
+#endif

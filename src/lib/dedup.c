@@ -69,23 +69,72 @@ void wn_arena_init(struct wn_arena *a, uint64_t size)
 	a->size = size - size % 64;
 }
 
+/* The size of a transparent huge page: what one page table of this
+ * machine's pages maps (2 MiB with 4 KiB pages). 0 where there is none. */
+static uint64_t huge_chunk(void)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	const long page = sysconf(_SC_PAGESIZE);
+	return page > 0 ? (uint64_t)page * ((uint64_t)page / sizeof(uint64_t)) : 0;
+#else
+	return 0;
+#endif
+}
+
 /* Address space for the whole limit, reserved once: pages are taken only
  * as the arena's cap reaches them, and the arena never moves. Moving it
  * (realloc of a large block is mremap) costs as much as touching fresh
  * memory on a virtual machine with shadow page tables: the first access
  * to each moved page after the move (bench/README.md, branch exact5).
- * NULL where there is no such mapping: realloc as before. */
-static unsigned char *arena_reserve(uint64_t size)
+ * The base is aligned to a huge page, so the table's first bytes can be
+ * one. NULL where there is no such mapping: realloc as before. */
+static bool arena_reserve(struct wn_arena *a)
 {
 #if defined(MAP_ANONYMOUS) && defined(MAP_NORESERVE)
-	if (size == 0 || size > ((uint64_t)1 << 46) || size > SIZE_MAX / 2)
-		return NULL;
-	void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+	const uint64_t chunk = huge_chunk();
+	const uint64_t len = a->size + chunk;
+	if (a->size == 0 || a->size > ((uint64_t)1 << 46) || len > SIZE_MAX / 2)
+		return false;
+	void *p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return false;
+	a->raw = p;
+	a->map_len = len;
+	a->base = a->raw;
+	if (chunk)
+		a->base += (chunk - (uintptr_t)a->raw % chunk) % chunk;
+	a->mapped = true;
+	return true;
 #else
-	(void)size;
-	return NULL;
+	(void)a;
+	return false;
+#endif
+}
+
+/* Transparent huge pages for the whole huge pages below the cap that are
+ * not yet advised. Memory past the cap is never touched, so each is advised
+ * before its first touch and faults in as one page (this virtual machine
+ * charges every 4 KiB first touch 17 to 80 us, and a table in 4 KiB pages
+ * stalls its probes on page walks). The page the cap falls inside stays in
+ * 4 KiB pages until the cap passes it: huge pages never take the arena's
+ * memory past its cap, and past the pages the table touches by less than
+ * one huge page (bench/README.md, branch exact6). */
+static void arena_advise(struct wn_arena *a)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	const uint64_t chunk = huge_chunk();
+	if (!a->mapped || !chunk)
+		return;
+	const uint64_t end = a->cap - a->cap % chunk;
+	if (end <= a->huge)
+		return;
+	/* Only advice: a kernel without huge pages says EINVAL, and the
+	 * arena works the same in 4 KiB pages. */
+	(void)madvise(a->base + a->huge, (size_t)(end - a->huge), MADV_HUGEPAGE);
+	a->huge = end;
+#else
+	(void)a;
 #endif
 }
 
@@ -93,7 +142,7 @@ void wn_arena_free(struct wn_arena *a)
 {
 #if defined(MAP_ANONYMOUS) && defined(MAP_NORESERVE)
 	if (a->mapped)
-		munmap(a->raw, (size_t)a->size);
+		munmap(a->raw, (size_t)a->map_len);
 	else
 		free(a->raw);
 #else
@@ -122,14 +171,13 @@ static int arena_grow(struct wn_arena *a, uint64_t cap)
 {
 	if (cap > SIZE_MAX - 64)
 		return WN_E_NOMEM;
-	if (!a->raw && cap <= a->size && (a->raw = arena_reserve(a->size)) != NULL) {
-		a->mapped = true;
-		a->base = a->raw; /* page aligned */
-	}
+	if (!a->raw && cap <= a->size)
+		(void)arena_reserve(a);
 	if (a->mapped) {
 		if (cap > a->size)
 			return WN_E_NOMEM;
 		a->cap = cap;
+		arena_advise(a);
 		return 0;
 	}
 	const size_t old_off = a->raw ? (size_t)(a->base - a->raw) : 0;

@@ -371,8 +371,10 @@ struct wn_seen_seg {
  * its growth (load 0.75 or more) at once, each rehashed straight to its
  * new place and the others moved (in address order; a run of blocks that
  * moves up goes last first): the table moves once per step of its growth,
- * and only as its blocks are rewritten anyway. The arena itself grows by
- * doubling (realloc) up to the limit. So the memory the process touches
+ * and only as its blocks are rewritten anyway. The arena's cap grows by
+ * doubling up to the limit, in a range of address space reserved for the
+ * limit (realloc where none can be), and the whole 2 MiB pages below the
+ * cap are transparent huge pages. So the memory the process touches
  * for the seen set never exceeds the limit, whatever the C library's
  * allocator would have made of the many sizes a growing table asks for. */
 #define WN_ARENA_SETS 4
@@ -383,7 +385,9 @@ struct wn_arena {
 	unsigned char *base;  /* raw rounded up to 64 bytes */
 	uint64_t cap;         /* usable bytes from base */
 	uint64_t size;        /* the limit: cap never grows past it */
-	bool mapped;          /* raw is a reserved mapping of size bytes */
+	bool mapped;          /* raw is a reserved mapping of map_len bytes */
+	uint64_t map_len;     /* size and the alignment of base to a huge page */
+	uint64_t huge;        /* bytes from base advised as huge pages */
 	uint64_t top;         /* bytes below the bump pointer: live or holes */
 	uint64_t live;        /* bytes in live blocks */
 	uint64_t compactions; /* sweeps included */
