@@ -54,6 +54,8 @@ static uint64_t *probe(const struct wn_seen_seg *seg, uint64_t fp)
 /* ---- The arena ---------------------------------------------------------------- */
 
 #define HOLE_SLACK ((uint64_t)1 << 20)
+/* The arena's first cap: one huge page (bench/README.md, branch exact6). */
+#define MIN_CAP ((uint64_t)2 << 20)
 #define SLOT_BYTES ((uint64_t)BUCKET * sizeof(uint64_t))
 
 /* The size a segment of nbuckets grows to. */
@@ -160,10 +162,33 @@ struct block {
 	uint32_t nbuckets; /* its size there: more than now if it grows */
 };
 
-static int by_offset(const void *x, const void *y)
+/* Sorts v[0..n) by offset, a merge sort through tmp (room for n): qsort
+ * would take a fresh buffer from the C library at each sweep, and fresh
+ * pages cost a first touch each. The list is mostly in runs already. */
+static void sort_blocks(struct block *v, struct block *tmp, size_t n)
 {
-	const uint64_t a = ((const struct block *)x)->off, b = ((const struct block *)y)->off;
-	return (a > b) - (a < b);
+	struct block *from = v, *to = tmp;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			const size_t mid = lo + w < n ? lo + w : n;
+			const size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			if (mid < hi && from[mid - 1].off > from[mid].off) {
+				while (i < mid && j < hi)
+					to[k++] = from[i].off < from[j].off ? from[i++] : from[j++];
+			}
+			if (i < mid)
+				memcpy(to + k, from + i, (mid - i) * sizeof(*to));
+			k += mid - i;
+			if (j < hi)
+				memcpy(to + k, from + j, (hi - j) * sizeof(*to));
+		}
+		struct block *const t = from;
+		from = to;
+		to = t;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
 }
 
 /* Moves the arena to a block of cap usable bytes. Offsets are kept. */
@@ -259,7 +284,7 @@ static int reorganize(struct wn_arena *a, uint64_t need, bool grow)
 		if (a->sets[i] && a->sets[i]->segs)
 			n += WN_SEEN_SEGS;
 	if (n > a->blocks_cap) {
-		void *grown = realloc(a->blocks, n * sizeof(struct block));
+		void *grown = realloc(a->blocks, 2 * n * sizeof(struct block));
 		if (!grown)
 			return WN_E_NOMEM;
 		a->blocks = grown;
@@ -305,8 +330,7 @@ static int reorganize(struct wn_arena *a, uint64_t need, bool grow)
 		a->scratch = p;
 		a->scratch_cap = (size_t)largest;
 	}
-	if (n)
-		qsort(blocks, n, sizeof(*blocks), by_offset);
+	sort_blocks(blocks, blocks + a->blocks_cap, n);
 	uint64_t end = 0;
 	for (size_t i = 0; i < n; i++) {
 		blocks[i].dst = end;
@@ -317,7 +341,7 @@ static int reorganize(struct wn_arena *a, uint64_t need, bool grow)
 	const uint64_t want = live + need + (live + need) / 4;
 	if (want > a->cap) {
 		uint64_t cap = a->cap * 2 > want ? a->cap * 2 : want;
-		cap = cap < ((uint64_t)1 << 20) ? (uint64_t)1 << 20 : cap;
+		cap = cap < MIN_CAP ? MIN_CAP : cap;
 		rc = arena_grow(a, cap < a->size ? cap : a->size);
 		if (!rc && live > a->cap)
 			rc = WN_E_LIMIT;
@@ -405,7 +429,7 @@ static uint64_t *arena_alloc(struct wn_arena *a, uint64_t nbytes, int *rc_out)
 		 * more holes, compact: memory the process touched stays within
 		 * a few percent of the live blocks). */
 		uint64_t cap = a->cap * 2 > a->top + nbytes ? a->cap * 2 : a->top + nbytes;
-		cap = cap < ((uint64_t)1 << 20) ? (uint64_t)1 << 20 : cap;
+		cap = cap < MIN_CAP ? MIN_CAP : cap;
 		*rc_out = arena_move(a, cap < a->size ? cap : a->size);
 		if (*rc_out)
 			return NULL;

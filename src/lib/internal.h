@@ -402,7 +402,7 @@ struct wn_arena {
 	 * let the C library hand its pages back, and touching fresh pages is
 	 * slow (a page fault each, and on a virtual machine much more). */
 	void *blocks;
-	size_t blocks_cap;    /* entries blocks has room for */
+	size_t blocks_cap;    /* entries blocks has room for, and as many to sort */
 	struct wn_seen *sets[WN_ARENA_SETS]; /* whose segments live here */
 	/* Holes by size, for reuse: segments grow through the same sizes, so
 	 * the block one leaves is the block another soon asks for. Each list
