@@ -603,8 +603,7 @@ static inline size_t quiet_len(const unsigned char *u, size_t n)
 	const unsigned c = u[0];
 	if (c < 0x80)
 		return 1;
-	if (n >= 2 && ((c == 0xD0 && u[1] >= 0x90 && u[1] <= 0xBF) ||
-		       (c == 0xD1 && u[1] >= 0x80 && u[1] <= 0x8F)))
+	if (wn_utf8_basic_cyrillic(u, n))
 		return 2;
 	if (c >= 0xE3 && c <= 0xEC && n >= 3 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80)
 		return 3;
