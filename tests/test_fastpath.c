@@ -289,6 +289,131 @@ Test(fastpath, repair_of_every_bmp_character)
 	cr_assert_eq(c.differ, 0, "%zu of %zu characters differ", c.differ, c.lines);
 }
 
+/* ---- The mojibake check (wn_mojibake_clean_utf8) ------------------------ */
+
+/* What the check must say of p[0..n): valid UTF-8 whose characters score
+ * no suspicion at all (wn_mojibake_badness, the repair's own score). */
+static bool clean_ref(const char *p, size_t n)
+{
+	int32_t *cps = malloc((n ? n : 1) * sizeof(*cps));
+	cr_assert(cps);
+	size_t m = 0;
+	bool ok = true;
+	for (size_t i = 0; i < n && ok;) {
+		const size_t len = wn_utf8_decode((const unsigned char *)p + i, n - i, &cps[m++]);
+		ok = len != 0;
+		i += len;
+	}
+	ok = ok && wn_mojibake_badness(cps, m) == 0;
+	free(cps);
+	return ok;
+}
+
+static bool holds(const char *p, size_t n, const char *s)
+{
+	const size_t k = strlen(s);
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return true;
+	return false;
+}
+
+struct clean_check {
+	size_t lines, dirty, boxes, runs; /* runs: no-class runs of non-ASCII */
+	size_t differ;
+};
+
+static void check_clean(const char *p, size_t n, struct clean_check *c)
+{
+	char *in = exact_copy(p, n);
+	const bool fast = wn_mojibake_clean_utf8(in, n), ref = clean_ref(in, n);
+	c->lines++;
+	c->dirty += !ref;
+	c->boxes += holds(in, n, "\u2588\u2588") || holds(in, n, "\u2500\u2500");
+	c->runs += holds(in, n, "\u043e\u0432") || holds(in, n, "\u306e");
+	if (fast != ref) {
+		c->differ++;
+		cr_log_error("mojibake check says %d on \"%.*s\"", fast, (int)n, in);
+	}
+	free(in);
+}
+
+static void clean_line(const char *p, size_t n, void *ctx)
+{
+	check_clean(p, n, ctx);
+}
+
+/* The check's runs (characters of no class after one, box drawings after
+ * one) on real lines: those of tests/data, with its box-drawing art
+ * (clean-gold.txt) and Cyrillic with dashes and guillemets (clean-aeb.txt). */
+Test(fastpath, mojibake_check_of_every_line)
+{
+	struct clean_check c = { 0 };
+	each_line(clean_line, &c);
+	static const char *const more[] = { "tests/data/clean-gold.txt", "tests/data/punct/clean-aeb.txt" };
+	for (size_t f = 0; f < 2; f++) {
+		size_t len;
+		char *text = read_source_file(more[f], &len);
+		for (const char *q = text, *end = text + len; q < end;) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			const size_t n = (size_t)((nl ? nl : end) - q);
+			for (size_t s = 0; s < NSHIFTS && shifts[s] <= n; s++)
+				check_clean(q + shifts[s], n - shifts[s], &c);
+			q = nl ? nl + 1 : end;
+		}
+		free(text);
+	}
+	cr_assert_gt(c.boxes, 20);
+	cr_assert_gt(c.runs, 100);
+	cr_assert_gt(c.dirty, 20);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.lines);
+}
+
+/* Every BMP character after and before each kind of run the check takes in
+ * one step (box drawings, Cyrillic, CJK, kana, Hangul, ASCII) and after the
+ * characters that lead mojibake (Ã, â, Ð, В), alone and doubled. */
+Test(fastpath, mojibake_check_of_every_bmp_character)
+{
+	static const char *const around[] = {
+		"", "\u2588", "\u2591\u2588", "\u25a0", "\u2500", "\u25a1", "\u0431\u0430",
+		"\u044f", "\u0410", "\u0451", "\u65e5\u672c", "\u306e", "\ud55c", "ab ", "a",
+		"\u00c3", "\u00e2\u20ac", "\u00d0", "\u0412", "\u0420\u045f",
+	};
+	const size_t nar = sizeof(around) / sizeof(around[0]);
+	struct clean_check c = { 0 };
+	for (int32_t cp = 0x80; cp <= 0xFFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char enc[4], line[64];
+		const size_t len = wn_utf8_encode(cp, enc);
+		for (size_t a = 0; a < nar; a++)
+			for (size_t b = 0; b < 4; b++) {
+				const char *after = around[(b * 5 + (size_t)cp % 5) % nar];
+				size_t n = 0;
+				put(line, &n, around[a], strlen(around[a]));
+				put(line, &n, enc, len);
+				if (b & 1)
+					put(line, &n, enc, len);
+				put(line, &n, after, strlen(after));
+				check_clean(line, n, &c);
+			}
+		/* Between a run and what is suspicious after a box drawing or
+		 * an accented letter: the run must end where its class does. */
+		static const char *const runs[] = { "\u2588", "\u0431", "\u65e5", "a", "" };
+		static const char *const marks[] = { "\u00c3", "\u00e9", "\u20ac", "\u00ab", "\u00b1", "\u00a7" };
+		for (size_t a = 0; a < 5; a++)
+			for (size_t b = 0; b < 6; b++) {
+				size_t n = 0;
+				put(line, &n, runs[a], strlen(runs[a]));
+				put(line, &n, enc, len);
+				put(line, &n, marks[b], strlen(marks[b]));
+				check_clean(line, n, &c);
+			}
+	}
+	cr_assert_gt(c.dirty, 10000);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.lines);
+}
+
 /* ---- The one pass of a plain line (plain.c) ------------------------------ */
 
 struct plain_check {

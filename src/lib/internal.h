@@ -93,6 +93,14 @@ static inline bool wn_utf8_cjk_ideograph(const unsigned char *p, size_t n)
 	       (c != 0xE9 || p[1] < 0xBE || (p[1] == 0xBE && p[2] <= 0xA5));
 }
 
+/* True when p[0..n) starts with a basic Cyrillic letter U+0410..U+044F,
+ * told from its two bytes. */
+static inline bool wn_utf8_basic_cyrillic(const unsigned char *p, size_t n)
+{
+	return n >= 2 && ((p[0] == 0xD0 && p[1] >= 0x90 && p[1] <= 0xBF) ||
+			  (p[0] == 0xD1 && p[1] >= 0x80 && p[1] <= 0x8F));
+}
+
 /* Encodes cp (a valid scalar value) into out (room for 4); returns length. */
 size_t wn_utf8_encode(int32_t cp, char *out);
 

@@ -569,6 +569,18 @@ bool wn_mojibake_char(int32_t cp)
 	return char_class(cp) != 0;
 }
 
+/* char_class, with the ranges where it is 0 told in line: basic Cyrillic
+ * letters (of which Windows-1251 makes no continuation byte), U+0500..U+1FFF,
+ * and U+2600..U+F8FE (kana, CJK, Hangul, fullwidth forms). */
+static inline unsigned class_of(int32_t c)
+{
+	if (c >= 0x2500 && c <= 0x25A0)
+		return K_BOX;
+	if ((c >= 0x410 && c < 0x450) || (c >= 0x500 && c < 0x2000) || (c >= 0x2600 && c < 0xF8FF))
+		return 0;
+	return char_class(c);
+}
+
 /* Moves the window of wn_mojibake_clean_utf8 on by one character (a fixed
  * copy the compiler unrolls, not a call). */
 static inline void slide(int32_t *cp, unsigned *k, int32_t c, unsigned cls)
@@ -581,6 +593,30 @@ static inline void slide(int32_t *cp, unsigned *k, int32_t c, unsigned cls)
 	k[CONTEXT] = cls;
 }
 
+/* The length of the character of no class at u[0..n) that
+ * wn_mojibake_clean_utf8 takes in a run, told from its bytes: ASCII, a
+ * basic Cyrillic letter (U+0410..U+044F) or a character U+3000..U+CFFF
+ * (kana, CJK, Hangul: a lead E3..EC is never overlong nor a surrogate);
+ * else 0. */
+static inline size_t quiet_len(const unsigned char *u, size_t n)
+{
+	const unsigned c = u[0];
+	if (c < 0x80)
+		return 1;
+	if (wn_utf8_basic_cyrillic(u, n))
+		return 2;
+	if (c >= 0xE3 && c <= 0xEC && n >= 3 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80)
+		return 3;
+	return 0;
+}
+
+/* Whether u[0..n) starts with a box drawing U+2500..U+25A0 (K_BOX). */
+static inline bool box_at(const unsigned char *u, size_t n)
+{
+	return n >= 3 && u[0] == 0xE2 && u[1] >= 0x94 && u[1] <= 0x96 && (u[2] & 0xC0) == 0x80 &&
+	       (u[1] != 0x96 || u[2] <= 0xA0);
+}
+
 bool wn_mojibake_clean_utf8(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -588,24 +624,41 @@ bool wn_mojibake_clean_utf8(const char *p, size_t n)
 	unsigned k[CONTEXT + 1] = { 0 };
 	for (size_t at = 0, i = 0; at < n; i++) {
 		int32_t c = u[at];
-		if (c < 0x80 && !k[CONTEXT]) {
-			/* ASCII after a character of no class: no pattern ends in
-			 * the run; its last characters go into the window. */
-			size_t end = at + 1;
-			while (end < n && u[end] < 0x80)
-				end++;
-			for (size_t j = end - at > CONTEXT + 1 ? end - CONTEXT - 1 : at; j < end; j++) {
-				slide(cp, k, u[j], 0);
+		if (!k[CONTEXT] && quiet_len(u + at, n - at)) {
+			/* Characters of no class after one of no class: no
+			 * pattern ends in the run; its last characters go into
+			 * the window. */
+			size_t end = at, chars = 0;
+			for (size_t len; end < n && (len = quiet_len(u + end, n - end)); end += len)
+				chars++;
+			size_t j = end, last = 0;
+			while (j > at && last < CONTEXT + 1) { /* back over the last characters */
+				j--;
+				if ((u[j] & 0xC0) != 0x80)
+					last++;
 			}
-			i += end - at - 1;
+			while (j < end) {
+				int32_t d = u[j];
+				j += d < 0x80 ? 1 : wn_utf8_next(u + j, end - j, &d);
+				slide(cp, k, d, 0);
+			}
+			i += chars - 1;
 			at = end;
+			continue;
+		}
+		if (k[CONTEXT] == K_BOX && box_at(u + at, n - at)) {
+			/* A box drawing after another: no pattern ends there
+			 * (pair_suspicious has no rule for two of them, and no
+			 * longer pattern ends in one). */
+			slide(cp, k, 0x2000 | (u[at + 1] & 0x3F) << 6 | (u[at + 2] & 0x3F), K_BOX);
+			at += 3;
 			continue;
 		}
 		const size_t len = c < 0x80 ? 1 : wn_utf8_next(u + at, n - at, &c);
 		if (!len)
 			return false;
 		at += len;
-		slide(cp, k, c, char_class(c));
+		slide(cp, k, c, c < 0x80 ? 0 : class_of(c));
 		if (!k[CONTEXT] && !k[CONTEXT - 1])
 			continue;
 		const size_t back = i < CONTEXT ? i : CONTEXT;

@@ -504,12 +504,15 @@ static int quick_needs(const struct wn_repair *r, const char *p, size_t n)
 				i++;
 			continue;
 		}
-		/* A CJK ideograph: nothing to do, as below, without decoding it. */
-		if (wn_utf8_cjk_ideograph(u + i, n - i)) {
+		/* A CJK ideograph or a basic Cyrillic letter: nothing to do, as
+		 * below, without decoding it. */
+		const size_t quiet = wn_utf8_cjk_ideograph(u + i, n - i) ? 3
+				     : wn_utf8_basic_cyrillic(u + i, n - i) ? 2 : 0;
+		if (quiet) {
 			needs |= N_FOLD | (high ? N_MOJIBAKE : 0);
 			high = true;
 			a_hat = false;
-			i += 3;
+			i += quiet;
 			continue;
 		}
 		int32_t cp;
