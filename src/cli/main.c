@@ -952,8 +952,8 @@ static int make_filter(struct cli_args *a, struct wn_filter **f_out)
 
 /* The first of two passes: counts site-wide repeats and writes nothing. */
 static void count_pass(struct wn_filter *f, char **inputs, int ninputs, bool pull,
-		       struct cli_explain *x, struct cli_errors *e, struct cli_progress *p, const struct cli_out *out,
-		       struct run_status *rs)
+		       struct cli_explain *x, struct cli_errors *e, struct cli_progress *p,
+		       const struct cli_out *out, struct run_status *rs)
 {
 	int rc = wn_filter_count_begin(f);
 	for (int i = 0; i < ninputs && !rc && !rs->stop; i++)
