@@ -206,7 +206,14 @@ static ssize_t read_plain(struct cli_in *in, char *buf, size_t cap)
 
 long cli_in_read(void *ctx, void *buf, size_t cap)
 {
-	return (long)read_plain(ctx, buf, cap);
+	struct cli_in *in = ctx;
+	const ssize_t n = read_plain(in, buf, cap);
+	if (n >= 0)
+		return (long)n;
+	/* The input ends at a read error, as with the reader thread: what was
+	 * read is used, and the run goes on with the next input. */
+	in->raw_eof = true;
+	return 0;
 }
 
 static ssize_t gzip_error(struct cli_in *in, const char *what)

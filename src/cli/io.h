@@ -63,7 +63,9 @@ ssize_t cli_in_next(struct cli_in *in, const char **data);
 bool cli_in_pullable(const struct cli_in *in);
 /* A wn_read_fn (ctx is a struct cli_in) for wn_filter_pull: the bytes
  * cli_in_open read first, then the file, on the caller's thread, no copy
- * but the kernel's. -1 with in->err set (the byte offset in it). */
+ * but the kernel's. A read error ends the input (returns 0) with in->err
+ * set (the byte offset in it), as cli_in_next's reader does: what was read
+ * is used, and the program goes on with the next input. */
 long cli_in_read(void *ctx, void *buf, size_t cap);
 /* True when cli_in_next has a block ready, without waiting. */
 bool cli_in_ready(struct cli_in *in);

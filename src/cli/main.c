@@ -815,19 +815,18 @@ static void report_lib_error(const struct wn_filter *f, const char *name, int rc
 /* How much wn_filter_pull reads before it returns, to show progress. */
 #define PULL_STEP ((uint64_t)16 << 20)
 
-/* Pulls a plain input (a file or a pipe): the filter's worker reads it
- * straight into its blocks. Returns 0 or a wn_error; a read error has
- * been reported (file and offset) and stops the run. */
+/* Pulls a plain input (a file or a pipe) and ends it: the filter's worker
+ * reads it straight into its blocks. Returns 0 or a wn_error; a read
+ * error has been reported (file and offset), and the input ended there. */
 static int pull_input(struct wn_filter *f, struct cli_in *in, struct cli_progress *p,
 		      struct run_status *rs)
 {
 	int rc;
 	while ((rc = wn_filter_pull(f, cli_in_read, in, p->on ? PULL_STEP : 0)) == 0)
 		progress_show(p, in, f);
-	if (rc == WN_E_READ) {
+	if (in->err[0]) {
 		fprintf(stderr, "winnow: %s: %s\n", in->name, in->err);
-		rs->failed = rs->stop = true;
-		return 0;
+		rs->failed = true;
 	}
 	return rc < 0 ? rc : 0;
 }
