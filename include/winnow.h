@@ -411,6 +411,39 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len);
  * as wn_filter_push does. */
 int wn_filter_flush(struct wn_filter *f);
 
+/* Supplies up to cap bytes into buf: returns how many (> 0), 0 at the end,
+ * or a negative number on failure (reported as WN_E_READ). */
+typedef long wn_read_fn(void *ctx, void *buf, size_t cap);
+
+/* Reads the current input through rd and judges it: the same output,
+ * statistics and explanations as wn_filter_push of every byte rd gives, in
+ * order, then, once rd returns 0, wn_filter_end_input. rd is asked for up
+ * to 256 KiB at a time; it should return what it has rather than wait for
+ * more: a read that gives fewer bytes than asked is judged at once, so a
+ * live source that goes quiet (a pipe) has its output written.
+ *
+ * With wn_options.threads >= 2 the worker thread calls rd, straight into
+ * its own 64 KiB blocks, and prepares them while the calling thread judges
+ * the blocks read before, in order: no copy, and no thread of the caller's
+ * to read ahead. rd is then called on the worker thread, never twice at
+ * once, and never after wn_filter_pull returned; every other callback
+ * comes on the calling thread. With one thread the calling thread calls rd
+ * into a buffer of the filter's.
+ *
+ * max_bytes: 0 reads to the input's end; else wn_filter_pull returns once
+ * about max_bytes were read in this call (a block more at most), so that
+ * the caller can report progress; call it again (or wn_filter_push) to go
+ * on. As after a push, blocks read but not judged yet (five at most) are
+ * judged by the next call.
+ *
+ * Returns 1 when the input ended (it was ended as by wn_filter_end_input),
+ * 0 when it stopped at max_bytes, or a negative wn_error. WN_E_READ: rd
+ * failed (or gave more than cap); every byte it gave before was judged and
+ * the output of whole lines passed to the sink, as wn_filter_push would
+ * have; the input was not ended (an unfinished last line is not written),
+ * and as after any error only wn_filter_free is valid. */
+int wn_filter_pull(struct wn_filter *f, wn_read_fn *rd, void *ctx, uint64_t max_bytes);
+
 /* Ends the current input (a file): an unterminated last line is taken as a
  * line, the document ends, and line numbers restart at 1. With
  * WN_FORMAT_AUTO the next input's format is detected anew. An input that
@@ -456,10 +489,6 @@ const char *wn_builtin_rules(size_t *len_out);
 /* Version of the key: bumped whenever key normalization or a repair rule
  * changes the fingerprint of some line, which makes older states unusable. */
 #define WN_KEY_VERSION 1
-
-/* Supplies up to cap bytes into buf: returns how many (> 0), 0 at the end,
- * or a negative number on failure (reported as WN_E_READ). */
-typedef long wn_read_fn(void *ctx, void *buf, size_t cap);
 
 /* Types with bit 31 set are optional: a reader that does not know one
  * skips it. Shingle sections are optional, so an older winnow loads a state

@@ -6,10 +6,12 @@
  * count; whichever thread prepares which lines (repairs, keys, shingles,
  * boilerplate rules). */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "internal.h"
 #include "testutil.h"
@@ -60,11 +62,9 @@ struct run {
 	int rc;
 };
 
-/* Pushes the inputs (each ended by wn_filter_end_input) in pieces: whole
- * when chunk is 0, else of chunk bytes, or random sizes up to -chunk when
- * chunk is negative. */
-static void run(const struct wn_options *base, unsigned threads, struct tu_str *const *inputs,
-		size_t ninputs, long chunk, bool two_pass, struct run *r)
+/* A filter of base's options on threads threads, writing into r. */
+static struct wn_filter *new_filter(const struct wn_options *base, unsigned threads,
+				    struct run *r)
 {
 	memset(r, 0, sizeof(*r));
 	struct wn_options o = *base;
@@ -81,6 +81,16 @@ static void run(const struct wn_options *base, unsigned threads, struct tu_str *
 	}
 	struct wn_filter *f = wn_filter_new(&o);
 	cr_assert_not_null(f);
+	return f;
+}
+
+/* Pushes the inputs (each ended by wn_filter_end_input) in pieces: whole
+ * when chunk is 0, else of chunk bytes, or random sizes up to -chunk when
+ * chunk is negative. */
+static void run(const struct wn_options *base, unsigned threads, struct tu_str *const *inputs,
+		size_t ninputs, long chunk, bool two_pass, struct run *r)
+{
+	struct wn_filter *f = new_filter(base, threads, r);
 	uint64_t seed = 42;
 	int rc = two_pass ? wn_filter_count_begin(f) : 0;
 	for (int pass = two_pass ? 0 : 1; pass < 2 && !rc; pass++) {
@@ -424,6 +434,283 @@ Test(threads, flush_writes_what_was_pushed)
 	tu_free(&a);
 }
 
+/* ---- wn_filter_pull ------------------------------------------------------- */
+
+/* An input in memory as wn_filter_pull reads it: in pieces of chunk bytes
+ * (0: as many as asked, which is block-sized; negative: random sizes up to
+ * -chunk), failing once fail_at bytes were given. */
+struct source {
+	const struct tu_str *in;
+	size_t pos;
+	long chunk;
+	uint64_t seed;
+	size_t fail_at;   /* SIZE_MAX: never */
+	bool pulling;     /* wn_filter_pull is running */
+	unsigned outside; /* calls while it was not */
+	size_t max_cap;   /* the most it was asked for at once */
+};
+
+static long source_read(void *ctx, void *buf, size_t cap)
+{
+	struct source *src = ctx;
+	if (!src->pulling)
+		src->outside++;
+	if (cap > src->max_cap)
+		src->max_cap = cap;
+	if (src->pos >= src->fail_at)
+		return -1;
+	size_t n = src->in->len - src->pos;
+	if (n > cap)
+		n = cap;
+	if (src->chunk > 0 && (size_t)src->chunk < n)
+		n = (size_t)src->chunk;
+	if (src->chunk < 0) {
+		const size_t k = (size_t)(tu_rand(&src->seed) % (size_t)-src->chunk) + 1;
+		n = k < n ? k : n;
+	}
+	if (src->fail_at - src->pos < n)
+		n = src->fail_at - src->pos;
+	memcpy(buf, src->in->ptr + src->pos, n);
+	src->pos += n;
+	return (long)n;
+}
+
+/* How check_pull reads: rd's pieces, wn_filter_pull's max_bytes, and the
+ * bytes of each input pushed before it is pulled. */
+struct pulling {
+	long chunk;
+	uint64_t max_bytes;
+	size_t push_first;
+};
+
+/* Pulls each input (after pushing its first push_first bytes), to its end
+ * or to fail_at; returns the first error. */
+static int run_pull(const struct wn_options *base, unsigned threads, struct tu_str *const *inputs,
+		    size_t ninputs, const struct pulling *how, size_t fail_at, struct run *r)
+{
+	struct wn_filter *f = new_filter(base, threads, r);
+	int rc = 0;
+	for (size_t i = 0; i < ninputs && !rc; i++) {
+		struct source src = { inputs[i], 0, how->chunk, 42 + i, fail_at, false, 0, 0 };
+		if (how->push_first) {
+			src.pos = how->push_first < src.in->len ? how->push_first : src.in->len;
+			if (src.pos > fail_at)
+				src.pos = fail_at;
+			rc = wn_filter_push(f, src.in->ptr, src.pos);
+		}
+		int got = 0;
+		while (!rc && got == 0) {
+			src.pulling = true;
+			got = wn_filter_pull(f, source_read, &src, how->max_bytes);
+			src.pulling = false;
+			if (got < 0)
+				rc = got;
+		}
+		cr_assert_eq(src.outside, 0, "rd was called after wn_filter_pull returned");
+		cr_assert_leq(src.max_cap, (size_t)256 << 10);
+		if (!rc)
+			cr_assert_eq(src.pos, src.in->len);
+	}
+	if (!rc)
+		rc = wn_filter_finish(f);
+	wn_filter_stats(f, &r->st);
+	cr_assert_eq(wn_filter_finish(f), rc ? rc : WN_E_STATE, "the error stays");
+	wn_filter_free(f);
+	tu_append(&r->out, "", 0);
+	tu_append(&r->explain[0], "", 0);
+	tu_append(&r->explain[1], "", 0);
+	r->rc = rc;
+	return rc;
+}
+
+static void assert_same_run(const struct run *a, const struct run *b, const char *what)
+{
+	cr_assert_eq(a->out.len, b->out.len, "%s: output %zu bytes against %zu", what,
+		     a->out.len, b->out.len);
+	cr_assert(memcmp(a->out.ptr, b->out.ptr, a->out.len) == 0, "%s: output differs", what);
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(a->explain[k].len, b->explain[k].len, "%s: explanations", what);
+		cr_assert(memcmp(a->explain[k].ptr, b->explain[k].ptr, a->explain[k].len) == 0,
+			  "%s: explanations differ", what);
+	}
+	assert_same_stats(&a->st, &b->st);
+}
+
+static const struct pulling pullings[] = {
+	{ 0, 0, 0 },                   /* block-sized reads */
+	{ 4093, 0, 0 },
+	{ -70000, 100000, 1001 },      /* random reads; a push first; returns midway */
+	{ -9000, 1, 0 },               /* returns after every block read */
+	{ (long)BLOCK - 1, 300000, 0 },
+	{ 1, 0, 0 },                   /* a byte at a time (short inputs only) */
+};
+#define NPULLINGS (sizeof(pullings) / sizeof(pullings[0]))
+
+/* wn_filter_pull on one thread and on two gives wn_filter_push's output,
+ * statistics and explanations, for every way rd may cut the input. */
+static void check_pull(const struct wn_options *opt, struct tu_str *const *inputs, size_t ninputs,
+		       size_t npullings)
+{
+	struct run ref;
+	run(opt, 1, inputs, ninputs, 0, false, &ref);
+	cr_assert_eq(ref.rc, 0);
+	cr_assert_gt(ref.st.lines_kept, 0);
+	for (size_t k = 0; k < npullings; k++) {
+		for (unsigned threads = 1; threads <= 2; threads++) {
+			share = shares[(k + threads) % NSHARES];
+			wn_prep_test_share = threads == 2 ? share : -1;
+			wn_prep_test_poison = threads == 2;
+			struct run r;
+			run_pull(opt, threads, inputs, ninputs, &pullings[k], SIZE_MAX, &r);
+			wn_prep_test_share = -1;
+			wn_prep_test_poison = false;
+			char what[96];
+			snprintf(what, sizeof(what), "%u thread(s), rd in %ld, max %llu, pushed %zu",
+				 threads, pullings[k].chunk,
+				 (unsigned long long)pullings[k].max_bytes, pullings[k].push_first);
+			cr_assert_eq(r.rc, 0, "%s: %s", what, wn_strerror(r.rc));
+			assert_same_run(&ref, &r, what);
+			if (threads == 2 && share != 0)
+				cr_assert_gt(r.st.lines_ahead, 0, "%s", what);
+			free_run(&r);
+		}
+	}
+	free_run(&ref);
+}
+
+Test(threads, pull_text_every_chunking)
+{
+	struct tu_str a = tu_data("clean-gold.txt"), b = tu_data("aeb-25.txt");
+	struct tu_str *in[] = { &a, &b };
+	const struct wn_options opt = { .explain = on_explain };
+	check_pull(&opt, in, 2, NPULLINGS - 1);
+	const struct wn_options plain = { .disable = WN_STAGE_NEAR | WN_STAGE_BOILERPLATE };
+	check_pull(&plain, in, 2, NPULLINGS - 1);
+	struct tu_str c = tu_data("nav/wsj.txt");
+	struct tu_str *small[] = { &c, &c };
+	check_pull(&opt, small, 2, NPULLINGS);
+	tu_free(&a);
+	tu_free(&b);
+	tu_free(&c);
+}
+
+Test(threads, pull_jsonl_and_wet)
+{
+	struct tu_str a = data_over_block("gold-aeb.jsonl"), b = tu_data("dolma-0000.lynx.wet"),
+		      c = tu_data("whirlwind.warc.wet"), d = tu_data("gold-htt.jsonl");
+	/* Formats in a row, detected anew at each input. */
+	struct tu_str *in[] = { &a, &b, &c, &d };
+	const struct wn_options opt = { .format = WN_FORMAT_AUTO, .field = "gold",
+					.explain = on_explain, .doc_dedup = true };
+	check_pull(&opt, in, 4, NPULLINGS - 1);
+	struct tu_str e = tu_data("nav/wsj.wet");
+	struct tu_str *small[] = { &e, &d };
+	const struct wn_options nav = { .format = WN_FORMAT_AUTO, .field = "gold",
+					.explain = on_explain, .strip_nav = true };
+	check_pull(&nav, small, 1, NPULLINGS);
+	tu_free(&a);
+	tu_free(&b);
+	tu_free(&c);
+	tu_free(&d);
+	tu_free(&e);
+}
+
+/* rd fails mid-stream, mid-line: wn_filter_pull returns WN_E_READ (and
+ * so does every later call), and the sink got exactly what pushing the
+ * bytes before the failure writes: nothing of the unfinished line, nothing
+ * after it; on one thread and two, however rd cut the input. */
+Test(threads, pull_read_error_writes_nothing_after_it)
+{
+	struct tu_str a = data_over_block("aeb-25.txt");
+	const struct wn_options opt = { .disable = WN_STAGE_NEAR };
+	const size_t fails[] = { 5, 70001, 200003 };
+	for (size_t i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
+		const size_t at = fails[i];
+		cr_assert_neq(a.ptr[at - 1], '\n');
+		/* The reference: one thread, the bytes before the failure pushed. */
+		struct run ref;
+		struct wn_filter *f = new_filter(&opt, 1, &ref);
+		cr_assert_eq(wn_filter_push(f, a.ptr, at), 0);
+		wn_filter_stats(f, &ref.st);
+		wn_filter_free(f);
+		tu_append(&ref.out, "", 0);
+		if (at > 1000)
+			cr_assert_gt(ref.out.len, 0);
+		for (size_t k = 0; k < NPULLINGS - 1; k++) {
+			for (unsigned threads = 1; threads <= 2; threads++) {
+				struct tu_str *in[] = { &a };
+				struct run r;
+				wn_prep_test_poison = threads == 2;
+				const int rc = run_pull(&opt, threads, in, 1, &pullings[k], at, &r);
+				wn_prep_test_poison = false;
+				cr_assert_eq(rc, WN_E_READ, "fail at %zu, %u thread(s), pulling %zu: %s",
+					     at, threads, k, wn_strerror(rc));
+				cr_assert_eq(r.out.len, ref.out.len, "fail at %zu, %u thread(s), "
+					     "pulling %zu: %zu bytes out against %zu", at, threads, k,
+					     r.out.len, ref.out.len);
+				cr_assert(memcmp(r.out.ptr, ref.out.ptr, r.out.len) == 0);
+				cr_assert_eq(r.st.bytes_in, at);
+				cr_assert_eq(r.st.lines_kept, ref.st.lines_kept);
+				free_run(&r);
+			}
+		}
+		free_run(&ref);
+	}
+	tu_free(&a);
+}
+
+/* A live source that goes quiet (a pipe): what it gave is judged and
+ * written before rd is called again, on one thread and two, so that
+ * `tail -f log | winnow` sees its lines. rd waits (up to 20 s) for the
+ * output of the lines it gave, then ends the input. */
+struct live {
+	atomic_size_t written;
+	int calls;
+	bool saw;
+};
+
+static int live_write(void *ctx, const char *p, size_t n)
+{
+	(void)p;
+	atomic_fetch_add(&((struct live *)ctx)->written, n);
+	return 0;
+}
+
+static long live_read(void *ctx, void *buf, size_t cap)
+{
+	static const char text[] = "The first line of a live feed, long enough to judge.\n"
+				   "And a second one, which comes with it in one read.\n";
+	struct live *l = ctx;
+	if (l->calls++ == 0) {
+		cr_assert_geq(cap, sizeof(text) - 1);
+		memcpy(buf, text, sizeof(text) - 1);
+		return (long)(sizeof(text) - 1);
+	}
+	for (int i = 0; i < 2000 && atomic_load(&l->written) < sizeof(text) - 1; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	l->saw = atomic_load(&l->written) == sizeof(text) - 1;
+	return 0;
+}
+
+Test(threads, pull_live_source_is_written_before_it_goes_on)
+{
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		struct live l = { 0 };
+		/* No zones or near duplicates: they hold lines back by design. */
+		const struct wn_options opt = { .threads = threads, .write = live_write,
+						.write_ctx = &l,
+						.disable = WN_STAGE_BOILERPLATE | WN_STAGE_NEAR };
+		struct wn_filter *f = wn_filter_new(&opt);
+		cr_assert_not_null(f);
+		cr_assert_eq(wn_filter_pull(f, live_read, &l, 0), 1);
+		cr_assert_eq(wn_filter_finish(f), 0);
+		wn_filter_free(f);
+		cr_assert_eq(l.calls, 2);
+		cr_assert(l.saw, "%u thread(s): the lines read were not written before the next read",
+			  threads);
+	}
+}
+
 /* The CLI: --threads=1 and --threads=2 write the same bytes from a file,
  * a gzip file and a pipe. */
 Test(threads, cli_same_output)
@@ -444,6 +731,33 @@ Test(threads, cli_same_output)
 			 WN_SOURCE_DIR, ins[i], WINNOW_BIN, WINNOW_BIN, WINNOW_BIN, WINNOW_BIN);
 		cr_assert_eq(system(cmd), 0, "%s", ins[i]);
 	}
+}
+
+/* The CLI reads plain files and pipes with wn_filter_pull on two threads
+ * (gzip through its reader thread): several files of every format in a
+ * row, a gzip file and stdin between them, give one thread's output,
+ * statistics and explanations (in the same order, up to where a change
+ * falls among drops, which depends on how the input is cut); and an
+ * unreadable input names the file and the byte. */
+Test(threads, cli_pull_files_in_a_row)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; d=$(mktemp -d); D='%s/tests/data'; W='%s'; "
+		 "gzip -c $D/gold-htt.jsonl >$d/b.gz; "
+		 "for t in 1 2; do cat $D/dolma-0000.lynx.wet | $W --threads=$t --field=gold "
+		 "--stats=json --progress --explain=$d/x$t $D/clean-gold.txt $d/b.gz - "
+		 "$D/gold-aeb.jsonl $D/aeb-25.txt $D/nav/wsj.wet >$d/$t 2>$d/s$t; "
+		 "sed -E 's/\"(seconds|seen_bytes|near_bytes|lines_ahead|cpu_seconds|"
+		 "ahead_cpu_seconds|peak_rss_bytes)\":[0-9.e+-]*//g; s/.*\\r//' $d/s$t >$d/t$t; "
+		 "sort $d/x$t >$d/y$t; done; "
+		 "cmp $d/1 $d/2; cmp $d/t1 $d/t2; cmp $d/y1 $d/y2; test -s $d/1; "
+		 "grep -q '\"lines_ahead\":[1-9]' $d/s2; grep -q '^stdin:[0-9]' $d/x2; "
+		 "grep -q '^%s/tests/data/nav/wsj.wet:' $d/x2; "
+		 "if [ -r /proc/self/mem ]; then ! $W --threads=2 /proc/self/mem 2>$d/e; "
+		 "grep -q '^winnow: /proc/self/mem: read error at byte 0: ' $d/e; fi; rm -r $d",
+		 WN_SOURCE_DIR, WINNOW_BIN, WN_SOURCE_DIR);
+	cr_assert_eq(system(cmd), 0);
 }
 
 Test(threads, cli_rejects_bad_counts)

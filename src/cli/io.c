@@ -38,7 +38,8 @@ static int fill(struct cli_in *in, size_t want)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			snprintf(in->err, sizeof(in->err), "read error: %s", strerror(errno));
+			snprintf(in->err, sizeof(in->err), "read error at byte %llu: %s",
+				 (unsigned long long)(in->raw_off + in->raw_len), strerror(errno));
 			return -1;
 		}
 		if (r == 0)
@@ -168,11 +169,12 @@ int cli_in_open(struct cli_in *in, const char *path)
 			return -1;
 		}
 	}
-	if (start_reader(in) != 0) {
-		snprintf(in->err, sizeof(in->err), "cannot start the reader: out of memory");
-		return -1;
-	}
 	return 0;
+}
+
+bool cli_in_pullable(const struct cli_in *in)
+{
+	return !in->gzip && !in->thread_live;
 }
 
 static ssize_t read_plain(struct cli_in *in, char *buf, size_t cap)
@@ -195,10 +197,23 @@ static ssize_t read_plain(struct cli_in *in, char *buf, size_t cap)
 			return r;
 		}
 		if (errno != EINTR) {
-			snprintf(in->err, sizeof(in->err), "read error: %s", strerror(errno));
+			snprintf(in->err, sizeof(in->err), "read error at byte %llu: %s",
+				 (unsigned long long)(in->raw_off + in->raw_pos), strerror(errno));
 			return -1;
 		}
 	}
+}
+
+long cli_in_read(void *ctx, void *buf, size_t cap)
+{
+	struct cli_in *in = ctx;
+	const ssize_t n = read_plain(in, buf, cap);
+	if (n >= 0)
+		return (long)n;
+	/* The input ends at a read error, as with the reader thread: what was
+	 * read is used, and the run goes on with the next input. */
+	in->raw_eof = true;
+	return 0;
 }
 
 static ssize_t gzip_error(struct cli_in *in, const char *what)
@@ -306,6 +321,10 @@ static int start_reader(struct cli_in *in)
 
 ssize_t cli_in_next(struct cli_in *in, const char **data)
 {
+	if (!in->thread_live && start_reader(in) != 0) {
+		snprintf(in->err, sizeof(in->err), "cannot start the reader: out of memory");
+		return -1;
+	}
 	pthread_mutex_lock(&in->mu);
 	if (in->holding) {
 		in->consumed++;
@@ -333,7 +352,7 @@ bool cli_in_ready(struct cli_in *in)
 
 uint64_t cli_in_pos(const struct cli_in *in)
 {
-	return in->pos;
+	return in->thread_live ? in->pos : in->raw_off + in->raw_pos;
 }
 
 void cli_in_close(struct cli_in *in)

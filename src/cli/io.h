@@ -51,16 +51,27 @@ struct cli_in {
 	uint64_t pos;        /* file position of what the main thread has */
 };
 
-/* Opens path ("-" is stdin) and starts reading ahead. 0, or -1 with in->err
- * set (close it all the same). */
+/* Opens path ("-" is stdin) and reads its first bytes, to tell gzip. 0, or
+ * -1 with in->err set (close it all the same). Then read it either with
+ * cli_in_next or, when cli_in_pullable, with cli_in_read, not both. */
 int cli_in_open(struct cli_in *in, const char *path);
-/* The next block of decoded bytes: returns its length and points *data at
- * it, valid until the next call; 0 at the end; -1 with in->err set. */
+/* The next block of decoded bytes, read (and inflated) ahead by a reader
+ * thread started at the first call: returns its length and points *data
+ * at it, valid until the next call; 0 at the end; -1 with in->err set. */
 ssize_t cli_in_next(struct cli_in *in, const char **data);
+/* Not gzip, and cli_in_next not called: cli_in_read can read it. */
+bool cli_in_pullable(const struct cli_in *in);
+/* A wn_read_fn (ctx is a struct cli_in) for wn_filter_pull: the bytes
+ * cli_in_open read first, then the file, on the caller's thread, no copy
+ * but the kernel's. A read error ends the input (returns 0) with in->err
+ * set (the byte offset in it), as cli_in_next's reader does: what was read
+ * is used, and the program goes on with the next input. */
+long cli_in_read(void *ctx, void *buf, size_t cap);
 /* True when cli_in_next has a block ready, without waiting. */
 bool cli_in_ready(struct cli_in *in);
-/* Bytes of the file behind what cli_in_next returned so far (compressed
- * bytes for gzip). */
+/* Bytes of the file behind what cli_in_next or cli_in_read returned so far
+ * (compressed bytes for gzip); with cli_in_read, only while nothing calls
+ * it. */
 uint64_t cli_in_pos(const struct cli_in *in);
 void cli_in_close(struct cli_in *in);
 /* Reads all of path (plain or gzip) into a new buffer, *buf_out, to free.

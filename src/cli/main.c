@@ -812,7 +812,54 @@ static void report_lib_error(const struct wn_filter *f, const char *name, int rc
 		(double)st.seen_bytes / 1048576.0);
 }
 
-static void feed_input(struct wn_filter *f, const char *path, struct cli_explain *x,
+/* How much wn_filter_pull reads before it returns, to show progress. */
+#define PULL_STEP ((uint64_t)16 << 20)
+
+/* Pulls a plain input (a file or a pipe) and ends it: the filter's worker
+ * reads it straight into its blocks. Returns 0 or a wn_error; a read
+ * error has been reported (file and offset), and the input ended there. */
+static int pull_input(struct wn_filter *f, struct cli_in *in, struct cli_progress *p,
+		      struct run_status *rs)
+{
+	int rc;
+	while ((rc = wn_filter_pull(f, cli_in_read, in, p->on ? PULL_STEP : 0)) == 0)
+		progress_show(p, in, f);
+	if (in->err[0]) {
+		fprintf(stderr, "winnow: %s: %s\n", in->name, in->err);
+		rs->failed = true;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Pushes an input read ahead by io.c's reader thread (gzip, or no worker
+ * thread in the filter) and ends it. Returns 0 or a wn_error; a read or
+ * gzip error has been reported, and the input ends where it happened. */
+static int push_input(struct wn_filter *f, struct cli_in *in, struct cli_progress *p,
+		      struct run_status *rs)
+{
+	ssize_t n;
+	int rc = 0;
+	const char *data;
+	while ((n = cli_in_next(in, &data)) > 0) {
+		rc = wn_filter_push(f, data, (size_t)n);
+		/* A pipe that goes quiet gets its output now, not with the next
+		 * block (the repair thread works a block ahead). */
+		if (!rc && in->live && !cli_in_ready(in))
+			rc = wn_filter_flush(f);
+		if (rc)
+			break;
+		progress_show(p, in, f);
+	}
+	if (n < 0) {
+		fprintf(stderr, "winnow: %s: %s\n", in->name, in->err);
+		rs->failed = true;
+	}
+	return rc ? rc : wn_filter_end_input(f);
+}
+
+/* pull: a plain input goes through wn_filter_pull (the filter has a
+ * worker thread to read it). */
+static void feed_input(struct wn_filter *f, const char *path, bool pull, struct cli_explain *x,
 		       struct cli_errors *e, struct cli_progress *p, const struct cli_out *out,
 		       struct run_status *rs)
 {
@@ -825,25 +872,8 @@ static void feed_input(struct wn_filter *f, const char *path, struct cli_explain
 		cli_in_close(&in);
 		return;
 	}
-	ssize_t n;
-	int rc = 0;
-	const char *data;
-	while ((n = cli_in_next(&in, &data)) > 0) {
-		rc = wn_filter_push(f, data, (size_t)n);
-		/* A pipe that goes quiet gets its output now, not with the next
-		 * block (the repair thread works a block ahead). */
-		if (!rc && in.live && !cli_in_ready(&in))
-			rc = wn_filter_flush(f);
-		if (rc)
-			break;
-		progress_show(p, &in, f);
-	}
-	if (n < 0) {
-		fprintf(stderr, "winnow: %s: %s\n", in.name, in.err);
-		rs->failed = true;
-	}
-	if (!rc)
-		rc = wn_filter_end_input(f);
+	const int rc = pull && cli_in_pullable(&in) ? pull_input(f, &in, p, rs)
+						    : push_input(f, &in, p, rs);
 	if (e->count > ERRORS_SHOWN)
 		fprintf(stderr, "winnow: %s: %" PRIu64 " more malformed records not shown\n", in.name,
 			e->count - ERRORS_SHOWN);
@@ -920,13 +950,13 @@ static int make_filter(struct cli_args *a, struct wn_filter **f_out)
 }
 
 /* The first of two passes: counts site-wide repeats and writes nothing. */
-static void count_pass(struct wn_filter *f, char **inputs, int ninputs, struct cli_explain *x,
-		       struct cli_errors *e, struct cli_progress *p, const struct cli_out *out,
-		       struct run_status *rs)
+static void count_pass(struct wn_filter *f, char **inputs, int ninputs, bool pull,
+		       struct cli_explain *x, struct cli_errors *e, struct cli_progress *p,
+		       const struct cli_out *out, struct run_status *rs)
 {
 	int rc = wn_filter_count_begin(f);
 	for (int i = 0; i < ninputs && !rc && !rs->stop; i++)
-		feed_input(f, inputs[i], x, e, p, out, rs);
+		feed_input(f, inputs[i], pull, x, e, p, out, rs);
 	if (!rc && !rs->stop)
 		rc = wn_filter_count_end(f);
 	if (rc) {
@@ -1015,13 +1045,16 @@ static int run(struct cli_args *a)
 	prog.start = prog.last = cli_now();
 	prog.total = prog.on ? total_size(inputs, ninputs) * (uint64_t)a->passes : 0;
 
+	/* With a worker thread in the filter (two threads, repairs on), it
+	 * reads plain input itself; else io.c's reader thread reads ahead. */
+	const bool pull = a->opt.threads > 1 && !(a->opt.disable & WN_STAGE_REPAIR);
 	struct run_status rs = { false, false };
 	if (a->state_path && cli_state_load(f, a->state_path, &a->opt, a->state_readonly) != 0)
 		rs.failed = rs.stop = true;
 	if (a->passes == 2 && !rs.stop)
-		count_pass(f, inputs, ninputs, &x, &errors, &prog, &out, &rs);
+		count_pass(f, inputs, ninputs, pull, &x, &errors, &prog, &out, &rs);
 	for (int i = 0; i < ninputs && !rs.stop; i++)
-		feed_input(f, inputs[i], &x, &errors, &prog, &out, &rs);
+		feed_input(f, inputs[i], pull, &x, &errors, &prog, &out, &rs);
 	if (!rs.stop) {
 		const int rc = wn_filter_finish(f);
 		if (rc && !out.broken_pipe) {

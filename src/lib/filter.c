@@ -13,6 +13,7 @@
 #define OUT_FLUSH ((size_t)1 << 20) /* hand output to the sink in blocks */
 #define BATCH 32                    /* lines prepared before any is decided */
 #define DOC_STEP ((size_t)256 << 10) /* judge the document buffer this often */
+#define PULL_BUF ((size_t)256 << 10) /* wn_filter_pull on one thread reads this much at once */
 /* Smoothing: a run of at most MAX_STUBS lines of at most STUB_TOKENS tokens
  * between two duplicates goes with them. Longer runs are kept: between
  * repeated template lines (forum profiles, interview questions) they are
@@ -125,6 +126,7 @@ struct wn_filter {
 	 * input is judged in blocks, one behind it. */
 	struct wn_prep *prep;
 	struct wn_prep_key ahead; /* the key the worker made of the current line */
+	struct wn_buf pull_buf;   /* wn_filter_pull on one thread: what rd gave */
 };
 
 const char *wn_version(void)
@@ -1469,20 +1471,28 @@ static int judge_input(struct wn_filter *f, const char *buf, size_t len)
 static int end_input(struct wn_filter *f);
 
 /* Threads: judges the oldest block the worker has (or will have) repaired,
- * and ends the input there when it is the input's last. */
-static int judge_block(struct wn_filter *f)
+ * and ends the input there when it is the input's last (*end_out). A read
+ * error (wn_filter_pull) comes after the bytes read before it. */
+static int judge_block(struct wn_filter *f, bool *end_out)
 {
 	const char *data;
 	size_t len;
 	bool end;
 	int rc = wn_prep_begin(f->prep, &data, &len, &end);
+	const int read_err = rc == WN_E_READ ? rc : 0;
+	if (read_err)
+		rc = 0;
 	if (!rc)
 		rc = judge_input(f, data, len);
 	if (!rc && end)
 		rc = end_input(f);
+	if (!rc)
+		rc = read_err;
 	if (rc) /* its lines may point into the block given back */
 		f->nbatch = 0;
 	wn_prep_end(f->prep);
+	if (end_out)
+		*end_out = end;
 	return rc;
 }
 
@@ -1495,13 +1505,13 @@ static int push_blocks(struct wn_filter *f, const char *buf, size_t len)
 		size_t n;
 		int rc = wn_prep_fill(f->prep, buf, len, &n);
 		if (!rc && n == 0)
-			rc = judge_block(f);
+			rc = judge_block(f, NULL);
 		buf += n;
 		len -= n;
 		if (!rc && wn_prep_full(f->prep)) {
 			wn_prep_submit(f->prep, false, f->keyer.seed);
 			while (!rc && wn_prep_due(f->prep))
-				rc = judge_block(f);
+				rc = judge_block(f, NULL);
 		}
 		if (rc)
 			return rc;
@@ -1514,11 +1524,11 @@ static int drain(struct wn_filter *f, bool end)
 {
 	int rc = 0;
 	while (!rc && !wn_prep_can_submit(f->prep))
-		rc = judge_block(f);
+		rc = judge_block(f, NULL);
 	if (!rc && (end || wn_prep_filling(f->prep)))
 		wn_prep_submit(f->prep, end, f->keyer.seed);
 	while (!rc && wn_prep_pending(f->prep))
-		rc = judge_block(f);
+		rc = judge_block(f, NULL);
 	return rc;
 }
 
@@ -1529,6 +1539,61 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
 	f->started = true;
 	const int rc = f->prep ? push_blocks(f, buf, len) : judge_input(f, buf, len);
 	return fail(f, rc);
+}
+
+/* wn_filter_pull on one thread: reads into the filter's buffer and judges
+ * each read as wn_filter_push would. */
+static int pull_input(struct wn_filter *f, wn_read_fn *rd, void *ctx, uint64_t max_bytes)
+{
+	if (wn_buf_reserve(&f->pull_buf, PULL_BUF) != 0)
+		return WN_E_NOMEM;
+	for (uint64_t got = 0; !max_bytes || got < max_bytes;) {
+		const long n = rd(ctx, f->pull_buf.ptr, PULL_BUF);
+		if (n < 0 || (unsigned long)n > PULL_BUF)
+			return WN_E_READ;
+		if (n == 0) {
+			const int rc = end_input(f);
+			return rc ? rc : 1;
+		}
+		got += (uint64_t)n;
+		const int rc = judge_input(f, f->pull_buf.ptr, (size_t)n);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* wn_filter_pull on two threads: the worker reads into its own blocks and
+ * prepares them; this thread judges each block once it is prepared (it
+ * fills none, so it need not hold any back as slack). */
+static int pull_blocks(struct wn_filter *f, wn_read_fn *rd, void *ctx, uint64_t max_bytes)
+{
+	int rc = 0;
+	if (wn_prep_filling(f->prep)) /* a push left a block half filled: it goes first */
+		wn_prep_submit(f->prep, false, f->keyer.seed);
+	wn_prep_pull_start(f->prep, rd, ctx, max_bytes, f->keyer.seed);
+	while (wn_prep_pull_next(f->prep)) {
+		bool end;
+		rc = judge_block(f, &end);
+		if (rc)
+			break;
+		if (end)
+			return 1;
+	}
+	wn_prep_pull_stop(f->prep);
+	return rc;
+}
+
+int wn_filter_pull(struct wn_filter *f, wn_read_fn *rd, void *ctx, uint64_t max_bytes)
+{
+	if (f->err || f->finished)
+		return f->err ? f->err : WN_E_STATE;
+	if (!rd)
+		return fail(f, WN_E_INVAL);
+	f->started = true;
+	const int rc = f->prep ? pull_blocks(f, rd, ctx, max_bytes)
+			       : pull_input(f, rd, ctx, max_bytes);
+	return rc < 0 ? fail(f, rc) : rc;
 }
 
 int wn_filter_flush(struct wn_filter *f)
@@ -1684,6 +1749,7 @@ void wn_filter_free(struct wn_filter *f)
 	if (!f)
 		return;
 	wn_prep_free(f->prep);
+	wn_buf_free(&f->pull_buf);
 	wn_lines_free(&f->lines);
 	wn_repair_free(&f->repair);
 	wn_punct_free(&f->punct);

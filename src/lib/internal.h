@@ -1171,6 +1171,21 @@ bool wn_prep_due(struct wn_prep *p);
 int wn_prep_begin(struct wn_prep *p, const char **data_out, size_t *len_out, bool *end_out);
 /* Gives the judged block back. */
 void wn_prep_end(struct wn_prep *p);
+/* wn_filter_pull: the worker reads the input itself through rd (on its
+ * thread) into the free blocks and prepares each, until it has read
+ * max_bytes (0: no limit) in this call, the input ends (its last block
+ * says so: wn_prep_begin's end) or rd fails (that block's error is
+ * WN_E_READ, after the bytes read before it). No block may be being
+ * filled (submit it first). */
+void wn_prep_pull_start(struct wn_prep *p, wn_read_fn *rd, void *ctx, uint64_t max_bytes,
+			uint64_t seed);
+/* Waits until the oldest block not judged is prepared: true, judge it
+ * (wn_prep_begin, wn_prep_end); false when the worker stopped at max_bytes
+ * (the blocks not judged yet stay pending) and no longer calls rd. */
+bool wn_prep_pull_next(struct wn_prep *p);
+/* The filter failed: the worker stops reading; returns once it no longer
+ * calls rd. */
+void wn_prep_pull_stop(struct wn_prep *p);
 /* A line's key made by the worker: valid when the repaired line is one
  * line (no '\n') and not blank once trimmed, and it was the worker's turn. */
 struct wn_prep_key {

@@ -50,6 +50,15 @@ struct prepped {
 	bool navved;       /* then the trimmed line's struct wn_nav_feat */
 };
 
+/* wn_filter_pull: what the worker's reading is at. */
+enum pull_state {
+	PULL_OFF,     /* not reading: blocks come from wn_prep_fill */
+	PULL_READING, /* reading the input through rd into free blocks */
+	PULL_CAPPED,  /* stopped at the call's max bytes: the filter returns */
+	PULL_END,     /* rd said the input ends (the last block says so too) */
+	PULL_FAILED,  /* rd failed, or preparing a block did (its err says) */
+};
+
 #define NO_KEY UINT32_MAX
 #define NO_RULE INT32_MIN
 /* The worker prepares SHARE_MAX parts in share of the lines: more while
@@ -81,6 +90,16 @@ struct wn_prep {
 	 * filled - judged < PREP_BLOCKS. */
 	unsigned filled, prepped, judged;
 	bool filter_waited;  /* the filter waited for a block since the worker looked */
+	/* wn_filter_pull: the worker reads the input itself through rd into
+	 * the next free block (block filled % PREP_BLOCKS), prepares it and
+	 * counts it filled and prepared at once; the filter only judges. */
+	enum pull_state pull;
+	bool pull_halt;      /* the filter failed: stop reading */
+	wn_read_fn *rd;
+	void *rd_ctx;
+	uint64_t pull_seed;
+	uint64_t pull_max;   /* 0, or stop once this many bytes were read */
+	uint64_t pull_read;  /* bytes read since wn_prep_pull_start */
 	/* The filter's side: the block it judges and its next record. */
 	struct prep_block *cur;
 	size_t next;
@@ -302,6 +321,50 @@ static int end_input(struct wn_prep *p)
 	return rc;
 }
 
+/* wn_filter_pull: reads the input into b until it is full, rd gives fewer
+ * bytes than asked (what a pipe had: a live source may go quiet now, and
+ * what was read is judged at once), the input ends or rd fails. */
+static enum pull_state pull_read(struct prep_block *b, wn_read_fn *rd, void *ctx, int *err)
+{
+	if (wn_buf_reserve(&b->data, PREP_BLOCK) != 0) {
+		*err = WN_E_NOMEM;
+		return PULL_FAILED;
+	}
+	while (b->data.len < PREP_BLOCK) {
+		const size_t want = PREP_BLOCK - b->data.len;
+		const long n = rd(ctx, b->data.ptr + b->data.len, want);
+		if (n < 0 || (unsigned long)n > want) {
+			*err = WN_E_READ;
+			return PULL_FAILED;
+		}
+		if (n == 0) {
+			b->end_input = true;
+			return PULL_END;
+		}
+		b->data.len += (size_t)n;
+		if ((size_t)n < want)
+			break;
+	}
+	return PULL_READING;
+}
+
+/* Under the mutex: whether the worker has a block to prepare (one the
+ * filter filled) or to read and prepare (pulling, with a block free). A
+ * pull the filter halted, or that failed, stops here. */
+static bool has_work(struct wn_prep *p, bool failed)
+{
+	if (p->stop || p->prepped != p->filled)
+		return true;
+	if (p->pull != PULL_READING)
+		return false;
+	if (p->pull_halt || failed) {
+		p->pull = PULL_FAILED;
+		pthread_cond_broadcast(&p->cv);
+		return false;
+	}
+	return p->filled - p->judged < PREP_BLOCKS;
+}
+
 static void *worker(void *arg)
 {
 	struct wn_prep *p = arg;
@@ -314,7 +377,7 @@ static void *worker(void *arg)
 			p->share--;
 		p->filter_waited = false;
 		bool idle = false;
-		while (p->prepped == p->filled && !p->stop) {
+		while (!has_work(p, failed)) {
 			idle = true;
 			pthread_cond_wait(&p->cv, &p->mu);
 		}
@@ -323,21 +386,41 @@ static void *worker(void *arg)
 		if (wn_prep_test_share >= 0 && wn_prep_test_share <= SHARE_MAX)
 			p->share = (unsigned)wn_prep_test_share;
 		const bool stop = p->stop;
+		const bool pulled = p->prepped == p->filled; /* else the filter filled it */
 		struct prep_block *b = &p->blocks[p->prepped % PREP_BLOCKS];
+		wn_read_fn *const rd = p->rd;
+		void *const rd_ctx = p->rd_ctx;
+		const uint64_t pull_seed = p->pull_seed;
 		pthread_mutex_unlock(&p->mu);
 		if (stop)
 			return NULL;
+		enum pull_state state = PULL_READING;
+		int read_err = 0;
+		if (pulled) {
+			b->seed = pull_seed;
+			state = pull_read(b, rd, rd_ctx, &read_err);
+		}
 		b->res.len = b->text.len = 0;
 		p->out = b;
 		p->keyer.seed = p->shingler.seed = b->seed;
 		/* After an error the framers are in no known state: the filter
-		 * stops at the block that reports it. */
+		 * stops at the block that reports it. What was read before a
+		 * read error is framed, as the filter judges it. */
 		int rc = failed ? WN_E_STATE : b->data.len ? frame(p, b->data.ptr, b->data.len) : 0;
 		if (!rc && b->end_input)
 			rc = end_input(p);
-		b->err = rc;
-		failed = rc != 0;
+		b->err = rc ? rc : read_err;
+		failed = b->err != 0;
 		pthread_mutex_lock(&p->mu);
+		if (pulled) {
+			p->filled++;
+			p->pull_read += b->data.len;
+			if (failed)
+				state = PULL_FAILED;
+			else if (state == PULL_READING && p->pull_max && p->pull_read >= p->pull_max)
+				state = PULL_CAPPED;
+			p->pull = state;
+		}
 		p->prepped++;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
@@ -528,6 +611,52 @@ void wn_prep_end(struct wn_prep *p)
 	p->cur = NULL;
 	pthread_mutex_lock(&p->mu);
 	p->judged++;
+	if (p->pull == PULL_READING) /* it may wait for a free block */
+		pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void wn_prep_pull_start(struct wn_prep *p, wn_read_fn *rd, void *ctx, uint64_t max_bytes,
+			uint64_t seed)
+{
+	pthread_mutex_lock(&p->mu);
+	p->rd = rd;
+	p->rd_ctx = ctx;
+	p->pull_seed = seed;
+	p->pull_max = max_bytes;
+	p->pull_read = 0;
+	p->pull_halt = false;
+	p->pull = PULL_READING;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+bool wn_prep_pull_next(struct wn_prep *p)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->prepped == p->judged && p->pull == PULL_READING)
+		p->filter_waited = true;
+	while (p->prepped == p->judged && p->pull == PULL_READING)
+		pthread_cond_wait(&p->cv, &p->mu);
+	/* At the cap the caller gets control back at once: the blocks read
+	 * and not judged yet wait for the next call, as after a push. */
+	const bool ready = p->pull != PULL_CAPPED && p->prepped != p->judged;
+	if (!ready)
+		p->pull = PULL_OFF;
+	pthread_mutex_unlock(&p->mu);
+	return ready;
+}
+
+void wn_prep_pull_stop(struct wn_prep *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->pull_halt = true;
+	pthread_cond_broadcast(&p->cv);
+	while (p->pull == PULL_READING)
+		pthread_cond_wait(&p->cv, &p->mu);
+	p->pull = PULL_OFF;
+	p->rd = NULL;
+	p->rd_ctx = NULL;
 	pthread_mutex_unlock(&p->mu);
 }
 
