@@ -10,8 +10,11 @@ stage's inputs (e2), trains leaving one set out and on all sets, and
 prints held-out F1 / R / P on scrapinghub-aeb / cleaneval-dev /
 htmltotext-benchmark, the share of tests/data/clean-gold.txt's lines the
 all-sets model drops, and the in-sample F1. "baseline" is the shipped
-model and reproduces nav_train.py's held-out rows. A trial that needs
-the page's address reads WARC-Target-URI (nav.c does not see it today)."""
+model before the page's title (branch nav6); "shipped" is today's, with
+the title nav.c dumps (its last three columns) through the gate, and
+reproduces nav_train.py's held-out rows. A trial that needs the page's
+address reads WARC-Target-URI ("title strict, gated" computes in Python
+what nav.c's title_features dumps: the two rows agree)."""
 import argparse, itertools, json, os, re, sys, tempfile
 from collections import Counter
 import numpy as np
@@ -23,10 +26,6 @@ WORD = re.compile(r"\w+")
 
 def words(s, k=3):
     return [w.lower() for w in WORD.findall(s) if len(w) >= k and not w.isdigit()]
-
-def read_uris(path):
-    """The WARC-Target-URI of each conversion record, in order."""
-    return [u for _, u in T.read_wet_heads(path, "WARC-Target-URI")]
 
 # ---- candidate features: each returns (lines, k) for one document ----------
 
@@ -135,6 +134,7 @@ def products(Y):
 
 TRIALS = {
     "baseline": {},
+    "shipped": {"g1": lambda d: d.title},
     "title (1st stage)": {"e1": title},
     "title (2nd stage)": {"e2": title},
     "title strict (1st stage)": {"e1": title_strict},
@@ -153,7 +153,7 @@ TRIALS = {
 def prepare(docs, trial):
     for d in docs:
         n = len(d.lines)
-        d.X = np.array([x for _, x, _ in d.lines]).reshape(n, -1)
+        d.X = np.array([x for _, x, _ in d.lines]).reshape(n, -1)[:, :-T.TITLE_COLS]
         if "e1" in trial:
             d.X = np.hstack([d.X, trial["e1"](d)])
         d.E2 = trial["e2"](d) if "e2" in trial else None
@@ -251,7 +251,7 @@ def main():
             d = os.path.join(a.shared, "corpora", s)
             wet = os.path.join(d, "scraped.lynx.wet")
             gold = T.read_gold(os.path.join(d, "gold.jsonl"))
-            ids, uris = T.read_wet_ids(wet), read_uris(wet)
+            ids, uris = T.read_wet_ids(wet), T.read_uris(wet)
             dumped = T.dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
             assert len(dumped) == len(ids) == len(uris), s
             for i, u, lines in zip(ids, uris, dumped):
@@ -259,10 +259,10 @@ def main():
                 docs[-1].uri = u
             jl = os.path.join(tmp, s + ".jsonl")
             cids = [i for i in ids if gold[i].strip()]
-            with open(jl, "w") as f:
-                for i in cids:
-                    f.write(json.dumps({"id": i, "text": gold[i]}) + "\n")
             uri = dict(zip(ids, uris))
+            with open(jl, "w") as f:  # with the page's address, as nav_train.py
+                for i in cids:
+                    f.write(json.dumps({"id": i, "url": uri[i], "text": gold[i]}) + "\n")
             for i, lines in zip(cids, T.dump(a.winnow, jl, os.path.join(tmp, s + ".clean.tsv"))):
                 clean.append(T.Doc(s, i, lines, gold[i], True))
                 clean[-1].uri = uri[i]  # the gold text of that page
