@@ -124,6 +124,26 @@ def article_vocabulary(d, p1):
                       for i, w in enumerate(d.W)])
     return np.column_stack([share, np.full(len(p1), float(strong.any()))])
 
+def block_vocabulary(d, p1):
+    """nav6's idea: the share of the line's words of 4 letters or more
+    found in another line of the page's strongest paragraph block (the
+    main block on p1, its lines over 0.5: teasers of other stories share
+    little of the article's vocabulary), and whether the line is in it."""
+    if not hasattr(d, "W"):
+        d.W = [set(words(t, 4)) for _, _, t in d.lines]
+    n = len(p1)
+    if n == 0:
+        return np.zeros((0, 2))
+    lo, hi = T.main_block(p1, d.ch)
+    strong = np.zeros(n, bool)
+    strong[lo:hi + 1] = p1[lo:hi + 1] > 0.5
+    cnt = Counter()
+    for i in np.nonzero(strong)[0]:
+        cnt.update(d.W[i])
+    share = np.array([sum(1 for x in w if cnt[x] - int(strong[i]) > 0) / len(w) if w else 0.0
+                      for i, w in enumerate(d.W)])
+    return np.column_stack([share, strong.astype(float)])
+
 def products(Y):
     """Idea 4: the second stage's strongest inputs (p1, its 2-, 6- and
     15-line means, inside the block, text to come, lines since and until a
@@ -145,6 +165,7 @@ TRIALS = {
     "page repeats (1st stage)": {"e1": page_repeats},
     "page repeats (2nd stage)": {"e2": page_repeats},
     "2nd stage products": {"s2": products},
+    "shipped + block vocabulary (2nd stage)": {"g1": lambda d: d.title, "p2": block_vocabulary},
     "article vocabulary (2nd stage)": {"p2": article_vocabulary},
 }
 

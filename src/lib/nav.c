@@ -229,13 +229,30 @@ struct word {
 	bool cut;
 };
 
+/* The bit of wn_nav_feat.title_bits for the lowercased ASCII word
+ * p[0..len) (len >= 3; p has 8 bytes readable): its first 8 bytes and
+ * its length, hashed to 6 bits. Words that share them share the bit. */
+static unsigned title_bit(const char *p, size_t len)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	if (len < 8)
+		v &= (1ull << (8 * len)) - 1;
+	return (unsigned)(((v ^ len) * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
 /* Counts a word: a stop word of which languages. A Korean word of two
- * syllables or more is one when it ends in a particle. */
+ * syllables or more is one when it ends in a particle. Its bit goes to
+ * the line's title_bits: every bit when it is not all ASCII (or cut). */
 static void end_word(const struct wn_nav *n, struct wn_nav_feat *out, struct word *w)
 {
 	if (w->ncp == 0)
 		return;
 	out->words++;
+	if (w->len != w->ncp)
+		out->title_bits = ~0ull;
+	else if (w->len >= 3)
+		out->title_bits |= 1ull << title_bit(w->buf, w->len);
 	unsigned langs = w->cut ? 0 : wn_nav_stopword(n, w->buf, w->len);
 	if (!(langs >> WN_NAV_KO & 1) && w->ncp >= 2 && w->last >= 0xAC00 && w->last <= 0xD7A3 &&
 	    ko_suffix(n, w->last))
@@ -1131,7 +1148,8 @@ static void slug_clear(struct wn_nav *n)
 {
 	n->slug.len = n->slug_text.len = 0;
 	n->slug_words = n->nslug = 0;
-	n->slug_lens = 0;
+	n->slug_lens = n->slug_bits = 0;
+	memset(n->slug_per_bit, 0, sizeof(n->slug_per_bit));
 	memset(n->slug_bloom, 0, sizeof(n->slug_bloom));
 	memset(n->slug_heads, 0, sizeof(n->slug_heads));
 }
@@ -1166,10 +1184,18 @@ void wn_nav_begin(struct wn_nav *n, const char *url, size_t len)
 		n->slug_bloom[(h >> 6) & 3] |= 1ull << (h & 63);
 		/* an ASCII word's length is its key's; past ASCII it may differ */
 		n->slug_lens |= w.ascii ? 1ull << (k < 63 ? k : 63) : ~0ull;
-		if (w.ascii)
+		if (w.ascii) {
 			n->slug_heads[head_of(u + w.start) >> 6] |= 1ull << (head_of(u + w.start) & 63);
-		else /* a word past ASCII may match an ASCII one's key: all heads */
+			char pad[TITLE_WORD_MAX + 12] = { 0 };
+			memcpy(pad, buf, k);
+			const unsigned bit = title_bit(pad, k);
+			n->slug_bits |= 1ull << bit;
+			n->slug_per_bit[bit] = (uint8_t)(n->slug_per_bit[bit] + (n->slug_per_bit[bit] < 3));
+		} else { /* may match an ASCII word, whose bit is not known */
 			memset(n->slug_heads, 0xFF, sizeof(n->slug_heads));
+			n->slug_bits = ~0ull;
+			memset(n->slug_per_bit, 3, sizeof(n->slug_per_bit));
+		}
 	}
 }
 
@@ -1187,6 +1213,14 @@ static bool title_features(struct wn_nav *n, struct model_bufs *b, size_t m)
 	size_t best = 0, ti = 0;
 	struct title_span w;
 	for (size_t k = 0; k < m; k++) {
+		/* At most this many slug words can be in the line: under 3, it
+		 * is no title, and a title is at least 3 (title_bits). */
+		const uint64_t on = n->feat[b->idx[k]].title_bits & n->slug_bits;
+		unsigned most = 0;
+		for (uint64_t v = on; v && most < 3; v &= v - 1)
+			most += n->slug_per_bit[__builtin_ctzll(v)];
+		if (most < 3)
+			continue;
 		const struct wn_judged *r = &n->doc.recs[b->idx[k]];
 		const unsigned char *s = (const unsigned char *)n->doc.text.ptr + r->off;
 		size_t hit = 0;

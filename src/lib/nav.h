@@ -29,6 +29,8 @@ enum wn_nav_class { WN_NAV_GOOD, WN_NAV_BAD, WN_NAV_SHORT, WN_NAV_NEAR, WN_NAV_S
  * line alone, so either thread may compute it (doc/threads.md). */
 struct wn_nav_feat {
 	uint64_t line_hash; /* of a short line's bytes, to count repeats; 0: none */
+	uint64_t title_bits; /* a bit per word (nav.c's title_bit), to skip lines
+			      * with no three of the page's title words */
 	uint32_t chars;
 	uint32_t words;    /* words; each Han or kana character is one */
 	uint32_t caps;     /* words that start with a capital letter */
@@ -96,6 +98,8 @@ struct wn_nav {
 	uint64_t slug_bloom[4];      /* bits of their hashes */
 	uint64_t slug_lens;          /* bits of their lengths (63: 63 or more) */
 	uint64_t slug_heads[16];     /* bits of their first two letters (nav.c) */
+	uint64_t slug_bits;          /* their title_bits (wn_nav_feat) */
+	uint8_t slug_per_bit[64];    /* words per bit (3: maybe more) */
 	wn_nav_dump_fn *dump;        /* training dump, or NULL */
 	void *dump_ctx;
 };
