@@ -29,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETS = ["scrapinghub-aeb", "cleaneval-dev", "htmltotext-benchmark"]
 TOK = re.compile(r"\w+", re.UNICODE)
 L2 = 1e-3
+TITLE_COLS = 3  # the dump's last columns: nav.c's T_AFTER, T_BEFORE, T_TITLED
 CLEAN_WEIGHT = 0.6  # a clean document's line counts this much in training
 
 def toks(s):
@@ -61,6 +62,10 @@ def read_wet_heads(path, field):
 def read_wet_ids(path):
     """The X-Corpus-Doc-Id of each conversion record, in order."""
     return [d for d, _ in read_wet_heads(path, "X-Corpus-Doc-Id")]
+
+def read_uris(path):
+    """The WARC-Target-URI of each conversion record, in order."""
+    return [u for _, u in read_wet_heads(path, "WARC-Target-URI")]
 
 def dump(winnow, wet, out):
     subprocess.run([winnow, "--strip-nav", "--no-dedup", "--nav-dump=" + out, wet,
@@ -182,11 +187,16 @@ def stage2(p1, ch):
                             after, np.log1p(since) / 5, np.log1p(until) / 5,
                             (until >= m).astype(float)])
 
+def gate_cols(doc, w):
+    """The gate's inputs on a page with a title (nav.c's wn_nav_wg): 1, the
+    first stage's z, log lines after the title line, before it."""
+    return np.column_stack([np.ones(len(doc.X)), doc.X @ w, doc.title[:, :-1]])
+
 def p_first(doc, w1):
-    X = np.array([x for _, x, _ in doc.lines])
-    prior = np.array([p for p, _, _ in doc.lines], bool)
-    p = sig(X @ w1)
-    p[prior] = 0.0
+    """w1: the first stage's weights and the gate's."""
+    w, v = w1
+    p = sig(gate_cols(doc, w) @ v if doc.gated else doc.X @ w)
+    p[doc.prior] = 0.0
     return p
 
 class Doc:
@@ -196,15 +206,27 @@ class Doc:
         self.y = (np.ones(len(lines)) if clean else
                   np.array(label_doc(lines, gold), float))
         self.prior = np.array([p for p, _, _ in lines], bool)
+        A = np.array([x for _, x, _ in lines]).reshape(len(lines), -1)
+        self.X, self.title = A[:, :-TITLE_COLS], A[:, -TITLE_COLS:]
+        # a page with a title (T_TITLED): its first stage goes through the gate
+        self.gated = bool(len(lines)) and bool(self.title[:, -1].any())
         self.c = np.full(len(lines), CLEAN_WEIGHT if clean else 1.0)
         # weighted characters, from the feature log1p(chars) / 5
         self.ch = np.round(np.expm1(5.0 * np.array([x[1] for _, x, _ in lines])))
 
 def train(docs):
-    X = np.array([x for d in docs for (p, x, _) in d.lines if not p])
+    X = np.vstack([d.X[~d.prior] for d in docs])
     y = np.concatenate([d.y[~d.prior] for d in docs])
     c = np.concatenate([d.c[~d.prior] for d in docs])
-    w1 = fit(X, y, c)
+    w = fit(X, y, c)
+    # The gate: a residual of the first stage fitted on the pages with a
+    # title alone, so a page without one is judged by w as if there were
+    # no gate (bench/nav_try.py's "title strict, gated").
+    g = [d for d in docs if d.gated]
+    v = fit(np.vstack([gate_cols(d, w)[~d.prior] for d in g]),
+            np.concatenate([d.y[~d.prior] for d in g]),
+            np.concatenate([d.c[~d.prior] for d in g]))
+    w1 = (w, v)
     Y2 = np.vstack([stage2(p_first(d, w1), d.ch)[~d.prior] for d in docs])
     w2 = fit(Y2, y, c)
     return w1, (w2,) + transitions([d for d in docs if not d.clean])
@@ -288,7 +310,9 @@ def pick_threshold(docs, w1, w2, recall):
 
 def write_model(path, w1, w2):
     w2, a, b = w2
+    w1, wg = w1
     f1 = ", ".join(f"{v:.6g}f" for v in w1)
+    fg = ", ".join(f"{v:.6g}f" for v in wg)
     f2 = ", ".join(f"{v:.6g}f" for v in w2)
     with open(path, "w") as f:
         f.write(f"""/* nav_model.h - weights of the --strip-nav line model, written by
@@ -301,6 +325,10 @@ def write_model(path, w1, w2):
 
 static const float wn_nav_w1[WN_NAV_NF1] = {{ {f1} }};
 static const float wn_nav_w2[WN_NAV_NF2] = {{ {f2} }};
+#define WN_NAV_NG {len(wg)}
+/* the gate on pages with a title: bias, the first stage's z, lines after
+ * the title, before it */
+static const float wn_nav_wg[WN_NAV_NG] = {{ {fg} }};
 /* the smoothing's transitions: junk to text, text to junk */
 #define WN_NAV_TO_TEXT {a:.6g}
 #define WN_NAV_TO_JUNK {b:.6g}
@@ -323,16 +351,17 @@ def main():
             d = os.path.join(a.shared, "corpora", s)
             wet = os.path.join(d, "scraped.lynx.wet")
             gold = read_gold(os.path.join(d, "gold.jsonl"))
-            ids = read_wet_ids(wet)
+            ids, uris = read_wet_ids(wet), read_uris(wet)
             dumped = dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
-            assert len(dumped) == len(ids), (s, len(dumped), len(ids))
+            assert len(dumped) == len(ids) == len(uris), (s, len(dumped), len(ids))
             docs += [Doc(s, i, lines, gold[i]) for i, lines in zip(ids, dumped)]
-            # The gold texts as documents of their own: clean text to keep.
+            # The gold texts as documents of their own: clean text to keep,
+            # with their page's address (its title words).
             jl = os.path.join(tmp, s + ".jsonl")
             with open(jl, "w") as f:
-                for i in ids:
+                for i, u in zip(ids, uris):
                     if gold[i].strip():
-                        f.write(json.dumps({"id": i, "text": gold[i]}) + "\n")
+                        f.write(json.dumps({"id": i, "url": u, "text": gold[i]}) + "\n")
             cids = [i for i in ids if gold[i].strip()]
             cdump = dump(a.winnow, jl, os.path.join(tmp, s + ".clean.tsv"))
             assert len(cdump) == len(cids), (s, len(cdump), len(cids))
@@ -379,8 +408,11 @@ def main():
              "next_ends", "run", "pos", "near_good", "near_chars", "doc_good",
              "short_stops", "no_lang_ends", "from_start", "to_end", "any_good", "short",
              "dense_near", "dense_far", "texty", "doc_texty"]
-    top = sorted(zip(names, w1), key=lambda t: -abs(t[1]))[:8]
+    top = sorted(zip(names, w1[0]), key=lambda t: -abs(t[1]))[:8]
     print("first stage, largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
+    print("gate on pages with a title (bias, z, after, before):",
+          " ".join(f"{v:+.2f}" for v in w1[1]),
+          f"; {sum(d.gated for d in docs)} of {len(docs)} pages have one")
     print("second stage:", " ".join(f"{v:+.2f}" for v in w2[0]),
           f"; transitions junk to text {w2[1]:.4f}, text to junk {w2[2]:.4f}")
     if a.write_model:

@@ -10,8 +10,11 @@ stage's inputs (e2), trains leaving one set out and on all sets, and
 prints held-out F1 / R / P on scrapinghub-aeb / cleaneval-dev /
 htmltotext-benchmark, the share of tests/data/clean-gold.txt's lines the
 all-sets model drops, and the in-sample F1. "baseline" is the shipped
-model and reproduces nav_train.py's held-out rows. A trial that needs
-the page's address reads WARC-Target-URI (nav.c does not see it today)."""
+model before the page's title (branch nav6); "shipped" is today's, with
+the title nav.c dumps (its last three columns) through the gate, and
+reproduces nav_train.py's held-out rows. A trial that needs the page's
+address reads WARC-Target-URI ("title strict, gated" computes in Python
+what nav.c's title_features dumps: the two rows agree)."""
 import argparse, itertools, json, os, re, sys, tempfile
 from collections import Counter
 import numpy as np
@@ -23,10 +26,6 @@ WORD = re.compile(r"\w+")
 
 def words(s, k=3):
     return [w.lower() for w in WORD.findall(s) if len(w) >= k and not w.isdigit()]
-
-def read_uris(path):
-    """The WARC-Target-URI of each conversion record, in order."""
-    return [u for _, u in T.read_wet_heads(path, "WARC-Target-URI")]
 
 # ---- candidate features: each returns (lines, k) for one document ----------
 
@@ -125,6 +124,26 @@ def article_vocabulary(d, p1):
                       for i, w in enumerate(d.W)])
     return np.column_stack([share, np.full(len(p1), float(strong.any()))])
 
+def block_vocabulary(d, p1):
+    """nav6's idea: the share of the line's words of 4 letters or more
+    found in another line of the page's strongest paragraph block (the
+    main block on p1, its lines over 0.5: teasers of other stories share
+    little of the article's vocabulary), and whether the line is in it."""
+    if not hasattr(d, "W"):
+        d.W = [set(words(t, 4)) for _, _, t in d.lines]
+    n = len(p1)
+    if n == 0:
+        return np.zeros((0, 2))
+    lo, hi = T.main_block(p1, d.ch)
+    strong = np.zeros(n, bool)
+    strong[lo:hi + 1] = p1[lo:hi + 1] > 0.5
+    cnt = Counter()
+    for i in np.nonzero(strong)[0]:
+        cnt.update(d.W[i])
+    share = np.array([sum(1 for x in w if cnt[x] - int(strong[i]) > 0) / len(w) if w else 0.0
+                      for i, w in enumerate(d.W)])
+    return np.column_stack([share, strong.astype(float)])
+
 def products(Y):
     """Idea 4: the second stage's strongest inputs (p1, its 2-, 6- and
     15-line means, inside the block, text to come, lines since and until a
@@ -135,6 +154,7 @@ def products(Y):
 
 TRIALS = {
     "baseline": {},
+    "shipped": {"g1": lambda d: d.title},
     "title (1st stage)": {"e1": title},
     "title (2nd stage)": {"e2": title},
     "title strict (1st stage)": {"e1": title_strict},
@@ -145,6 +165,7 @@ TRIALS = {
     "page repeats (1st stage)": {"e1": page_repeats},
     "page repeats (2nd stage)": {"e2": page_repeats},
     "2nd stage products": {"s2": products},
+    "shipped + block vocabulary (2nd stage)": {"g1": lambda d: d.title, "p2": block_vocabulary},
     "article vocabulary (2nd stage)": {"p2": article_vocabulary},
 }
 
@@ -153,7 +174,7 @@ TRIALS = {
 def prepare(docs, trial):
     for d in docs:
         n = len(d.lines)
-        d.X = np.array([x for _, x, _ in d.lines]).reshape(n, -1)
+        d.X = np.array([x for _, x, _ in d.lines]).reshape(n, -1)[:, :-T.TITLE_COLS]
         if "e1" in trial:
             d.X = np.hstack([d.X, trial["e1"](d)])
         d.E2 = trial["e2"](d) if "e2" in trial else None
@@ -251,7 +272,7 @@ def main():
             d = os.path.join(a.shared, "corpora", s)
             wet = os.path.join(d, "scraped.lynx.wet")
             gold = T.read_gold(os.path.join(d, "gold.jsonl"))
-            ids, uris = T.read_wet_ids(wet), read_uris(wet)
+            ids, uris = T.read_wet_ids(wet), T.read_uris(wet)
             dumped = T.dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
             assert len(dumped) == len(ids) == len(uris), s
             for i, u, lines in zip(ids, uris, dumped):
@@ -259,10 +280,10 @@ def main():
                 docs[-1].uri = u
             jl = os.path.join(tmp, s + ".jsonl")
             cids = [i for i in ids if gold[i].strip()]
-            with open(jl, "w") as f:
-                for i in cids:
-                    f.write(json.dumps({"id": i, "text": gold[i]}) + "\n")
             uri = dict(zip(ids, uris))
+            with open(jl, "w") as f:  # with the page's address, as nav_train.py
+                for i in cids:
+                    f.write(json.dumps({"id": i, "url": uri[i], "text": gold[i]}) + "\n")
             for i, lines in zip(cids, T.dump(a.winnow, jl, os.path.join(tmp, s + ".clean.tsv"))):
                 clean.append(T.Doc(s, i, lines, gold[i], True))
                 clean[-1].uri = uri[i]  # the gold text of that page

@@ -20,6 +20,8 @@ struct got {
 	struct tu_str raw[MAX_RECS]; /* MORE pieces are appended to their record */
 	struct tu_str text[MAX_RECS];
 	struct tu_str id[MAX_RECS];
+	struct tu_str url[MAX_RECS];
+	bool has_url[MAX_RECS];
 	char msg[MAX_RECS][192];
 	uint64_t line[MAX_RECS];
 	uint64_t offset[MAX_RECS];
@@ -27,12 +29,18 @@ struct got {
 
 static struct got got;
 
+/* The address of tests/data/nav/wsj-url.jsonl's page. */
+#define WSJ_URL                                                                              \
+	"https://www.wsj.com/articles/"                                                      \
+	"google-stadia-microsoft-xcloud-apple-arcade-so-many-ways-to-playand-pay-11574168580"
+
 static void teardown(void)
 {
 	for (int i = 0; i < MAX_RECS; i++) {
 		tu_free(&got.raw[i]);
 		tu_free(&got.text[i]);
 		tu_free(&got.id[i]);
+		tu_free(&got.url[i]);
 	}
 	memset(&got, 0, sizeof(got));
 }
@@ -53,6 +61,8 @@ static int collect(void *ctx, const struct wn_record *rec)
 	tu_append(&g->raw[i], rec->raw, rec->raw_len);
 	tu_append(&g->text[i], rec->text ? rec->text : "", rec->text_len);
 	tu_append(&g->id[i], rec->id ? rec->id : "", rec->id_len);
+	tu_append(&g->url[i], rec->url ? rec->url : "", rec->url_len);
+	g->has_url[i] = rec->url != NULL;
 	snprintf(g->msg[i], sizeof(g->msg[i]), "%s", rec->msg ? rec->msg : "");
 	g->line[i] = rec->line;
 	g->offset[i] = rec->offset;
@@ -215,6 +225,38 @@ Test(jsonl, lines_numbers_ids_and_blank_lines)
 	cr_assert_eq(got.n, 2);
 	cr_assert_str_eq(got.raw[1].ptr, "{\"text\":\"z\"}", "the last line needs no line end");
 	cr_assert_str_eq(got.text[1].ptr, "z");
+}
+
+/* A record's "url" (for --strip-nav's title) reaches it as it is, or
+ * decoded when it has escapes; a record without a string "url" has none. */
+Test(jsonl, the_address_reaches_the_record)
+{
+	frame_str("{\"id\":\"a\",\"url\":\"https://x.org/a-b_c\",\"text\":\"x\"}\n"
+		  "{\"url\":\"https:\\/\\/x.org\\/caf\\u00e9-story\",\"text\":\"y\"}\n"
+		  "{\"text\":\"z\"}\n"
+		  "{\"text\":\"w\",\"url\":42}\n");
+	cr_assert_eq(got.n, 4);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(got.kind[i], WN_REC_DOC, "record %d: %s", i, got.msg[i]);
+	cr_assert(got.has_url[0]);
+	cr_assert_str_eq(got.url[0].ptr, "https://x.org/a-b_c");
+	cr_assert_str_eq(got.url[1].ptr, "https://x.org/caf\xc3\xa9-story");
+	cr_assert_not(got.has_url[2]);
+	cr_assert_not(got.has_url[3], "a number is no address");
+	cr_assert_str_eq(got.text[3].ptr, "w");
+	teardown();
+	/* the real record of tests/data/nav, in every piece size */
+	struct tu_str in = tu_data("nav/wsj-url.jsonl");
+	frame(in.ptr, in.len, 0, NULL, 0);
+	cr_assert_eq(got.n, 1);
+	cr_assert_str_eq(got.url[0].ptr, WSJ_URL);
+	teardown();
+	for (size_t chunk = 1; chunk < 64; chunk += 7) {
+		frame(in.ptr, in.len, chunk, NULL, 0);
+		cr_assert_str_eq(got.url[0].ptr, WSJ_URL, "chunk %zu", chunk);
+		teardown();
+	}
+	tu_free(&in);
 }
 
 Test(jsonl, other_field_name)

@@ -19,6 +19,8 @@ struct got {
 	struct tu_str raw[MAX_RECS]; /* with the MORE pieces that follow */
 	struct tu_str text[MAX_RECS];
 	struct tu_str id[MAX_RECS];
+	struct tu_str url[MAX_RECS];
+	bool has_url[MAX_RECS];
 	char msg[MAX_RECS][192];
 	uint64_t line[MAX_RECS];
 	uint64_t text_line[MAX_RECS];
@@ -33,6 +35,7 @@ static void free_got(struct got *g)
 		tu_free(&g->raw[i]);
 		tu_free(&g->text[i]);
 		tu_free(&g->id[i]);
+		tu_free(&g->url[i]);
 	}
 	memset(g, 0, sizeof(*g));
 }
@@ -58,6 +61,8 @@ static int collect(void *ctx, const struct wn_record *rec)
 	tu_append(&g->raw[i], rec->raw, rec->raw_len);
 	tu_append(&g->text[i], rec->text ? rec->text : "", rec->text_len);
 	tu_append(&g->id[i], rec->id ? rec->id : "", rec->id_len);
+	tu_append(&g->url[i], rec->url ? rec->url : "", rec->url_len);
+	g->has_url[i] = rec->url != NULL;
 	snprintf(g->msg[i], sizeof(g->msg[i]), "%s", rec->msg ? rec->msg : "");
 	g->line[i] = rec->line;
 	g->text_line[i] = rec->text_line;
@@ -279,6 +284,35 @@ Test(wet, separators_and_other_record_types)
 	cr_assert_str_eq(got.id[5].ptr, "http://b/", "the URI when there is no record id");
 	cr_assert_str_eq(got.text[6].ptr, "no separator at the end");
 	tu_free(&in);
+}
+
+/* A document's address (WARC-Target-URI, for --strip-nav's title) reaches
+ * its record whether or not a record id comes before or after it, in
+ * every piece size; a record without one has none. */
+Test(wet, the_address_reaches_the_record)
+{
+	struct tu_str in = tu_data("whirlwind.warc.wet");
+	frame(in.ptr, in.len, 0, 0);
+	cr_assert_eq(got.kind[1], WN_REC_DOC);
+	cr_assert(got.has_url[1]);
+	cr_assert_str_eq(got.url[1].ptr, "https://an.wikipedia.org/wiki/Escopete");
+	cr_assert_str_eq(got.id[1].ptr, "<urn:uuid:ba729a40-ff84-4085-8d48-0a5b2ee0c42d>");
+	tu_free(&in);
+	teardown();
+	struct tu_str syn = { 0 };
+	add_record(&syn, "conversion", "WARC-Target-URI: http://a/x-y-z\r\nWARC-Record-ID: <urn:1>\r\n",
+		   "text a\n", -1, "\r\n", "\r\n\r\n");
+	add_record(&syn, "conversion", "", "text b\n", -1, "\r\n", "\r\n\r\n");
+	add_record(&syn, "conversion", "WARC-Record-ID: <urn:3>\r\nWARC-Target-URI:  http://c/\t\r\n",
+		   "text c\n", -1, "\r\n", "\r\n\r\n");
+	frame_all_ways(syn.ptr, syn.len, 0);
+	cr_assert_eq(got.n, 3);
+	cr_assert_str_eq(got.url[0].ptr, "http://a/x-y-z");
+	cr_assert_str_eq(got.id[0].ptr, "<urn:1>", "the record id, not the address");
+	cr_assert_not(got.has_url[1], "no address: none, not the last record's");
+	cr_assert_str_eq(got.url[2].ptr, "http://c/", "trimmed");
+	cr_assert_str_eq(got.id[2].ptr, "<urn:3>");
+	tu_free(&syn);
 }
 
 /* Records longer than max_doc are not held: a document is malformed, any

@@ -795,8 +795,13 @@ static int count_line(struct wn_filter *f, struct wn_line *line)
 	return 0;
 }
 
-static void begin_doc(struct wn_filter *f, uint64_t line_no, const char *id, size_t id_len)
+/* url: the document's address (a record's), or NULL: --strip-nav reads
+ * the page's title from it. */
+static void begin_doc(struct wn_filter *f, uint64_t line_no, const char *id, size_t id_len,
+		      const char *url, size_t url_len)
 {
+	if (f->opt.strip_nav)
+		wn_nav_begin(&f->nav, url, url_len);
 	f->doc_open = true;
 	f->doc_line = line_no;
 	f->doc_kept = 0;
@@ -1037,7 +1042,7 @@ static int on_piece(void *ctx, const char *p, size_t n, bool last)
 		f->overlong = true;
 		f->line_no++;
 		if (!f->doc_open)
-			begin_doc(f, f->line_no, NULL, 0);
+			begin_doc(f, f->line_no, NULL, 0, NULL, 0);
 		if (!f->counting)
 			rc = unjudged_begin(f);
 	}
@@ -1056,7 +1061,7 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 	if (line) {
 		f->line_no++;
 		if (!f->doc_open)
-			begin_doc(f, f->line_no, NULL, 0);
+			begin_doc(f, f->line_no, NULL, 0, NULL, 0);
 		const int rc = take_line(f, line);
 		if (rc)
 			return rc;
@@ -1092,7 +1097,7 @@ static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t
 		const struct wn_scan_line *l = &ls[i];
 		const uint64_t line_no = ++f->line_no;
 		if (!f->doc_open)
-			begin_doc(f, line_no, NULL, 0);
+			begin_doc(f, line_no, NULL, 0, NULL, 0);
 		f->st.lines_in++;
 		bool dup = false;
 		if (l->kind == WN_SCAN_DEDUP) {
@@ -1245,7 +1250,7 @@ static int doc_record(struct wn_filter *f, const struct wn_record *rec)
 	const uintptr_t lo = f->push_lo, hi = f->push_hi;
 	f->push_lo = (uintptr_t)rec->text;
 	f->push_hi = f->push_lo + rec->text_len;
-	begin_doc(f, rec->line, rec->id, rec->id_len);
+	begin_doc(f, rec->line, rec->id, rec->id_len, rec->url, rec->url_len);
 	int rc = feed_text(f, rec);
 	if (!rc)
 		rc = end_doc(f);

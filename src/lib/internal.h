@@ -897,6 +897,9 @@ struct wn_record {
 	size_t text_len;
 	const char *id;      /* DOC: its id for explanations; may be empty */
 	size_t id_len;
+	const char *url;     /* DOC: its address (WET's WARC-Target-URI, a JSONL
+			      * record's "url"), or NULL */
+	size_t url_len;
 	const char *msg;     /* BAD: what is wrong */
 	uint64_t line;       /* input line where the record starts, from 1 */
 	uint64_t text_line;  /* DOC: input line of the text's first line */
@@ -913,6 +916,7 @@ struct wn_jsonl {
 	size_t scan;          /* bytes of rec already searched for '\n' */
 	struct wn_buf text;   /* the decoded text of the current record */
 	struct wn_buf key;    /* a key with escapes, decoded to compare */
+	struct wn_buf url;    /* a "url" with escapes, decoded */
 	char *field;          /* the text field's name (owned) */
 	size_t field_len;
 	size_t max_doc;
@@ -972,6 +976,7 @@ struct wn_wet {
 	size_t digest_line, digest_next; /* its whole line */
 	size_t id_start, id_end;       /* WARC-Record-ID, else WARC-Target-URI */
 	bool id_is_uri;
+	size_t uri_start, uri_end;     /* WARC-Target-URI */
 	char msg[192];
 };
 

@@ -375,6 +375,26 @@ static int take_field(struct wn_jsonl *j, struct scan *s)
 }
 
 /* One member "key": value of the top-level object at s->p. */
+/* A string "url" (the page's address, for --strip-nav): value[0..end)
+ * with its quotes, checked already; decoded when it has escapes. */
+static int take_url(struct wn_jsonl *j, const unsigned char *value, const unsigned char *end,
+		    struct wn_record *rec)
+{
+	const size_t n = (size_t)(end - value) - 2;
+	if (!memchr(value + 1, '\\', n)) {
+		rec->url = (const char *)value + 1;
+		rec->url_len = n;
+		return 0;
+	}
+	if (wn_buf_reserve(&j->url, n) != 0)
+		return WN_E_NOMEM;
+	struct scan s = { value, value, end, NULL, NULL };
+	struct decoded d = { 0, 0 };
+	rec->url = j->url.ptr;
+	rec->url_len = decode_string(&s, j->url.ptr, &d); /* checked: no SIZE_MAX */
+	return 0;
+}
+
 static int take_member(struct wn_jsonl *j, struct scan *s, bool *found, struct wn_record *rec)
 {
 	if (s->p == s->end || *s->p != '"')
@@ -411,6 +431,8 @@ static int take_member(struct wn_jsonl *j, struct scan *s, bool *found, struct w
 		const bool quoted = *value == '"';
 		rec->id = (const char *)value + quoted;
 		rec->id_len = (size_t)(s->p - value) - 2 * (size_t)quoted;
+	} else if (key_end - key == 5 && memcmp(key, "\"url\"", 5) == 0 && *value == '"') {
+		return take_url(j, value, s->p, rec);
 	}
 	return 0;
 }
@@ -655,6 +677,7 @@ void wn_jsonl_free(struct wn_jsonl *j)
 	wn_buf_free(&j->rec);
 	wn_buf_free(&j->text);
 	wn_buf_free(&j->key);
+	wn_buf_free(&j->url);
 	free(j->field);
 	j->field = NULL;
 }

@@ -127,6 +127,7 @@ static int load_lists(struct wn_nav *n, const char *p, size_t len)
 }
 
 static void plain_init(uint8_t plain[256]);
+static void title_class_init(uint8_t cls[256]);
 
 int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 {
@@ -145,6 +146,7 @@ int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 	n->window = opt->max_doc && opt->max_doc < WN_NAV_WINDOW ? opt->max_doc : WN_NAV_WINDOW;
 	n->lang = WN_NAV_NO_LANG;
 	plain_init(n->plain);
+	title_class_init(n->title_class);
 	n->mask = 4095;
 	n->slots = calloc(n->mask + 1, sizeof(*n->slots));
 	if (!n->slots)
@@ -164,6 +166,8 @@ void wn_nav_free(struct wn_nav *n)
 	wn_freq_free(&n->seen);
 	wn_buf_free(&n->fin);
 	wn_buf_free(&n->model);
+	wn_buf_free(&n->slug);
+	wn_buf_free(&n->slug_text);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -225,13 +229,30 @@ struct word {
 	bool cut;
 };
 
+/* The bit of wn_nav_feat.title_bits for the lowercased ASCII word
+ * p[0..len) (len >= 3; p has 8 bytes readable): its first 8 bytes and
+ * its length, hashed to 6 bits. Words that share them share the bit. */
+static unsigned title_bit(const char *p, size_t len)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	if (len < 8)
+		v &= (1ull << (8 * len)) - 1;
+	return (unsigned)(((v ^ len) * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
 /* Counts a word: a stop word of which languages. A Korean word of two
- * syllables or more is one when it ends in a particle. */
+ * syllables or more is one when it ends in a particle. Its bit goes to
+ * the line's title_bits: every bit when it is not all ASCII (or cut). */
 static void end_word(const struct wn_nav *n, struct wn_nav_feat *out, struct word *w)
 {
 	if (w->ncp == 0)
 		return;
 	out->words++;
+	if (w->len != w->ncp)
+		out->title_bits = ~0ull;
+	else if (w->len >= 3)
+		out->title_bits |= 1ull << title_bit(w->buf, w->len);
 	unsigned langs = w->cut ? 0 : wn_nav_stopword(n, w->buf, w->len);
 	if (!(langs >> WN_NAV_KO & 1) && w->ncp >= 2 && w->last >= 0xAC00 && w->last <= 0xD7A3 &&
 	    ko_suffix(n, w->last))
@@ -483,6 +504,13 @@ _Static_assert(X_COUNT == WN_NAV_NF1, "nav_model.h does not fit the features");
  * line_features copies them. A new one of that kind goes at the end. */
 #define X_MARKUP X_BRACKETED
 _Static_assert(X_COUNT - X_MARKUP == WN_NAV_MARKUP, "WN_NAV_MARKUP (nav.h) is wrong");
+/* The page's title (title_features), which the first stage's gate reads
+ * (wn_nav_wg: on pages with a title, z becomes wg[0] + wg[1] z +
+ * wg[2] x[T_AFTER] + wg[3] x[T_BEFORE]): log(1 + lines) / 5 after the
+ * title line, before it, the page has one. They follow the first stage's
+ * features in a line's row of X_ROW, and --nav-dump writes them too. */
+enum { T_AFTER = X_COUNT, T_BEFORE, T_TITLED, X_ROW };
+_Static_assert(WN_NAV_NG == 4, "nav_model.h's gate does not fit the title's features");
 
 #define CONTEXT_LINES 5   /* X_NEAR_*: the lines this close on each side */
 #define DENSE_NEAR 10     /* X_DENSE_*: the text within this many lines, over */
@@ -503,7 +531,7 @@ struct model_bufs {
 static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 {
 	const size_t nd = 4 * m + 5 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
-					     m * WN_NAV_NF1 * sizeof(float);
+					     m * X_ROW * sizeof(float);
 	if (n->model.cap < need && wn_buf_reserve(&n->model, need) != 0)
 		return WN_E_NOMEM;
 	double *d = (double *)(void *)n->model.ptr;
@@ -672,7 +700,7 @@ static void line_features(const struct wn_nav *n, const struct wn_nav_feat *f, u
 	const double words = f->words ? (double)f->words : 1.0;
 	const double chars = f->chars ? (double)f->chars : 1.0;
 	const bool is_short = f->chars < n->conf.short_chars;
-	memset(x, 0, WN_NAV_NF1 * sizeof(*x));
+	memset(x, 0, X_ROW * sizeof(*x));
 	x[X_BIAS] = 1.0f;
 	x[X_CHARS] = logf1(f->chars, 5.0f);
 	x[X_WORDS] = logf1(f->words, 4.0f);
@@ -697,7 +725,7 @@ static void line_features(const struct wn_nav *n, const struct wn_nav_feat *f, u
 }
 
 /* The text (characters of lines like sentences: X_TEXTY) within r lines of
- * each line, over the most of any line: out[k * WN_NAV_NF1]. */
+ * each line, over the most of any line: out[k * X_ROW]. */
 static void dense(const double *sum, size_t m, size_t r, double *tmp, float *out)
 {
 	double most = 0.0;
@@ -708,7 +736,7 @@ static void dense(const double *sum, size_t m, size_t r, double *tmp, float *out
 			most = tmp[k];
 	}
 	for (size_t k = 0; k < m; k++)
-		out[k * WN_NAV_NF1] = most > 0.0 ? (float)(tmp[k] / most) : 0.0f;
+		out[k * X_ROW] = most > 0.0 ? (float)(tmp[k] / most) : 0.0f;
 }
 
 /* The features that look at the other lines of the window. */
@@ -718,7 +746,7 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 	b->sum_good[0] = b->sum_chars[0] = b->sum_text[0] = b->sum_len[0] = 0.0;
 	size_t texty = 0;
 	for (size_t k = 0; k < m; k++) {
-		const float *x = b->x + k * WN_NAV_NF1;
+		const float *x = b->x + k * X_ROW;
 		const struct wn_nav_feat *f = &n->feat[b->idx[k]];
 		b->sum_good[k + 1] = b->sum_good[k] + x[X_JT_GOOD];
 		b->sum_chars[k + 1] = b->sum_chars[k] + x[X_CHARS];
@@ -730,13 +758,13 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 	dense(b->sum_text, m, DENSE_FAR, b->dense, b->x + X_DENSE_FAR);
 	size_t run = 0;
 	for (size_t k = 0; k < m; k++) { /* forward: the run so far */
-		float *x = b->x + k * WN_NAV_NF1;
+		float *x = b->x + k * X_ROW;
 		run = x[X_SHORT] > 0.0f ? run + 1 : 0;
 		x[X_RUN] = (float)run;
 	}
 	size_t total = 0;
 	for (size_t k = m; k-- > 0;) { /* backward: the run's whole length */
-		float *x = b->x + k * WN_NAV_NF1;
+		float *x = b->x + k * X_ROW;
 		if (x[X_RUN] == 0.0f) {
 			total = 0;
 			continue;
@@ -744,19 +772,19 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 		if (total == 0)
 			total = (size_t)x[X_RUN];
 		x[X_RUN] = logf1((double)total, 4.0f);
-		if (k > 0 && b->x[(k - 1) * WN_NAV_NF1 + X_RUN] == 0.0f)
+		if (k > 0 && b->x[(k - 1) * X_ROW + X_RUN] == 0.0f)
 			total = 0;
 	}
 	for (size_t k = 0; k < m; k++) {
-		float *x = b->x + k * WN_NAV_NF1;
+		float *x = b->x + k * X_ROW;
 		if (k > 0) {
-			const float *p = x - WN_NAV_NF1;
+			const float *p = x - X_ROW;
 			x[X_PREV_CHARS] = p[X_CHARS];
 			x[X_PREV_STOPS] = p[X_STOPS];
 			x[X_PREV_ENDS] = p[X_ENDS];
 		}
 		if (k + 1 < m) {
-			const float *q = x + WN_NAV_NF1;
+			const float *q = x + X_ROW;
 			x[X_NEXT_CHARS] = q[X_CHARS];
 			x[X_NEXT_STOPS] = q[X_STOPS];
 			x[X_NEXT_ENDS] = q[X_ENDS];
@@ -909,6 +937,316 @@ static void smooth(const double *p, double *post, size_t cnt)
 	}
 }
 
+/* ---- The page's title, from its address ---------------------------------- */
+
+/* A title word is a run of letters, digits (any script) and '_' of three
+ * code points or more, not all digits, lowercased: the words of
+ * bench/nav_try.py's Python regex \w+, and its str.isdigit. */
+#define TITLE_WORD_MIN 3
+#define TITLE_WORD_MAX 256 /* bytes; a longer word never matches */
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static bool title_wordc(int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A digit by Python's str.isdigit, past ASCII: a decimal digit, or one of
+ * the other numbers that are digits (superscripts, circled digits). */
+static bool title_digit(int32_t cp)
+{
+	static const int32_t other[][2] = {
+		{ 0xB2, 0xB3 }, { 0xB9, 0xB9 }, { 0x1369, 0x1371 }, { 0x19DA, 0x19DA },
+		{ 0x2070, 0x2070 }, { 0x2074, 0x2079 }, { 0x2080, 0x2089 }, { 0x2460, 0x2468 },
+		{ 0x2474, 0x247C }, { 0x2488, 0x2490 }, { 0x24EA, 0x24EA }, { 0x24F5, 0x24FD },
+		{ 0x24FF, 0x24FF }, { 0x2776, 0x277E }, { 0x2780, 0x2788 }, { 0x278A, 0x2792 },
+		{ 0x10A40, 0x10A43 }, { 0x10E60, 0x10E68 }, { 0x11052, 0x1105A },
+		{ 0x1F100, 0x1F10A },
+	};
+	if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ND)
+		return true;
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (cp >= other[i][0] && cp <= other[i][1])
+			return true;
+	return false;
+}
+
+/* A byte's part in a title word (wn_nav.title_class): an ASCII letter,
+ * digit or '_' (TW_WORD, with TW_DIGIT, TW_UNDER), a byte past ASCII
+ * (TW_HIGH: decode it), or none (0). */
+enum { TW_WORD = 1, TW_DIGIT = 2, TW_UNDER = 4, TW_HIGH = 8 };
+
+static void title_class_init(uint8_t cls[256])
+{
+	for (unsigned c = 0; c < 256; c++) {
+		cls[c] = c >= 0x80 ? TW_HIGH : 0;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			cls[c] = TW_WORD;
+		else if (c >= '0' && c <= '9')
+			cls[c] = TW_WORD | TW_DIGIT;
+		else if (c == '_')
+			cls[c] = TW_WORD | TW_UNDER;
+	}
+}
+
+/* A title word found: s[start..end), ASCII or not. */
+struct title_span {
+	size_t start, end;
+	bool ascii;
+};
+
+/* Finds the next title word of s[*pos..len) and steps past it: true, or
+ * false when none is left. '_' is a letter unless under is false (an
+ * address's words split there). ASCII bytes cost a table lookup. */
+static bool title_word(const struct wn_nav *n, const unsigned char *s, size_t len, size_t *pos,
+		       bool under, struct title_span *w)
+{
+	const uint8_t stop = under ? TW_WORD : TW_WORD | TW_UNDER;
+	size_t i = *pos;
+	while (i < len) {
+		size_t sep = 0, extra = 0; /* extra: bytes past a code point's first */
+		uint8_t all = TW_DIGIT;    /* every code point a digit so far */
+		w->start = i;
+		w->ascii = true;
+		while (i < len) {
+			const uint8_t t = n->title_class[s[i]];
+			if ((t & stop) == TW_WORD) {
+				all &= t;
+				i++;
+				continue;
+			}
+			if (!(t & TW_HIGH)) {
+				sep = 1;
+				break;
+			}
+			int32_t cp;
+			size_t k = wn_utf8_decode(s + i, len - i, &cp);
+			if (k == 0) {
+				cp = 0xFFFD;
+				k = 1;
+			}
+			if (!title_wordc(cp)) {
+				sep = k;
+				break;
+			}
+			w->ascii = false;
+			if (all && !title_digit(cp))
+				all = 0;
+			extra += k - 1;
+			i += k;
+		}
+		w->end = i;
+		if (i - w->start - extra >= TITLE_WORD_MIN && !all) {
+			*pos = i + sep;
+			return true;
+		}
+		i += sep;
+	}
+	*pos = i;
+	return false;
+}
+
+/* The word's bytes lowercased into buf, its length (more than
+ * TITLE_WORD_MAX: too long to match) and their FNV-1a hash. */
+static size_t title_key(const unsigned char *s, const struct title_span *w,
+			char buf[TITLE_WORD_MAX + 4], uint64_t *hash)
+{
+	size_t n = 0;
+	uint64_t h = FNV_OFFSET;
+	for (size_t i = w->start; i < w->end && n <= TITLE_WORD_MAX;) {
+		int32_t cp = s[i];
+		size_t k = 1;
+		if (cp >= 0x80 && (k = wn_utf8_decode(s + i, w->end - i, &cp)) == 0)
+			cp = 0xFFFD; /* not reached: title_word decoded it */
+		i += k ? k : 1;
+		if (cp < 0x80) {
+			buf[n++] = (char)(cp >= 'A' && cp <= 'Z' ? cp | 0x20 : cp);
+			h = (h ^ (unsigned char)buf[n - 1]) * FNV_PRIME;
+			continue;
+		}
+		const size_t e = wn_utf8_encode(utf8proc_tolower(cp), buf + n);
+		for (size_t j = n; j < n + e; j++)
+			h = (h ^ (unsigned char)buf[j]) * FNV_PRIME;
+		n += e;
+	}
+	*hash = h;
+	return n;
+}
+
+/* A word of the page's slug, in wn_nav.slug. */
+struct slug_word {
+	uint64_t hash;
+	uint32_t off, len; /* in wn_nav.slug_text */
+	uint32_t mark;     /* the line (+ 1) that last had it */
+};
+
+/* An ASCII word's first two bytes, case folded, in 10 bits. */
+static unsigned head_of(const unsigned char *p)
+{
+	return (p[0] & 31u) << 5 | (p[1] & 31u);
+}
+
+/* The slug's word equal to s[w], or NULL. An ASCII word of a length no
+ * slug word has, or whose first two letters none has, is not hashed. */
+static struct slug_word *slug_find(const struct wn_nav *n, const unsigned char *s,
+				   const struct title_span *w)
+{
+	const size_t span = w->end - w->start;
+	if (w->ascii && (!(n->slug_lens >> (span < 63 ? span : 63) & 1) ||
+			 !(n->slug_heads[head_of(s + w->start) >> 6] >> (head_of(s + w->start) & 63) & 1)))
+		return NULL;
+	char buf[TITLE_WORD_MAX + 4];
+	uint64_t h;
+	const size_t len = title_key(s, w, buf, &h);
+	if (len > TITLE_WORD_MAX || !(n->slug_bloom[(h >> 6) & 3] >> (h & 63) & 1))
+		return NULL;
+	struct slug_word *sw = (struct slug_word *)(void *)n->slug.ptr;
+	for (size_t j = 0; j < n->slug_words; j++)
+		if (sw[j].hash == h && sw[j].len == len &&
+		    memcmp(n->slug_text.ptr + sw[j].off, buf, len) == 0)
+			return &sw[j];
+	return NULL;
+}
+
+/* The address's path without the scheme, the host and a page's extension
+ * (".html", ".php", ...): where the story's slug is. */
+static void slug_span(const char *url, size_t len, size_t *lo, size_t *hi)
+{
+	static const char *const ext[] = { ".html", ".htm", ".php", ".aspx", ".asp",
+					   ".jsp", ".cms", ".shtml" };
+	size_t i = 0;
+	while (i < len && url[i] >= 'a' && url[i] <= 'z')
+		i++;
+	*lo = 0;
+	if (i > 0 && i < len && url[i] == ':') {
+		*lo = i + 1;
+		if (len - *lo >= 2 && url[*lo] == '/' && url[*lo + 1] == '/') {
+			*lo += 2;
+			while (*lo < len && url[*lo] != '/')
+				(*lo)++;
+		}
+	}
+	*hi = len;
+	for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]); e++) {
+		const size_t k = strlen(ext[e]);
+		if (len - *lo >= k && memcmp(url + len - k, ext[e], k) == 0) {
+			*hi = len - k;
+			break;
+		}
+	}
+}
+
+static void slug_clear(struct wn_nav *n)
+{
+	n->slug.len = n->slug_text.len = 0;
+	n->slug_words = n->nslug = 0;
+	n->slug_lens = n->slug_bits = 0;
+	memset(n->slug_per_bit, 0, sizeof(n->slug_per_bit));
+	memset(n->slug_bloom, 0, sizeof(n->slug_bloom));
+	memset(n->slug_heads, 0, sizeof(n->slug_heads));
+}
+
+void wn_nav_begin(struct wn_nav *n, const char *url, size_t len)
+{
+	slug_clear(n);
+	if (!url)
+		return;
+	size_t lo, hi;
+	slug_span(url, len, &lo, &hi);
+	const unsigned char *const u = (const unsigned char *)url;
+	struct title_span w;
+	for (size_t pos = lo; title_word(n, u, hi, &pos, false, &w);) {
+		if (slug_find(n, u, &w))
+			continue;
+		n->nslug++; /* a word too long to match counts in the slug's size */
+		char buf[TITLE_WORD_MAX + 4];
+		uint64_t h;
+		const size_t k = title_key(u, &w, buf, &h);
+		if (k > TITLE_WORD_MAX)
+			continue;
+		const struct slug_word sw = {
+			.hash = h, .off = (uint32_t)n->slug_text.len, .len = (uint32_t)k,
+		};
+		if (wn_buf_append(&n->slug_text, buf, k) != 0 ||
+		    wn_buf_append(&n->slug, &sw, sizeof(sw)) != 0) {
+			slug_clear(n); /* out of memory: no title */
+			return;
+		}
+		n->slug_words++;
+		n->slug_bloom[(h >> 6) & 3] |= 1ull << (h & 63);
+		/* an ASCII word's length is its key's; past ASCII it may differ */
+		n->slug_lens |= w.ascii ? 1ull << (k < 63 ? k : 63) : ~0ull;
+		if (w.ascii) {
+			n->slug_heads[head_of(u + w.start) >> 6] |= 1ull << (head_of(u + w.start) & 63);
+			char pad[TITLE_WORD_MAX + 12] = { 0 };
+			memcpy(pad, buf, k);
+			const unsigned bit = title_bit(pad, k);
+			n->slug_bits |= 1ull << bit;
+			n->slug_per_bit[bit] = (uint8_t)(n->slug_per_bit[bit] + (n->slug_per_bit[bit] < 3));
+		} else { /* may match an ASCII word, whose bit is not known */
+			memset(n->slug_heads, 0xFF, sizeof(n->slug_heads));
+			n->slug_bits = ~0ull;
+			memset(n->slug_per_bit, 3, sizeof(n->slug_per_bit));
+		}
+	}
+}
+
+/* The page's title: the line with the most of the slug's words, when it
+ * holds three of them and half the slug (a slug of three words or more).
+ * Sets each line's T_* features and returns true then; false, and they
+ * stay 0, else. */
+static bool title_features(struct wn_nav *n, struct model_bufs *b, size_t m)
+{
+	if (n->nslug < TITLE_WORD_MIN)
+		return false;
+	struct slug_word *sw = (struct slug_word *)(void *)n->slug.ptr;
+	for (size_t j = 0; j < n->slug_words; j++)
+		sw[j].mark = 0;
+	size_t best = 0, ti = 0;
+	struct title_span w;
+	for (size_t k = 0; k < m; k++) {
+		/* At most this many slug words can be in the line: under 3, it
+		 * is no title, and a title is at least 3 (title_bits). */
+		const uint64_t on = n->feat[b->idx[k]].title_bits & n->slug_bits;
+		unsigned most = 0;
+		for (uint64_t v = on; v && most < 3; v &= v - 1)
+			most += n->slug_per_bit[__builtin_ctzll(v)];
+		if (most < 3)
+			continue;
+		const struct wn_judged *r = &n->doc.recs[b->idx[k]];
+		const unsigned char *s = (const unsigned char *)n->doc.text.ptr + r->off;
+		size_t hit = 0;
+		for (size_t pos = 0; title_word(n, s, r->len, &pos, true, &w);) {
+			struct slug_word *f = slug_find(n, s, &w);
+			if (f && f->mark != (uint32_t)k + 1) {
+				f->mark = (uint32_t)k + 1;
+				hit++;
+			}
+		}
+		if (hit > best) {
+			best = hit;
+			ti = k;
+		}
+	}
+	if (best < 3 || 2 * best < n->nslug)
+		return false;
+	for (size_t k = 0; k < m; k++) {
+		float *x = b->x + k * X_ROW;
+		x[T_AFTER] = k > ti ? logf1((double)(k - ti), 5.0f) : 0.0f;
+		x[T_BEFORE] = k < ti;
+		x[T_TITLED] = 1.0f;
+	}
+	return true;
+}
+
 #define P_STEPS 20 /* --explain names the probability in steps of 0.05 */
 #define P_RULES(c)                                                                      \
 	c ":model p<0.05", c ":model p<0.10", c ":model p<0.15", c ":model p<0.20",      \
@@ -942,16 +1280,20 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 	for (size_t i = 0, k = 0; i < cnt; i++)
 		if (n->feat[i].cls != WN_NAV_SKIP) {
 			b.idx[k] = i;
-			line_features(n, &n->feat[i], fin[i], b.x + k * WN_NAV_NF1);
+			line_features(n, &n->feat[i], fin[i], b.x + k * X_ROW);
 			k++;
 		}
 	context_features(n, &b, m, any_good);
+	const bool titled = title_features(n, &b, m);
 	b.sum_p1[0] = 0.0;
 	for (size_t k = 0; k < m; k++) {
-		const float *x = b.x + k * WN_NAV_NF1;
+		const float *x = b.x + k * X_ROW;
 		double z = 0.0;
 		for (unsigned j = 0; j < WN_NAV_NF1; j++)
 			z += wn_nav_w1[j] * x[j];
+		if (titled) /* the gate: a residual of the first stage */
+			z = wn_nav_wg[0] + wn_nav_wg[1] * z + wn_nav_wg[2] * x[T_AFTER] +
+			    wn_nav_wg[3] * x[T_BEFORE];
 		b.p1[k] = n->feat[b.idx[k]].prior ? 0.0 : sigmoid(z);
 		b.sum_p1[k + 1] = b.sum_p1[k] + b.p1[k];
 	}
@@ -982,8 +1324,8 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		const struct wn_judged *r = &n->doc.recs[i];
 		if (n->dump) {
 			const struct wn_nav_sample s = {
-				.doc = n->doc_no, .line = k, .x = b.x + k * WN_NAV_NF1,
-				.nx = WN_NAV_NF1, .text = n->doc.text.ptr + r->off, .len = r->len,
+				.doc = n->doc_no, .line = k, .x = b.x + k * X_ROW,
+				.nx = X_ROW, .text = n->doc.text.ptr + r->off, .len = r->len,
 				.prior = n->feat[i].prior,
 			};
 			n->dump(n->dump_ctx, &s);

@@ -29,6 +29,8 @@ enum wn_nav_class { WN_NAV_GOOD, WN_NAV_BAD, WN_NAV_SHORT, WN_NAV_NEAR, WN_NAV_S
  * line alone, so either thread may compute it (doc/threads.md). */
 struct wn_nav_feat {
 	uint64_t line_hash; /* of a short line's bytes, to count repeats; 0: none */
+	uint64_t title_bits; /* a bit per word (nav.c's title_bit), to skip lines
+			      * with no three of the page's title words */
 	uint32_t chars;
 	uint32_t words;    /* words; each Han or kana character is one */
 	uint32_t caps;     /* words that start with a capital letter */
@@ -72,6 +74,7 @@ struct wn_nav {
 	size_t nwords[WN_NAV_LANGS]; /* entries per language */
 	uint8_t max_len[256];        /* longest stop word by its first byte */
 	uint8_t plain[256];          /* bytes the markup features skip (nav.c) */
+	uint8_t title_class[256];    /* bytes of the page's title words (nav.c) */
 	/* Everything above is only read once wn_nav_init returns: a worker
 	 * thread computes features with it (wn_nav_features) while the
 	 * filter's thread judges with what follows. */
@@ -87,6 +90,16 @@ struct wn_nav {
 	struct wn_buf fin;           /* the final class of each held line */
 	struct wn_buf model;         /* the model's features and sums (nav.c) */
 	size_t block_lo, block_hi;   /* the last window's main block: held lines */
+	/* The page's title words, from its address (nav.c's wn_nav_begin). */
+	struct wn_buf slug;          /* a struct slug_word (nav.c) per word */
+	struct wn_buf slug_text;     /* their bytes, lowercased */
+	size_t slug_words;           /* words in slug */
+	size_t nslug;                /* distinct words, those too long to keep too */
+	uint64_t slug_bloom[4];      /* bits of their hashes */
+	uint64_t slug_lens;          /* bits of their lengths (63: 63 or more) */
+	uint64_t slug_heads[16];     /* bits of their first two letters (nav.c) */
+	uint64_t slug_bits;          /* their title_bits (wn_nav_feat) */
+	uint8_t slug_per_bit[64];    /* words per bit (3: maybe more) */
 	wn_nav_dump_fn *dump;        /* training dump, or NULL */
 	void *dump_ctx;
 };
@@ -104,6 +117,12 @@ void wn_nav_features(const struct wn_nav *n, const char *p, size_t len,
 
 /* The languages (bits) of which word (lowercase UTF-8) is a stop word. */
 unsigned wn_nav_stopword(const struct wn_nav *n, const char *word, size_t len);
+
+/* A document starts; url is its address (a record's WARC-Target-URI or
+ * "url"), or NULL: the words of its path are the page's title words,
+ * which the model looks for in the lines (doc/nav.md). Out of memory,
+ * the page has none. */
+void wn_nav_begin(struct wn_nav *n, const char *url, size_t len);
 
 /* Holds a judged line of the current document. made: the bytes of the
  * line's struct wn_nav_feat as wn_nav_features made them (maybe on the

@@ -161,10 +161,14 @@ static int parse_header(struct wn_wet *w, const char *h, size_t n, size_t off, s
 		w->id_is_uri = false;
 		w->id_start = off + v;
 		w->id_end = off + v_end;
-	} else if (name_is(h, name_len, "WARC-Target-URI") && (!w->id_end || w->id_is_uri)) {
-		w->id_is_uri = true;
-		w->id_start = off + v;
-		w->id_end = off + v_end;
+	} else if (name_is(h, name_len, "WARC-Target-URI")) {
+		w->uri_start = off + v;
+		w->uri_end = off + v_end;
+		if (!w->id_end || w->id_is_uri) {
+			w->id_is_uri = true;
+			w->id_start = off + v;
+			w->id_end = off + v_end;
+		}
 	}
 	return 0;
 }
@@ -175,6 +179,7 @@ static int parse_head(struct wn_wet *w, const char *p, size_t n)
 	w->doc = w->id_is_uri = false;
 	w->len_start = w->len_end = w->digest_start = w->digest_end = 0;
 	w->digest_line = w->digest_next = w->id_start = w->id_end = 0;
+	w->uri_start = w->uri_end = 0;
 	const char *nl = memchr(p, '\n', n);
 	for (size_t i = (size_t)(nl - p) + 1; i < n;) {
 		nl = memchr(p + i, '\n', n - i);
@@ -295,6 +300,7 @@ static int body(struct wn_wet *w, const char *b, size_t len, size_t *pos, bool f
 		.text = p + w->head_len,
 		.text_len = (size_t)w->length, .id = p + w->id_start,
 		.id_len = w->id_end - w->id_start,
+		.url = w->uri_end ? p + w->uri_start : NULL, .url_len = w->uri_end - w->uri_start,
 		.text_line = w->line + count_lines(p, w->head_len),
 	};
 	w->state = WN_WET_HEAD;
