@@ -374,7 +374,6 @@ static int take_field(struct wn_jsonl *j, struct scan *s)
 	return 0;
 }
 
-/* One member "key": value of the top-level object at s->p. */
 /* A string "url" (the page's address, for --strip-nav): value[0..end)
  * with its quotes, checked already; decoded when it has escapes. */
 static int take_url(struct wn_jsonl *j, const unsigned char *value, const unsigned char *end,
@@ -395,6 +394,7 @@ static int take_url(struct wn_jsonl *j, const unsigned char *value, const unsign
 	return 0;
 }
 
+/* One member "key": value of the top-level object at s->p. */
 static int take_member(struct wn_jsonl *j, struct scan *s, bool *found, struct wn_record *rec)
 {
 	if (s->p == s->end || *s->p != '"')
