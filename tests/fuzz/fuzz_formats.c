@@ -1,7 +1,9 @@
 /* fuzz_formats.c - JSON Lines and WET framing on arbitrary bytes. The first
  * bytes pick the format and options and a chunking; the invariants checked:
  * the output and the malformed-record count are the same pushed whole or in
- * pieces, and the statistics balance (lines and documents). */
+ * pieces, and the statistics balance (lines and documents). --strip-nav
+ * may be on, so a record's address (WET's WARC-Target-URI, a JSON "url")
+ * goes through the navigation classifier's title words too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	opt.scope = d[0] & 64 ? WN_SCOPE_DOC : WN_SCOPE_STREAM;
 	opt.max_doc = d[0] & 128 ? 64 : 0;
 	opt.min_chars = 4;
-	const size_t chunk = 1 + (size_t)(d[1] >> 1);
+	const size_t chunk = 1 + (size_t)(d[1] >> 2);
 	if (d[1] & 1)
 		opt.disable |= WN_STAGE_REPAIR;
+	opt.strip_nav = (d[1] & 2) != 0;
 	d += 2;
 	n -= 2;
 
