@@ -172,19 +172,30 @@ static uint64_t line_fp(const char *p, size_t n, uint64_t pass)
 	return wn_mix64(h ^ pass * 0x9E3779B97F4A7C15ull);
 }
 
+/* Inserts every line of the text, pass after pass from pass first, until
+ * the passes are done or an insert fails; *added counts the new ones.
+ * Returns the last insert's result. */
+static int fill_lines(const char *text, size_t len, uint64_t first, uint64_t passes,
+		      uint64_t *added)
+{
+	int rc = 0;
+	*added = 0;
+	for (uint64_t pass = first; rc >= 0 && pass < first + passes; pass++)
+		for (const char *p = text, *end = text + len; p < end && rc >= 0;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			rc = wn_memo_insert(&memo, line_fp(p, n, pass));
+			*added += rc > 0;
+			p += n + 1;
+		}
+	return rc;
+}
+
 /* Feeds every line of the text, pass after pass; returns how many were new. */
 static uint64_t feed_lines(const char *text, size_t len, uint64_t first, uint64_t passes)
 {
-	uint64_t added = 0;
-	for (uint64_t pass = first; pass < first + passes; pass++)
-		for (const char *p = text, *end = text + len; p < end;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			const int rc = wn_memo_insert(&memo, line_fp(p, n, pass));
-			cr_assert_geq(rc, 0);
-			added += (uint64_t)rc;
-			p += n + 1;
-		}
+	uint64_t added;
+	cr_assert_geq(fill_lines(text, len, first, passes, &added), 0);
 	return added;
 }
 
@@ -268,23 +279,6 @@ static uint64_t resident_in(const unsigned char *p, uint64_t len)
 	return n * page;
 }
 
-/* Fills the set with real lines, pass after pass, until passes are done
- * or the limit is reached; returns the last insert's result. */
-static int fill_lines(const char *text, size_t len, uint64_t passes, uint64_t *added)
-{
-	int rc = 0;
-	*added = 0;
-	for (uint64_t pass = 0; rc >= 0 && pass < passes; pass++)
-		for (const char *p = text, *end = text + len; p < end && rc >= 0;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			rc = wn_memo_insert(&memo, line_fp(p, n, pass));
-			*added += rc > 0;
-			p += n + 1;
-		}
-	return rc;
-}
-
 /* Huge pages are asked for only where they lie wholly below the arena's
  * cap, before anything there is touched, so the table's pages never pass
  * the cap. The first cap is one huge page: one pass of real lines (a
@@ -302,7 +296,7 @@ Test(memo, huge_pages_stay_under_the_cap)
 	uint64_t added, rss;
 
 	cr_assert_eq(wn_memo_init(&memo, (uint64_t)256 << 20, WN_FULL_FAIL), 0);
-	cr_assert_eq(fill_lines(text, len, 1, &added), 1);
+	cr_assert_eq(fill_lines(text, len, 0, 1, &added), 1);
 	cr_assert(a->mapped);
 	cr_assert_eq(a->cap, chunk);
 	if (small_pages)
@@ -313,7 +307,7 @@ Test(memo, huge_pages_stay_under_the_cap)
 	wn_memo_free(&memo);
 
 	cr_assert_eq(wn_memo_init(&memo, (uint64_t)5 << 20, WN_FULL_FAIL), 0);
-	cr_assert_eq(fill_lines(text, len, 10000, &added), WN_E_LIMIT);
+	cr_assert_eq(fill_lines(text, len, 0, 10000, &added), WN_E_LIMIT);
 	cr_assert_eq(wn_memo_count(&memo), added);
 	cr_assert_eq(a->cap, a->size);
 	if (small_pages) {
