@@ -34,15 +34,20 @@ static struct got got;
 	"https://www.wsj.com/articles/"                                                      \
 	"google-stadia-microsoft-xcloud-apple-arcade-so-many-ways-to-playand-pay-11574168580"
 
-static void teardown(void)
+static void got_free(struct got *g)
 {
 	for (int i = 0; i < MAX_RECS; i++) {
-		tu_free(&got.raw[i]);
-		tu_free(&got.text[i]);
-		tu_free(&got.id[i]);
-		tu_free(&got.url[i]);
+		tu_free(&g->raw[i]);
+		tu_free(&g->text[i]);
+		tu_free(&g->id[i]);
+		tu_free(&g->url[i]);
 	}
-	memset(&got, 0, sizeof(got));
+	memset(g, 0, sizeof(*g));
+}
+
+static void teardown(void)
+{
+	got_free(&got);
 }
 
 TestSuite(jsonl, .fini = teardown);
@@ -313,11 +318,7 @@ Test(jsonl, chunking_invariance_of_records)
 	cr_assert_eq(whole.n, 7);
 	cr_assert_eq(whole.kind[4], WN_REC_BAD);
 	cr_assert_eq(whole.kind[5], WN_REC_PASS);
-	for (int i = 0; i < MAX_RECS; i++) {
-		tu_free(&whole.raw[i]);
-		tu_free(&whole.text[i]);
-		tu_free(&whole.id[i]);
-	}
+	got_free(&whole);
 	tu_free(&in);
 }
 
@@ -476,11 +477,7 @@ Test(jsonl, real_layout_agrees_with_model)
 		tu_free(&model);
 	}
 	cr_assert_eq(same, 2, "two records of four have nothing to clean");
-	for (int i = 0; i < MAX_RECS; i++) {
-		tu_free(&before.raw[i]);
-		tu_free(&before.text[i]);
-		tu_free(&before.id[i]);
-	}
+	got_free(&before);
 	tu_free(&in);
 	tu_free(&out);
 }
