@@ -34,7 +34,7 @@ static struct got got;
 	"https://www.wsj.com/articles/"                                                      \
 	"google-stadia-microsoft-xcloud-apple-arcade-so-many-ways-to-playand-pay-11574168580"
 
-static void got_free(struct got *g)
+static void free_got(struct got *g)
 {
 	for (int i = 0; i < MAX_RECS; i++) {
 		tu_free(&g->raw[i]);
@@ -47,7 +47,7 @@ static void got_free(struct got *g)
 
 static void teardown(void)
 {
-	got_free(&got);
+	free_got(&got);
 }
 
 TestSuite(jsonl, .fini = teardown);
@@ -318,7 +318,7 @@ Test(jsonl, chunking_invariance_of_records)
 	cr_assert_eq(whole.n, 7);
 	cr_assert_eq(whole.kind[4], WN_REC_BAD);
 	cr_assert_eq(whole.kind[5], WN_REC_PASS);
-	got_free(&whole);
+	free_got(&whole);
 	tu_free(&in);
 }
 
@@ -477,7 +477,7 @@ Test(jsonl, real_layout_agrees_with_model)
 		tu_free(&model);
 	}
 	cr_assert_eq(same, 2, "two records of four have nothing to clean");
-	got_free(&before);
+	free_got(&before);
 	tu_free(&in);
 	tu_free(&out);
 }
