@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""Tries stronger model classes for --strip-nav in Python, held out
+(doc/nav.md, "A stronger model class"), on exactly the features nav.c
+dumps. A trial only: it needs scikit-learn (Debian's python3-sklearn);
+the shipped trainer, bench/nav_train.py, stays numpy-only.
+
+usage: bench/nav_gbt_try.py [--winnow BIN] [--shared DIR] [--only NAME ...] [--halves]
+       bench/nav_gbt_try.py --false-positives
+
+Each trial is a model: a first stage ("lr": nav_train.py's logistic
+regression with the title's gate; "gbt": gradient-boosted trees,
+scikit-learn's HistGradientBoostingClassifier, on the 43 features and the
+title's 3 columns), a second stage ("lr": nav_train.py's logistic
+regression on the first stage's probabilities and the line's place
+against the main block and the article's end, stage2; "gbt": boosted
+trees on the same inputs; "gbtx": on those and the first stage's
+features; "none": the first stage decides) and a decision over the
+page's lines ("smooth": nav_train.py's forward-backward posterior of the
+two-state chain whose transitions are counted on the labels; "viterbi":
+the chain's most likely path, a line's evidence weighted so that a line
+alone is kept from the threshold up; "none"). The sample weights are
+nav_train.py's (the gold texts as documents at 0.6). "oof": the second
+stage is trained on out-of-fold first-stage probabilities (3 folds of
+documents), since boosted trees are sure of their own training lines.
+
+Printed for each: held-out F1 / R / P (trained on the two other sets) on
+scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark at the default
+threshold, the share of tests/data/clean-gold.txt's lines the all-sets
+model drops, and held-out F1 / R at other thresholds (a tree model's
+probabilities are not the logistic model's, so one threshold is not a
+fair comparison); with --halves also trained on odd documents scored on
+the even ones and back. "shipped" reproduces nav_train.py's rows."""
+import argparse, json, os, re, sys, tempfile, time
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nav_train as T
+
+TREES = dict(max_depth=3, max_iter=100, learning_rate=0.1)
+
+def gbt(X, y, c, **kw):
+    cfg = dict(TREES)
+    cfg.update(kw)
+    m = HistGradientBoostingClassifier(early_stopping=False, random_state=0, **cfg)
+    m.fit(X, y, sample_weight=c)
+    return m
+
+def cat(ds, f):
+    return np.concatenate([f(d)[~d.prior] for d in ds])
+
+def vcat(ds, f):
+    return np.vstack([f(d)[~d.prior] for d in ds])
+
+def viterbi(p, a, b, t):
+    """The most likely path of nav_train.py's two-state chain; the text
+    state's evidence is weighted by (1 - t) / t so that a line alone is
+    text from p >= t, as with the posterior's threshold."""
+    m, pi = len(p), a / (a + b)
+    e1 = np.log(np.clip(p, 1e-6, 1 - 1e-6) / pi) + np.log((1 - t) / t)
+    e0 = np.log(np.clip(1 - p, 1e-6, 1.0) / (1 - pi))
+    la, l1a, lb, l1b = np.log(a), np.log(1 - a), np.log(b), np.log(1 - b)
+    v0, v1 = np.log(1 - pi) + e0[0], np.log(pi) + e1[0]
+    back = np.zeros((m, 2), int)
+    for k in range(1, m):
+        c00, c10, c01, c11 = v0 + l1a, v1 + lb, v0 + la, v1 + l1b
+        back[k] = (0 if c00 >= c10 else 1, 0 if c01 >= c11 else 1)
+        v0, v1 = max(c00, c10) + e0[k], max(c01, c11) + e1[k]
+    s, st = np.zeros(m), int(v1 >= v0)
+    for k in range(m - 1, -1, -1):
+        s[k] = st
+        st = back[k, st]
+    return s
+
+class Model:
+    def __init__(self, s1, s2, decide="smooth", oof=False, vt=None, k1=None, k2=None):
+        self.s1, self.s2, self.decide, self.oof, self.vt = s1, s2, decide, oof, vt
+        self.k1, self.k2 = k1 or {}, k2 or {}
+
+    def p1(self, d, m1=None):
+        m1 = m1 or self.m1
+        if self.s1 == "lr":
+            return T.p_first(d, m1)
+        p = m1.predict_proba(d.XT)[:, 1]
+        p[d.prior] = 0.0
+        return p
+
+    def feats2(self, d, p1):
+        Y = T.stage2(p1, d.ch)
+        return np.hstack([Y, d.XT]) if self.s2 == "gbtx" else Y
+
+    def fit1(self, ds):
+        if self.s1 == "lr":
+            return T.train(ds)[0]
+        return gbt(vcat(ds, lambda d: d.XT), cat(ds, lambda d: d.y),
+                   cat(ds, lambda d: d.c), **self.k1)
+
+    def fit(self, ds):
+        y, c = cat(ds, lambda d: d.y), cat(ds, lambda d: d.c)
+        self.m1 = self.fit1(ds)
+        P = {id(d): None for d in ds}
+        if self.oof and self.s1 != "lr":
+            for f in range(3):
+                m = self.fit1([d for i, d in enumerate(ds) if i % 3 != f])
+                for i, d in enumerate(ds):
+                    if i % 3 == f:
+                        P[id(d)] = self.p1(d, m)
+        Y2 = vcat(ds, lambda d: self.feats2(d, P[id(d)] if P[id(d)] is not None else self.p1(d)))
+        if self.s2 == "lr":
+            self.m2 = T.fit(Y2, y, c)
+        elif self.s2 != "none":
+            self.m2 = gbt(Y2, y, c, **self.k2)
+        self.ab = T.transitions([d for d in ds if not d.clean])
+        return self
+
+    def probs(self, d, thr):
+        if not d.lines:
+            return np.zeros(0)
+        p1 = self.p1(d)
+        if self.s2 == "none":
+            p = p1
+        elif self.s2 == "lr":
+            p = T.sig(self.feats2(d, p1) @ self.m2)
+        else:
+            p = self.m2.predict_proba(self.feats2(d, p1))[:, 1]
+        q, live = np.zeros(len(p)), ~d.prior
+        if live.any():
+            if self.decide == "viterbi":
+                q[live] = viterbi(p[live], *self.ab, self.vt or thr)
+            elif self.decide == "smooth":
+                q[live] = T.smooth(p[live], *self.ab)
+            else:
+                q[live] = p[live]
+        return q
+
+TRIALS = {
+    "shipped": lambda: Model("lr", "lr"),
+    "lr, no smoothing": lambda: Model("lr", "lr", "none"),
+    "lr, viterbi": lambda: Model("lr", "lr", "viterbi"),
+    "lr, viterbi at 0.5": lambda: Model("lr", "lr", "viterbi", vt=0.5),
+    "gbt alone": lambda: Model("gbt", "none"),
+    "gbt, lr stacked": lambda: Model("gbt", "lr"),
+    "gbt, lr stacked oof": lambda: Model("gbt", "lr", oof=True),
+    "lr, gbt 2nd": lambda: Model("lr", "gbt"),
+    "lr, gbt 2nd + features": lambda: Model("lr", "gbtx"),
+    "lr, gbt 2nd + features d2": lambda: Model("lr", "gbtx", k2=dict(max_depth=2)),
+    "lr, gbt 2nd + features d4 200": lambda: Model("lr", "gbtx", k2=dict(max_depth=4, max_iter=200)),
+}
+
+def f(rows, i):
+    return " / ".join(f"{r[i]:.3f}" for r in rows)
+
+def run(name, mk, docs, clean, cg, thr, halves):
+    t0, held, kept = time.time(), [], {}
+    for s in T.SETS:
+        m = mk().fit([d for d in docs + clean if d.set != s])
+        sd = [d for d in docs if d.set == s]
+        kept[s] = (sd, {id(d): m.probs(d, thr) for d in sd})
+        held.append(T.score(sd, lambda d: kept[s][1][id(d)] >= thr))
+    m = mk().fit(docs + clean)
+    n = sum(len(d.lines) for d in cg)
+    lost = sum(int(((m.probs(d, thr) < thr) & ~d.prior).sum()) for d in cg)
+    print(f"{name:30} F1 {f(held, 2)}  R {f(held, 1)}  P {f(held, 0)}  "
+          f"clean-gold {100 * lost / max(n, 1):.1f} %  ({time.time() - t0:.0f} s)", flush=True)
+    for t in (0.1, 0.3, 0.5):
+        rows = [T.score(kept[s][0], lambda d: kept[s][1][id(d)] >= t) for s in T.SETS]
+        print(f"{'  at %.2f' % t:30} F1 {f(rows, 2)}  R {f(rows, 1)}", flush=True)
+    if halves:
+        for half in (0, 1):
+            ids = {e.id for i, e in enumerate(docs) if i % 2 != half}
+            mm = mk().fit([d for i, d in enumerate(docs) if i % 2 != half] +
+                          [d for d in clean if d.id in ids])
+            rows = [T.score([d for i, d in enumerate(docs) if i % 2 == half and d.set == s],
+                            lambda d: mm.probs(d, thr) >= thr) for s in T.SETS]
+            print(f"{'  even' if half == 0 else '  odd':30} documents: F1 {f(rows, 2)}  "
+                  f"R {f(rows, 1)}", flush=True)
+
+def false_positives(docs, clean, thr, held="scrapinghub-aeb"):
+    """The lines labelled junk that the shipped model, trained on the two
+    other sets, keeps on `held`, by kind: where (before the first line
+    labelled text, between the first and the last, after the last) and
+    what shape (under 4 words; ending a sentence, i.e. in . ! ? : a quote
+    or a closing parenthesis; else a headline), their tokens, and the pages
+    that hold the most."""
+    w1, w2 = T.train([d for d in docs + clean if d.set != held])
+    tok, lines, per, total, sure = {}, {}, {}, 0, 0
+    for d in docs:
+        if d.set != held or not (d.y > 0).any():
+            continue
+        q = T.probs(d, w1, w2)
+        keep = q >= thr
+        yi = np.nonzero(d.y > 0)[0]
+        for k, ((_, _, text), kp) in enumerate(zip(d.lines, keep)):
+            if not kp or d.y[k] > 0:
+                continue
+            t, n = text.strip(), len(T.toks(text))
+            where = "before" if k < yi[0] else ("after" if k > yi[-1] else "inside")
+            shape = ("short" if len(t.split()) < 4 else
+                     "sentence" if re.search(r"[.!?:\"'”)]$", t) else "headline")
+            tok[where, shape] = tok.get((where, shape), 0) + n
+            lines[where, shape] = lines.get((where, shape), 0) + 1
+            per[d.id] = per.get(d.id, 0) + n
+            total += n
+            sure += n if q[k] >= 0.9 else 0
+    print(f"{held}, held out: {total} tokens of lines labelled junk kept, "
+          f"{100 * sure / max(total, 1):.0f} % of them at p >= 0.9")
+    for k in sorted(tok, key=lambda k: -tok[k]):
+        print(f"  {k[0]:7} {k[1]:9} {lines[k]:5} lines {tok[k]:6} tokens "
+              f"({100 * tok[k] / max(total, 1):.0f} %)")
+    top = sorted(per.values(), reverse=True)
+    print(f"  {len(per)} pages; the 10 with the most hold "
+          f"{100 * sum(top[:10]) / max(total, 1):.0f} %, {sum(v > 500 for v in top)} pages "
+          "hold more than 500 tokens each")
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--winnow", default=os.path.join(T.ROOT, "build", "winnow"))
+    ap.add_argument("--shared", default=os.environ.get("WN_SHARED",
+                                                       os.path.join(T.ROOT, "..", "shared")))
+    ap.add_argument("--only", nargs="*", choices=sorted(TRIALS))
+    ap.add_argument("--halves", action="store_true")
+    ap.add_argument("--false-positives", action="store_true",
+                    help="only the shipped model's kept junk on scrapinghub-aeb, held out, by kind")
+    a = ap.parse_args()
+    docs, clean = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in T.SETS:
+            d = os.path.join(a.shared, "corpora", s)
+            wet = os.path.join(d, "scraped.lynx.wet")
+            gold = T.read_gold(os.path.join(d, "gold.jsonl"))
+            ids, uris = T.read_wet_ids(wet), T.read_uris(wet)
+            dumped = T.dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
+            assert len(dumped) == len(ids) == len(uris), s
+            docs += [T.Doc(s, i, lines, gold[i]) for i, lines in zip(ids, dumped)]
+            jl = os.path.join(tmp, s + ".jsonl")
+            cids = [i for i in ids if gold[i].strip()]
+            uri = dict(zip(ids, uris))
+            with open(jl, "w") as fh:  # with the page's address, as nav_train.py
+                for i in cids:
+                    fh.write(json.dumps({"id": i, "url": uri[i], "text": gold[i]}) + "\n")
+            clean += [T.Doc(s, i, lines, gold[i], True) for i, lines in
+                      zip(cids, T.dump(a.winnow, jl, os.path.join(tmp, s + ".clean.tsv")))]
+        cg = [T.Doc("clean-gold", "", lines, "", True) for lines in
+              T.dump(a.winnow, os.path.join(T.ROOT, "tests", "data", "clean-gold.txt"),
+                     os.path.join(tmp, "cg.tsv"))]
+    for d in docs + clean + cg:  # the trees see the title's columns as features
+        d.XT = np.hstack([d.X, d.title])
+    h = open(os.path.join(T.ROOT, "include", "winnow.h")).read()
+    thr = float(re.search(r"WN_DEFAULT_NAV_THRESHOLD ([\d.]+)", h).group(1))
+    if a.false_positives:
+        return false_positives(docs, clean, thr)
+    print(f"held out (trained on the two other sets), threshold {thr}: "
+          "scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
+    for name in a.only or TRIALS:
+        run(name, TRIALS[name], docs, clean, cg, thr, a.halves)
+
+if __name__ == "__main__":
+    main()
