@@ -170,6 +170,30 @@ Test(faults, signal_with_stdout_counts_what_was_written)
 		     "the input's first lines, whole");
 }
 
+/* A signal while the output waits in write() on a full pipe: the bytes that
+ * call had put in the pipe are counted. The handler used to run as the
+ * call returned, before it could count them, and said 0 here. */
+Test(faults, signal_in_a_blocked_write_counts_its_bytes)
+{
+	cr_assert_eq(sh("seq 1 300000 | sed 's/^/a distinct line of text, number /' > big.txt"), 0);
+	/* winnow writes blocks of 1 MiB to a pipe that holds 64 KiB and is
+	 * read only once winnow is gone; the signal comes while its main
+	 * thread is in write(2) on fd 1 (/proc/PID/syscall: number 1 on
+	 * x86-64; elsewhere after 20 s of waiting, at whatever point). */
+	cr_assert_eq(sh("{ $W big.txt 2>msg & echo $! > pid; wait $!; echo $? > status; } | "
+			"{ while [ ! -e go ]; do sleep 0.05; done; cat > got; } & "
+			"while [ ! -s pid ]; do sleep 0.05; done; "
+			"for i in $(seq 1 400); do "
+			"read -r nr fd rest < /proc/$(cat pid)/syscall; "
+			"[ \"$nr $fd\" = '1 0x1' ] && break; sleep 0.05; done; "
+			"kill -TERM $(cat pid); touch go; wait"), 0);
+	expect_file("status", "143\n");
+	cr_assert_eq(sh("test $(wc -c < got) -ge 65536"), 0, "the pipe was full");
+	cr_assert_eq(sh("printf 'winnow: terminated (SIGTERM)\\nwinnow: stdout: %%s bytes written\\n' "
+			"$(wc -c < got) | cmp - msg"), 0, "%s", slurp("msg"));
+	cr_assert_eq(sh("head -c $(wc -c < got) big.txt | cmp - got"), 0);
+}
+
 /* ---- Memory limit ------------------------------------------------------------ */
 
 /* 300,000 distinct lines need about 3 MiB of fingerprints: more than a

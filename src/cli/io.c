@@ -310,7 +310,17 @@ static int start_reader(struct cli_in *in)
 		pthread_mutex_destroy(&in->mu);
 		return -1;
 	}
-	if (pthread_create(&in->thread, NULL, reader, in) != 0) {
+	/* The reader starts with the fatal signals blocked, so the main thread
+	 * runs their handler (see sig_deferred). */
+	sigset_t fatal, old;
+	sigemptyset(&fatal);
+	sigaddset(&fatal, SIGINT);
+	sigaddset(&fatal, SIGTERM);
+	sigaddset(&fatal, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &fatal, &old);
+	const int started = pthread_create(&in->thread, NULL, reader, in);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started != 0) {
 		pthread_cond_destroy(&in->cv);
 		pthread_mutex_destroy(&in->mu);
 		return -1;
@@ -440,6 +450,13 @@ static const char *volatile sig_state;   /* the state saved, or NULL */
 static volatile sig_atomic_t sig_stats;  /* --stats was asked for */
 static volatile sig_atomic_t sig_output_done, sig_state_done;
 static volatile uint64_t sig_bytes_out;  /* bytes written to the output */
+/* A signal that lands while write_all is in write() waits for the bytes
+ * that call wrote to be counted: the handler leaves it in sig_deferred
+ * and write_all ends the run once they are (a second signal ends it at
+ * once, should the first land just before write() blocks for good).
+ * Only the main thread writes and, as every other thread blocks these
+ * signals, only it runs the handler. */
+static volatile sig_atomic_t sig_in_write, sig_deferred;
 
 /* Async-signal-safe writing of the message. */
 static void say(const char *s)
@@ -461,7 +478,7 @@ static void say_u64(uint64_t v)
 	say(digits + n);
 }
 
-static void on_fatal_signal(int sig)
+static void die_of_signal(int sig)
 {
 	for (int i = 0; i < TMP_SLOTS; i++)
 		if (tmp_for_signal[i])
@@ -487,6 +504,15 @@ static void on_fatal_signal(int sig)
 		say("winnow: no statistics: the run did not end\n");
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+static void on_fatal_signal(int sig)
+{
+	if (sig_in_write && !sig_deferred) {
+		sig_deferred = sig;
+		return;
+	}
+	die_of_signal(sig);
 }
 
 void cli_signals_describe(const char *output, const char *state, bool stats)
@@ -535,7 +561,15 @@ static int write_all(struct cli_out *o, const void *p, size_t n)
 {
 	const char *c = p;
 	while (n) {
+		sig_in_write = 1;
+		if (sig_deferred)
+			die_of_signal(sig_deferred);
 		const ssize_t w = write(o->fd, c, n);
+		if (w > 0)
+			sig_bytes_out += (uint64_t)w;
+		sig_in_write = 0;
+		if (sig_deferred)
+			die_of_signal(sig_deferred);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -545,7 +579,6 @@ static int write_all(struct cli_out *o, const void *p, size_t n)
 		}
 		c += w;
 		n -= (size_t)w;
-		sig_bytes_out += (uint64_t)w;
 	}
 	return 0;
 }

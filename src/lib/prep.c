@@ -18,6 +18,7 @@
  * worker's results off and the filter prepares every line on its own. */
 #define _POSIX_C_SOURCE 200809L /* pthread_getcpuclockid, clock_gettime */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -480,11 +481,21 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 		pthread_mutex_destroy(&p->mu);
 		rc = WN_E_NOMEM;
 	}
+	/* The worker blocks every signal a fault does not raise: the
+	 * application's handlers run on its own threads, never on ours. */
+	sigset_t async, old;
+	sigfillset(&async);
+	sigdelset(&async, SIGSEGV);
+	sigdelset(&async, SIGBUS);
+	sigdelset(&async, SIGFPE);
+	sigdelset(&async, SIGILL);
+	pthread_sigmask(SIG_BLOCK, &async, &old);
 	if (!rc && pthread_create(&p->thread, NULL, worker, p) != 0) {
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->mu);
 		rc = WN_E_NOMEM;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		wn_prep_free(p);
 		return rc;
