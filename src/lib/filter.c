@@ -676,9 +676,18 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 	return smooth(f, &v, text, p->nav);
 }
 
+/* The batch's fingerprints are prefetched in one burst before any is
+ * judged, not each as its line is prepared: a probe of the seen set mostly
+ * misses the TLB as well as the cache, and a prefetch waits for its page
+ * walk, so one issued among a line's work stalls the core for the walk;
+ * issued together, the walks overlap. */
 static int flush_batch(struct wn_filter *f)
 {
 	int rc = 0;
+	if (!f->opt.judge)
+		for (size_t i = 0; i < f->nbatch; i++)
+			if (f->batch[i].dedup)
+				wn_memo_prefetch(&f->memo, f->batch[i].dup_hash);
 	for (size_t i = 0; i < f->nbatch && !rc; i++)
 		rc = judge_line(f, &f->batch[i]);
 	f->nbatch = 0;
@@ -767,8 +776,6 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 			p->dup_hash = wn_keyer_exact(&f->keyer, &trimmed);
 			p->dedup = true;
 		}
-		if (p->dedup && !f->opt.judge)
-			wn_memo_prefetch(&f->memo, p->dup_hash);
 	}
 	if (f->opt.doc_dedup)
 		doc_line(f, p, &trimmed);
