@@ -1065,8 +1065,9 @@ static bool short_quoted_phrase(const char *s, size_t open, size_t comma)
 }
 
 /* Decides what a glued "word,word" at s[i] needs: nothing, a space, or
- * (inside a quotation that is never closed) the lost closing quote too. */
-static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
+ * (inside a quotation that is never closed) the lost closing quote too.
+ * *foreign_io: whether the line has foreign quotes, -1 until asked. */
+static void fix_glued_mark(struct rewrite *rw, size_t i, int *foreign_io)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
@@ -1087,7 +1088,9 @@ static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
 	if (s[i] == ',') {
 		if (IN_LIST(s + i + 1, re - i - 1, contraction_tails))
 			return;
-		if (quotes_ok && rule_on(rw, PR_QUOTE_AFTER_COMMA)) {
+		if (*foreign_io < 0) /* asked of the line once a site needs it */
+			*foreign_io = foreign_quotes(rw);
+		if (!*foreign_io && rule_on(rw, PR_QUOTE_AFTER_COMMA)) {
 			size_t open;
 			const enum qfam fam = unclosed_quote_at(s, n, i + 1, &open);
 			if (fam != QF_NONE && (attribution_follows(s, n, i + 1) ||
@@ -1127,7 +1130,7 @@ static inline unsigned mark_before(const unsigned char *u, char c1, char c2, boo
 #endif
 
 /* fix_space_after at the mark s[i]. */
-static void space_after_at(struct rewrite *rw, size_t i, bool quotes_ok)
+static void space_after_at(struct rewrite *rw, size_t i, int *foreign_io)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
@@ -1141,14 +1144,14 @@ static void space_after_at(struct rewrite *rw, size_t i, bool quotes_ok)
 	/* A line that looks like code is left alone: asked last, since most
 	 * marks are followed by a space and it scans the line. */
 	if (is_spaced_letter(prev) && is_spaced_letter(next) && !code_line(rw))
-		fix_glued_mark(rw, i, quotes_ok);
+		fix_glued_mark(rw, i, foreign_io);
 }
 
 static void fix_space_after(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	const bool quotes_ok = !foreign_quotes(rw);
+	int foreign = -1; /* whether the line has foreign quotes: not known yet */
 	size_t i = 1;
 #if defined(__SSE2__)
 	/* Only the marks before a letter, sixteen bytes at a step (':' | 1
@@ -1159,13 +1162,13 @@ static void fix_space_after(struct rewrite *rw)
 			unsigned m = mark_before(u + at, ',', ';', false) |
 				     mark_before(u + at, ':', ':', false);
 			for (m &= at ? 0xFFFFu : 0xFFFEu; m; m &= m - 1)
-				space_after_at(rw, at + (unsigned)__builtin_ctz(m), quotes_ok);
+				space_after_at(rw, at + (unsigned)__builtin_ctz(m), &foreign);
 		}
 	}
 #endif
 	for (; i + 1 < n; i++)
 		if (s[i] == ',' || s[i] == ';' || s[i] == ':')
-			space_after_at(rw, i, quotes_ok);
+			space_after_at(rw, i, &foreign);
 }
 
 /* ---- Rule 2: space after a period ------------------------------------------------ */
