@@ -178,7 +178,10 @@ static void stage_line(const char *p, size_t n, void *ctx)
 	free(in);
 }
 
-static void check_stages(const struct wn_options *opt)
+typedef void each_fn(void (*fn)(const char *p, size_t n, void *ctx), void *ctx);
+
+static void check_stages(const struct wn_options *opt, each_fn *each, size_t min_lines,
+			 size_t min_changed)
 {
 	struct stage_check c = { 0 };
 	for (int k = 0; k < 2; k++) {
@@ -186,26 +189,64 @@ static void check_stages(const struct wn_options *opt)
 		cr_assert_eq(wn_punct_init(&c.punct[k], opt), 0);
 		c.repair[k].reference = c.punct[k].reference = k == 1;
 	}
-	each_line(stage_line, &c);
+	each(stage_line, &c);
 	for (int k = 0; k < 2; k++) {
 		wn_repair_free(&c.repair[k]);
 		wn_punct_free(&c.punct[k]);
 	}
-	cr_assert_gt(c.lines, 40000);
-	cr_assert_gt(c.changed, 100, "too few repairs to compare: %zu", c.changed);
+	cr_assert_gt(c.lines, min_lines);
+	cr_assert_gt(c.changed, min_changed, "too few repairs to compare: %zu", c.changed);
 	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.lines);
 }
 
 Test(fastpath, stages_default)
 {
 	const struct wn_options opt = { 0 };
-	check_stages(&opt);
+	check_stages(&opt, each_line, 40000, 100);
 }
 
 Test(fastpath, stages_ascii_nfkc)
 {
 	const struct wn_options opt = { .ascii = true, .nfkc = true };
-	check_stages(&opt);
+	check_stages(&opt, each_line, 40000, 100);
+}
+
+/* Real lines of the punctuation sets joined by a space into lines of 1100
+ * bytes and more (the rules' block scans stop at 64 blocks of sixteen and
+ * go on byte by byte), each with its suffixes. */
+static void each_long_line(void (*fn)(const char *p, size_t n, void *ctx), void *ctx)
+{
+	static const char *const sets[] = { "tests/data/punct/damage-real.txt",
+					    "tests/data/punct/clean-htmltotext.txt" };
+	for (size_t f = 0; f < 2; f++) {
+		size_t len;
+		char *text = read_source_file(sets[f], &len);
+		char *joined = malloc(len + 1);
+		cr_assert(joined);
+		size_t n = 0;
+		for (const char *p = text, *end = text + len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const size_t k = (size_t)((nl ? nl : end) - p);
+			memcpy(joined + n, p, k);
+			n += k;
+			p = nl ? nl + 1 : end;
+			if (n < 1100) {
+				joined[n++] = ' ';
+				continue;
+			}
+			for (size_t s = 0; s < NSHIFTS; s++)
+				fn(joined + shifts[s], n - shifts[s], ctx);
+			n = 0;
+		}
+		free(joined);
+		free(text);
+	}
+}
+
+Test(fastpath, stages_on_long_lines)
+{
+	const struct wn_options opt = { 0 };
+	check_stages(&opt, each_long_line, 100, 50);
 }
 
 /* The quick ranges of the normalization check, for every code point. */

@@ -240,7 +240,8 @@ static int write_line(struct wn_filter *f, const char *p, size_t n, uint64_t lin
 		f->st.bytes_out += 1;
 		return rc;
 	}
-	if (wn_buf_reserve(&f->out, n + 1) != 0)
+	/* The room is nearly always there: no call per line. */
+	if (f->out.cap - f->out.len < n + 1 && wn_buf_reserve(&f->out, n + 1) != 0)
 		return WN_E_NOMEM;
 	memcpy(f->out.ptr + f->out.len, p, n);
 	f->out.ptr[f->out.len + n] = '\n';
@@ -676,9 +677,18 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 	return smooth(f, &v, text, p->nav);
 }
 
+/* The batch's fingerprints are prefetched in one burst before any is
+ * judged, not each as its line is prepared: a probe of the seen set mostly
+ * misses the TLB as well as the cache, and a prefetch waits for its page
+ * walk, so one issued among a line's work stalls the core for the walk;
+ * issued together, the walks overlap. */
 static int flush_batch(struct wn_filter *f)
 {
 	int rc = 0;
+	if (!f->opt.judge)
+		for (size_t i = 0; i < f->nbatch; i++)
+			if (f->batch[i].dedup)
+				wn_memo_prefetch(&f->memo, f->batch[i].dup_hash);
 	for (size_t i = 0; i < f->nbatch && !rc; i++)
 		rc = judge_line(f, &f->batch[i]);
 	f->nbatch = 0;
@@ -767,8 +777,6 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 			p->dup_hash = wn_keyer_exact(&f->keyer, &trimmed);
 			p->dedup = true;
 		}
-		if (p->dedup && !f->opt.judge)
-			wn_memo_prefetch(&f->memo, p->dup_hash);
 	}
 	if (f->opt.doc_dedup)
 		doc_line(f, p, &trimmed);
@@ -910,7 +918,8 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
 	const uintptr_t at = (uintptr_t)trimmed.ptr;
 	const size_t copy = at >= f->push_lo && at + trimmed.len <= f->push_hi ? 0 : trimmed.len;
-	if (wn_buf_reserve(&f->arena, copy + 3 * line->len + WN_PLAIN_SLACK) != 0)
+	const size_t room = copy + 3 * line->len + WN_PLAIN_SLACK;
+	if (f->arena.cap - f->arena.len < room && wn_buf_reserve(&f->arena, room) != 0)
 		return WN_E_NOMEM;
 	size_t key_len;
 	const int plain = wn_plain_key(line->ptr, line->len, !f->opt.nfkc && !f->opt.ascii,

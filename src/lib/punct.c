@@ -639,30 +639,78 @@ static size_t trimmed_end(const char *s, size_t n)
  * after a sentence are a typing style, and three or more, or a tab, lay out
  * columns. Only the first kind is collapsed, and only in scripts that
  * space their words (Chinese menus use double spaces as separators). */
+#if defined(__SSE2__)
+/* Bits k where u[k] and u[k + 1] are spaces (*pairs_out), and where
+ * u[k + 2] is one too (returned); reads u[0..18). */
+static inline unsigned double_spaces(const unsigned char *u, unsigned *pairs_out)
+{
+	const __m128i sp = _mm_set1_epi8(' ');
+	const __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)u), sp);
+	const __m128i b =
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(u + 1)), sp);
+	const __m128i c =
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(u + 2)), sp);
+	const __m128i pairs = _mm_and_si128(a, b);
+	*pairs_out = (unsigned)_mm_movemask_epi8(pairs);
+	return (unsigned)_mm_movemask_epi8(_mm_and_si128(pairs, c));
+}
+#endif
+
+/* fix_double_space at the two spaces s[i], s[i + 1]. */
+static void double_space_at(struct rewrite *rw, size_t i)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	size_t k, len;
+	const int32_t prev = cp_before(s, i, &k);
+	const int32_t next = cp_at(s, n, i + 2, &len);
+	if (!(is_spaced_letter(prev) || prev == ',' || prev == ';') || !is_spaced_letter(next))
+		return;
+	/* "<sha256>  file.tar.gz" is a checksum listing, not prose */
+	const struct tok left = token_classify(s, token_start(s, i), i);
+	const struct tok right = token_classify(s, i + 2, token_end(s, n, i + 2));
+	if (!((left.flags | right.flags) & (TK_URL | TK_MAIL | TK_DIGIT | TK_CODE)))
+		edit(rw, PR_DOUBLE_SPACE, i, 1, "", 0);
+}
+
 static void fix_double_space(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
 	if (memchr(s, '\t', n))
 		return;
+	size_t from = 0; /* pairs before it are the block's, below */
+#if defined(__SSE2__)
+	/* A run of three spaces anywhere leaves the line alone; else each
+	 * pair from s[1] on, sixteen bytes at a step, in the same order. */
+	if (!rw->reference) {
+		const unsigned char *u = (const unsigned char *)s;
+		unsigned pairs[64];
+		size_t nblocks = 0;
+		for (; from + 18 <= n && nblocks < 64; from += 16) {
+			if (double_spaces(u + from, &pairs[nblocks]))
+				return;
+			nblocks++;
+		}
+		for (size_t i = from; i + 2 < n; i++)
+			if (s[i] == ' ' && s[i + 1] == ' ' && s[i + 2] == ' ')
+				return;
+		for (size_t b = 0; b < nblocks; b++)
+			for (unsigned m = pairs[b] & (b ? 0xFFFFu : 0xFFFEu); m; m &= m - 1)
+				double_space_at(rw, 16 * b + (unsigned)__builtin_ctz(m));
+		for (size_t i = from > 0 ? from : 1; i + 2 < n; i++)
+			if (s[i] == ' ' && s[i + 1] == ' ')
+				double_space_at(rw, i);
+		return;
+	}
+#endif
 	for (size_t i = 0; i + 2 < n; i++) {
 		if (s[i] == ' ' && s[i + 1] == ' ' && s[i + 2] == ' ')
 			return;
 	}
-	for (size_t i = 1; i + 2 < n; i++) {
-		if (s[i] != ' ' || s[i + 1] != ' ')
-			continue;
-		size_t k, len;
-		const int32_t prev = cp_before(s, i, &k);
-		const int32_t next = cp_at(s, n, i + 2, &len);
-		if (!(is_spaced_letter(prev) || prev == ',' || prev == ';') || !is_spaced_letter(next))
-			continue;
-		/* "<sha256>  file.tar.gz" is a checksum listing, not prose */
-		const struct tok left = token_classify(s, token_start(s, i), i);
-		const struct tok right = token_classify(s, i + 2, token_end(s, n, i + 2));
-		if (!((left.flags | right.flags) & (TK_URL | TK_MAIL | TK_DIGIT | TK_CODE)))
-			edit(rw, PR_DOUBLE_SPACE, i, 1, "", 0);
-	}
+	for (size_t i = 1; i + 2 < n; i++)
+		if (s[i] == ' ' && s[i + 1] == ' ')
+			double_space_at(rw, i);
 }
 
 /* ---- Rule: doubled comma or period ------------------------------------------- */
@@ -832,29 +880,68 @@ static bool space_before_is_damage(const char *s, size_t n, size_t i, size_t j)
 	return true;
 }
 
+#if defined(__SSE2__)
+/* Bit k set where u[k] is a space and u[k + 1] a mark (is_mark_byte; reads
+ * u[0..17)). */
+static inline unsigned space_then_mark(const unsigned char *u)
+{
+	const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
+	const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
+	/* '.' ',' are 0x2E 0x2C, ':' ';' 0x3A 0x3B: two pairs by one bit. */
+	const __m128i b2 = _mm_or_si128(b, _mm_set1_epi8(0x02));
+	const __m128i b1 = _mm_or_si128(b, _mm_set1_epi8(0x01));
+	const __m128i mark = _mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(b2, _mm_set1_epi8('.')),
+			     _mm_cmpeq_epi8(b1, _mm_set1_epi8(';'))),
+		_mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('!')),
+			     _mm_cmpeq_epi8(b, _mm_set1_epi8('?'))));
+	return (unsigned)_mm_movemask_epi8(
+		_mm_and_si128(mark, _mm_cmpeq_epi8(a, _mm_set1_epi8(' '))));
+}
+#endif
+
+/* fix_space_before at the mark s[i], after a space; english as there. */
+static void space_before_at(struct rewrite *rw, size_t i, int *english_io)
+{
+	const char *const s = rw->s;
+	const size_t n = rw->n;
+	if (!mark_ends_word(s, n, i))
+		return;
+	size_t j = i - 1;
+	while (j > 0 && s[j - 1] == ' ')
+		j--;
+	if (j == 0 || j < rw->from)
+		return;
+	if (s[i] != '.' && s[i] != ',') {
+		if (*english_io < 0)
+			*english_io = glues_high_marks(s, n);
+		if (!*english_io)
+			return;
+	}
+	/* A line that looks like code is left alone: asked last. */
+	if (space_before_is_damage(s, n, i, j) && !code_line(rw))
+		edit(rw, PR_SPACE_BEFORE, j, i - j, "", 0);
+}
+
 static void fix_space_before(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
 	int english = -1; /* whether the line glues ; : ! ?, computed once needed */
-	for (size_t i = 1; i < n; i++) {
-		if (!is_mark_byte((unsigned char)s[i]) || s[i - 1] != ' ' || !mark_ends_word(s, n, i))
-			continue;
-		size_t j = i - 1;
-		while (j > 0 && s[j - 1] == ' ')
-			j--;
-		if (j == 0 || j < rw->from)
-			continue;
-		if (s[i] != '.' && s[i] != ',') {
-			if (english < 0)
-				english = glues_high_marks(s, n);
-			if (!english)
-				continue;
-		}
-		/* A line that looks like code is left alone: asked last. */
-		if (space_before_is_damage(s, n, i, j) && !code_line(rw))
-			edit(rw, PR_SPACE_BEFORE, j, i - j, "", 0);
+	size_t i = 1;
+#if defined(__SSE2__)
+	/* Only the marks after a space, sixteen bytes at a step, in the same
+	 * order. */
+	if (!rw->reference) {
+		const unsigned char *u = (const unsigned char *)s;
+		for (size_t at = 0; at + 17 <= n; at += 16, i = at + 1)
+			for (unsigned m = space_then_mark(u + at); m; m &= m - 1)
+				space_before_at(rw, at + (unsigned)__builtin_ctz(m) + 1, &english);
 	}
+#endif
+	for (; i < n; i++)
+		if (is_mark_byte((unsigned char)s[i]) && s[i - 1] == ' ')
+			space_before_at(rw, i, &english);
 }
 
 /* ---- Rule 2: space (and quote) after a comma, a semicolon, a colon ----------- */
@@ -978,8 +1065,9 @@ static bool short_quoted_phrase(const char *s, size_t open, size_t comma)
 }
 
 /* Decides what a glued "word,word" at s[i] needs: nothing, a space, or
- * (inside a quotation that is never closed) the lost closing quote too. */
-static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
+ * (inside a quotation that is never closed) the lost closing quote too.
+ * *foreign_io: whether the line has foreign quotes, -1 until asked. */
+static void fix_glued_mark(struct rewrite *rw, size_t i, int *foreign_io)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
@@ -1000,7 +1088,9 @@ static void fix_glued_mark(struct rewrite *rw, size_t i, bool quotes_ok)
 	if (s[i] == ',') {
 		if (IN_LIST(s + i + 1, re - i - 1, contraction_tails))
 			return;
-		if (quotes_ok && rule_on(rw, PR_QUOTE_AFTER_COMMA)) {
+		if (*foreign_io < 0) /* asked of the line once a site needs it */
+			*foreign_io = foreign_quotes(rw);
+		if (!*foreign_io && rule_on(rw, PR_QUOTE_AFTER_COMMA)) {
 			size_t open;
 			const enum qfam fam = unclosed_quote_at(s, n, i + 1, &open);
 			if (fam != QF_NONE && (attribution_follows(s, n, i + 1) ||
@@ -1040,7 +1130,7 @@ static inline unsigned mark_before(const unsigned char *u, char c1, char c2, boo
 #endif
 
 /* fix_space_after at the mark s[i]. */
-static void space_after_at(struct rewrite *rw, size_t i, bool quotes_ok)
+static void space_after_at(struct rewrite *rw, size_t i, int *foreign_io)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
@@ -1054,14 +1144,14 @@ static void space_after_at(struct rewrite *rw, size_t i, bool quotes_ok)
 	/* A line that looks like code is left alone: asked last, since most
 	 * marks are followed by a space and it scans the line. */
 	if (is_spaced_letter(prev) && is_spaced_letter(next) && !code_line(rw))
-		fix_glued_mark(rw, i, quotes_ok);
+		fix_glued_mark(rw, i, foreign_io);
 }
 
 static void fix_space_after(struct rewrite *rw)
 {
 	const char *const s = rw->s;
 	const size_t n = rw->n;
-	const bool quotes_ok = !foreign_quotes(rw);
+	int foreign = -1; /* whether the line has foreign quotes: not known yet */
 	size_t i = 1;
 #if defined(__SSE2__)
 	/* Only the marks before a letter, sixteen bytes at a step (':' | 1
@@ -1072,13 +1162,13 @@ static void fix_space_after(struct rewrite *rw)
 			unsigned m = mark_before(u + at, ',', ';', false) |
 				     mark_before(u + at, ':', ':', false);
 			for (m &= at ? 0xFFFFu : 0xFFFEu; m; m &= m - 1)
-				space_after_at(rw, at + (unsigned)__builtin_ctz(m), quotes_ok);
+				space_after_at(rw, at + (unsigned)__builtin_ctz(m), &foreign);
 		}
 	}
 #endif
 	for (; i + 1 < n; i++)
 		if (s[i] == ',' || s[i] == ';' || s[i] == ':')
-			space_after_at(rw, i, quotes_ok);
+			space_after_at(rw, i, &foreign);
 }
 
 /* ---- Rule 2: space after a period ------------------------------------------------ */
