@@ -1,7 +1,7 @@
 /* test_threads.c - wn_options.threads: the line-local stages on a worker
  * thread give the single-threaded output, statistics and explanations byte
  * for byte, on real text, JSON Lines and WET, however the input is pushed:
- * lines, documents and records straddling the worker's 64 KiB blocks, one
+ * lines, documents and records straddling the worker's blocks, one
  * byte at a time, several inputs in a row, and the two-pass site-wide
  * count; whichever thread prepares which lines (repairs, keys, shingles,
  * boilerplate rules). */
@@ -17,8 +17,23 @@
 #include "testutil.h"
 #include "winnow.h"
 
-#define BLOCK ((size_t)64 << 10) /* prep.c's block */
+/* The worker's blocks in these tests (wn_prep_test_block): 64 KiB rather
+ * than the 1 MiB a filter with no memory limit takes, so that short real
+ * inputs cross many block boundaries. */
+#define BLOCK ((size_t)64 << 10)
 #define SHARE_MAX 32             /* prep.c's: a share of 32 lines */
+
+static void small_blocks(void)
+{
+	wn_prep_test_block = BLOCK;
+}
+
+static void default_blocks(void)
+{
+	wn_prep_test_block = 0;
+}
+
+TestSuite(threads, .init = small_blocks, .fini = default_blocks);
 
 /* Which lines the worker prepares in check()'s two-thread run (prep.c's
  * wn_prep_test_share): -1 as many as balances the threads, 0 none, 32 all,
