@@ -804,8 +804,9 @@ Test(threads, max_mem_counts_the_blocks)
 	cr_assert_eq(wn_prep_footprint((size_t)1 << 20, false, false), (uint64_t)24 << 20);
 	cr_assert_eq(wn_prep_block_size((uint64_t)24 << 20, false, false), (size_t)1 << 20);
 	cr_assert_eq(wn_prep_block_size(((uint64_t)24 << 20) - 1, false, false), (size_t)512 << 10);
-	cr_assert_eq(wn_prep_block_size(UINT64_MAX, true, true), (size_t)1 << 20);
-	cr_assert_lt(wn_prep_block_size((uint64_t)96 << 20 >> 2, true, true), (size_t)1 << 20);
+	cr_assert_eq(wn_prep_block_size(UINT64_MAX, true, false), (size_t)1 << 20);
+	cr_assert_eq(wn_prep_block_size((uint64_t)96 << 20 >> 2, true, false), (size_t)512 << 10);
+	cr_assert_eq(wn_prep_block_size(UINT64_MAX, true, true), (size_t)64 << 10);
 	cr_assert_eq(wn_prep_block_size(wn_prep_footprint(4096, true, true) - 1, true, true), 0);
 	const uint64_t limit = (uint64_t)4 << 20;
 	const size_t block = wn_prep_block_size(limit / 4, false, false);

@@ -1149,8 +1149,9 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
  * block's lines at caps that hold it), with the keys' shingles (shingles)
  * and the classifier's features (nav) or not. */
 uint64_t wn_prep_footprint(size_t block, bool shingles, bool nav);
-/* The largest block size (a power of two, 4 KiB to 1 MiB) whose footprint
- * fits budget, or 0 when none does; wn_prep_test_block when set. */
+/* The largest block size (a power of two, 4 KiB to 1 MiB, to 64 KiB with
+ * nav) whose footprint fits budget, or 0 when none does;
+ * wn_prep_test_block when set. */
 size_t wn_prep_block_size(uint64_t budget, bool shingles, bool nav);
 /* Tests: the block size whatever the memory limit (0: chosen by it). Set
  * before wn_filter_new. */

@@ -29,6 +29,13 @@
  * limit wants smaller (wn_prep_block_size); never below PREP_BLOCK_MIN. */
 #define PREP_BLOCK_MAX ((size_t)1 << 20)
 #define PREP_BLOCK_MIN ((size_t)4 << 10)
+/* With the classifier's features (--strip-nav) the judging thread is the
+ * bound and reads about 110 bytes of features a line from the worker's
+ * blocks: in blocks of 1 MiB (about 5 MiB with their text, six in flight)
+ * they come from memory rather than the cache, and its CPU time rose by a
+ * quarter (bench/README.md, branch twothr7). It keeps the blocks its
+ * speed was measured with. */
+#define PREP_BLOCK_NAV ((size_t)64 << 10)
 /* One being filled, one being judged, the rest queued for the worker or
  * prepared: the slack lets either thread run ahead a while. */
 #define PREP_BLOCKS 6
@@ -106,7 +113,8 @@ size_t wn_prep_block_size(uint64_t budget, bool shingles, bool nav)
 {
 	if (wn_prep_test_block)
 		return wn_prep_test_block;
-	for (size_t block = PREP_BLOCK_MAX; block >= PREP_BLOCK_MIN; block /= 2)
+	for (size_t block = nav ? PREP_BLOCK_NAV : PREP_BLOCK_MAX; block >= PREP_BLOCK_MIN;
+	     block /= 2)
 		if (wn_prep_footprint(block, shingles, nav) <= budget)
 			return block;
 	return 0;
