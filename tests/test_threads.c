@@ -1,7 +1,7 @@
 /* test_threads.c - wn_options.threads: the line-local stages on a worker
  * thread give the single-threaded output, statistics and explanations byte
  * for byte, on real text, JSON Lines and WET, however the input is pushed:
- * lines, documents and records straddling the worker's 64 KiB blocks, one
+ * lines, documents and records straddling the worker's blocks, one
  * byte at a time, several inputs in a row, and the two-pass site-wide
  * count; whichever thread prepares which lines (repairs, keys, shingles,
  * boilerplate rules). */
@@ -17,8 +17,23 @@
 #include "testutil.h"
 #include "winnow.h"
 
-#define BLOCK ((size_t)64 << 10) /* prep.c's block */
+/* The worker's blocks in these tests (wn_prep_test_block): 64 KiB rather
+ * than the 1 MiB a filter with no memory limit takes, so that short real
+ * inputs cross many block boundaries. */
+#define BLOCK ((size_t)64 << 10)
 #define SHARE_MAX 32             /* prep.c's: a share of 32 lines */
+
+static void small_blocks(void)
+{
+	wn_prep_test_block = BLOCK;
+}
+
+static void default_blocks(void)
+{
+	wn_prep_test_block = 0;
+}
+
+TestSuite(threads, .init = small_blocks, .fini = default_blocks);
 
 /* Which lines the worker prepares in check()'s two-thread run (prep.c's
  * wn_prep_test_share): -1 as many as balances the threads, 0 none, 32 all,
@@ -507,7 +522,8 @@ static int run_pull(const struct wn_options *base, unsigned threads, struct tu_s
 				rc = got;
 		}
 		cr_assert_eq(src.outside, 0, "rd was called after wn_filter_pull returned");
-		cr_assert_leq(src.max_cap, (size_t)256 << 10);
+		/* One thread reads 256 KiB at a time, the worker a block. */
+		cr_assert_leq(src.max_cap, wn_prep_test_block ? (size_t)256 << 10 : (size_t)1 << 20);
 		if (!rc)
 			cr_assert_eq(src.pos, src.in->len);
 	}
@@ -709,6 +725,152 @@ Test(threads, pull_live_source_is_written_before_it_goes_on)
 		cr_assert(l.saw, "%u thread(s): the lines read were not written before the next read",
 			  threads);
 	}
+}
+
+/* ---- The blocks' caps and the memory limit --------------------------------- */
+
+/* Real text cut to words words a line, repeated past four blocks. */
+static struct tu_str short_lines(const char *name, unsigned words)
+{
+	struct tu_str one = tu_data(name);
+	unsigned k = 0;
+	for (size_t i = 0; i < one.len; i++)
+		if (one.ptr[i] == ' ' && ++k % words == 0)
+			one.ptr[i] = '\n';
+	struct tu_str s = { 0 };
+	while (s.len < 4 * BLOCK + BLOCK / 3)
+		tu_append(&s, one.ptr, one.len);
+	tu_free(&one);
+	return s;
+}
+
+/* The worker's share of lines_in with every line its own (share 32). */
+static double share_all(const struct wn_options *opt, struct tu_str *in)
+{
+	struct tu_str *ins[] = { in };
+	struct run one, two;
+	run(opt, 1, ins, 1, 0, false, &one);
+	wn_prep_test_share = SHARE_MAX;
+	run(opt, 2, ins, 1, 0, false, &two);
+	wn_prep_test_share = -1;
+	assert_same_run(&one, &two, "share 32");
+	const double got = (double)two.st.lines_ahead / (double)two.st.lines_in;
+	free_run(&one);
+	free_run(&two);
+	return got;
+}
+
+/* A line a word: a block's records (36 bytes a line) would outgrow the
+ * block, so the worker stops recording at its cap and the filter prepares
+ * the rest of that block; the next block is recorded again. Lines of
+ * three words with the classifier's features and shingles: the text's cap.
+ * Output as one thread's for every share; with the worker taking every
+ * line it can, it prepares a share of each block (not of the first only,
+ * as it would if the filter took the cut for parted framers; not all). */
+Test(threads, short_lines_past_the_caps)
+{
+	struct tu_str a = short_lines("clean-gold.txt", 1);
+	struct tu_str *in[] = { &a };
+	const struct wn_options opt = { .explain = on_explain, .disable = WN_STAGE_NEAR };
+	for (size_t k = 0; k < NSHARES; k++) {
+		if (shares[k] == SHARE_MAX)
+			continue; /* check() wants 90 % of the lines then */
+		share = shares[k];
+		check(&opt, in, 1, chunks[k], false);
+	}
+	share = -1;
+	const double words = share_all(&opt, &a);
+	cr_assert(words > 0.08 && words < 0.5, "a line a word: the worker prepared %.3f", words);
+	struct tu_str b = short_lines("aeb-25.txt", 3);
+	const struct wn_options nav = { .explain = on_explain, .strip_nav = true };
+	in[0] = &b;
+	share = 27;
+	check(&nav, in, 1, -70000, false);
+	share = -1;
+	const double three = share_all(&nav, &b);
+	cr_assert(three > 0.08 && three < 0.7, "three words a line: the worker prepared %.3f",
+		  three);
+	tu_free(&a);
+	tu_free(&b);
+}
+
+/* The limit counts the worker's blocks: with two threads the seen set gets
+ * what is left (blocks of 32 KiB for a limit of 4 MiB, a quarter of it at
+ * most); a limit too small for the smallest block has no worker, and the
+ * output is one thread's. */
+Test(threads, max_mem_counts_the_blocks)
+{
+	wn_prep_test_block = 0; /* the sizes the limit gives */
+	cr_assert_eq(wn_prep_footprint((size_t)1 << 20, false, false), (uint64_t)24 << 20);
+	cr_assert_eq(wn_prep_block_size((uint64_t)24 << 20, false, false), (size_t)1 << 20);
+	cr_assert_eq(wn_prep_block_size(((uint64_t)24 << 20) - 1, false, false), (size_t)512 << 10);
+	cr_assert_eq(wn_prep_block_size(UINT64_MAX, true, false), (size_t)1 << 20);
+	cr_assert_eq(wn_prep_block_size((uint64_t)96 << 20 >> 2, true, false), (size_t)512 << 10);
+	cr_assert_eq(wn_prep_block_size(UINT64_MAX, true, true), (size_t)64 << 10);
+	cr_assert_eq(wn_prep_block_size(wn_prep_footprint(4096, true, true) - 1, true, true), 0);
+	const uint64_t limit = (uint64_t)4 << 20;
+	const size_t block = wn_prep_block_size(limit / 4, false, false);
+	cr_assert_eq(block, (size_t)32 << 10);
+	const uint64_t seen_limit = limit - wn_prep_footprint(block, false, false);
+	/* Distinct lines, more than the limit holds. */
+	struct tu_str a = { 0 };
+	char line[64];
+	for (unsigned i = 0; i < 450000; i++) {
+		const int n = snprintf(line, sizeof(line), "distinct line number %u\n", i);
+		tu_append(&a, line, (size_t)n);
+	}
+	struct tu_str *in[] = { &a };
+	const struct wn_options opt = { .disable = WN_STAGE_NEAR, .max_mem = limit,
+					.on_full = WN_FULL_FORGET };
+	struct run one, two;
+	run(&opt, 1, in, 1, 0, false, &one);
+	run(&opt, 2, in, 1, 0, false, &two);
+	cr_assert_eq(one.rc, 0);
+	cr_assert_eq(two.rc, 0);
+	cr_assert_gt(two.st.lines_ahead, 0);
+	cr_assert_gt(one.st.seen_bytes, seen_limit, "one thread: the seen set has the whole limit");
+	cr_assert_leq(two.st.seen_bytes, seen_limit, "two threads: %llu bytes for the seen set",
+		      (unsigned long long)two.st.seen_bytes);
+	cr_assert_gt(two.st.seen_bytes, seen_limit / 10 * 7);
+	cr_assert_gt(two.st.seen_forgotten, one.st.seen_forgotten);
+	free_run(&one);
+	free_run(&two);
+	/* 256 KiB: not even one block of 4 KiB fits a quarter of it. */
+	const struct wn_options tiny = { .explain = on_explain, .disable = WN_STAGE_NEAR,
+					 .max_mem = 256 << 10, .on_full = WN_FULL_BLOOM };
+	cr_assert_eq(wn_prep_block_size(tiny.max_mem / 4, false, false), 0);
+	struct tu_str b = tu_data("aeb-25.txt");
+	in[0] = &b;
+	run(&tiny, 1, in, 1, 4093, false, &one);
+	run(&tiny, 2, in, 1, 4093, false, &two);
+	cr_assert_eq(one.rc, 0, "%s", wn_strerror(one.rc));
+	cr_assert_gt(one.st.lines_kept, 0);
+	assert_same_run(&one, &two, "256 KiB");
+	cr_assert_eq(two.st.lines_ahead, 0);
+	free_run(&one);
+	free_run(&two);
+	tu_free(&a);
+	tu_free(&b);
+}
+
+/* At the block size a filter with no limit takes (1 MiB), on an input of
+ * several blocks, pushed and pulled: one thread's output. */
+Test(threads, default_blocks_same_output)
+{
+	wn_prep_test_block = 0;
+	struct tu_str one = tu_data("warc-head.txt"), a = { 0 };
+	while (a.len < (size_t)5 << 19)
+		tu_append(&a, one.ptr, one.len);
+	struct tu_str *in[] = { &a };
+	const struct wn_options opt = { .explain = on_explain, .disable = WN_STAGE_NEAR };
+	share = -1;
+	check(&opt, in, 1, -300000, false);
+	share = 27;
+	check(&opt, in, 1, 0, false);
+	share = -1;
+	check_pull(&opt, in, 1, 2);
+	tu_free(&one);
+	tu_free(&a);
 }
 
 /* The CLI: --threads=1 and --threads=2 write the same bytes from a file,

@@ -1406,15 +1406,27 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	int rc = wn_repair_init(&f->repair, opt);
 	if (!rc)
 		rc = wn_punct_init(&f->punct, opt);
-	/* One memory limit for both sets: with near-duplicate lines on, the
+	/* One memory limit for the worker's blocks and both sets. The blocks
+	 * (with a worker: two threads, repairs on) take up to a quarter of it,
+	 * in blocks of 1 MiB or smaller ones that fit; when not even the
+	 * smallest fit, there is no worker. With near-duplicate lines on, the
 	 * shingle set (a fingerprint per word of kept text) takes three
-	 * quarters of it and the line set the rest. */
+	 * quarters of the rest and the line set the rest of that. */
+	uint64_t mem = opt->max_mem;
+	size_t block = 0;
+	if (opt->threads > 1 && !(f->opt.disable & WN_STAGE_REPAIR)) {
+		block = wn_prep_block_size(mem ? mem / 4 : UINT64_MAX, f->near_keys,
+					   f->opt.strip_nav);
+		const uint64_t fp = wn_prep_footprint(block, f->near_keys, f->opt.strip_nav);
+		if (block && mem) /* only wn_prep_test_block passes a quarter */
+			mem -= fp <= mem / 4 ? fp : mem / 4;
+	}
 	const bool near_on = !(f->opt.disable & WN_STAGE_NEAR);
-	const uint64_t line_mem = near_on ? opt->max_mem / 4 : opt->max_mem;
+	const uint64_t line_mem = near_on ? mem / 4 : mem;
 	if (!rc)
 		rc = wn_memo_init(&f->memo, line_mem, opt->on_full);
 	if (!rc && near_on)
-		rc = wn_near_init(&f->near, &f->opt, opt->max_mem - line_mem);
+		rc = wn_near_init(&f->near, &f->opt, mem - line_mem);
 	if (!rc)
 		rc = wn_minhash_init(&f->minhash, &f->opt);
 	if (!rc && opt->drop_frequent)
@@ -1433,12 +1445,12 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		 (f->opt.disable & WN_STAGE_NEAR) && !f->rules_on && !f->zones_on &&
 		 !f->opt.drop_frequent && !f->opt.doc_dedup && f->opt.doc_near <= 0 &&
 		 !f->opt.strip_nav;
-	if (!rc && opt->threads > 1 && !(f->opt.disable & WN_STAGE_REPAIR))
+	if (!rc && block)
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
 					 f->opt.key == WN_KEY_NORMALIZED,
 				 f->rules_on ? &f->boiler : NULL, f->opt.strip_nav ? &f->nav : NULL,
-				 &f->prep);
+				 block, &f->prep);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;

@@ -1143,7 +1143,19 @@ struct wn_nav;
  * with strip_nav): the filter's classifier, whose stop word table the
  * worker reads to compute its lines' features (wn_nav_features). */
 int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
-		const struct wn_nav *nav, struct wn_prep **out);
+		const struct wn_nav *nav, size_t block, struct wn_prep **out);
+/* The most memory the worker's blocks of block bytes take, whatever the
+ * input: their input, records and text (the worker stops recording a
+ * block's lines at caps that hold it), with the keys' shingles (shingles)
+ * and the classifier's features (nav) or not. */
+uint64_t wn_prep_footprint(size_t block, bool shingles, bool nav);
+/* The largest block size (a power of two, 4 KiB to 1 MiB, to 64 KiB with
+ * nav) whose footprint fits budget, or 0 when none does;
+ * wn_prep_test_block when set. */
+size_t wn_prep_block_size(uint64_t budget, bool shingles, bool nav);
+/* Tests: the block size whatever the memory limit (0: chosen by it). Set
+ * before wn_filter_new. */
+extern size_t wn_prep_test_block;
 /* Tests: -1 (the default) balances the threads; 0 to 32 fixes the share of
  * 32 lines the worker prepares; above, it prepares lines at random. Set
  * before wn_filter_new. */

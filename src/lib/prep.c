@@ -1,6 +1,6 @@
 /* prep.c - the line-local stages on a second thread (wn_options.threads >= 2).
  *
- * The filter copies its input into blocks of about PREP_BLOCK bytes and
+ * The filter copies its input into blocks of up to PREP_BLOCK_MAX bytes and
  * hands each to a worker thread, which frames it exactly as the filter
  * will (the same framer code, options and input bytes give the same lines
  * in the same order) and, for a share of the lines, runs everything that
@@ -26,7 +26,17 @@
 #include "internal.h"
 #include "nav.h"
 
-#define PREP_BLOCK ((size_t)64 << 10)  /* bytes handed to the worker at once */
+/* Bytes handed to the worker at once: PREP_BLOCK_MAX unless the memory
+ * limit wants smaller (wn_prep_block_size); never below PREP_BLOCK_MIN. */
+#define PREP_BLOCK_MAX ((size_t)1 << 20)
+#define PREP_BLOCK_MIN ((size_t)4 << 10)
+/* With the classifier's features (--strip-nav) the judging thread is the
+ * bound and reads about 110 bytes of features a line from the worker's
+ * blocks: in blocks of 1 MiB (about 5 MiB with their text, six in flight)
+ * they come from memory rather than the cache, and its CPU time rose by a
+ * quarter (bench/README.md, branch twothr7). It keeps the blocks its
+ * speed was measured with. */
+#define PREP_BLOCK_NAV ((size_t)64 << 10)
 /* One being filled, one being judged, the rest queued for the worker or
  * prepared: the slack lets either thread run ahead a while. */
 #define PREP_BLOCKS 6
@@ -68,12 +78,56 @@ enum pull_state {
 
 int wn_prep_test_share = -1; /* tests only (internal.h) */
 bool wn_prep_test_poison;
+size_t wn_prep_test_block;
+
+/* What a block may hold besides its input, in eighths of the block: the
+ * worker stops recording lines (the filter prepares the rest of the block
+ * itself) before one more record would pass RES_EIGHTHS, or once the text
+ * buffer holds TEXT_EIGHTHS (more with shingles and the classifier's
+ * features: measured on dup, a record is 0.41 of a line's bytes, the
+ * keys 1.0, shingles 1.6 and features 1.2 more). The last line recorded
+ * may pass the text's cap by what one line writes; lines longer than
+ * block / LINE_PART are left to the filter, so that is at most about
+ * LINE_TEXT times block / LINE_PART (the repaired line, its key of at most
+ * three bytes a byte, its shingles and features). */
+#define RES_EIGHTHS 8u
+#define TEXT_EIGHTHS 12u
+#define SHINGLE_EIGHTHS 16u
+#define NAV_EIGHTHS 12u
+#define LINE_PART 32u
+#define LINE_TEXT 16u
+
+static size_t text_cap(size_t block, bool shingles, bool nav)
+{
+	return block / 8 *
+	       (TEXT_EIGHTHS + (shingles ? SHINGLE_EIGHTHS : 0) + (nav ? NAV_EIGHTHS : 0));
+}
+
+uint64_t wn_prep_footprint(size_t block, bool shingles, bool nav)
+{
+	const uint64_t one = (uint64_t)block + block / 8 * RES_EIGHTHS +
+			     text_cap(block, shingles, nav) + block / LINE_PART * LINE_TEXT;
+	return PREP_BLOCKS * one;
+}
+
+size_t wn_prep_block_size(uint64_t budget, bool shingles, bool nav)
+{
+	if (wn_prep_test_block)
+		return wn_prep_test_block;
+	for (size_t block = nav ? PREP_BLOCK_NAV : PREP_BLOCK_MAX; block >= PREP_BLOCK_MIN;
+	     block /= 2)
+		if (wn_prep_footprint(block, shingles, nav) <= budget)
+			return block;
+	return 0;
+}
 
 struct prep_block {
 	struct wn_buf data;  /* a copy of the input */
 	uint64_t seed;       /* the filter's key seed (a loaded state sets it) */
 	struct wn_buf res;   /* struct prepped per line, in order */
 	struct wn_buf text;  /* the repaired lines */
+	bool cut;            /* the worker stopped recording at a cap: the
+			      * lines after the records are the filter's */
 	bool end_input;      /* the input ends after data */
 	int err;             /* the worker's error on this block, or 0 */
 };
@@ -85,6 +139,8 @@ struct wn_prep {
 	bool thread_live;
 	bool stop;
 	struct prep_block blocks[PREP_BLOCKS];
+	size_t block;        /* bytes in a full block */
+	size_t res_cap, text_cap, line_max; /* a block's caps (above) */
 	/* Counters, only growing: blocks handed to the worker, prepared by it,
 	 * and judged and given back by the filter. judged <= prepped <=
 	 * filled; block filled % PREP_BLOCKS is the one being filled while
@@ -219,10 +275,17 @@ static bool my_turn(struct wn_prep *p)
 
 static int prep_line(struct wn_prep *p, const struct wn_line *in)
 {
+	struct prep_block *const o = p->out;
+	if (o->cut)
+		return 0;
+	if (o->res.len + sizeof(struct prepped) > p->res_cap || o->text.len >= p->text_cap) {
+		o->cut = true; /* counted in the memory limit: no further */
+		return 0;
+	}
 	struct wn_line line = *in;
 	struct prepped r = { .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len),
 			     .key_len = NO_KEY, .rule = NO_RULE };
-	r.prepared = my_turn(p);
+	r.prepared = my_turn(p) && in->len <= p->line_max;
 	if (!r.prepared)
 		return wn_buf_append(&p->out->res, &r, sizeof(r));
 	/* A plain line (plain.c, as filter.c's take_plain) needs no repair,
@@ -325,14 +388,15 @@ static int end_input(struct wn_prep *p)
 /* wn_filter_pull: reads the input into b until it is full, rd gives fewer
  * bytes than asked (what a pipe had: a live source may go quiet now, and
  * what was read is judged at once), the input ends or rd fails. */
-static enum pull_state pull_read(struct prep_block *b, wn_read_fn *rd, void *ctx, int *err)
+static enum pull_state pull_read(struct prep_block *b, size_t block, wn_read_fn *rd, void *ctx,
+				 int *err)
 {
-	if (wn_buf_reserve(&b->data, PREP_BLOCK) != 0) {
+	if (wn_buf_reserve(&b->data, block) != 0) {
 		*err = WN_E_NOMEM;
 		return PULL_FAILED;
 	}
-	while (b->data.len < PREP_BLOCK) {
-		const size_t want = PREP_BLOCK - b->data.len;
+	while (b->data.len < block) {
+		const size_t want = block - b->data.len;
 		const long n = rd(ctx, b->data.ptr + b->data.len, want);
 		if (n < 0 || (unsigned long)n > want) {
 			*err = WN_E_READ;
@@ -399,15 +463,23 @@ static void *worker(void *arg)
 		int read_err = 0;
 		if (pulled) {
 			b->seed = pull_seed;
-			state = pull_read(b, rd, rd_ctx, &read_err);
+			state = pull_read(b, p->block, rd, rd_ctx, &read_err);
 		}
 		b->res.len = b->text.len = 0;
+		b->cut = false;
 		p->out = b;
 		p->keyer.seed = p->shingler.seed = b->seed;
+		/* The caps' room at once: growing by doubling would map up to
+		 * twice what they hold. */
+		int rc = wn_buf_reserve(&b->res, p->res_cap) != 0 ||
+				 wn_buf_reserve(&b->text, p->text_cap) != 0
+			 ? WN_E_NOMEM
+			 : 0;
 		/* After an error the framers are in no known state: the filter
 		 * stops at the block that reports it. What was read before a
 		 * read error is framed, as the filter judges it. */
-		int rc = failed ? WN_E_STATE : b->data.len ? frame(p, b->data.ptr, b->data.len) : 0;
+		if (!rc)
+			rc = failed ? WN_E_STATE : b->data.len ? frame(p, b->data.ptr, b->data.len) : 0;
 		if (!rc && b->end_input)
 			rc = end_input(p);
 		b->err = rc ? rc : read_err;
@@ -441,7 +513,7 @@ static int skip_piece(void *ctx, const char *p, size_t n, bool last)
 }
 
 int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
-		const struct wn_nav *nav, struct wn_prep **out)
+		const struct wn_nav *nav, size_t block, struct wn_prep **out)
 {
 	*out = NULL;
 	struct wn_prep *p = calloc(1, sizeof(*p));
@@ -458,6 +530,10 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 	/* The filter tokenizes the lines its near stages judge: as many as it
 	 * can take ready-made, with the key, from the worker. */
 	p->shingle_lines = key_lines && (!(opt->disable & WN_STAGE_NEAR) || opt->doc_near > 0);
+	p->block = block;
+	p->res_cap = block / 8 * RES_EIGHTHS;
+	p->text_cap = text_cap(block, p->shingle_lines, nav != NULL);
+	p->line_max = block / LINE_PART;
 	wn_lines_init(&p->lines, opt->nul_docs);
 	/* A line longer than max_line goes through the filter unrepaired, in
 	 * pieces, with no record: the worker passes it by the same way, and
@@ -541,7 +617,7 @@ int wn_prep_fill(struct wn_prep *p, const char *buf, size_t len, size_t *taken_o
 	if (p->filled - p->judged == PREP_BLOCKS)
 		return 0;
 	struct prep_block *b = &p->blocks[p->filled % PREP_BLOCKS];
-	const size_t room = PREP_BLOCK - b->data.len;
+	const size_t room = p->block - b->data.len;
 	const size_t n = len < room ? len : room;
 	if (wn_buf_append(&b->data, buf, n) != 0)
 		return WN_E_NOMEM;
@@ -552,7 +628,7 @@ int wn_prep_fill(struct wn_prep *p, const char *buf, size_t len, size_t *taken_o
 bool wn_prep_full(const struct wn_prep *p)
 {
 	return p->filled - p->judged < PREP_BLOCKS &&
-	       p->blocks[p->filled % PREP_BLOCKS].data.len == PREP_BLOCK;
+	       p->blocks[p->filled % PREP_BLOCKS].data.len == p->block;
 }
 
 bool wn_prep_filling(const struct wn_prep *p)
@@ -678,7 +754,9 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 	key_out->nav = NULL;
 	const struct prep_block *b = p->cur;
 	if (p->broken || !b || (p->next + 1) * sizeof(struct prepped) > b->res.len) {
-		p->broken = true;
+		/* Past a cap the worker recorded no more lines of the block. */
+		if (!b || !b->cut)
+			p->broken = true;
 		return false;
 	}
 	struct prepped r;
