@@ -195,8 +195,8 @@ Test(cli_state, on_full_fail_names_the_shingle_set)
 	cr_assert_eq(sh("seq 1 40000 | awk '{ printf \"item\"; for (k = 3; k < 40; k += 2) "
 			"printf \" %%d\", $1 * k; print \"\" }' > in.txt"), 0);
 	cr_assert_eq(sh("$W --max-mem=4M --on-full=fail -o o.txt in.txt"), 1);
-	expect_err("winnow: in.txt: the shingle set is full (three quarters of --max-mem with "
-		   "near-duplicate lines on, ");
+	expect_err("winnow: in.txt: the shingle set is full (three quarters of --max-mem less "
+		   "the input blocks, with near-duplicate lines on, ");
 	expect_err("and --on-full=fail; raise --max-mem, use --on-full=forget or bloom, or "
 		   "--no-near\n");
 	expect_err("winnow: o.txt: not written\n");

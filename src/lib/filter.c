@@ -1407,14 +1407,16 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	if (!rc)
 		rc = wn_punct_init(&f->punct, opt);
 	/* One memory limit for the worker's blocks and both sets. The blocks
-	 * (with a worker: two threads, repairs on) take up to a quarter of it,
-	 * in blocks of 1 MiB or smaller ones that fit; when not even the
-	 * smallest fit, there is no worker. With near-duplicate lines on, the
+	 * (repairs on) take up to a quarter of it, in blocks of 1 MiB or
+	 * smaller ones that fit; when not even the smallest fit, there is no
+	 * worker. They are set aside on one thread too, so that the sets get
+	 * the same share, forget at the same line and the output stays one
+	 * thread's whatever the threads. With near-duplicate lines on, the
 	 * shingle set (a fingerprint per word of kept text) takes three
 	 * quarters of the rest and the line set the rest of that. */
 	uint64_t mem = opt->max_mem;
 	size_t block = 0;
-	if (opt->threads > 1 && !(f->opt.disable & WN_STAGE_REPAIR)) {
+	if (!(f->opt.disable & WN_STAGE_REPAIR)) {
 		block = wn_prep_block_size(mem ? mem / 4 : UINT64_MAX, f->near_keys,
 					   f->opt.strip_nav);
 		const uint64_t fp = wn_prep_footprint(block, f->near_keys, f->opt.strip_nav);
@@ -1445,7 +1447,7 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		 (f->opt.disable & WN_STAGE_NEAR) && !f->rules_on && !f->zones_on &&
 		 !f->opt.drop_frequent && !f->opt.doc_dedup && f->opt.doc_near <= 0 &&
 		 !f->opt.strip_nav;
-	if (!rc && block)
+	if (!rc && block && opt->threads > 1)
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
 					 f->opt.key == WN_KEY_NORMALIZED,
