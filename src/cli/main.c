@@ -803,7 +803,8 @@ static void report_lib_error(const struct wn_filter *f, const char *name, int rc
 		fprintf(stderr, "winnow: %s: the shingle set is full (three quarters of "
 			"--max-mem less the input blocks, with near-duplicate lines on, %" PRIu64
 			" shingles in %.1f MiB) and --on-full=fail; raise --max-mem, use "
-			"--on-full=forget or bloom, or --no-near\n", name, st.near_entries, (double)st.near_bytes / 1048576.0);
+			"--on-full=forget or bloom, or --no-near\n", name, st.near_entries,
+			(double)st.near_bytes / 1048576.0);
 		return;
 	}
 	fprintf(stderr, "winnow: %s: the seen set is full (--max-mem, %" PRIu64 " distinct "
