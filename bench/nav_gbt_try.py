@@ -30,12 +30,13 @@ model drops, and held-out F1 / R at other thresholds (a tree model's
 probabilities are not the logistic model's, so one threshold is not a
 fair comparison); with --halves also trained on odd documents scored on
 the even ones and back. "shipped" reproduces nav_train.py's rows."""
-import argparse, json, os, re, sys, tempfile, time
+import argparse, os, re, sys, time
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nav_train as T
+import nav_try as Try
 
 TREES = dict(max_depth=3, max_iter=100, learning_rate=0.1)
 
@@ -222,31 +223,9 @@ def main():
     ap.add_argument("--false-positives", action="store_true",
                     help="only the shipped model's kept junk on scrapinghub-aeb, held out, by kind")
     a = ap.parse_args()
-    docs, clean = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for s in T.SETS:
-            d = os.path.join(a.shared, "corpora", s)
-            wet = os.path.join(d, "scraped.lynx.wet")
-            gold = T.read_gold(os.path.join(d, "gold.jsonl"))
-            ids, uris = T.read_wet_ids(wet), T.read_uris(wet)
-            dumped = T.dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
-            assert len(dumped) == len(ids) == len(uris), s
-            docs += [T.Doc(s, i, lines, gold[i]) for i, lines in zip(ids, dumped)]
-            jl = os.path.join(tmp, s + ".jsonl")
-            cids = [i for i in ids if gold[i].strip()]
-            uri = dict(zip(ids, uris))
-            with open(jl, "w") as fh:  # with the page's address, as nav_train.py
-                for i in cids:
-                    fh.write(json.dumps({"id": i, "url": uri[i], "text": gold[i]}) + "\n")
-            clean += [T.Doc(s, i, lines, gold[i], True) for i, lines in
-                      zip(cids, T.dump(a.winnow, jl, os.path.join(tmp, s + ".clean.tsv")))]
-        cg = [T.Doc("clean-gold", "", lines, "", True) for lines in
-              T.dump(a.winnow, os.path.join(T.ROOT, "tests", "data", "clean-gold.txt"),
-                     os.path.join(tmp, "cg.tsv"))]
+    docs, clean, cg, thr = Try.load(a.winnow, a.shared)
     for d in docs + clean + cg:  # the trees see the title's columns as features
         d.XT = np.hstack([d.X, d.title])
-    h = open(os.path.join(T.ROOT, "include", "winnow.h")).read()
-    thr = float(re.search(r"WN_DEFAULT_NAV_THRESHOLD ([\d.]+)", h).group(1))
     if a.false_positives:
         return false_positives(docs, clean, thr)
     print(f"held out (trained on the two other sets), threshold {thr}: "

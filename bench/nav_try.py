@@ -257,23 +257,18 @@ def run(name, trial, docs, clean, cg, thr, by_halves=False):
     print(f"{name:28} F1 {f(held, 2)}  R {f(held, 1)}  P {f(held, 0)}  "
           f"clean-gold {100 * lost / max(n, 1):.1f} %  in-sample F1 {f(ins, 2)}", flush=True)
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--winnow", default=os.path.join(T.ROOT, "build", "winnow"))
-    ap.add_argument("--shared", default=os.environ.get("WN_SHARED",
-                                                       os.path.join(T.ROOT, "..", "shared")))
-    ap.add_argument("--only", nargs="*", choices=sorted(TRIALS))
-    ap.add_argument("--halves", action="store_true",
-                    help="also train on odd documents and score even ones, and back")
-    a = ap.parse_args()
+def load(winnow, shared):
+    """The three gold sets' dumped lines (docs), their gold texts dumped as
+    clean pages (clean), clean-gold.txt (cg), each with its page's address
+    (uri), and the shipped threshold."""
     docs, clean = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for s in T.SETS:
-            d = os.path.join(a.shared, "corpora", s)
+            d = os.path.join(shared, "corpora", s)
             wet = os.path.join(d, "scraped.lynx.wet")
             gold = T.read_gold(os.path.join(d, "gold.jsonl"))
             ids, uris = T.read_wet_ids(wet), T.read_uris(wet)
-            dumped = T.dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
+            dumped = T.dump(winnow, wet, os.path.join(tmp, s + ".tsv"))
             assert len(dumped) == len(ids) == len(uris), s
             for i, u, lines in zip(ids, uris, dumped):
                 docs.append(T.Doc(s, i, lines, gold[i]))
@@ -284,16 +279,28 @@ def main():
             with open(jl, "w") as f:  # with the page's address, as nav_train.py
                 for i in cids:
                     f.write(json.dumps({"id": i, "url": uri[i], "text": gold[i]}) + "\n")
-            for i, lines in zip(cids, T.dump(a.winnow, jl, os.path.join(tmp, s + ".clean.tsv"))):
+            for i, lines in zip(cids, T.dump(winnow, jl, os.path.join(tmp, s + ".clean.tsv"))):
                 clean.append(T.Doc(s, i, lines, gold[i], True))
                 clean[-1].uri = uri[i]  # the gold text of that page
         cg = [T.Doc("clean-gold", "", lines, "", True) for lines in
-              T.dump(a.winnow, os.path.join(T.ROOT, "tests", "data", "clean-gold.txt"),
+              T.dump(winnow, os.path.join(T.ROOT, "tests", "data", "clean-gold.txt"),
                      os.path.join(tmp, "cg.tsv"))]
     for d in cg:
         d.uri = ""
     h = open(os.path.join(T.ROOT, "include", "winnow.h")).read()
     thr = float(re.search(r"WN_DEFAULT_NAV_THRESHOLD ([\d.]+)", h).group(1))
+    return docs, clean, cg, thr
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--winnow", default=os.path.join(T.ROOT, "build", "winnow"))
+    ap.add_argument("--shared", default=os.environ.get("WN_SHARED",
+                                                       os.path.join(T.ROOT, "..", "shared")))
+    ap.add_argument("--only", nargs="*", choices=sorted(TRIALS))
+    ap.add_argument("--halves", action="store_true",
+                    help="also train on odd documents and score even ones, and back")
+    a = ap.parse_args()
+    docs, clean, cg, thr = load(a.winnow, a.shared)
     print(f"held out (trained on the two other sets), threshold {thr}: "
           "scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
     for name in a.only or TRIALS:
