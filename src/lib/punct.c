@@ -679,36 +679,24 @@ static void fix_double_space(struct rewrite *rw)
 	const size_t n = rw->n;
 	if (memchr(s, '\t', n))
 		return;
-	size_t from = 0; /* pairs before it are the block's, below */
+	/* Pairs and triples starting before from are the blocks', below. */
+	size_t from = 0, nblocks = 0;
+	unsigned pairs[64];
 #if defined(__SSE2__)
 	/* A run of three spaces anywhere leaves the line alone; else each
 	 * pair from s[1] on, sixteen bytes at a step, in the same order. */
-	if (!rw->reference) {
-		const unsigned char *u = (const unsigned char *)s;
-		unsigned pairs[64];
-		size_t nblocks = 0;
-		for (; from + 18 <= n && nblocks < 64; from += 16) {
-			if (double_spaces(u + from, &pairs[nblocks]))
+	if (!rw->reference)
+		for (; from + 18 <= n && nblocks < 64; from += 16, nblocks++)
+			if (double_spaces((const unsigned char *)s + from, &pairs[nblocks]))
 				return;
-			nblocks++;
-		}
-		for (size_t i = from; i + 2 < n; i++)
-			if (s[i] == ' ' && s[i + 1] == ' ' && s[i + 2] == ' ')
-				return;
-		for (size_t b = 0; b < nblocks; b++)
-			for (unsigned m = pairs[b] & (b ? 0xFFFFu : 0xFFFEu); m; m &= m - 1)
-				double_space_at(rw, 16 * b + (unsigned)__builtin_ctz(m));
-		for (size_t i = from > 0 ? from : 1; i + 2 < n; i++)
-			if (s[i] == ' ' && s[i + 1] == ' ')
-				double_space_at(rw, i);
-		return;
-	}
 #endif
-	for (size_t i = 0; i + 2 < n; i++) {
+	for (size_t i = from; i + 2 < n; i++)
 		if (s[i] == ' ' && s[i + 1] == ' ' && s[i + 2] == ' ')
 			return;
-	}
-	for (size_t i = 1; i + 2 < n; i++)
+	for (size_t b = 0; b < nblocks; b++)
+		for (unsigned m = pairs[b] & (b ? 0xFFFFu : 0xFFFEu); m; m &= m - 1)
+			double_space_at(rw, 16 * b + (unsigned)__builtin_ctz(m));
+	for (size_t i = from > 0 ? from : 1; i + 2 < n; i++)
 		if (s[i] == ' ' && s[i + 1] == ' ')
 			double_space_at(rw, i);
 }
