@@ -117,3 +117,130 @@ Test(lines, long_line_across_pushes)
 	cr_assert_eq(rec.buf[n], '|');
 	free(big);
 }
+
+/* ---- The stops bitmap (64 bytes a step) against a byte loop ------------- */
+
+/* What the splitter must give for in[0..n), byte by byte: a line at each
+ * '\n', a document end at each '\f' (and NUL with nul_docs), a final '\r'
+ * off each line, an unterminated last line. */
+static void reference(struct sink *out, const char *in, size_t n, bool nul_docs)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		const bool stop = i < n && (in[i] == '\n' || in[i] == '\f' || (nul_docs && !in[i]));
+		if (!stop && (i < n || start == n))
+			continue;
+		const bool doc = i < n && in[i] != '\n';
+		size_t len = i - start;
+		if (!doc || len) {
+			len -= len && in[start + len - 1] == '\r';
+			sink_write(out, in + start, len);
+			sink_write(out, "|", 1);
+		}
+		if (doc)
+			sink_write(out, "#", 1);
+		start = i + 1;
+	}
+}
+
+/* Pushes in[0..n) in pieces of 1..max_chunk bytes (0: whole), each from a
+ * buffer of its exact size, so that ASan sees a read past a push. */
+static void split_exact(const char *in, size_t n, bool nul_docs, size_t max_chunk, uint64_t seed)
+{
+	struct wn_lines s;
+	wn_lines_init(&s, nul_docs);
+	uint64_t rng = seed;
+	for (size_t pos = 0; pos < n;) {
+		size_t k = n - pos;
+		if (max_chunk) {
+			const size_t c = 1 + (size_t)(rng_next(&rng) % max_chunk);
+			k = c < k ? c : k;
+		}
+		char *piece = malloc(k);
+		memcpy(piece, in + pos, k);
+		cr_assert_eq(wn_lines_push(&s, piece, k, on_line, NULL), 0);
+		free(piece);
+		pos += k;
+	}
+	cr_assert_eq(wn_lines_finish(&s, on_line, NULL), 0);
+	wn_lines_free(&s);
+}
+
+/* Real lines rebuilt into the shapes the bitmap must get right. */
+static char *variant(const char *text, size_t n, int kind, size_t *len_out)
+{
+	struct sink v = { 0 };
+	size_t line = 0;
+	for (size_t i = 0, start = 0; i < n; i++) {
+		if (text[i] != '\n')
+			continue;
+		const char *p = text + start;
+		const size_t len = i - start;
+		start = i + 1;
+		line++;
+		switch (kind) {
+		case 0: /* CRLF */
+			sink_write(&v, p, len);
+			sink_write(&v, "\r\n", 2);
+			break;
+		case 1: { /* each line cut or padded to end at a 16/32/64-byte seam, or one off */
+			static const size_t widths[] = { 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128 };
+			const size_t w = widths[line % (sizeof(widths) / sizeof(widths[0]))] - 1;
+			for (size_t k = 0; k < w; k++)
+				sink_write(&v, len ? p + k % len : "x", 1);
+			sink_write(&v, "\n", 1);
+			break;
+		}
+		case 2: /* form feeds, NULs and CRs among the lines */
+			sink_write(&v, p, len / 2);
+			sink_write(&v, line % 3 ? "\0" : "\r", 1);
+			sink_write(&v, p + len / 2, len - len / 2);
+			sink_write(&v, line % 7 ? "\n" : line % 2 ? "\f" : "\n\f", line % 14 ? 1 : 2);
+			break;
+		default: /* long lines: thirty real ones joined */
+			sink_write(&v, p, len);
+			sink_write(&v, line % 30 ? " " : "\n", 1);
+			break;
+		}
+	}
+	if (v.len && kind != 1)
+		v.len--; /* no final line end */
+	*len_out = v.len;
+	return v.buf;
+}
+
+Test(lines, stops_on_every_path_match_a_byte_loop)
+{
+	static const char *const files[] = { "tests/data/aeb-25.txt",
+					     "tests/data/dolma-0000.lynx.wet" };
+	for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
+		size_t n;
+		char *text = read_source_file(files[fi], &n);
+		for (int kind = -1; kind < 4; kind++) {
+			size_t len = n;
+			char *in = kind < 0 ? text : variant(text, n, kind, &len);
+			for (int nul = 0; nul < 2; nul++) {
+				struct sink want = { 0 };
+				reference(&want, in, len, nul);
+				for (int path = WN_PLAIN_PATH_SSE2; path <= WN_PLAIN_PATH_AVX2; path++) {
+					wn_plain_use(path);
+					const size_t chunks[] = { 0, 1, 63, 64, 65, 200, 4096 };
+					for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+						teardown();
+						split_exact(in, len, nul, chunks[c], 77 + c);
+						cr_assert(rec.len == want.len &&
+							  memcmp(rec.buf, want.buf, want.len) == 0,
+							  "%s kind %d nul %d path %d chunks %zu",
+							  files[fi], kind, nul, path, chunks[c]);
+					}
+				}
+				free(want.buf);
+			}
+			if (in != text)
+				free(in);
+		}
+		free(text);
+	}
+	wn_plain_use(WN_PLAIN_PATH_AUTO);
+	teardown();
+}

@@ -2,7 +2,12 @@
  * unterminated line between pushes; the output does not depend on how the
  * input was split. A line longer than a limit goes out in pieces instead,
  * so that no line is ever held whole past the limit. */
+#include <stdint.h>
 #include <string.h>
+
+#ifdef __SSE2__
+#include <immintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -76,31 +81,146 @@ static int emit(struct wn_lines *s, const char *p, size_t n, bool end_doc, wn_li
 	return fn(ctx, &line, end_doc);
 }
 
+#if defined(__SSE2__) && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define LINES_AVX2 1
+#define AVX2 __attribute__((target("avx2")))
+#endif
+
+/* Which bytes stop a line, by their low nibble: a byte stops one when it
+ * equals the entry at its low nibble ('\n' at 0x0A, '\f' at 0x0C, NUL at 0
+ * when it ends documents; 0xFF, which no byte below 0x80 equals,
+ * elsewhere); a byte >= 0x80 stops none. Twice, for the AVX2 lanes. */
+struct stop_table {
+	unsigned char t[32];
+};
+
+static void stop_table_init(struct stop_table *st, bool nul_docs)
+{
+	for (int lane = 0; lane < 32; lane += 16) {
+		memset(st->t + lane, 0xFF, 16);
+		st->t[lane] = nul_docs ? 0 : 0xFF;
+		st->t[lane + '\n'] = '\n';
+		st->t[lane + '\f'] = '\f';
+	}
+}
+
+/* A bitmap of stops of p[0..n) (n <= 64), bit i for p[i]. */
+typedef uint64_t stops_fn(const struct stop_table *st, const char *p, size_t n);
+
+/* The bytes to look at: p, or the push's last bytes (fewer than 64)
+ * copied out, so that no load reads past the push. */
+static inline const char *padded(const char *p, size_t n, char tail[64])
+{
+	if (n == 64)
+		return p;
+	memset(tail, 0, 64);
+	memcpy(tail, p, n);
+	return tail;
+}
+
+static inline uint64_t below(uint64_t m, size_t n)
+{
+	return n < 64 ? m & ((UINT64_C(1) << n) - 1) : m;
+}
+
+static inline uint64_t stops_sse2(const struct stop_table *st, const char *p, size_t n)
+{
+#ifdef __SSE2__
+	char tail[64];
+	p = padded(p, n, tail);
+	const __m128i nl = _mm_set1_epi8('\n');
+	const __m128i ff = _mm_set1_epi8('\f');
+	uint64_t m = 0;
+	for (int i = 0; i < 4; i++) {
+		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, ff));
+		if (st->t[0] == 0)
+			hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+		m |= (uint64_t)(uint32_t)_mm_movemask_epi8(hit) << (16 * i);
+	}
+	return below(m, n);
+#else
+	uint64_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char c = (unsigned char)p[i];
+		if (c < 0x80 && st->t[c & 15] == c)
+			m |= UINT64_C(1) << i;
+	}
+	return m;
+#endif
+}
+
+/* Hands on the lines and document ends of p[0..n) at the stops, from
+ * *from on (where the current line starts); leaves in *from where the last
+ * one left off. Inlined into each path, its stops with it. */
+static inline __attribute__((always_inline)) int split(struct wn_lines *s, const char *p, size_t n,
+							wn_line_fn *fn, void *ctx,
+							const char **from, stops_fn *stops)
+{
+	struct stop_table st;
+	stop_table_init(&st, s->nul_docs);
+	const char *const end = p + n;
+	for (const char *blk = p; blk < end; blk += 64) {
+		const size_t k = end - blk < 64 ? (size_t)(end - blk) : 64;
+		for (uint64_t m = stops(&st, blk, k); m; m &= m - 1) {
+			const char *const x = blk + __builtin_ctzll(m);
+			const int rc = emit(s, *from, (size_t)(x - *from), *x != '\n', fn, ctx);
+			if (rc)
+				return rc;
+			*from = x + 1;
+		}
+	}
+	return 0;
+}
+
+static int split_sse2(struct wn_lines *s, const char *p, size_t n, wn_line_fn *fn, void *ctx,
+		      const char **from)
+{
+	return split(s, p, n, fn, ctx, from, stops_sse2);
+}
+
+#if defined(LINES_AVX2)
+/* The stops 32 bytes a lookup (vpshufb) and compare. */
+static inline AVX2 uint64_t stops_avx2(const struct stop_table *st, const char *p, size_t n)
+{
+	char tail[64];
+	p = padded(p, n, tail);
+	const __m256i t = _mm256_loadu_si256((const __m256i *)(const void *)st->t);
+	const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	const uint32_t ma =
+		(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(t, a), a));
+	const uint32_t mb =
+		(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(t, b), b));
+	return below((uint64_t)mb << 32 | ma, n);
+}
+
+static AVX2 int split_avx2(struct wn_lines *s, const char *p, size_t n, wn_line_fn *fn,
+			   void *ctx, const char **from)
+{
+	return split(s, p, n, fn, ctx, from, stops_avx2);
+}
+#endif
+
+/* The line and document ends are found 64 bytes at a step, as a bitmap
+ * (the AVX2 form when plain.c's pass runs AVX2), not by a memchr call a
+ * line after a scan for the next document end: one read of each byte, and
+ * no call's setup for each short line. */
 int wn_lines_push(struct wn_lines *s, const char *p, size_t n, wn_line_fn *fn, void *ctx)
 {
 	const char *const end = p + n;
-	while (p < end) {
-		const char *doc_end = wn_lines_doc_end(s, p, (size_t)(end - p));
-		/* Lines ended by '\n' before the next document terminator. */
-		for (;;) {
-			const char *nl = memchr(p, '\n', (size_t)(doc_end - p));
-			if (!nl)
-				break;
-			int rc = emit(s, p, (size_t)(nl - p), false, fn, ctx);
-			if (rc)
-				return rc;
-			p = nl + 1;
-		}
-		if (doc_end == end)
-			break;
-		int rc = emit(s, p, (size_t)(doc_end - p), true, fn, ctx);
-		if (rc)
-			return rc;
-		p = doc_end + 1;
-	}
-	if (too_long(s, (size_t)(end - p)))
-		return pass_piece(s, p, (size_t)(end - p), false, ctx);
-	return wn_buf_append(&s->carry, p, (size_t)(end - p));
+	const char *from = p;
+#if defined(LINES_AVX2)
+	const int rc = wn_plain_path() == WN_PLAIN_PATH_AVX2 ? split_avx2(s, p, n, fn, ctx, &from)
+							      : split_sse2(s, p, n, fn, ctx, &from);
+#else
+	const int rc = split_sse2(s, p, n, fn, ctx, &from);
+#endif
+	if (rc)
+		return rc;
+	if (too_long(s, (size_t)(end - from)))
+		return pass_piece(s, from, (size_t)(end - from), false, ctx);
+	return wn_buf_append(&s->carry, from, (size_t)(end - from));
 }
 
 int wn_lines_finish(struct wn_lines *s, wn_line_fn *fn, void *ctx)
