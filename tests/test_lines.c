@@ -209,11 +209,16 @@ static char *variant(const char *text, size_t n, int kind, size_t *len_out)
 	return v.buf;
 }
 
+/* WN_TEST_QUICK=1 (tests/valgrind): one file, whole and in 65-byte pushes. */
 Test(lines, stops_on_every_path_match_a_byte_loop)
 {
 	static const char *const files[] = { "tests/data/aeb-25.txt",
 					     "tests/data/dolma-0000.lynx.wet" };
-	for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
+	static const size_t chunks[] = { 65, 0, 63, 64, 200, 4096 };
+	const bool quick = getenv("WN_TEST_QUICK") != NULL;
+	const size_t nfiles = quick ? 1 : sizeof(files) / sizeof(files[0]);
+	const size_t nchunks = quick ? 2 : sizeof(chunks) / sizeof(chunks[0]);
+	for (size_t fi = 0; fi < nfiles; fi++) {
 		size_t n;
 		char *text = read_source_file(files[fi], &n);
 		for (int kind = -1; kind < 4; kind++) {
@@ -224,8 +229,7 @@ Test(lines, stops_on_every_path_match_a_byte_loop)
 				reference(&want, in, len, nul);
 				for (int path = WN_PLAIN_PATH_SSE2; path <= WN_PLAIN_PATH_AVX2; path++) {
 					wn_plain_use(path);
-					const size_t chunks[] = { 0, 1, 63, 64, 65, 200, 4096 };
-					for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+					for (size_t c = 0; c < nchunks; c++) {
 						teardown();
 						split_exact(in, len, nul, chunks[c], 77 + c);
 						cr_assert(rec.len == want.len &&
