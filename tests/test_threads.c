@@ -522,8 +522,14 @@ static int run_pull(const struct wn_options *base, unsigned threads, struct tu_s
 				rc = got;
 		}
 		cr_assert_eq(src.outside, 0, "rd was called after wn_filter_pull returned");
-		/* One thread reads 256 KiB at a time, the worker a block. */
-		cr_assert_leq(src.max_cap, wn_prep_test_block ? (size_t)256 << 10 : (size_t)1 << 20);
+		/* One thread reads 256 KiB at a time; the worker a piece of a
+		 * block, a quarter of the tests' 64 KiB blocks and 64 KiB of
+		 * 1 MiB ones, and frames each piece as it comes. */
+		if (threads == 1)
+			cr_assert_leq(src.max_cap, (size_t)256 << 10);
+		else
+			cr_assert_leq(src.max_cap, wn_prep_test_block ? wn_prep_test_block / 4
+								       : (size_t)64 << 10);
 		if (!rc)
 			cr_assert_eq(src.pos, src.in->len);
 	}
@@ -608,6 +614,83 @@ Test(threads, pull_text_every_chunking)
 	tu_free(&a);
 	tu_free(&b);
 	tu_free(&c);
+}
+
+/* Lines of text input (a CR before the line end not counted) of at most
+ * max bytes: those the worker prepares when it takes every line it can. */
+static uint64_t lines_at_most(const struct tu_str *s, size_t max)
+{
+	uint64_t n = 0;
+	for (size_t at = 0; at < s->len;) {
+		const char *nl = memchr(s->ptr + at, '\n', s->len - at);
+		size_t len = (size_t)((nl ? nl : s->ptr + s->len) - (s->ptr + at));
+		const size_t next = at + len + 1;
+		if (len && s->ptr[at + len - 1] == '\r')
+			len--;
+		n += len <= max;
+		at = next;
+	}
+	return n;
+}
+
+/* The worker reads a block in pieces and frames each as it comes: a line,
+ * a CRLF line end, a UTF-8 sequence or a JSON record cut between two
+ * pieces (the reads are as large as asked, so the pieces end at a quarter,
+ * half and three quarters of each block) is framed as one thread frames it,
+ * at every offset of the cut within 4 bytes. With the worker taking every
+ * line it can, it prepares every line not longer than a thirty-second of
+ * a block: a piece framed wrong would part the two framers, and the filter
+ * would prepare the rest itself (with the same output). */
+Test(threads, pull_pieces_cut_anywhere)
+{
+	struct tu_str raw = tu_data("warc-head.txt"), json = tu_data("gold-aeb.jsonl");
+	struct tu_str crlf = { 0 };
+	for (size_t i = 0; i < raw.len && crlf.len < BLOCK + BLOCK / 2; i++)
+		tu_append(&crlf, raw.ptr[i] == '\n' ? "\r\n" : raw.ptr + i, raw.ptr[i] == '\n' ? 2 : 1);
+	const struct wn_options text = { .explain = on_explain, .disable = WN_STAGE_NEAR };
+	const struct wn_options jsonl = { .format = WN_FORMAT_JSONL, .field = "gold",
+					  .explain = on_explain };
+	const struct pulling whole = { 0, 0, 0 }; /* reads as large as asked */
+	/* The last CR before the first piece's end, and a line of x before
+	 * the text that moves it to 2 bytes before the end, then 1, then to
+	 * the end, then past it (its LF the last byte). */
+	const size_t piece = BLOCK / 4;
+	size_t cr = piece - 8;
+	while (crlf.ptr[cr] != '\r')
+		cr--;
+	for (size_t shift = 0; shift < 4; shift++) {
+		struct tu_str a = { 0 }, b = { 0 };
+		for (size_t k = cr; k + 3 < piece + shift; k++)
+			tu_append(&a, "x", 1);
+		tu_append(&a, "\n", 1);
+		tu_append(&a, crlf.ptr, crlf.len);
+		cr_assert_eq(a.ptr[piece - 3 + shift], '\r');
+		struct tu_str *in[] = { &a };
+		struct run ref, r;
+		run(&text, 1, in, 1, 0, false, &ref);
+		wn_prep_test_share = SHARE_MAX;
+		wn_prep_test_poison = true;
+		run_pull(&text, 2, in, 1, &whole, SIZE_MAX, &r);
+		wn_prep_test_share = -1;
+		wn_prep_test_poison = false;
+		cr_assert_eq(r.rc, 0);
+		assert_same_run(&ref, &r, "text in pieces");
+		cr_assert_eq(r.st.lines_ahead, lines_at_most(&a, BLOCK / 32),
+			     "shift %zu: the worker prepared %llu lines", shift,
+			     (unsigned long long)r.st.lines_ahead);
+		free_run(&ref);
+		free_run(&r);
+		tu_append(&b, "\n\n\n", shift);
+		while (b.len < BLOCK + BLOCK / 2)
+			tu_append(&b, json.ptr, json.len);
+		struct tu_str *jin[] = { &b };
+		check_pull(&jsonl, jin, 1, 1);
+		tu_free(&a);
+		tu_free(&b);
+	}
+	tu_free(&raw);
+	tu_free(&json);
+	tu_free(&crlf);
 }
 
 Test(threads, pull_jsonl_and_wet)

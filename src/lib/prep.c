@@ -43,21 +43,28 @@
 
 /* One line as the worker found it. When a repair fired, the repaired text
  * follows the previous one in the block's text buffer, after its length (a
- * size_t). */
+ * size_t). The key's hash is here, not after the key in the text buffer:
+ * the judging thread reads the records in order, which the cache's
+ * prefetcher follows, and without rules nor near duplicates it reads no
+ * other byte the worker wrote of a line it keeps by its hash (a hash
+ * after each key was one miss from the other core a line: bench/README.md,
+ * branch twothr8). */
 struct prepped {
+	uint64_t hash;     /* keyed: the key's hash */
 	uint32_t in_len;   /* the line before repair (its low 32 bits) */
 	uint32_t in_head;  /* and its first (up to) 4 bytes, to check it is the same */
 	uint32_t repairs;  /* rules that fired, as wn_repair_push says */
 	uint32_t puncts;   /* and wn_punct_push */
 	uint32_t key_len;  /* NO_KEY, or the trimmed line's key, next in the
-			    * text buffer, then its hash (a uint64_t) */
+			    * text buffer */
 	int32_t rule;      /* keyed, with rules on: wn_rules_match's group, or
 			    * -1; else NO_RULE */
-	uint32_t regex_calls;   /* the PCRE2 matches the rules ran on it */
-	uint32_t regex_limited; /* and those given up at a limit */
 	bool prepared;     /* false: the filter prepares the line itself */
 	bool long_line;    /* keyed: the trimmed line has min_chars code points */
-	bool shingled;     /* after the key, its shingles (wn_shingler_save) */
+	bool regexed;      /* after the key, the PCRE2 matches the rules ran on
+			    * it and those given up at a limit (two uint32_t);
+			    * not set when both are 0 */
+	bool shingled;     /* then its shingles (wn_shingler_save) */
 	bool navved;       /* then the trimmed line's struct wn_nav_feat */
 };
 
@@ -69,6 +76,15 @@ enum pull_state {
 	PULL_END,     /* rd said the input ends (the last block says so too) */
 	PULL_FAILED,  /* rd failed, or preparing a block did (its err says) */
 };
+
+/* wn_filter_pull: the worker reads this much at a time into a block, or
+ * a quarter of a smaller block (so the tests' blocks of 64 KiB come in
+ * pieces too). */
+#define PULL_PIECE ((size_t)64 << 10)
+/* wn_prep_take fetches the record this many lines ahead, and the text
+ * this many bytes ahead. */
+#define TAKE_AHEAD 16u
+#define TAKE_AHEAD_TEXT 512u
 
 #define NO_KEY UINT32_MAX
 #define NO_RULE INT32_MIN
@@ -85,7 +101,8 @@ size_t wn_prep_test_block;
  * itself) before one more record would pass RES_EIGHTHS, or once the text
  * buffer holds TEXT_EIGHTHS (more with shingles and the classifier's
  * features: measured on dup, a record is 0.41 of a line's bytes, the
- * keys 1.0, shingles 1.6 and features 1.2 more). The last line recorded
+ * keys 1.0, shingles 1.6 and features 1.2 more; with records of 36 bytes
+ * and the hash in the text, now 40 bytes with the hash in the record). The last line recorded
  * may pass the text's cap by what one line writes; lines longer than
  * block / LINE_PART are left to the filter, so that is at most about
  * LINE_TEXT times block / LINE_PART (the repaired line, its key of at most
@@ -121,8 +138,15 @@ size_t wn_prep_block_size(uint64_t budget, bool shingles, bool nav)
 	return 0;
 }
 
+/* A block's header and the filter's side of struct wn_prep each have a
+ * cache line of their own: the worker writes the lengths of the block it
+ * prepares at each line while the filter reads those of the one before it
+ * and moves its own place in it at each line, and sharing a line made each
+ * thread's write a miss for the other (bench/README.md, branch twothr8). */
+#define CACHE_LINE 64
+
 struct prep_block {
-	struct wn_buf data;  /* a copy of the input */
+	_Alignas(CACHE_LINE) struct wn_buf data; /* a copy of the input */
 	uint64_t seed;       /* the filter's key seed (a loaded state sets it) */
 	struct wn_buf res;   /* struct prepped per line, in order */
 	struct wn_buf text;  /* the repaired lines */
@@ -141,6 +165,7 @@ struct wn_prep {
 	struct prep_block blocks[PREP_BLOCKS];
 	size_t block;        /* bytes in a full block */
 	size_t res_cap, text_cap, line_max; /* a block's caps (above) */
+	size_t piece;        /* wn_filter_pull reads this much at a time */
 	/* Counters, only growing: blocks handed to the worker, prepared by it,
 	 * and judged and given back by the filter. judged <= prepped <=
 	 * filled; block filled % PREP_BLOCKS is the one being filled while
@@ -158,12 +183,12 @@ struct wn_prep {
 	uint64_t pull_max;   /* 0, or stop once this many bytes were read */
 	uint64_t pull_read;  /* bytes read since wn_prep_pull_start */
 	/* The filter's side: the block it judges and its next record. */
-	struct prep_block *cur;
+	_Alignas(CACHE_LINE) struct prep_block *cur;
 	size_t next;
 	size_t text_next;    /* the next repaired text in cur */
 	bool broken;         /* a line did not match: repair on the caller's thread */
 	/* The worker's side: its own framers and repair stages. */
-	struct wn_options opt;
+	_Alignas(CACHE_LINE) struct wn_options opt;
 	enum wn_format format;
 	struct wn_buf sniff;
 	struct wn_lines lines;
@@ -226,9 +251,8 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	} else if (wn_keyer_key(&p->keyer, &trimmed, t, &hash) != 0) {
 		return WN_E_NOMEM;
 	}
-	if (wn_buf_append(t, &hash, sizeof(hash)) != 0)
-		return WN_E_NOMEM;
-	r->key_len = (uint32_t)(t->len - at - sizeof(hash));
+	r->hash = hash;
+	r->key_len = (uint32_t)(t->len - at);
 	r->long_line = ascii ? trimmed.len >= p->opt.min_chars
 			     : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
 	if (p->rules) {
@@ -236,8 +260,11 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 		const uint64_t calls = l->regex_calls, limited = l->limited;
 		const struct wn_line key = { t->ptr + at, r->key_len };
 		r->rule = wn_rules_match_local(p->rules, l, &trimmed, &key, hash);
-		r->regex_calls = (uint32_t)(l->regex_calls - calls);
-		r->regex_limited = (uint32_t)(l->limited - limited);
+		const uint32_t counts[2] = { (uint32_t)(l->regex_calls - calls),
+					     (uint32_t)(l->limited - limited) };
+		r->regexed = counts[0] | counts[1];
+		if (r->regexed && wn_buf_append(t, counts, sizeof(counts)) != 0)
+			return WN_E_NOMEM;
 	}
 	r->shingled = p->shingle_lines;
 	if (!p->shingle_lines)
@@ -283,37 +310,48 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 		return 0;
 	}
 	struct wn_line line = *in;
-	struct prepped r = { .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len),
-			     .key_len = NO_KEY, .rule = NO_RULE };
-	r.prepared = my_turn(p) && in->len <= p->line_max;
-	if (!r.prepared)
-		return wn_buf_append(&p->out->res, &r, sizeof(r));
+	/* The record is written where it goes, in the room the worker
+	 * reserved for the block's records (p->res_cap, checked above), and
+	 * counted once the line is prepared: made on the stack and copied, a
+	 * record's small stores were read back as one wide load that waited
+	 * for them. */
+	struct prepped *const r = (struct prepped *)(void *)(o->res.ptr + o->res.len);
+	*r = (struct prepped){ .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len),
+			       .key_len = NO_KEY, .rule = NO_RULE };
+	r->prepared = my_turn(p) && in->len <= p->line_max;
+	if (!r->prepared) {
+		o->res.len += sizeof(*r);
+		return 0;
+	}
 	/* A plain line (plain.c, as filter.c's take_plain) needs no repair,
 	 * and its key is made, at the text buffer's end, in the pass that
 	 * tells so; the punctuation rules run on it only if one may act. */
-	struct wn_buf *t = &p->out->text;
-	if (wn_buf_reserve(t, 3 * line.len + WN_PLAIN_SLACK) != 0)
+	struct wn_buf *t = &o->text;
+	const size_t room = 3 * line.len + WN_PLAIN_SLACK;
+	if (t->cap - t->len < room && wn_buf_reserve(t, room) != 0)
 		return WN_E_NOMEM;
 	size_t plain_len;
 	const int plain = wn_plain_key(line.ptr, line.len, !p->opt.nfkc && !p->opt.ascii,
 				       t->ptr + t->len, &plain_len);
 	int rc = 0;
 	if (!plain)
-		rc = wn_repair_push(&p->repair, &line, &r.repairs);
+		rc = wn_repair_push(&p->repair, &line, &r->repairs);
 	if (!rc && (!plain || (plain & WN_PLAIN_PUNCT)))
-		rc = wn_punct_push(&p->punct, &line, &r.puncts);
+		rc = wn_punct_push(&p->punct, &line, &r->puncts);
 	if (rc)
 		return rc;
-	const bool changed = r.repairs | r.puncts;
+	const bool changed = r->repairs | r->puncts;
 	if (changed && (wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
 			wn_buf_append(t, line.ptr, line.len) != 0))
 		return WN_E_NOMEM;
 	const bool as_is = plain && !changed;
 	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL,
-		      as_is && (plain & WN_PLAIN_ASCII), &r);
+		      as_is && (plain & WN_PLAIN_ASCII), r);
 	if (!rc && p->nav)
-		rc = prep_nav(p, &line, changed, &r);
-	return rc ? rc : wn_buf_append(&p->out->res, &r, sizeof(r));
+		rc = prep_nav(p, &line, changed, r);
+	if (!rc)
+		o->res.len += sizeof(*r);
+	return rc;
 }
 
 static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
@@ -385,32 +423,41 @@ static int end_input(struct wn_prep *p)
 	return rc;
 }
 
-/* wn_filter_pull: reads the input into b until it is full, rd gives fewer
- * bytes than asked (what a pipe had: a live source may go quiet now, and
- * what was read is judged at once), the input ends or rd fails. */
-static enum pull_state pull_read(struct prep_block *b, size_t block, wn_read_fn *rd, void *ctx,
-				 int *err)
+/* wn_filter_pull: reads the input into b in pieces (p->piece) and
+ * frames and prepares each piece as it comes, while its bytes are still in
+ * this core's cache (read whole first, a 1 MiB block was framed from
+ * farther out: bench/README.md, branch twothr8), until the block is full,
+ * rd gives fewer bytes than asked (what a pipe had: a live source may go
+ * quiet now, and what was read is judged at once), the input ends or rd
+ * fails (*read_err; what was read before it is framed, as the filter
+ * judges it). Returns the state of the reading, and the framers' error or 0. */
+static int pull_frame(struct wn_prep *p, struct prep_block *b, wn_read_fn *rd, void *ctx,
+		      enum pull_state *state_out, int *read_err)
 {
-	if (wn_buf_reserve(&b->data, block) != 0) {
-		*err = WN_E_NOMEM;
-		return PULL_FAILED;
-	}
-	while (b->data.len < block) {
-		const size_t want = block - b->data.len;
+	*state_out = PULL_READING;
+	if (wn_buf_reserve(&b->data, p->block) != 0)
+		return WN_E_NOMEM;
+	while (b->data.len < p->block) {
+		const size_t room = p->block - b->data.len;
+		const size_t want = room < p->piece ? room : p->piece;
 		const long n = rd(ctx, b->data.ptr + b->data.len, want);
 		if (n < 0 || (unsigned long)n > want) {
-			*err = WN_E_READ;
-			return PULL_FAILED;
+			*read_err = WN_E_READ;
+			*state_out = PULL_FAILED;
+			return 0;
 		}
 		if (n == 0) {
 			b->end_input = true;
-			return PULL_END;
+			*state_out = PULL_END;
+			return 0;
 		}
+		const char *const piece = b->data.ptr + b->data.len;
 		b->data.len += (size_t)n;
-		if ((size_t)n < want)
-			break;
+		const int rc = frame(p, piece, (size_t)n);
+		if (rc || (size_t)n < want)
+			return rc;
 	}
-	return PULL_READING;
+	return 0;
 }
 
 /* Under the mutex: whether the worker has a block to prepare (one the
@@ -461,10 +508,8 @@ static void *worker(void *arg)
 			return NULL;
 		enum pull_state state = PULL_READING;
 		int read_err = 0;
-		if (pulled) {
+		if (pulled)
 			b->seed = pull_seed;
-			state = pull_read(b, p->block, rd, rd_ctx, &read_err);
-		}
 		b->res.len = b->text.len = 0;
 		b->cut = false;
 		p->out = b;
@@ -478,8 +523,12 @@ static void *worker(void *arg)
 		/* After an error the framers are in no known state: the filter
 		 * stops at the block that reports it. What was read before a
 		 * read error is framed, as the filter judges it. */
-		if (!rc)
-			rc = failed ? WN_E_STATE : b->data.len ? frame(p, b->data.ptr, b->data.len) : 0;
+		if (!rc && failed)
+			rc = WN_E_STATE;
+		else if (!rc && pulled)
+			rc = pull_frame(p, b, rd, rd_ctx, &state, &read_err);
+		else if (!rc && b->data.len)
+			rc = frame(p, b->data.ptr, b->data.len);
 		if (!rc && b->end_input)
 			rc = end_input(p);
 		b->err = rc ? rc : read_err;
@@ -516,9 +565,11 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 		const struct wn_nav *nav, size_t block, struct wn_prep **out)
 {
 	*out = NULL;
-	struct wn_prep *p = calloc(1, sizeof(*p));
+	/* sizeof is a multiple of the alignment (C11 aligned_alloc's rule). */
+	struct wn_prep *p = aligned_alloc(_Alignof(struct wn_prep), sizeof(*p));
 	if (!p)
 		return WN_E_NOMEM;
+	memset(p, 0, sizeof(*p));
 	p->opt = *opt;
 	p->format = opt->format;
 	p->key_lines = key_lines;
@@ -534,6 +585,7 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 	p->res_cap = block / 8 * RES_EIGHTHS;
 	p->text_cap = text_cap(block, p->shingle_lines, nav != NULL);
 	p->line_max = block / LINE_PART;
+	p->piece = block / 4 < PULL_PIECE ? block / 4 : PULL_PIECE;
 	wn_lines_init(&p->lines, opt->nul_docs);
 	/* A line longer than max_line goes through the filter unrepaired, in
 	 * pieces, with no record: the worker passes it by the same way, and
@@ -759,6 +811,13 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 			p->broken = true;
 		return false;
 	}
+	/* The records and the text come from the other core's writes, a few
+	 * blocks back: fetched ahead, they are in the cache when taken. */
+	const size_t ahead = (p->next + TAKE_AHEAD) * sizeof(struct prepped);
+	if (ahead < b->res.len)
+		__builtin_prefetch(b->res.ptr + ahead);
+	if (p->text_next + TAKE_AHEAD_TEXT < b->text.len)
+		__builtin_prefetch(b->text.ptr + p->text_next + TAKE_AHEAD_TEXT);
 	struct prepped r;
 	memcpy(&r, b->res.ptr + p->next * sizeof(r), sizeof(r));
 	p->next++;
@@ -782,12 +841,18 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		key_out->long_line = r.long_line;
 		key_out->ruled = r.rule != NO_RULE;
 		key_out->rule = r.rule;
-		key_out->regex_calls = r.regex_calls;
-		key_out->regex_limited = r.regex_limited;
 		key_out->ptr = b->text.ptr + p->text_next;
 		key_out->len = r.key_len;
-		memcpy(&key_out->hash, b->text.ptr + p->text_next + r.key_len, sizeof(key_out->hash));
-		p->text_next += r.key_len + sizeof(key_out->hash);
+		key_out->hash = r.hash;
+		p->text_next += r.key_len;
+		key_out->regex_calls = key_out->regex_limited = 0;
+		if (r.regexed) {
+			uint32_t counts[2];
+			memcpy(counts, b->text.ptr + p->text_next, sizeof(counts));
+			key_out->regex_calls = counts[0];
+			key_out->regex_limited = counts[1];
+			p->text_next += sizeof(counts);
+		}
 		key_out->shingles = NULL;
 		if (r.shingled) {
 			key_out->shingles = b->text.ptr + p->text_next;
