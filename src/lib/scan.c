@@ -62,8 +62,9 @@ static size_t count_code_points_sse2(const char *p, size_t n)
 	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
 	cont = _mm_sub_epi8(cont, _mm_and_si128(fresh, _mm_cmplt_epi8(x, below)));
 	const __m128i sums = _mm_sad_epu8(cont, _mm_setzero_si128());
-	const size_t total = (size_t)_mm_cvtsi128_si64(sums) +
-			     (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+	/* each half's sum is at most 8 * 255 */
+	const size_t total = (size_t)_mm_cvtsi128_si32(sums) +
+			     (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums));
 	return n - total;
 }
 #endif
