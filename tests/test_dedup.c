@@ -104,3 +104,39 @@ Test(dedup, agrees_with_reference)
 	}
 	cr_assert_eq(seen.count, nref);
 }
+
+/* The probe that compares a bucket's eight slots at once (AVX2) finds the
+ * slot the slot-by-slot probe finds: two sets fed the same fingerprints
+ * answer alike and end with the same slots in the same places. The
+ * fingerprints crowd buckets: one segment's last bucket (probes wrap to
+ * the first), one bucket of many segments, and random ones seen twice. */
+Test(dedup, bucket_probe_finds_the_scalar_probes_slot)
+{
+	struct wn_seen one;
+	cr_assert_eq(wn_seen_init(&one), 0);
+	one.avx2 = false;
+	if (!seen.avx2)
+		cr_log_warn("no AVX2 probe on this machine: both sets probe slot by slot");
+	uint64_t rng = 11;
+	for (uint64_t i = 0; i < 200000; i++) {
+		uint64_t h;
+		if (i % 4 == 0 && i < 16000)
+			h = (uint64_t)7 << 52 | i << 32 | 0xFFFFFFF0u; /* last bucket */
+		else if (i % 4 == 1)
+			h = (i % 4096) << 52 | 0x12345678u; /* one bucket */
+		else
+			h = rng_next(&rng) % 60000 * 0x9E3779B97F4A7C15u; /* repeats */
+		const int a = wn_seen_insert(&seen, h), b = wn_seen_insert(&one, h);
+		cr_assert_eq(a, b, "insert %llu", (unsigned long long)i);
+		cr_assert(wn_seen_contains(&seen, h ^ 1) == wn_seen_contains(&one, h ^ 1));
+	}
+	cr_assert_eq(seen.count, one.count);
+	for (uint32_t si = 0; si < WN_SEEN_SEGS; si++) {
+		cr_assert_eq(seen.segs[si].nbuckets, one.segs[si].nbuckets);
+		if (seen.segs[si].nbuckets)
+			cr_assert(memcmp(seen.segs[si].slots, one.segs[si].slots,
+					 (size_t)seen.segs[si].nbuckets * 64) == 0,
+				  "segment %u", si);
+	}
+	wn_seen_free(&one);
+}

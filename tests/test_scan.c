@@ -106,6 +106,58 @@ Test(scan, stops_before_an_overlong_or_unended_line)
 	cr_assert_eq(ls[1].kind, WN_SCAN_SHORT);
 }
 
+/* Whether p[0..n) has min code points as the scan decides it: four bytes a
+ * code point at most, else its bytes less continuation bytes (10xxxxxx),
+ * counted one by one. */
+static bool model_long_enough(const char *p, size_t n, size_t min)
+{
+	if (n >= 4 * min)
+		return true;
+	size_t chars = 0;
+	for (size_t i = 0; i < n; i++)
+		chars += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return chars >= min;
+}
+
+/* The code points of lines under 4 * min_chars bytes are counted 16 bytes a
+ * step: every line of real UTF-8 text (Cyrillic, CJK, mojibake), at every
+ * limit from 1 to 64 code points (so every remainder of the last step
+ * occurs), is short or looked up exactly as the byte-by-byte count says. */
+Test(scan, code_points_counted_at_every_limit)
+{
+	static const char *const files[] = { "warc-head.txt", "resiliparse-warcfile.lynx.wet",
+					     "dolma-0000.lynx.wet" };
+	size_t near = 0;
+	for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
+		struct tu_str in = tu_data(files[fi]);
+		for (size_t min = 1; min <= 64; min++) {
+			const struct wn_scan sc = { .seed = 3, .min_chars = min,
+						    .max_line = SIZE_MAX, .dedup = true };
+			const char *p = in.ptr, *const end = in.ptr + in.len;
+			for (;;) {
+				struct wn_scan_line ls[64];
+				const char *next;
+				const size_t k = wn_scan_batch(&sc, p, end, ls, 64, &next);
+				for (size_t i = 0; i < k; i++) {
+					if (ls[i].len == 0)
+						continue;
+					const bool want = model_long_enough(ls[i].ptr, ls[i].len, min);
+					cr_assert_eq(ls[i].kind, want ? WN_SCAN_DEDUP : WN_SCAN_SHORT,
+						     "%s, min %zu, line at byte %zu", files[fi], min,
+						     (size_t)(ls[i].ptr - in.ptr));
+					/* enough bytes, too few code points: counted */
+					near += ls[i].len >= 16 && ls[i].len >= min && !want;
+				}
+				if (k < 64)
+					break;
+				p = next;
+			}
+		}
+		tu_free(&in);
+	}
+	cr_assert_gt(near, 1000, "%zu lines decided by their multi-byte characters", near);
+}
+
 /* ---- The pipeline: exact only against the general path ------------------------ */
 
 static void on_explain(void *ctx, const struct wn_event *ev)

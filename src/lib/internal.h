@@ -430,6 +430,7 @@ struct wn_seen {
 	uint64_t bytes;           /* slot memory held, for --stats and limits */
 	uint64_t limit;           /* bytes may not grow past this: WN_E_LIMIT */
 	struct wn_arena *arena;   /* where slots come from; NULL: malloc */
+	bool avx2;                /* probes compare a bucket at once (AVX2) */
 };
 
 /* Fixed memory of a seen set besides its slots (segment table, index). */
