@@ -224,6 +224,26 @@ Test(cli, closed_pipe_ends_quietly)
 	expect_file("status", "0\n");
 }
 
+/* One thread reads through the reader thread's ring (eight blocks of 256
+ * KiB for text, four of 1 MiB for gzip; the reader is woken when half the
+ * ring is free); two threads pull the file on the worker, without the
+ * ring. 4.1 MB of real text wraps the ring twice: from a file, from a pipe
+ * that pauses (the main thread waits for the reader), and from gzip, one
+ * thread's output must be the pull path's. A block lost, read twice or
+ * handed out of turn shows here. */
+Test(cli, reader_ring_gives_every_block_in_turn)
+{
+	cr_assert_eq(sh("cat $D/tests/data/*.txt $D/tests/data/*.wet > a.txt && cat a.txt a.txt a.txt > b.txt"
+			" && gzip -c b.txt > b.gz"), 0);
+	cr_assert_eq(sh("$W --no-near --threads=2 b.txt > want && test $(wc -c < b.txt) -gt 4000000"
+			" && test $(wc -l < want) -gt 10000"), 0);
+	cr_assert_eq(sh("$W --no-near --threads=1 b.txt | cmp - want"), 0);
+	cr_assert_eq(sh("(cat a.txt; sleep 0.2; cat a.txt; sleep 0.2; cat a.txt)"
+			" | $W --no-near --threads=1 | cmp - want"), 0);
+	cr_assert_eq(sh("$W --no-near --threads=1 b.gz | cmp - want"), 0);
+	expect_file("err", "");
+}
+
 Test(cli, full_disk_fails_with_message)
 {
 	put("in.txt", doc, sizeof(doc) - 1);

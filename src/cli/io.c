@@ -273,24 +273,42 @@ static size_t block_cap(const struct cli_in *in)
 	return in->gzip ? GZ_BLOCK_CAP : BLOCK_CAP;
 }
 
+/* The blocks of the ring in use, CLI_IN_BLOCKS at most. */
+static unsigned ring_len(const struct cli_in *in)
+{
+	return in->gzip ? CLI_IN_BLOCKS / 2 : CLI_IN_BLOCKS;
+}
+
+/* Free blocks that wake a waiting reader: half the ring for plain input,
+ * where the reader is far ahead and sleeps often; one for gzip, where
+ * inflating is the slower side and the main thread does the waiting. */
+static unsigned refill_at(const struct cli_in *in)
+{
+	return in->gzip ? 1 : ring_len(in) / 2;
+}
+
 static void *reader(void *arg)
 {
 	struct cli_in *in = arg;
 	for (unsigned i = 0;; i++) {
 		pthread_mutex_lock(&in->mu);
-		while (in->produced - in->consumed == CLI_IN_BLOCKS && !in->stop)
-			pthread_cond_wait(&in->cv, &in->mu);
+		while (in->produced - in->consumed == ring_len(in) && !in->stop) {
+			in->reader_waits = true;
+			pthread_cond_wait(&in->room, &in->mu);
+		}
+		in->reader_waits = false;
 		const bool stop = in->stop;
 		pthread_mutex_unlock(&in->mu);
 		if (stop)
 			return NULL;
-		const unsigned slot = i % CLI_IN_BLOCKS;
+		const unsigned slot = i % ring_len(in);
 		const ssize_t n = read_block(in, in->blocks[slot], block_cap(in));
 		pthread_mutex_lock(&in->mu);
 		in->lens[slot] = n;
 		in->ends[slot] = in->raw_off + in->raw_pos;
 		in->produced++;
-		pthread_cond_broadcast(&in->cv);
+		if (in->main_waits)
+			pthread_cond_signal(&in->data);
 		pthread_mutex_unlock(&in->mu);
 		if (n <= 0)
 			return NULL;
@@ -299,14 +317,19 @@ static void *reader(void *arg)
 
 static int start_reader(struct cli_in *in)
 {
-	for (int i = 0; i < CLI_IN_BLOCKS; i++) {
+	for (unsigned i = 0; i < ring_len(in); i++) {
 		in->blocks[i] = malloc(block_cap(in));
 		if (!in->blocks[i])
 			return -1;
 	}
 	if (pthread_mutex_init(&in->mu, NULL) != 0)
 		return -1;
-	if (pthread_cond_init(&in->cv, NULL) != 0) {
+	if (pthread_cond_init(&in->room, NULL) != 0) {
+		pthread_mutex_destroy(&in->mu);
+		return -1;
+	}
+	if (pthread_cond_init(&in->data, NULL) != 0) {
+		pthread_cond_destroy(&in->room);
 		pthread_mutex_destroy(&in->mu);
 		return -1;
 	}
@@ -321,7 +344,8 @@ static int start_reader(struct cli_in *in)
 	const int started = pthread_create(&in->thread, NULL, reader, in);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started != 0) {
-		pthread_cond_destroy(&in->cv);
+		pthread_cond_destroy(&in->data);
+		pthread_cond_destroy(&in->room);
 		pthread_mutex_destroy(&in->mu);
 		return -1;
 	}
@@ -339,11 +363,15 @@ ssize_t cli_in_next(struct cli_in *in, const char **data)
 	if (in->holding) {
 		in->consumed++;
 		in->holding = false;
-		pthread_cond_broadcast(&in->cv);
+		if (in->reader_waits && ring_len(in) - (in->produced - in->consumed) >= refill_at(in))
+			pthread_cond_signal(&in->room);
 	}
-	while (in->produced == in->consumed)
-		pthread_cond_wait(&in->cv, &in->mu);
-	const unsigned slot = in->consumed % CLI_IN_BLOCKS;
+	while (in->produced == in->consumed) {
+		in->main_waits = true;
+		pthread_cond_wait(&in->data, &in->mu);
+	}
+	in->main_waits = false;
+	const unsigned slot = in->consumed % ring_len(in);
 	const ssize_t n = in->lens[slot];
 	in->pos = in->ends[slot];
 	in->holding = n > 0;
@@ -370,10 +398,11 @@ void cli_in_close(struct cli_in *in)
 	if (in->thread_live) {
 		pthread_mutex_lock(&in->mu);
 		in->stop = true;
-		pthread_cond_broadcast(&in->cv);
+		pthread_cond_signal(&in->room);
 		pthread_mutex_unlock(&in->mu);
 		pthread_join(in->thread, NULL);
-		pthread_cond_destroy(&in->cv);
+		pthread_cond_destroy(&in->data);
+		pthread_cond_destroy(&in->room);
 		pthread_mutex_destroy(&in->mu);
 		in->thread_live = false;
 	}

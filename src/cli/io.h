@@ -15,9 +15,14 @@ struct inflate_state;
 
 #define CLI_ERR_MAX 512
 
-/* The reader thread's ring of blocks read (and inflated) ahead. Four are
- * enough: sixteen made gzip input no faster (bench/README.md). */
-#define CLI_IN_BLOCKS 4
+/* The reader thread's ring of blocks read (and inflated) ahead: eight of
+ * 256 KiB for plain input, four of 1 MiB for gzip (sixteen made gzip input
+ * no faster: bench/README.md). For plain input the main thread wakes a
+ * waiting reader only when half the ring is free, so the reader fills half
+ * the ring a wake-up, not one block: a wake-up is a futex call and a cross-CPU interrupt, dear
+ * on a virtual machine (on 1 GiB of text, 4,100 -> 1,030 sleeps, system
+ * time -0.1 s: bench/README.md). */
+#define CLI_IN_BLOCKS 8
 
 struct cli_in {
 	const char *name;    /* for messages: the path, or "stdin" */
@@ -40,13 +45,16 @@ struct cli_in {
 	pthread_t thread;
 	bool thread_live;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t room; /* the reader waits here for a free block */
+	pthread_cond_t data; /* the main thread waits here for a full one */
+	bool reader_waits;
+	bool main_waits;
 	char *blocks[CLI_IN_BLOCKS];
 	ssize_t lens[CLI_IN_BLOCKS]; /* bytes, 0 at the end, -1 on error (err is set) */
 	uint64_t ends[CLI_IN_BLOCKS]; /* file position after each block */
 	unsigned produced;   /* blocks filled so far */
 	unsigned consumed;   /* blocks handed back */
-	bool holding;        /* the main thread holds block consumed % CLI_IN_BLOCKS */
+	bool holding;        /* the main thread holds block consumed % the ring's length */
 	bool stop;
 	uint64_t pos;        /* file position of what the main thread has */
 };
