@@ -19,9 +19,9 @@ struct inflate_state;
  * 256 KiB for plain input, four of 1 MiB for gzip (sixteen made gzip input
  * no faster: bench/README.md). For plain input the main thread wakes a
  * waiting reader only when half the ring is free, so the reader fills half
- * the ring a wake-up, not one block: a wake-up is a futex call and a cross-CPU interrupt, dear
- * on a virtual machine (on 1 GiB of text, 4,100 -> 1,030 sleeps, system
- * time -0.1 s: bench/README.md). */
+ * the ring a wake-up, not one block: a wake-up is a futex call and a
+ * cross-CPU interrupt, dear on a virtual machine (on 1 GiB of text, 4,100
+ * -> 1,030 sleeps, system time -0.1 s: bench/README.md). */
 #define CLI_IN_BLOCKS 8
 
 struct cli_in {
