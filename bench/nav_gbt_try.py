@@ -30,7 +30,7 @@ model drops, and held-out F1 / R at other thresholds (a tree model's
 probabilities are not the logistic model's, so one threshold is not a
 fair comparison); with --halves also trained on odd documents scored on
 the even ones and back. "shipped" reproduces nav_train.py's rows."""
-import argparse, os, re, sys, time
+import os, re, sys, time
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -214,12 +214,7 @@ def false_positives(docs, clean, thr, held="scrapinghub-aeb"):
           "hold more than 500 tokens each")
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--winnow", default=os.path.join(T.ROOT, "build", "winnow"))
-    ap.add_argument("--shared", default=os.environ.get("WN_SHARED",
-                                                       os.path.join(T.ROOT, "..", "shared")))
-    ap.add_argument("--only", nargs="*", choices=sorted(TRIALS))
-    ap.add_argument("--halves", action="store_true")
+    ap = Try.parser(TRIALS)
     ap.add_argument("--false-positives", action="store_true",
                     help="only the shipped model's kept junk on scrapinghub-aeb, held out, by kind")
     a = ap.parse_args()

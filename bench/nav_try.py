@@ -291,15 +291,19 @@ def load(winnow, shared):
     thr = float(re.search(r"WN_DEFAULT_NAV_THRESHOLD ([\d.]+)", h).group(1))
     return docs, clean, cg, thr
 
-def main():
+def parser(trials):
+    """The trial scripts' common options: the binary, ../shared, which trials, --halves."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--winnow", default=os.path.join(T.ROOT, "build", "winnow"))
     ap.add_argument("--shared", default=os.environ.get("WN_SHARED",
                                                        os.path.join(T.ROOT, "..", "shared")))
-    ap.add_argument("--only", nargs="*", choices=sorted(TRIALS))
+    ap.add_argument("--only", nargs="*", choices=sorted(trials))
     ap.add_argument("--halves", action="store_true",
                     help="also train on odd documents and score even ones, and back")
-    a = ap.parse_args()
+    return ap
+
+def main():
+    a = parser(TRIALS).parse_args()
     docs, clean, cg, thr = load(a.winnow, a.shared)
     print(f"held out (trained on the two other sets), threshold {thr}: "
           "scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
