@@ -89,6 +89,22 @@ static inline void put_str(const char *name, const char *text)
 	put(name, text, strlen(text));
 }
 
+/* Flips the lowest bit of the byte at offset in the file name: a change
+ * whatever the byte was (a state's fingerprints differ run to run, since a
+ * new state draws its own hash seed). */
+static inline void flip_bit(const char *name, long offset)
+{
+	char path[512];
+	FILE *fp = fopen(ct_path_into(path, sizeof(path), name), "r+b");
+	cr_assert_not_null(fp, "cannot open %s", path);
+	cr_assert_eq(fseek(fp, offset, SEEK_SET), 0);
+	const int c = fgetc(fp);
+	cr_assert_neq(c, EOF, "%s: no byte at %ld", path, offset);
+	cr_assert_eq(fseek(fp, offset, SEEK_SET), 0);
+	cr_assert_eq(fputc(c ^ 1, fp), c ^ 1);
+	cr_assert_eq(fclose(fp), 0);
+}
+
 /* As sh, with input in the file "in" and on the command's stdin. */
 __attribute__((format(printf, 2, 3)))
 static inline int sh_in(const char *input, const char *fmt, ...)
