@@ -989,9 +989,12 @@ static int end_text_doc(struct wn_filter *f)
 
 /* prepare_line for a plain, not blank line in the caller's buffer when
  * dedup is the only judge (plain_fast): only what judge_plain reads is
- * set. Its key, if any, is at the arena's end (take_plain). */
-static int queue_plain(struct wn_filter *f, const struct wn_line *line,
-		       const struct wn_line *trimmed, size_t key_len, bool ascii)
+ * set. long_line: it has min_chars code points or more. Its normalized
+ * key is key_len bytes at key (take_plain: the arena's end), and hash its
+ * hash if known (the worker's), else NULL. */
+static inline __attribute__((always_inline)) int
+queue_plain(struct wn_filter *f, const struct wn_line *line, const struct wn_line *trimmed,
+	    bool long_line, const char *key, size_t key_len, const uint64_t *hash)
 {
 	struct pending *p = &f->batch[f->nbatch++];
 	p->plain = true;
@@ -1003,14 +1006,12 @@ static int queue_plain(struct wn_filter *f, const struct wn_line *line,
 	p->runs = trimmed->len == line->len && trimmed->len < OUT_FLUSH && end < f->push_hi &&
 		  trimmed->ptr[trimmed->len] == '\n';
 	p->dedup = false;
-	if (!(f->opt.disable & WN_STAGE_DEDUP) &&
-	    (ascii ? trimmed->len >= f->opt.min_chars
-		   : wn_utf8_at_least(trimmed->ptr, trimmed->len, f->opt.min_chars))) {
+	if (!(f->opt.disable & WN_STAGE_DEDUP) && long_line) {
 		if (f->opt.key != WN_KEY_NORMALIZED) {
 			p->dup_hash = wn_keyer_exact(&f->keyer, trimmed);
 			p->dedup = true;
 		} else if (key_len) {
-			p->dup_hash = wn_key_hash(&f->keyer, f->arena.ptr + f->arena.len, key_len);
+			p->dup_hash = hash ? *hash : wn_key_hash(&f->keyer, key, key_len);
 			p->dedup = true;
 		}
 	}
@@ -1051,8 +1052,14 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 		}
 	}
 	f->st.lines_in++;
-	if (f->plain_fast && !copy && trimmed.len)
-		return queue_plain(f, line, &trimmed, key_len, (plain & WN_PLAIN_ASCII) != 0);
+	if (f->plain_fast && !copy && trimmed.len) {
+		const bool long_line =
+			plain & WN_PLAIN_ASCII
+				? trimmed.len >= f->opt.min_chars
+				: wn_utf8_at_least(trimmed.ptr, trimmed.len, f->opt.min_chars);
+		return queue_plain(f, line, &trimmed, long_line, f->arena.ptr + f->arena.len,
+				   key_len, NULL);
+	}
 	return prepare_line(f, &trimmed, &key_len, (plain & WN_PLAIN_ASCII) != 0);
 }
 
@@ -1071,6 +1078,18 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 		if (rc <= 0)
 			return rc;
 		done = punct_done;
+	}
+	if (done == 2 && f->plain_fast && f->ahead.valid && !f->counting) {
+		/* The worker's line, unchanged and keyed, in the block judged. */
+		const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+		const uintptr_t at = (uintptr_t)trimmed.ptr;
+		if (trimmed.len && at >= f->push_lo && at + trimmed.len <= f->push_hi) {
+			f->st.lines_in++;
+			f->ahead.valid = false;
+			f->ahead.nav = NULL;
+			return queue_plain(f, line, &trimmed, f->ahead.long_line, f->ahead.ptr,
+					   f->ahead.len, &f->ahead.hash);
+		}
 	}
 	if (!done && !(f->opt.disable & WN_STAGE_REPAIR)) {
 		const int rc = repair_line(f, line);
