@@ -71,6 +71,7 @@ struct wn_filter {
 	bool raw;               /* exact dedup alone: text goes through scan.c */
 	bool plain_fast;        /* dedup is the only judge of a line: plain lines
 				 * take queue_plain and judge_plain */
+	uint64_t plain_judged;  /* lines judge_plain decided (for tests) */
 	bool counting;          /* between wn_filter_count_begin and _end */
 	bool counted;           /* a counting pass is done: counts are final */
 	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
@@ -729,6 +730,7 @@ static int judge_plain(struct wn_filter *f, const struct pending *p, struct run 
 		dup = rc == 0;
 	}
 	f->after_dup = dup;
+	f->plain_judged++;
 	if (!dup && p->runs && !f->blank_pending && !f->to_doc) {
 		(void)keep_count(f); /* only counts: no blank is held back */
 		if (r->ptr && r->ptr + r->len == p->ptr) {
@@ -1567,7 +1569,7 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		 (f->opt.disable & WN_STAGE_NEAR) && !f->rules_on && !f->zones_on &&
 		 !f->opt.drop_frequent && !f->opt.doc_dedup && f->opt.doc_near <= 0 &&
 		 !f->opt.strip_nav;
-	f->plain_fast = !f->near_keys && !f->rules_on && !f->zones_on && !f->opt.drop_frequent &&
+	f->plain_fast = !wn_filter_test_general && !f->near_keys && !f->rules_on && !f->zones_on && !f->opt.drop_frequent &&
 			!f->opt.doc_dedup && !f->opt.strip_nav;
 	if (!rc && block && opt->threads > 1)
 		rc = wn_prep_new(&f->opt,
@@ -1581,6 +1583,13 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	}
 	*f_out = f;
 	return 0;
+}
+
+bool wn_filter_test_general;
+
+uint64_t wn_filter_plain_judged(const struct wn_filter *f)
+{
+	return f->plain_judged;
 }
 
 struct wn_filter *wn_filter_new(const struct wn_options *opt)
