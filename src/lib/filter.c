@@ -759,20 +759,26 @@ static int flush_batch(struct wn_filter *f)
 		for (size_t i = 0; i < f->nbatch; i++)
 			if (f->batch[i].dedup)
 				wn_memo_prefetch(&f->memo, f->batch[i].dup_hash);
-	struct run r = { NULL, 0 };
-	for (size_t i = 0; i < f->nbatch && !rc; i++) {
-		const struct pending *p = &f->batch[i];
-		if (p->plain) {
-			rc = judge_plain(f, p, &r);
-			continue;
+	int wrc = 0;
+	if (!f->plain_fast) {
+		for (size_t i = 0; i < f->nbatch && !rc; i++)
+			rc = judge_line(f, &f->batch[i]);
+	} else {
+		struct run r = { NULL, 0 };
+		for (size_t i = 0; i < f->nbatch && !rc; i++) {
+			const struct pending *p = &f->batch[i];
+			if (p->plain) {
+				rc = judge_plain(f, p, &r);
+				continue;
+			}
+			rc = end_run(f, &r);
+			if (!rc)
+				rc = judge_line(f, p);
 		}
-		rc = end_run(f, &r);
-		if (!rc)
-			rc = judge_line(f, p);
+		/* The run so far goes out even when a line failed, as each
+		 * kept line before it would have gone out at once. */
+		wrc = end_run(f, &r);
 	}
-	/* The run so far goes out even when a line failed, as each kept line
-	 * before it would have gone out at once. */
-	const int wrc = end_run(f, &r);
 	f->nbatch = 0;
 	f->arena.len = 0;
 	return rc ? rc : wrc;
