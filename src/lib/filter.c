@@ -752,6 +752,28 @@ static int judge_plain(struct wn_filter *f, const struct pending *p, struct run 
 	return keep(f, p->ptr, p->len, p->line_no);
 }
 
+/* flush_batch with plain_fast: the plain lines by judge_plain, the others
+ * by judge_line, each ending the run of kept lines before it. */
+static __attribute__((noinline)) int flush_mixed(struct wn_filter *f)
+{
+	int rc = 0;
+	struct run r = { NULL, 0 };
+	for (size_t i = 0; i < f->nbatch && !rc; i++) {
+		const struct pending *p = &f->batch[i];
+		if (p->plain) {
+			rc = judge_plain(f, p, &r);
+			continue;
+		}
+		rc = end_run(f, &r);
+		if (!rc)
+			rc = judge_line(f, p);
+	}
+	/* The run so far goes out even when a line failed, as each kept line
+	 * before it would have gone out at once. */
+	const int wrc = end_run(f, &r);
+	return rc ? rc : wrc;
+}
+
 static int flush_batch(struct wn_filter *f)
 {
 	int rc = 0;
@@ -759,29 +781,14 @@ static int flush_batch(struct wn_filter *f)
 		for (size_t i = 0; i < f->nbatch; i++)
 			if (f->batch[i].dedup)
 				wn_memo_prefetch(&f->memo, f->batch[i].dup_hash);
-	int wrc = 0;
-	if (!f->plain_fast) {
+	if (f->plain_fast)
+		rc = flush_mixed(f);
+	else
 		for (size_t i = 0; i < f->nbatch && !rc; i++)
 			rc = judge_line(f, &f->batch[i]);
-	} else {
-		struct run r = { NULL, 0 };
-		for (size_t i = 0; i < f->nbatch && !rc; i++) {
-			const struct pending *p = &f->batch[i];
-			if (p->plain) {
-				rc = judge_plain(f, p, &r);
-				continue;
-			}
-			rc = end_run(f, &r);
-			if (!rc)
-				rc = judge_line(f, p);
-		}
-		/* The run so far goes out even when a line failed, as each
-		 * kept line before it would have gone out at once. */
-		wrc = end_run(f, &r);
-	}
 	f->nbatch = 0;
 	f->arena.len = 0;
-	return rc ? rc : wrc;
+	return rc;
 }
 
 /* Chains a line into its document's fingerprint (doc_dedup): its key, or
