@@ -59,7 +59,10 @@ static struct tu_str make_input(void)
 			half = in.len;
 		p = nl ? nl + 1 : end;
 	}
-	tu_append(&in, in.ptr, half);
+	struct tu_str again = { 0 }; /* not appended from itself: it may move */
+	tu_append(&again, in.ptr, half);
+	tu_append(&in, again.ptr, again.len);
+	tu_free(&again);
 	while (in.len && (in.ptr[in.len - 1] == '\n' || in.ptr[in.len - 1] == '\r'))
 		in.len--;
 	tu_free(&all);
