@@ -47,6 +47,10 @@ struct pending {
 	bool blank;
 	bool keyed;        /* key_* are set */
 	bool dedup;        /* long enough, with a non-empty key: look it up */
+	bool plain;        /* queue_plain's line: only ptr, len, line_no, dup_hash,
+			    * dedup and runs are set (judge_plain decides it) */
+	bool runs;         /* plain: untrimmed, its '\n' right after it in the
+			    * caller's buffer: a kept one may join a run */
 };
 
 struct wn_filter {
@@ -65,6 +69,9 @@ struct wn_filter {
 	bool zones_on;          /* a document-level judge is on: lines wait in doc */
 	bool near_keys;         /* a near stage is on: key every line */
 	bool raw;               /* exact dedup alone: text goes through scan.c */
+	bool plain_fast;        /* dedup is the only judge of a line: plain lines
+				 * take queue_plain and judge_plain */
+	uint64_t plain_judged;  /* lines judge_plain decided (for tests) */
 	bool counting;          /* between wn_filter_count_begin and _end */
 	bool counted;           /* a counting pass is done: counts are final */
 	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
@@ -194,6 +201,17 @@ static int flush_out(struct wn_filter *f)
 
 static int write_raw(struct wn_filter *f, const char *p, size_t n)
 {
+	if (wn_buf_append(&f->out, p, n) != 0)
+		return WN_E_NOMEM;
+	return f->out.len >= OUT_FLUSH ? flush_out(f) : 0;
+}
+
+/* Kept lines that follow each other in the input, each as it came (not
+ * trimmed) with its line end: the run goes out in one copy. */
+static int write_run(struct wn_filter *f, const char *p, size_t n)
+{
+	if (!n)
+		return 0;
 	if (wn_buf_append(&f->out, p, n) != 0)
 		return WN_E_NOMEM;
 	return f->out.len >= OUT_FLUSH ? flush_out(f) : 0;
@@ -682,6 +700,80 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
  * misses the TLB as well as the cache, and a prefetch waits for its page
  * walk, so one issued among a line's work stalls the core for the walk;
  * issued together, the walks overlap. */
+/* Kept lines of the batch that follow each other in the caller's buffer,
+ * written as one copy when a line that does not join them comes. */
+struct run {
+	const char *ptr;
+	size_t len;
+};
+
+static int end_run(struct wn_filter *f, struct run *r)
+{
+	const int rc = write_run(f, r->ptr, r->len);
+	r->ptr = NULL;
+	r->len = 0;
+	return rc;
+}
+
+/* Decides a plain line (queue_plain) as judge_line would with dedup the
+ * only judge: nothing is held (no near stage), no zone or navigation
+ * buffer waits. A kept line with nothing held back before it and its line
+ * end right after it joins the run of such lines before it. */
+static int judge_plain(struct wn_filter *f, const struct pending *p, struct run *r)
+{
+	bool dup = false;
+	if (p->dedup) {
+		const int rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, p->dup_hash, f->judged++)
+					    : wn_memo_insert(&f->memo, p->dup_hash);
+		if (rc < 0)
+			return rc;
+		dup = rc == 0;
+	}
+	f->after_dup = dup;
+	f->plain_judged++;
+	if (!dup && p->runs && !f->blank_pending && !f->to_doc) {
+		(void)keep_count(f); /* only counts: no blank is held back */
+		if (r->ptr && r->ptr + r->len == p->ptr) {
+			r->len += p->len + 1;
+			return 0;
+		}
+		const int rc = end_run(f, r);
+		r->ptr = p->ptr;
+		r->len = p->len + 1;
+		return rc;
+	}
+	const int rc = end_run(f, r);
+	if (rc)
+		return rc;
+	if (dup) {
+		drop(f, WN_DROP_DUP, "dup", p->line_no, p->ptr, p->len);
+		return 0;
+	}
+	return keep(f, p->ptr, p->len, p->line_no);
+}
+
+/* flush_batch with plain_fast: the plain lines by judge_plain, the others
+ * by judge_line, each ending the run of kept lines before it. */
+static __attribute__((noinline)) int flush_mixed(struct wn_filter *f)
+{
+	int rc = 0;
+	struct run r = { NULL, 0 };
+	for (size_t i = 0; i < f->nbatch && !rc; i++) {
+		const struct pending *p = &f->batch[i];
+		if (p->plain) {
+			rc = judge_plain(f, p, &r);
+			continue;
+		}
+		rc = end_run(f, &r);
+		if (!rc)
+			rc = judge_line(f, p);
+	}
+	/* The run so far goes out even when a line failed, as each kept line
+	 * before it would have gone out at once. */
+	const int wrc = end_run(f, &r);
+	return rc ? rc : wrc;
+}
+
 static int flush_batch(struct wn_filter *f)
 {
 	int rc = 0;
@@ -689,8 +781,11 @@ static int flush_batch(struct wn_filter *f)
 		for (size_t i = 0; i < f->nbatch; i++)
 			if (f->batch[i].dedup)
 				wn_memo_prefetch(&f->memo, f->batch[i].dup_hash);
-	for (size_t i = 0; i < f->nbatch && !rc; i++)
-		rc = judge_line(f, &f->batch[i]);
+	if (f->plain_fast)
+		rc = flush_mixed(f);
+	else
+		for (size_t i = 0; i < f->nbatch && !rc; i++)
+			rc = judge_line(f, &f->batch[i]);
 	f->nbatch = 0;
 	f->arena.len = 0;
 	return rc;
@@ -720,7 +815,7 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 	p->len = trimmed.len;
 	p->line_no = f->line_no;
 	p->blank = trimmed.len == 0;
-	p->keyed = p->dedup = p->ruled = p->long_line = false;
+	p->keyed = p->dedup = p->ruled = p->long_line = p->plain = false;
 	p->shingles = NULL;
 	p->nav = f->ahead.nav; /* a line the worker prepared stays one line */
 	f->ahead.nav = NULL;
@@ -907,6 +1002,37 @@ static int end_text_doc(struct wn_filter *f)
 	return wrc;
 }
 
+/* prepare_line for a plain, not blank line in the caller's buffer when
+ * dedup is the only judge (plain_fast): only what judge_plain reads is
+ * set. long_line: it has min_chars code points or more. Its normalized
+ * key is key_len bytes at key (take_plain: the arena's end), and hash its
+ * hash if known (the worker's), else NULL. */
+static inline __attribute__((always_inline)) int
+queue_plain(struct wn_filter *f, const struct wn_line *line, const struct wn_line *trimmed,
+	    bool long_line, const char *key, size_t key_len, const uint64_t *hash)
+{
+	struct pending *p = &f->batch[f->nbatch++];
+	p->plain = true;
+	p->blank = false;
+	p->ptr = trimmed->ptr;
+	p->len = trimmed->len;
+	p->line_no = f->line_no;
+	const uintptr_t end = (uintptr_t)(trimmed->ptr + trimmed->len);
+	p->runs = trimmed->len == line->len && trimmed->len < OUT_FLUSH && end < f->push_hi &&
+		  trimmed->ptr[trimmed->len] == '\n';
+	p->dedup = false;
+	if (!(f->opt.disable & WN_STAGE_DEDUP) && long_line) {
+		if (f->opt.key != WN_KEY_NORMALIZED) {
+			p->dup_hash = wn_keyer_exact(&f->keyer, trimmed);
+			p->dedup = true;
+		} else if (key_len) {
+			p->dup_hash = hash ? *hash : wn_key_hash(&f->keyer, key, key_len);
+			p->dedup = true;
+		}
+	}
+	return f->nbatch == BATCH ? flush_batch(f) : 0;
+}
+
 /* A plain line (plain.c: nothing the repairs could act on) is keyed in
  * the pass that tells so, into the arena where prepare_line wants its key,
  * and goes on unrepaired; one that a punctuation rule may act on goes
@@ -941,6 +1067,14 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 		}
 	}
 	f->st.lines_in++;
+	if (f->plain_fast && !copy && trimmed.len) {
+		const bool long_line =
+			plain & WN_PLAIN_ASCII
+				? trimmed.len >= f->opt.min_chars
+				: wn_utf8_at_least(trimmed.ptr, trimmed.len, f->opt.min_chars);
+		return queue_plain(f, line, &trimmed, long_line, f->arena.ptr + f->arena.len,
+				   key_len, NULL);
+	}
 	return prepare_line(f, &trimmed, &key_len, (plain & WN_PLAIN_ASCII) != 0);
 }
 
@@ -959,6 +1093,18 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 		if (rc <= 0)
 			return rc;
 		done = punct_done;
+	}
+	if (done == 2 && f->plain_fast && f->ahead.valid && !f->counting) {
+		/* The worker's line, unchanged and keyed, in the block judged. */
+		const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+		const uintptr_t at = (uintptr_t)trimmed.ptr;
+		if (trimmed.len && at >= f->push_lo && at + trimmed.len <= f->push_hi) {
+			f->st.lines_in++;
+			f->ahead.valid = false;
+			f->ahead.nav = NULL;
+			return queue_plain(f, line, &trimmed, f->ahead.long_line, f->ahead.ptr,
+					   f->ahead.len, &f->ahead.hash);
+		}
 	}
 	if (!done && !(f->opt.disable & WN_STAGE_REPAIR)) {
 		const int rc = repair_line(f, line);
@@ -1081,17 +1227,6 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 /* ---- Exact dedup alone (scan.c) ------------------------------------------- */
 
 #define RAW_BATCH 32 /* lines hashed and prefetched before any is decided */
-
-/* Kept lines that follow each other in the input, each as it came (not
- * trimmed) with its line end: the run goes out in one copy. */
-static int write_run(struct wn_filter *f, const char *p, size_t n)
-{
-	if (!n)
-		return 0;
-	if (wn_buf_append(&f->out, p, n) != 0)
-		return WN_E_NOMEM;
-	return f->out.len >= OUT_FLUSH ? flush_out(f) : 0;
-}
 
 /* Decides a scanned batch in order, as judge_line would with every other
  * stage off. A kept line with nothing held back before it and its line end
@@ -1447,6 +1582,8 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		 (f->opt.disable & WN_STAGE_NEAR) && !f->rules_on && !f->zones_on &&
 		 !f->opt.drop_frequent && !f->opt.doc_dedup && f->opt.doc_near <= 0 &&
 		 !f->opt.strip_nav;
+	f->plain_fast = !wn_filter_test_general && !f->near_keys && !f->rules_on && !f->zones_on && !f->opt.drop_frequent &&
+			!f->opt.doc_dedup && !f->opt.strip_nav;
 	if (!rc && block && opt->threads > 1)
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
@@ -1459,6 +1596,13 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	}
 	*f_out = f;
 	return 0;
+}
+
+bool wn_filter_test_general;
+
+uint64_t wn_filter_plain_judged(const struct wn_filter *f)
+{
+	return f->plain_judged;
 }
 
 struct wn_filter *wn_filter_new(const struct wn_options *opt)

@@ -1125,6 +1125,14 @@ uint64_t wn_minhash_bytes(const struct wn_minhash *m);
 void wn_minhash_free(struct wn_minhash *m);
 
 
+/* ---- filter.c: tests of the judging loop --------------------------------- */
+
+/* Tests: every line takes the general judge (prepare_line, judge_line),
+ * never judge_plain. Set before wn_filter_new. */
+extern bool wn_filter_test_general;
+/* Tests: the lines judge_plain has decided. */
+uint64_t wn_filter_plain_judged(const struct wn_filter *f);
+
 /* ---- prep.c: the repair stages on a second thread ------------------------ */
 
 /* The format an input starting with p[0..n) has (filter.c). */
