@@ -204,7 +204,7 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 				memcpy(o, u + i, 3);
 				o += 3;
 				i += 3;
-			} while (wn_utf8_cjk_ideograph(u + i, n - i));
+			} while (i < n && wn_utf8_cjk_ideograph(u + i, n - i));
 			after_word = 1;
 			continue;
 		}

@@ -550,8 +550,8 @@ static int quick_needs(const struct wn_repair *r, const char *p, size_t n)
 			i += quiet;
 			/* The run of them that follows, each after a non-ASCII
 			 * character, in a loop of its own. */
-			for (;;) {
-				const size_t next = wn_utf8_cjk_ideograph(u + i, n - i)	 ? 3
+			while (i < n) {
+				const size_t next = wn_utf8_cjk_ideograph(u + i, n - i)    ? 3
 						    : wn_utf8_basic_cyrillic(u + i, n - i) ? 2
 											   : 0;
 				if (!next)
