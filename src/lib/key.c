@@ -199,13 +199,10 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 		}
 		/* A CJK ideograph is a word of its own, kept as it is. */
 		if (wn_utf8_cjk_ideograph(u + i, n - i)) {
-			/* and so is each of the run it starts */
-			do {
-				memcpy(o, u + i, 3);
-				o += 3;
-				i += 3;
-			} while (i < n && wn_utf8_cjk_ideograph(u + i, n - i));
+			memcpy(o, u + i, 3);
+			o += 3;
 			after_word = 1;
+			i += 3;
 			continue;
 		}
 		int32_t cp;
