@@ -6,6 +6,7 @@
  * the same rules, and the key is the same; the key and the NFC check also
  * for every code point, both repairs for every BMP character. */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,86 @@ Test(fastpath, stages_on_long_lines)
 {
 	const struct wn_options opt = { 0 };
 	check_stages(&opt, each_long_line, 100, 50);
+}
+
+/* The real lines of text[0..len) that hold what looks like an entity ('&',
+ * a letter or '#', ';') and no '<', or else (tag) a '<', up to max of them. */
+static size_t pick_lines(const char *text, size_t len, bool tag, const char **at, size_t *n,
+			 size_t max)
+{
+	size_t k = 0;
+	for (const char *p = text, *end = text + len; p < end && k < max;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const size_t m = (size_t)((nl ? nl : end) - p);
+		bool hit = false;
+		for (size_t i = 0; i + 2 < m && !hit; i++)
+			hit = tag ? p[i] == '<'
+				  : p[i] == '&' && (isalpha((unsigned char)p[i + 1]) || p[i + 1] == '#') &&
+					    memchr(p + i, ';', m - i) != NULL;
+		hit = hit && (tag || !memchr(p, '<', m));
+		if (hit && m <= 300) {
+			at[k] = p;
+			n[k++] = m;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return k;
+}
+
+/* Real lines with entities joined to real lines with tags by each line
+ * break the repairs split on (CR, U+0085, U+2028, U+2029), in both orders:
+ * a stretch with a '<' keeps its entities, so where each stretch ends
+ * decides what is decoded. With the first line's sixteen suffixes, the
+ * break falls at every place of a 16-byte block. */
+static void each_entity_break(void (*fn)(const char *p, size_t n, void *ctx), void *ctx)
+{
+	static const char *const sets[] = { "tests/data/warc-head.txt", "tests/data/clean-gold.txt" };
+	static const char *const breaks[] = { "\r", "\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9" };
+	enum { ENTITIES = 80, TAGS = 6 };
+	for (size_t f = 0; f < 2; f++) {
+		size_t len;
+		char *text = read_source_file(sets[f], &len);
+		const char *ent[ENTITIES], *tag[TAGS];
+		size_t ent_n[ENTITIES], tag_n[TAGS];
+		const size_t ne = pick_lines(text, len, false, ent, ent_n, ENTITIES);
+		const size_t nt = pick_lines(text, len, true, tag, tag_n, TAGS);
+		cr_assert_gt(ne, 0, "no line with entities in %s", sets[f]);
+		cr_assert_eq(nt, TAGS);
+		char *joined = malloc(1024);
+		cr_assert(joined);
+		for (size_t e = 0; e < ne; e++)
+			for (size_t t = 0; t < nt; t++)
+				for (size_t b = 0; b < 4; b++)
+					for (int order = 0; order < 2; order++) {
+						const char *first = order ? tag[t] : ent[e];
+						const size_t first_n = order ? tag_n[t] : ent_n[e];
+						const char *second = order ? ent[e] : tag[t];
+						const size_t second_n = order ? ent_n[e] : tag_n[t];
+						const size_t bn = strlen(breaks[b]);
+						memcpy(joined, first, first_n);
+						memcpy(joined + first_n, breaks[b], bn);
+						memcpy(joined + first_n + bn, second, second_n);
+						const size_t n = first_n + bn + second_n;
+						for (size_t s = 0; s < 16 && s < first_n; s++)
+							fn(joined + s, n - s, ctx);
+					}
+		free(joined);
+		free(text);
+	}
+}
+
+Test(fastpath, stages_on_entities_across_line_breaks)
+{
+	const struct wn_options opt = { 0 };
+	check_stages(&opt, each_entity_break, 5000, 2000);
+}
+
+/* NFKC without the ASCII fold: lines with characters NFKC changes go
+ * through the quick pass (with --ascii, every non-ASCII line skips it). */
+Test(fastpath, stages_nfkc)
+{
+	const struct wn_options opt = { .nfkc = true };
+	check_stages(&opt, each_line, 40000, 100);
 }
 
 /* The quick ranges of the normalization check, for every code point. */

@@ -50,6 +50,14 @@ static bool quote_at_end(const unsigned char *u, size_t n)
 	return quote || (last == '.' && (prev == '"' || prev == '\'' || prev == 0x9C || prev == 0x98));
 }
 
+/* The bits of high (bit k for byte at + k) from byte done on. */
+static inline unsigned bits_from(unsigned high, size_t at, size_t done)
+{
+	if (done <= at)
+		return high;
+	return done - at >= 32 ? 0 : high & (~0u << (done - at));
+}
+
 /* The bytes >= 0x80 at u[at + k] for each bit k of high, those from *done_io
  * on not checked yet: each must start a character that no repair touches
  * (repair.c's quick_needs): basic Cyrillic letters U+0410..U+044F and CJK
@@ -62,10 +70,10 @@ static bool quote_at_end(const unsigned char *u, size_t n)
 static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned high,
 		       size_t *done_io, bool *letters_io, bool *punct_io)
 {
-	for (; high; high &= high - 1) {
+	/* Each step takes the next lead byte: the bits before *done_io are a
+	 * character's tail, or bytes seen in the last block. */
+	for (high = bits_from(high, at, *done_io); high; high = bits_from(high, at, *done_io)) {
 		const size_t j = at + (unsigned)__builtin_ctz(high);
-		if (j < *done_io)
-			continue; /* a character's tail, or a byte seen in the last block */
 		const unsigned lead = u[j];
 		if (lead == 0xD0 || lead == 0xD1) {
 			if (j + 2 > n)

@@ -232,10 +232,31 @@ static int repair_utf8(const struct wn_repair *r, const char *p, size_t n, struc
 /* ---- Entities ------------------------------------------------------------ */
 
 /* The length of the next stretch of p[0..n) that may become a line of its
- * own: up to a CR, LF, U+2028, U+2029 or U+0085, the line breaks to come. */
-static size_t stretch_len(const char *p, size_t n)
+ * own: up to a CR, LF, U+2028, U+2029 or U+0085, the line breaks to come.
+ * reference: byte by byte only. */
+static size_t stretch_len(const char *p, size_t n, bool reference)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+#if defined(__SSE2__)
+	/* Sixteen bytes at a step up to the first that may start a break:
+	 * CR, LF, or the lead byte 0xC2 or 0xE2. */
+	for (; !reference && i + 16 <= n; i += 16) {
+		const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		const __m128i hit = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('\r')),
+				     _mm_cmpeq_epi8(c, _mm_set1_epi8('\n'))),
+			_mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)0xC2)),
+				     _mm_cmpeq_epi8(c, _mm_set1_epi8((char)0xE2))));
+		const unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		if (m) {
+			i += (unsigned)__builtin_ctz(m);
+			break;
+		}
+	}
+#else
+	(void)reference;
+#endif
+	for (; i < n; i++) {
 		const unsigned char c = (unsigned char)p[i];
 		if (c == '\r' || c == '\n')
 			return i + 1;
@@ -251,12 +272,13 @@ static size_t stretch_len(const char *p, size_t n)
 /* Decodes the entities of p[0..n) into out (changed or not), stretch by
  * stretch: one that holds '<' keeps its entities, as a line of its own
  * would, so that repairing the lines it becomes again changes nothing. */
-static int decode_entities(const char *p, size_t n, struct wn_buf *out, bool *changed_out)
+static int decode_entities(const char *p, size_t n, bool reference, struct wn_buf *out,
+			   bool *changed_out)
 {
 	*changed_out = false;
 	out->len = 0;
 	for (size_t done = 0; done < n;) {
-		const size_t len = stretch_len(p + done, n - done);
+		const size_t len = stretch_len(p + done, n - done, reference);
 		bool changed = false;
 		int rc = 0;
 		if (!wn_entities_literal(p + done, len))
@@ -494,12 +516,25 @@ static int quick_needs(const struct wn_repair *r, const char *p, size_t n)
 			if (u[i] == ' ' && a_hat)
 				needs |= N_MOJIBAKE;
 			high = a_hat = false;
-			for (i++; i + 8 <= n; i += 8) {
+			i++;
+#if defined(__SSE2__)
+			/* Sixteen bytes at a step up to the next byte >= 0x80. */
+			for (; i + 16 <= n; i += 16) {
+				const unsigned m = (unsigned)_mm_movemask_epi8(
+					_mm_loadu_si128((const __m128i *)(const void *)(u + i)));
+				if (m) {
+					i += (unsigned)__builtin_ctz(m);
+					break;
+				}
+			}
+#else
+			for (; i + 8 <= n; i += 8) {
 				uint64_t w;
 				memcpy(&w, u + i, 8);
 				if (w & 0x8080808080808080ull)
 					break;
 			}
+#endif
 			while (i < n && u[i] < 0x80)
 				i++;
 			continue;
@@ -513,6 +548,17 @@ static int quick_needs(const struct wn_repair *r, const char *p, size_t n)
 			high = true;
 			a_hat = false;
 			i += quiet;
+			/* The run of them that follows, each after a non-ASCII
+			 * character, in a loop of its own. */
+			while (i < n) {
+				const size_t next = wn_utf8_cjk_ideograph(u + i, n - i)    ? 3
+						    : wn_utf8_basic_cyrillic(u + i, n - i) ? 2
+											   : 0;
+				if (!next)
+					break;
+				needs |= N_MOJIBAKE;
+				i += next;
+			}
 			continue;
 		}
 		int32_t cp;
@@ -764,7 +810,7 @@ static int repair_pass(struct wn_repair *r, const char **p_io, size_t *n_io, uin
 	if (!rc && (flags & F_AMP) && on(r, WN_REPAIR_ENTITIES)) {
 		struct wn_buf *out = other(r, p);
 		bool changed;
-		rc = decode_entities(p, n, out, &changed);
+		rc = decode_entities(p, n, r->reference, out, &changed);
 		if (!rc && changed) {
 			*fired |= BIT(WN_REPAIR_ENTITIES);
 			p = out->ptr;
