@@ -5,6 +5,10 @@
 
 #include "common.h"
 #include "internal.h"
+#include "testutil.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 struct key_case {
 	const char *in;
@@ -103,6 +107,40 @@ Test(key, seed_changes_hash)
 	cr_assert_eq(wn_keyer_key(&k2, &l, &kb, &h2), 0);
 	cr_assert_neq(h1, h2);
 	cr_assert_neq(wn_keyer_exact(&k1, &l), wn_keyer_exact(&k2, &l));
+}
+
+/* The keyer hashes with a secret it derives from the seed once; its values
+ * are XXH3_64bits_withSeed's, which saved states hold, at every length (the
+ * secret is used past 240 bytes): every prefix of a real line of 1,000
+ * bytes and more, under three seeds, and again after a reseed. */
+Test(key, hash_is_seeded_xxh3_at_every_length)
+{
+	struct tu_str in = tu_data("warc-head.txt");
+	const char *line = NULL;
+	size_t len = 0;
+	for (const char *p = in.ptr, *end = in.ptr + in.len; p < end && len < 1000;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		if ((size_t)(e - p) > len) {
+			line = p;
+			len = (size_t)(e - p);
+		}
+		p = e + 1;
+	}
+	cr_assert_geq(len, 1000, "warc-head.txt has a line of 1,000 bytes");
+	static const uint64_t seeds[] = { 0, 0x5eed, 0x9e3779b97f4a7c15 };
+	for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+		struct wn_keyer k;
+		wn_keyer_init(&k, WN_KEY_EXACT, s ? seeds[s - 1] : 1);
+		wn_keyer_reseed(&k, seeds[s]);
+		for (size_t n = 0; n <= len; n++) {
+			const uint64_t want = XXH3_64bits_withSeed(line, n, seeds[s]);
+			const struct wn_line l = { (char *)(uintptr_t)line, n };
+			cr_assert_eq(wn_key_hash(&k, line, n), want, "seed %zu, %zu bytes", s, n);
+			cr_assert_eq(wn_keyer_exact(&k, &l), want, "seed %zu, %zu bytes", s, n);
+		}
+	}
+	tu_free(&in);
 }
 
 Test(key, punctuation_only_is_empty)

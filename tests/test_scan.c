@@ -13,6 +13,9 @@
 #include "testutil.h"
 #include "winnow.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #define EXACT_ONLY (WN_STAGE_REPAIR | WN_STAGE_BOILERPLATE | WN_STAGE_NEAR)
 
 /* ---- wn_scan_batch ---------------------------------------------------------- */
@@ -41,10 +44,10 @@ Test(scan, batch_splits_trims_and_hashes_real_lines)
 	struct tu_str in = tu_data("warc-head.txt"); /* CRs, mojibake, UTF-8 */
 	struct wn_keyer keyer;
 	wn_keyer_init(&keyer, WN_KEY_EXACT, 7);
-	const struct wn_scan sc = { .seed = 7, .min_chars = 20, .max_line = SIZE_MAX,
-				    .dedup = true };
+	const struct wn_scan sc = { .seed = 7, .secret = keyer.secret, .min_chars = 20,
+				    .max_line = SIZE_MAX, .dedup = true };
 	const char *p = in.ptr, *const end = in.ptr + in.len;
-	size_t total = 0, hashed = 0, shortl = 0, blanks = 0;
+	size_t total = 0, hashed = 0, hashed_long = 0, shortl = 0, blanks = 0;
 	while (p < end) {
 		struct wn_scan_line ls[13];
 		const char *starts[13];
@@ -67,6 +70,12 @@ Test(scan, batch_splits_trims_and_hashes_real_lines)
 			} else {
 				cr_assert_eq(ls[i].kind, WN_SCAN_DEDUP, "line %zu", total + i);
 				cr_assert_eq(ls[i].hash, wn_keyer_exact(&keyer, &line));
+				/* the seeded XXH3, whatever the length (the scan
+				 * hashes lines over 240 bytes with the secret made
+				 * from the seed once) */
+				cr_assert_eq(ls[i].hash, XXH3_64bits_withSeed(ls[i].ptr, ls[i].len, 7),
+					     "line %zu, %zu bytes", total + i, ls[i].len);
+				hashed_long += ls[i].len > 240;
 				hashed++;
 			}
 		}
@@ -79,6 +88,7 @@ Test(scan, batch_splits_trims_and_hashes_real_lines)
 	}
 	/* Every kind occurs, and UTF-8 lines near min_chars were counted. */
 	cr_assert_gt(hashed, 100);
+	cr_assert_gt(hashed_long, 10);
 	cr_assert_gt(shortl, 10);
 	cr_assert_gt(blanks, 10);
 	tu_free(&in);
@@ -130,8 +140,10 @@ Test(scan, code_points_counted_at_every_limit)
 	size_t near = 0;
 	for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
 		struct tu_str in = tu_data(files[fi]);
+		struct wn_keyer keyer;
+		wn_keyer_init(&keyer, WN_KEY_EXACT, 3);
 		for (size_t min = 1; min <= 64; min++) {
-			const struct wn_scan sc = { .seed = 3, .min_chars = min,
+			const struct wn_scan sc = { .seed = 3, .secret = keyer.secret, .min_chars = min,
 						    .max_line = SIZE_MAX, .dedup = true };
 			const char *p = in.ptr, *const end = in.ptr + in.len;
 			for (;;) {

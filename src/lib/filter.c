@@ -1300,7 +1300,8 @@ static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t
 static int raw_push(struct wn_filter *f, const char *p, size_t n)
 {
 	const struct wn_scan sc = {
-		.seed = f->keyer.seed, .min_chars = f->opt.min_chars, .max_line = f->opt.max_line,
+		.seed = f->keyer.seed, .secret = f->keyer.secret,
+		.min_chars = f->opt.min_chars, .max_line = f->opt.max_line,
 		.dedup = !(f->opt.disable & WN_STAGE_DEDUP),
 		.memo = f->opt.judge ? NULL : &f->memo,
 	};
@@ -1881,7 +1882,8 @@ int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
 	} else if (!rc) {
 		/* Fingerprints are only comparable under the state's seed: the
 		 * rule table, hashed with the old one, is hashed again. */
-		f->keyer.seed = f->opt.seed = f->shingler.seed = r->info.seed;
+		wn_keyer_reseed(&f->keyer, r->info.seed);
+		f->opt.seed = f->shingler.seed = r->info.seed;
 		rc = wn_rules_reseed(&f->boiler, r->info.seed);
 		f->loaded = true;
 		f->loaded_forgotten += r->info.forgotten;

@@ -309,12 +309,21 @@ void wn_punct_free(struct wn_punct *p);
 
 /* ---- key.c: normalized key and fingerprint ------------------------------- */
 
+/* The size of XXH3's secret (XXH3_SECRET_DEFAULT_SIZE). */
+#define WN_XXH3_SECRET 192
+
 struct wn_keyer {
 	enum wn_key mode;
 	uint64_t seed;
+	/* XXH3's secret derived from seed once: a key over 240 bytes hashes
+	 * with it to the value the seed gives, without XXH3 deriving it again
+	 * for each key. Set by wn_keyer_init and wn_keyer_reseed. */
+	unsigned char secret[WN_XXH3_SECRET];
 };
 
 void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed);
+/* Hashes under another seed from now on (a loaded state's). */
+void wn_keyer_reseed(struct wn_keyer *k, uint64_t seed);
 /* Appends the normalized key of line to *key, whatever the keyer's mode, and
  * gives its seeded XXH3 hash. 0 or WN_E_NOMEM. */
 int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
@@ -817,6 +826,7 @@ struct wn_scan_line {
 
 struct wn_scan {
 	uint64_t seed;
+	const unsigned char *secret; /* the keyer's, derived from seed */
 	size_t min_chars;
 	size_t max_line;       /* a longer line stops the scan; SIZE_MAX: none */
 	bool dedup;

@@ -228,10 +228,18 @@ size_t wn_key_normalize(const char *p, size_t n, char *out, size_t cap)
 	return (size_t)(o - out);
 }
 
+_Static_assert(WN_XXH3_SECRET == XXH3_SECRET_DEFAULT_SIZE, "XXH3's secret size");
+
+void wn_keyer_reseed(struct wn_keyer *k, uint64_t seed)
+{
+	k->seed = seed;
+	XXH3_generateSecret_fromSeed(k->secret, seed);
+}
+
 void wn_keyer_init(struct wn_keyer *k, enum wn_key mode, uint64_t seed)
 {
 	k->mode = mode;
-	k->seed = seed;
+	wn_keyer_reseed(k, seed);
 }
 
 int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn_buf *key,
@@ -247,12 +255,15 @@ int wn_keyer_key(const struct wn_keyer *k, const struct wn_line *line, struct wn
 	return 0;
 }
 
+/* XXH3_64bits_withSeed's value: the same under 241 bytes, the secret made
+ * from the seed beyond (as xxhash.h documents for a secret from
+ * XXH3_generateSecret_fromSeed). */
 uint64_t wn_keyer_exact(const struct wn_keyer *k, const struct wn_line *line)
 {
-	return XXH3_64bits_withSeed(line->ptr, line->len, k->seed);
+	return XXH3_64bits_withSecretandSeed(line->ptr, line->len, k->secret, WN_XXH3_SECRET, k->seed);
 }
 
 uint64_t wn_key_hash(const struct wn_keyer *k, const char *key, size_t len)
 {
-	return XXH3_64bits_withSeed(key, len, k->seed);
+	return XXH3_64bits_withSecretandSeed(key, len, k->secret, WN_XXH3_SECRET, k->seed);
 }

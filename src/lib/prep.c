@@ -513,7 +513,9 @@ static void *worker(void *arg)
 		b->res.len = b->text.len = 0;
 		b->cut = false;
 		p->out = b;
-		p->keyer.seed = p->shingler.seed = b->seed;
+		if (p->keyer.seed != b->seed)
+			wn_keyer_reseed(&p->keyer, b->seed);
+		p->shingler.seed = b->seed;
 		/* The caps' room at once: growing by doubling would map up to
 		 * twice what they hold. */
 		int rc = wn_buf_reserve(&b->res, p->res_cap) != 0 ||

@@ -123,7 +123,7 @@ size_t wn_scan_batch(const struct wn_scan *sc, const char *p, const char *end,
 			continue;
 		}
 		l->kind = WN_SCAN_DEDUP;
-		l->hash = XXH3_64bits_withSeed(l->ptr, l->len, sc->seed);
+		l->hash = XXH3_64bits_withSecretandSeed(l->ptr, l->len, sc->secret, WN_XXH3_SECRET, sc->seed);
 		if (sc->memo)
 			wn_memo_prefetch(sc->memo, l->hash);
 	}
