@@ -1583,8 +1583,9 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		 (f->opt.disable & WN_STAGE_NEAR) && !f->rules_on && !f->zones_on &&
 		 !f->opt.drop_frequent && !f->opt.doc_dedup && f->opt.doc_near <= 0 &&
 		 !f->opt.strip_nav;
-	f->plain_fast = !wn_filter_test_general && !f->near_keys && !f->rules_on && !f->zones_on && !f->opt.drop_frequent &&
-			!f->opt.doc_dedup && !f->opt.strip_nav;
+	f->plain_fast = !wn_filter_test_general && !f->near_keys && !f->rules_on &&
+			!f->zones_on && !f->opt.drop_frequent && !f->opt.doc_dedup &&
+			!f->opt.strip_nav;
 	if (!rc && block && opt->threads > 1)
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
