@@ -206,15 +206,12 @@ static int write_raw(struct wn_filter *f, const char *p, size_t n)
 	return f->out.len >= OUT_FLUSH ? flush_out(f) : 0;
 }
 
-/* Kept lines that follow each other in the input, each as it came (not
- * trimmed) with its line end: the run goes out in one copy. */
-static int write_run(struct wn_filter *f, const char *p, size_t n)
+/* Looks the fingerprint up in the seen set, or asks the caller's judge:
+ * 1 new (remembered now), 0 seen before, < 0 an error. */
+static inline int seen_judge(struct wn_filter *f, uint64_t hash)
 {
-	if (!n)
-		return 0;
-	if (wn_buf_append(&f->out, p, n) != 0)
-		return WN_E_NOMEM;
-	return f->out.len >= OUT_FLUSH ? flush_out(f) : 0;
+	return f->opt.judge ? f->opt.judge(f->opt.judge_ctx, hash, f->judged++)
+			    : wn_memo_insert(&f->memo, hash);
 }
 
 /* A text document held for doc_dedup grew past max_doc: it goes out now,
@@ -677,8 +674,7 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 		judge_boilerplate(f, p, &line, &k, &v);
 	}
 	if (p->dedup && v.reason == WN_KEPT) {
-		const int rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, p->dup_hash, f->judged++)
-					    : wn_memo_insert(&f->memo, p->dup_hash);
+		const int rc = seen_judge(f, p->dup_hash);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -695,13 +691,9 @@ static int judge_line(struct wn_filter *f, const struct pending *p)
 	return smooth(f, &v, text, p->nav);
 }
 
-/* The batch's fingerprints are prefetched in one burst before any is
- * judged, not each as its line is prepared: a probe of the seen set mostly
- * misses the TLB as well as the cache, and a prefetch waits for its page
- * walk, so one issued among a line's work stalls the core for the walk;
- * issued together, the walks overlap. */
-/* Kept lines of the batch that follow each other in the caller's buffer,
- * written as one copy when a line that does not join them comes. */
+/* Kept lines that follow each other in the caller's buffer, each as it
+ * came (not trimmed) with its line end, written as one copy when a line
+ * that does not join them comes. */
 struct run {
 	const char *ptr;
 	size_t len;
@@ -709,12 +701,34 @@ struct run {
 
 static int end_run(struct wn_filter *f, struct run *r)
 {
-	const int rc = write_run(f, r->ptr, r->len);
+	const int rc = r->len ? write_raw(f, r->ptr, r->len) : 0;
 	r->ptr = NULL;
 	r->len = 0;
 	return rc;
 }
 
+/* The kept line p[0..n) with its '\n' right after it: it joins the run if
+ * it follows it in the buffer, else the run goes out and the line starts
+ * the next one (not when that write failed). */
+static int run_join(struct wn_filter *f, struct run *r, const char *p, size_t n)
+{
+	if (r->ptr && r->ptr + r->len == p) {
+		r->len += n + 1;
+		return 0;
+	}
+	const int rc = end_run(f, r);
+	if (!rc) {
+		r->ptr = p;
+		r->len = n + 1;
+	}
+	return rc;
+}
+
+/* The batch's fingerprints are prefetched in one burst before any is
+ * judged, not each as its line is prepared: a probe of the seen set mostly
+ * misses the TLB as well as the cache, and a prefetch waits for its page
+ * walk, so one issued among a line's work stalls the core for the walk;
+ * issued together, the walks overlap. */
 /* Decides a plain line (queue_plain) as judge_line would with dedup the
  * only judge: nothing is held (no near stage), no zone or navigation
  * buffer waits. A kept line with nothing held back before it and its line
@@ -723,8 +737,7 @@ static int judge_plain(struct wn_filter *f, const struct pending *p, struct run 
 {
 	bool dup = false;
 	if (p->dedup) {
-		const int rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, p->dup_hash, f->judged++)
-					    : wn_memo_insert(&f->memo, p->dup_hash);
+		const int rc = seen_judge(f, p->dup_hash);
 		if (rc < 0)
 			return rc;
 		dup = rc == 0;
@@ -733,14 +746,7 @@ static int judge_plain(struct wn_filter *f, const struct pending *p, struct run 
 	f->plain_judged++;
 	if (!dup && p->runs && !f->blank_pending && !f->to_doc) {
 		(void)keep_count(f); /* only counts: no blank is held back */
-		if (r->ptr && r->ptr + r->len == p->ptr) {
-			r->len += p->len + 1;
-			return 0;
-		}
-		const int rc = end_run(f, r);
-		r->ptr = p->ptr;
-		r->len = p->len + 1;
-		return rc;
+		return run_join(f, r, p->ptr, p->len);
 	}
 	const int rc = end_run(f, r);
 	if (rc)
@@ -1234,8 +1240,7 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
  * other line ends the run (written first, so the output's order stays). */
 static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t n)
 {
-	const char *run = NULL;
-	size_t run_len = 0;
+	struct run r = { NULL, 0 };
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct wn_scan_line *l = &ls[i];
@@ -1245,8 +1250,7 @@ static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t
 		f->st.lines_in++;
 		bool dup = false;
 		if (l->kind == WN_SCAN_DEDUP) {
-			rc = f->opt.judge ? f->opt.judge(f->opt.judge_ctx, l->hash, f->judged++)
-					  : wn_memo_insert(&f->memo, l->hash);
+			rc = seen_judge(f, l->hash);
 			if (rc < 0)
 				break;
 			dup = rc == 0;
@@ -1256,24 +1260,15 @@ static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t
 		    l->ptr[l->len] == '\n' && l->len < OUT_FLUSH) {
 			f->after_dup = false;
 			rc = keep_count(f); /* only counts: no blank is held back */
+			if (!rc)
+				rc = run_join(f, &r, l->ptr, l->len);
 			if (rc)
 				break;
-			if (run && run + run_len == l->ptr) {
-				run_len += l->len + 1;
-				continue;
-			}
-			rc = write_run(f, run, run_len);
-			if (rc)
-				return rc;
-			run = l->ptr;
-			run_len = l->len + 1;
 			continue;
 		}
-		rc = write_run(f, run, run_len);
-		run = NULL;
-		run_len = 0;
+		rc = end_run(f, &r);
 		if (rc)
-			return rc;
+			break;
 		if (l->kind == WN_SCAN_BLANK) {
 			blank(f, line_no);
 			continue;
@@ -1289,7 +1284,7 @@ static int raw_decide(struct wn_filter *f, const struct wn_scan_line *ls, size_t
 	}
 	/* The run so far goes out even when a line failed, as each kept line
 	 * before it went out at once. */
-	const int wrc = write_run(f, run, run_len);
+	const int wrc = end_run(f, &r);
 	return rc ? rc : wrc;
 }
 
