@@ -616,6 +616,82 @@ Test(threads, pull_text_every_chunking)
 	tu_free(&c);
 }
 
+/* Raw crawl text with the line ends and document ends the judging thread
+ * frames by the worker's records (prep.c's wn_prep_walk) rather than by
+ * splitting: CRLF, a lone CR before the LF and a CR before a form feed,
+ * empty lines, form feeds alone on a line, after a line's text and at a
+ * line's start (an empty line's document end has no record), NULs, and
+ * now and then a line longer than a block; repeated past two blocks. */
+static struct tu_str walk_text(void)
+{
+	struct tu_str raw = tu_data("warc-head.txt"), s = { 0 };
+	static const struct {
+		const char *s;
+		size_t len;
+	} ends[] = { { "\r\n", 2 }, { "\n", 1 },     { "\r\r\n", 3 }, { "\n\n", 2 },
+		     { "\f", 1 },   { "\n\f\n", 3 }, { "\r\f", 2 },   { "\n", 1 },
+		     { "\n\f", 2 }, { "\0\n", 2 },   { "\n\0", 2 },   { "\r\n\r\n", 4 } };
+	const size_t nends = sizeof(ends) / sizeof(ends[0]);
+	size_t k = 0;
+	while (s.len < 2 * BLOCK + BLOCK / 2) {
+		for (size_t at = 0; at < raw.len;) {
+			const char *nl = memchr(raw.ptr + at, '\n', raw.len - at);
+			const size_t len = (size_t)((nl ? nl : raw.ptr + raw.len) - (raw.ptr + at));
+			const size_t start = s.len;
+			tu_append(&s, raw.ptr + at, len);
+			/* Past a block now and then. */
+			const size_t want = ++k % 1500 == 0 ? BLOCK + 5000 : 0;
+			while (s.len - start < want)
+				tu_append(&s, " a long line", 12);
+			tu_append(&s, ends[k % nends].s, ends[k % nends].len);
+			at += len + 1;
+		}
+	}
+	tu_free(&raw);
+	return s;
+}
+
+/* The judged block's lines framed by the worker's records are the lines
+ * the splitter frames, whatever the line and document ends, with NULs as
+ * text and as document ends, lines past max_line (in pieces, with no
+ * record) and past a block, and every chunking and share; and most lines
+ * were framed by the records. */
+Test(threads, text_framed_by_the_records)
+{
+	struct tu_str a = walk_text();
+	struct tu_str *in[] = { &a };
+	const struct wn_options opts[] = {
+		{ .explain = on_explain, .disable = WN_STAGE_NEAR | WN_STAGE_BOILERPLATE },
+		{ .explain = on_explain, .nul_docs = true, .scope = WN_SCOPE_DOC },
+		{ .explain = on_explain, .max_line = 200, .doc_dedup = true },
+	};
+	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		for (size_t c = 0; c < NCHUNKS; c++) {
+			share = shares[(c + o) % NSHARES];
+			wn_prep_test_walked = 0;
+			check(&opts[o], in, 1, chunks[c], false);
+			/* Not with small pushes (each is a block of its own), and
+			 * with max_line only up to a line past it in each block
+			 * (that line's pieces have no record). */
+			if (chunks[c] == 0 || chunks[c] > 4093)
+				cr_assert_gt(wn_prep_test_walked, o == 2 ? 100u : 1000u,
+					     "options %zu, chunk %ld: %llu",
+					     o, chunks[c],
+					     (unsigned long long)wn_prep_test_walked);
+		}
+		struct run ref, r;
+		run(&opts[o], 1, in, 1, 0, false, &ref);
+		wn_prep_test_share = SHARE_MAX + 1;
+		run_pull(&opts[o], 2, in, 1, &pullings[0], SIZE_MAX, &r);
+		wn_prep_test_share = -1;
+		cr_assert_eq(r.rc, 0);
+		assert_same_run(&ref, &r, "pulled");
+		free_run(&ref);
+		free_run(&r);
+	}
+	tu_free(&a);
+}
+
 /* Lines of text input (a CR before the line end not counted) of at most
  * max bytes: those the worker prepares when it takes every line it can. */
 static uint64_t lines_at_most(const struct tu_str *s, size_t max)
