@@ -1449,32 +1449,6 @@ enum wn_format wn_format_detect(const char *p, size_t n)
 
 static int sniff(struct wn_filter *f, const char *p, size_t n);
 
-/* Text input. With threads the judged block's lines are framed by the
- * worker's records (wn_prep_walk), after a line carried into the block
- * and up to where they stop agreeing with the bytes; the splitter frames
- * the rest, the same lines either way. */
-static int push_lines(struct wn_filter *f, const char *p, size_t n)
-{
-	if (f->prep && !wn_prep_broken(f->prep)) {
-		size_t at = 0;
-		if (wn_lines_midline(&f->lines)) {
-			const char *nl = memchr(p, '\n', n);
-			at = nl ? (size_t)(nl + 1 - p) : n;
-			const int rc = wn_lines_push(&f->lines, p, at, on_line, f);
-			if (rc)
-				return rc;
-		}
-		if (!wn_lines_midline(&f->lines)) {
-			const int rc = wn_prep_walk(f->prep, p, n, f->opt.max_line, &at, on_line, f);
-			if (rc)
-				return rc;
-		}
-		p += at;
-		n -= at;
-	}
-	return wn_lines_push(&f->lines, p, n, on_line, f);
-}
-
 /* Hands input to the current input's framer. */
 static int frame(struct wn_filter *f, const char *p, size_t n)
 {
@@ -1482,7 +1456,7 @@ static int frame(struct wn_filter *f, const char *p, size_t n)
 	case WN_FORMAT_JSONL: return wn_jsonl_push(&f->jsonl, p, n, on_record, f);
 	case WN_FORMAT_WET: return wn_wet_push(&f->wet, p, n, on_record, f);
 	case WN_FORMAT_AUTO: return sniff(f, p, n);
-	default: return f->raw ? raw_push(f, p, n) : push_lines(f, p, n);
+	default: return f->raw ? raw_push(f, p, n) : wn_lines_push(&f->lines, p, n, on_line, f);
 	}
 }
 

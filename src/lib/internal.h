@@ -1183,9 +1183,6 @@ extern int wn_prep_test_share;
  * when the filter gives it back, so that a line still pointing into it is
  * judged wrong. */
 extern bool wn_prep_test_poison;
-/* Tests: lines the judging threads framed by the records (wn_prep_walk),
- * added at each call (not atomic: one filter at a time). */
-extern uint64_t wn_prep_test_walked;
 void wn_prep_free(struct wn_prep *p);
 /* Copies up to len bytes into the block being filled: *taken_out is 0 when
  * every block is in use (judge one first). 0 or WN_E_NOMEM. */
@@ -1250,13 +1247,6 @@ struct wn_prep_key {
  * caller prepares the line itself). */
 bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out,
 		  uint32_t *puncts_out, struct wn_prep_key *key_out);
-/* Text input: hands on the lines of the judged block's data[*at..n) (data
- * in the block) to fn as wn_lines_push would, by the worker's records and
- * from the first record not taken, while they agree with the bytes; *at:
- * where the next line starts, for the splitter to go on from. Only where
- * a line starts (wn_lines_midline false), at most max_line bytes a line. */
-int wn_prep_walk(struct wn_prep *p, const char *data, size_t n, size_t max_line, size_t *at,
-		 wn_line_fn *fn, void *ctx);
 bool wn_prep_broken(const struct wn_prep *p);
 /* CPU seconds the worker has run. */
 double wn_prep_cpu(const struct wn_prep *p);

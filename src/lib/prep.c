@@ -95,7 +95,6 @@ enum pull_state {
 int wn_prep_test_share = -1; /* tests only (internal.h) */
 bool wn_prep_test_poison;
 size_t wn_prep_test_block;
-uint64_t wn_prep_test_walked;
 
 /* What a block may hold besides its input, in eighths of the block: the
  * worker stops recording lines (the filter prepares the rest of the block
@@ -867,63 +866,6 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		p->text_next += sizeof(struct wn_nav_feat);
 	}
 	return true;
-}
-
-/* Whether c ends a document in text input (as lines.c's stops). */
-static bool doc_stop(const struct wn_prep *p, char c)
-{
-	return c == '\f' || (c == '\0' && p->opt.nul_docs);
-}
-
-/* The judging thread frames a block's text lines by the records instead of
- * splitting it a second time (its split read every byte of the block, which
- * the worker's read brought into the other core's cache: bench/README.md,
- * branch twothr10). The record's length is the line without its stop and
- * the one '\r' the splitter strips before it, so the line's stop is at its
- * end, or one byte further when that byte is a '\r' (a stop never is). A
- * line is handed on only when its first bytes are the record's and its
- * stop is a '\n' or ends a document; an empty line before a document's
- * end has no record (the splitter hands on the end alone) and is told by
- * the stop at its start. Anything else (a line over max_line went in
- * pieces, with no record; the records' end) leaves the rest of the block
- * to the splitter. */
-int wn_prep_walk(struct wn_prep *p, const char *data, size_t n, size_t max_line, size_t *at,
-		 wn_line_fn *fn, void *ctx)
-{
-	const struct prep_block *b = p->cur;
-	if (!b || data < b->data.ptr || (size_t)(data - b->data.ptr) > b->data.len ||
-	    n > b->data.len - (size_t)(data - b->data.ptr))
-		return 0;
-	const size_t from = p->next;
-	size_t i = *at;
-	int rc = 0;
-	while (i < n && !p->broken && !rc) {
-		if (doc_stop(p, data[i])) {
-			*at = ++i;
-			rc = fn(ctx, NULL, true);
-		} else {
-			if ((p->next + 1) * sizeof(struct prepped) > b->res.len)
-				break;
-			const struct prepped *r = (const struct prepped *)(const void *)(b->res.ptr +
-											p->next * sizeof(*r));
-			const size_t len = r->in_len;
-			if (len >= n - i)
-				break;
-			size_t stop = i + len;
-			if (data[stop] == '\r' && ++stop == n)
-				break;
-			const bool ends_doc = doc_stop(p, data[stop]);
-			if ((data[stop] != '\n' && !ends_doc) || stop - i > max_line ||
-			    r->in_head != head4(data + i, len))
-				break;
-			struct wn_line line = { (char *)(uintptr_t)(data + i), len };
-			i = stop + 1;
-			*at = i;
-			rc = fn(ctx, &line, ends_doc);
-		}
-	}
-	wn_prep_test_walked += p->next - from;
-	return rc;
 }
 
 double wn_prep_cpu(const struct wn_prep *p)
