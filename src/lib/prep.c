@@ -66,6 +66,8 @@ struct prepped {
 			    * not set when both are 0 */
 	bool shingled;     /* then its shingles (wn_shingler_save) */
 	bool navved;       /* then the trimmed line's struct wn_nav_feat */
+	bool key_gone;     /* keyed, hash_only: the key is not in the text
+			    * buffer (the filter reads only its hash) */
 };
 
 /* wn_filter_pull: what the worker's reading is at. */
@@ -152,6 +154,8 @@ struct prep_block {
 	struct wn_buf text;  /* the repaired lines */
 	bool cut;            /* the worker stopped recording at a cap: the
 			      * lines after the records are the filter's */
+	bool sniffed;        /* an input's format was told in this block: the
+			      * filter frames it from its sniffing copy */
 	bool end_input;      /* the input ends after data */
 	int err;             /* the worker's error on this block, or 0 */
 };
@@ -203,6 +207,9 @@ struct wn_prep {
 	struct wn_rules_local rules_local;
 	bool shingle_lines;
 	bool key_lines;      /* the filter keys lines: so does the worker */
+	bool hash_only;      /* wn_prep_new's: a plain line's key is made in
+			      * scratch, not kept in the text buffer */
+	struct wn_buf scratch;
 	unsigned share;      /* of SHARE_MAX lines, those the worker prepares */
 	unsigned nlines;
 	uint64_t rand;       /* wn_prep_test_share > SHARE_MAX: which lines */
@@ -232,9 +239,10 @@ static size_t trim_end(const char *s, size_t n)
 
 /* The key of a repaired line that stays one line: appended to the text
  * buffer with its hash; then its boilerplate rule and shingles. ascii: the
- * line is known to be ASCII (its bytes are its code points). */
+ * line is known to be ASCII (its bytes are its code points). A plain key
+ * made in the worker's scratch (plain_gone) only gives its hash. */
 static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
-		    const size_t *plain_key, bool ascii, struct prepped *r)
+		    const size_t *plain_key, bool plain_gone, bool ascii, struct prepped *r)
 {
 	if (!p->key_lines)
 		return 0;
@@ -245,6 +253,14 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	struct wn_buf *t = &p->out->text;
 	const size_t at = t->len;
 	uint64_t hash;
+	if (plain_key && plain_gone) {
+		r->hash = wn_key_hash(&p->keyer, p->scratch.ptr, *plain_key);
+		r->key_len = (uint32_t)*plain_key;
+		r->key_gone = true;
+		r->long_line = ascii ? trimmed.len >= p->opt.min_chars
+				     : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
+		return 0;
+	}
 	if (plain_key) { /* made at the buffer's end already */
 		t->len += *plain_key;
 		hash = wn_key_hash(&p->keyer, t->ptr + at, *plain_key);
@@ -330,9 +346,18 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	const size_t room = 3 * line.len + WN_PLAIN_SLACK;
 	if (t->cap - t->len < room && wn_buf_reserve(t, room) != 0)
 		return WN_E_NOMEM;
+	/* With hash_only the filter reads only the hash of a plain line's
+	 * key when the line is in the buffer it judges: not carried over from
+	 * the block before, nor in a block whose first bytes told the input's
+	 * format (the filter frames that block from its copy). Such a key is
+	 * made in scratch, which stays in this core's cache, and not written
+	 * to the text buffer of up to 1.5 blocks that the filter reads a few
+	 * blocks later (bench/README.md, branch twothr10). */
+	const bool gone = p->hash_only && !o->sniffed && line.ptr >= o->data.ptr &&
+			  line.ptr + line.len <= o->data.ptr + o->data.len;
 	size_t plain_len;
 	const int plain = wn_plain_key(line.ptr, line.len, !p->opt.nfkc && !p->opt.ascii,
-				       t->ptr + t->len, &plain_len);
+				       gone ? p->scratch.ptr : t->ptr + t->len, &plain_len);
 	int rc = 0;
 	if (!plain)
 		rc = wn_repair_push(&p->repair, &line, &r->repairs);
@@ -345,7 +370,7 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 			wn_buf_append(t, line.ptr, line.len) != 0))
 		return WN_E_NOMEM;
 	const bool as_is = plain && !changed;
-	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL,
+	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL, gone,
 		      as_is && (plain & WN_PLAIN_ASCII), r);
 	if (!rc && p->nav)
 		rc = prep_nav(p, &line, changed, r);
@@ -403,6 +428,7 @@ static int sniff(struct wn_prep *p, const char *s, size_t n)
 	if (n && k < sizeof(wet) - 1 && memcmp(p->sniff.ptr, wet, k) == 0)
 		return 0;
 	p->format = wn_format_detect(p->sniff.ptr, k);
+	p->out->sniffed = true;
 	const int rc = frame(p, p->sniff.ptr, k);
 	p->sniff.len = 0;
 	return rc;
@@ -511,7 +537,7 @@ static void *worker(void *arg)
 		if (pulled)
 			b->seed = pull_seed;
 		b->res.len = b->text.len = 0;
-		b->cut = false;
+		b->cut = b->sniffed = false;
 		p->out = b;
 		if (p->keyer.seed != b->seed)
 			wn_keyer_reseed(&p->keyer, b->seed);
@@ -563,8 +589,9 @@ static int skip_piece(void *ctx, const char *p, size_t n, bool last)
 	return 0;
 }
 
-int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
-		const struct wn_nav *nav, size_t block, struct wn_prep **out)
+int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only,
+		const struct wn_rules *rules, const struct wn_nav *nav, size_t block,
+		struct wn_prep **out)
 {
 	*out = NULL;
 	/* sizeof is a multiple of the alignment (C11 aligned_alloc's rule). */
@@ -587,6 +614,11 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 	p->res_cap = block / 8 * RES_EIGHTHS;
 	p->text_cap = text_cap(block, p->shingle_lines, nav != NULL);
 	p->line_max = block / LINE_PART;
+	/* Rules and shingles read the key: kept then. */
+	p->hash_only = hash_only && key_lines && !rules && !p->shingle_lines && !nav;
+	int rc = p->hash_only && wn_buf_reserve(&p->scratch, 3 * p->line_max + WN_PLAIN_SLACK) != 0
+			 ? WN_E_NOMEM
+			 : 0;
 	p->piece = block / 4 < PULL_PIECE ? block / 4 : PULL_PIECE;
 	wn_lines_init(&p->lines, opt->nul_docs);
 	/* A line longer than max_line goes through the filter unrepaired, in
@@ -594,7 +626,8 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 	 * never holds it whole either. */
 	if (opt->max_line != SIZE_MAX)
 		wn_lines_limit(&p->lines, opt->max_line, skip_piece);
-	int rc = wn_repair_init(&p->repair, opt);
+	if (!rc)
+		rc = wn_repair_init(&p->repair, opt);
 	if (!rc && key_lines && rules) {
 		p->rules = rules;
 		rc = wn_rules_local_init(&p->rules_local, rules);
@@ -654,6 +687,7 @@ void wn_prep_free(struct wn_prep *p)
 		wn_buf_free(&p->blocks[i].text);
 	}
 	wn_buf_free(&p->sniff);
+	wn_buf_free(&p->scratch);
 	wn_shingler_free(&p->shingler);
 	wn_lines_free(&p->lines);
 	wn_jsonl_free(&p->jsonl);
@@ -838,15 +872,20 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		line->len = len;
 		p->text_next += sizeof(len) + len;
 	}
+	if (r.key_gone && (line->ptr < b->data.ptr || line->ptr + line->len >
+							 b->data.ptr + b->data.len)) {
+		p->broken = true; /* the filter would read the key: see prep_line */
+		return false;
+	}
 	if (r.key_len != NO_KEY) {
 		key_out->valid = true;
 		key_out->long_line = r.long_line;
 		key_out->ruled = r.rule != NO_RULE;
 		key_out->rule = r.rule;
-		key_out->ptr = b->text.ptr + p->text_next;
+		key_out->ptr = r.key_gone ? NULL : b->text.ptr + p->text_next;
 		key_out->len = r.key_len;
 		key_out->hash = r.hash;
-		p->text_next += r.key_len;
+		p->text_next += r.key_gone ? 0 : r.key_len;
 		key_out->regex_calls = key_out->regex_limited = 0;
 		if (r.regexed) {
 			uint32_t counts[2];
