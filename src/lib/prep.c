@@ -41,33 +41,41 @@
  * prepared: the slack lets either thread run ahead a while. */
 #define PREP_BLOCKS 6
 
-/* One line as the worker found it. When a repair fired, the repaired text
- * follows the previous one in the block's text buffer, after its length (a
- * size_t). The key's hash is here, not after the key in the text buffer:
- * the judging thread reads the records in order, which the cache's
- * prefetcher follows, and without rules nor near duplicates it reads no
- * other byte the worker wrote of a line it keeps by its hash (a hash
- * after each key was one miss from the other core a line: bench/README.md,
- * branch twothr8). */
+/* One line as the worker found it, in 24 bytes (40 before branch
+ * twothr10: the cache lines of records pass from one core to the other).
+ * What the line has besides follows the previous line's in the block's
+ * text buffer, in this order, as its flags say: when a repair fired, the
+ * rules that fired (two uint32_t, as wn_repair_push and wn_punct_push say)
+ * and the repaired text after its length (a size_t); the key; its rule
+ * group; the regex counts; the shingles; the classifier's features. The
+ * key's hash is here, not after the key in the text buffer: the judging
+ * thread reads the records in order, which the cache's prefetcher follows,
+ * and without rules nor near duplicates it reads no other byte the worker
+ * wrote of a line it keeps by its hash (a hash after each key was one miss
+ * from the other core a line: bench/README.md, branch twothr8). */
 struct prepped {
 	uint64_t hash;     /* keyed: the key's hash */
 	uint32_t in_len;   /* the line before repair (its low 32 bits) */
 	uint32_t in_head;  /* and its first (up to) 4 bytes, to check it is the same */
-	uint32_t repairs;  /* rules that fired, as wn_repair_push says */
-	uint32_t puncts;   /* and wn_punct_push */
-	uint32_t key_len;  /* NO_KEY, or the trimmed line's key, next in the
-			    * text buffer */
-	int32_t rule;      /* keyed, with rules on: wn_rules_match's group, or
-			    * -1; else NO_RULE */
-	bool prepared;     /* false: the filter prepares the line itself */
-	bool long_line;    /* keyed: the trimmed line has min_chars code points */
-	bool regexed;      /* after the key, the PCRE2 matches the rules ran on
-			    * it and those given up at a limit (two uint32_t);
-			    * not set when both are 0 */
-	bool shingled;     /* then its shingles (wn_shingler_save) */
-	bool navved;       /* then the trimmed line's struct wn_nav_feat */
-	bool key_gone;     /* keyed, hash_only: the key is not in the text
-			    * buffer (the filter reads only its hash) */
+	uint32_t key_len;  /* NO_KEY, or the trimmed line's key */
+	uint32_t flags;    /* PR_ below */
+};
+
+_Static_assert(sizeof(struct prepped) == 24, "a record is 24 bytes");
+
+enum {
+	PR_PREPARED = 1 << 0,  /* else the filter prepares the line itself */
+	PR_CHANGED = 1 << 1,   /* a repair fired: the rules and the text */
+	PR_LONG_LINE = 1 << 2, /* keyed: the trimmed line has min_chars code points */
+	PR_KEY_GONE = 1 << 3,  /* keyed, hash_only: the key is not in the text
+				* (the filter reads only its hash) */
+	PR_RULED = 1 << 4,     /* keyed, rules on: wn_rules_match's group (an
+				* int32_t, -1 for none) after the key */
+	PR_REGEXED = 1 << 5,   /* then the PCRE2 matches the rules ran on it
+				* and those given up at a limit (two uint32_t);
+				* not set when both are 0 */
+	PR_SHINGLED = 1 << 6,  /* then its shingles (wn_shingler_save) */
+	PR_NAVVED = 1 << 7,    /* then the trimmed line's struct wn_nav_feat */
 };
 
 /* wn_filter_pull: what the worker's reading is at. */
@@ -89,7 +97,6 @@ enum pull_state {
 #define TAKE_AHEAD_TEXT 512u
 
 #define NO_KEY UINT32_MAX
-#define NO_RULE INT32_MIN
 /* The worker prepares SHARE_MAX parts in share of the lines: more while
  * it waits for the filter, fewer while the filter waits for it. */
 #define SHARE_MAX 32
@@ -256,9 +263,10 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	if (plain_key && plain_gone) {
 		r->hash = wn_key_hash(&p->keyer, p->scratch.ptr, *plain_key);
 		r->key_len = (uint32_t)*plain_key;
-		r->key_gone = true;
-		r->long_line = ascii ? trimmed.len >= p->opt.min_chars
-				     : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
+		r->flags |= PR_KEY_GONE;
+		if (ascii ? trimmed.len >= p->opt.min_chars
+			  : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars))
+			r->flags |= PR_LONG_LINE;
 		return 0;
 	}
 	if (plain_key) { /* made at the buffer's end already */
@@ -269,20 +277,23 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	}
 	r->hash = hash;
 	r->key_len = (uint32_t)(t->len - at);
-	r->long_line = ascii ? trimmed.len >= p->opt.min_chars
-			     : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
+	if (ascii ? trimmed.len >= p->opt.min_chars
+		  : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars))
+		r->flags |= PR_LONG_LINE;
 	if (p->rules) {
 		struct wn_rules_local *l = &p->rules_local;
 		const uint64_t calls = l->regex_calls, limited = l->limited;
 		const struct wn_line key = { t->ptr + at, r->key_len };
-		r->rule = wn_rules_match_local(p->rules, l, &trimmed, &key, hash);
+		const int32_t rule = wn_rules_match_local(p->rules, l, &trimmed, &key, hash);
 		const uint32_t counts[2] = { (uint32_t)(l->regex_calls - calls),
 					     (uint32_t)(l->limited - limited) };
-		r->regexed = counts[0] | counts[1];
-		if (r->regexed && wn_buf_append(t, counts, sizeof(counts)) != 0)
+		r->flags |= PR_RULED | ((counts[0] | counts[1]) ? PR_REGEXED : 0);
+		if (wn_buf_append(t, &rule, sizeof(rule)) != 0 ||
+		    ((r->flags & PR_REGEXED) && wn_buf_append(t, counts, sizeof(counts)) != 0))
 			return WN_E_NOMEM;
 	}
-	r->shingled = p->shingle_lines;
+	if (p->shingle_lines)
+		r->flags |= PR_SHINGLED;
 	if (!p->shingle_lines)
 		return 0;
 	const int rc = wn_shingler_run(&p->shingler, &trimmed, t->ptr + at, r->key_len);
@@ -300,7 +311,7 @@ static int prep_nav(struct wn_prep *p, const struct wn_line *line, bool changed,
 		return 0;
 	struct wn_nav_feat feat;
 	wn_nav_features(p->nav, line->ptr, len, &feat);
-	r->navved = true;
+	r->flags |= PR_NAVVED;
 	return wn_buf_append(&p->out->text, &feat, sizeof(feat));
 }
 
@@ -333,12 +344,12 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	 * for them. */
 	struct prepped *const r = (struct prepped *)(void *)(o->res.ptr + o->res.len);
 	*r = (struct prepped){ .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len),
-			       .key_len = NO_KEY, .rule = NO_RULE };
-	r->prepared = my_turn(p) && in->len <= p->line_max;
-	if (!r->prepared) {
+			       .key_len = NO_KEY };
+	if (!my_turn(p) || in->len > p->line_max) {
 		o->res.len += sizeof(*r);
 		return 0;
 	}
+	r->flags = PR_PREPARED;
 	/* A plain line (plain.c, as filter.c's take_plain) needs no repair,
 	 * and its key is made, at the text buffer's end, in the pass that
 	 * tells so; the punctuation rules run on it only if one may act. */
@@ -359,16 +370,21 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	const int plain = wn_plain_key(line.ptr, line.len, !p->opt.nfkc && !p->opt.ascii,
 				       gone ? p->scratch.ptr : t->ptr + t->len, &plain_len);
 	int rc = 0;
+	uint32_t fired[2] = { 0, 0 }; /* repairs, puncts */
 	if (!plain)
-		rc = wn_repair_push(&p->repair, &line, &r->repairs);
+		rc = wn_repair_push(&p->repair, &line, &fired[0]);
 	if (!rc && (!plain || (plain & WN_PLAIN_PUNCT)))
-		rc = wn_punct_push(&p->punct, &line, &r->puncts);
+		rc = wn_punct_push(&p->punct, &line, &fired[1]);
 	if (rc)
 		return rc;
-	const bool changed = r->repairs | r->puncts;
-	if (changed && (wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
-			wn_buf_append(t, line.ptr, line.len) != 0))
-		return WN_E_NOMEM;
+	const bool changed = fired[0] | fired[1];
+	if (changed) {
+		r->flags |= PR_CHANGED;
+		if (wn_buf_append(t, fired, sizeof(fired)) != 0 ||
+		    wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
+		    wn_buf_append(t, line.ptr, line.len) != 0)
+			return WN_E_NOMEM;
+	}
 	const bool as_is = plain && !changed;
 	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL, gone,
 		      as_is && (plain & WN_PLAIN_ASCII), r);
@@ -861,33 +877,42 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		p->broken = true;
 		return false;
 	}
-	if (!r.prepared)
+	if (!(r.flags & PR_PREPARED))
 		return false;
-	*repairs_out = r.repairs;
-	*puncts_out = r.puncts;
-	if (r.repairs | r.puncts) {
+	*repairs_out = *puncts_out = 0;
+	if (r.flags & PR_CHANGED) {
+		const char *const x = b->text.ptr + p->text_next;
 		size_t len;
-		memcpy(&len, b->text.ptr + p->text_next, sizeof(len));
-		line->ptr = len ? b->text.ptr + p->text_next + sizeof(len) : NULL;
+		memcpy(repairs_out, x, sizeof(uint32_t));
+		memcpy(puncts_out, x + sizeof(uint32_t), sizeof(uint32_t));
+		memcpy(&len, x + 2 * sizeof(uint32_t), sizeof(len));
+		line->ptr = len ? (char *)(uintptr_t)(x + 2 * sizeof(uint32_t) + sizeof(len)) : NULL;
 		line->len = len;
-		p->text_next += sizeof(len) + len;
+		p->text_next += 2 * sizeof(uint32_t) + sizeof(len) + len;
 	}
-	if (r.key_gone && (line->ptr < b->data.ptr || line->ptr + line->len >
-							 b->data.ptr + b->data.len)) {
+	const bool gone = r.flags & PR_KEY_GONE;
+	if (gone && (line->ptr < b->data.ptr || line->ptr + line->len >
+						       b->data.ptr + b->data.len)) {
 		p->broken = true; /* the filter would read the key: see prep_line */
 		return false;
 	}
 	if (r.key_len != NO_KEY) {
 		key_out->valid = true;
-		key_out->long_line = r.long_line;
-		key_out->ruled = r.rule != NO_RULE;
-		key_out->rule = r.rule;
-		key_out->ptr = r.key_gone ? NULL : b->text.ptr + p->text_next;
+		key_out->long_line = r.flags & PR_LONG_LINE;
+		key_out->ptr = gone ? NULL : b->text.ptr + p->text_next;
 		key_out->len = r.key_len;
 		key_out->hash = r.hash;
-		p->text_next += r.key_gone ? 0 : r.key_len;
+		p->text_next += gone ? 0 : r.key_len;
+		key_out->ruled = r.flags & PR_RULED;
+		key_out->rule = -1;
+		if (key_out->ruled) {
+			int32_t rule;
+			memcpy(&rule, b->text.ptr + p->text_next, sizeof(rule));
+			key_out->rule = rule;
+			p->text_next += sizeof(rule);
+		}
 		key_out->regex_calls = key_out->regex_limited = 0;
-		if (r.regexed) {
+		if (r.flags & PR_REGEXED) {
 			uint32_t counts[2];
 			memcpy(counts, b->text.ptr + p->text_next, sizeof(counts));
 			key_out->regex_calls = counts[0];
@@ -895,12 +920,12 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 			p->text_next += sizeof(counts);
 		}
 		key_out->shingles = NULL;
-		if (r.shingled) {
+		if (r.flags & PR_SHINGLED) {
 			key_out->shingles = b->text.ptr + p->text_next;
 			p->text_next += wn_shingler_saved_size(key_out->shingles);
 		}
 	}
-	if (r.navved) {
+	if (r.flags & PR_NAVVED) {
 		key_out->nav = b->text.ptr + p->text_next;
 		p->text_next += sizeof(struct wn_nav_feat);
 	}
