@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "winnow.h"
 
@@ -1135,6 +1136,109 @@ uint64_t wn_minhash_bytes(const struct wn_minhash *m);
 void wn_minhash_free(struct wn_minhash *m);
 
 
+/* ---- linememo.c: what recent raw lines came to --------------------------- */
+
+/* Scraped text repeats lines verbatim (headlines, bylines, menus). A line
+ * that came out of the repairs unchanged is remembered by the seeded XXH3
+ * of its raw bytes and its length, with what its per-line work gave: the
+ * fingerprint dedup looks it up by, and whether it does. Its next copies
+ * skip that work (the plain pass, or the repairs, and the key). What a
+ * line comes to depends only on its bytes and the options (no repair
+ * carries state from line to line), so this is exact but for a false hit,
+ * as unlikely as a seen-set collision: 64 bits and the length match.
+ * A line seen once costs a cheap look only (wn_linememo_find). Fixed size: 16 K
+ * sets of two ways, 1 MiB, like the batch's buffers not counted in
+ * max_mem (counting it would move where the seen set forgets). */
+#define WN_LINEMEMO_BITS 14
+#define WN_LINEMEMO_SETS ((size_t)1 << WN_LINEMEMO_BITS)
+
+struct wn_linememo_entry {
+	uint64_t look;     /* the raw line's length << 32 | the tag of its look;
+			    * 0: an empty slot (no line of 0 bytes is looked up) */
+	uint64_t raw;      /* filled: wn_keyer_exact of the raw (untrimmed) line */
+	uint64_t dup_hash; /* filled: the fingerprint it is judged by, if dedup */
+	uint32_t state;    /* 0, WN_LINEMEMO_GLIMPSED or _FILLED */
+	uint32_t dedup;    /* filled: long enough, with a key: dedup looks it up */
+};
+
+struct wn_linememo_set {
+	struct wn_linememo_entry way[2]; /* one cache line */
+};
+
+struct wn_linememo {
+	struct wn_linememo_set *sets; /* in mem, aligned to 64 bytes */
+	void *mem;
+	uint64_t seed;                /* of the cheap look */
+};
+
+/* Where a line that missed goes once it has come out unchanged. */
+struct wn_linememo_fill {
+	struct wn_linememo_entry *e; /* NULL: it is not remembered */
+	uint64_t raw;
+};
+
+enum { WN_LINEMEMO_GLIMPSED = 1, WN_LINEMEMO_FILLED = 2 }; /* entry states */
+
+int wn_linememo_init(struct wn_linememo *m, uint64_t seed);
+
+/* A cheap look at a line of 1 byte or more: its length and its first and
+ * last bytes (8 of each when it has them). It only places (high bits) and
+ * tags (low 32) the line; the seeded XXH3 of all its bytes tells whether
+ * it is the same. */
+static inline uint64_t wn_linememo_glimpse(const char *p, size_t n, uint64_t seed)
+{
+	uint64_t a, b;
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		a = x;
+		b = y;
+	} else {
+		a = (uint64_t)(unsigned char)p[0] << 16 | (uint64_t)(unsigned char)p[n / 2] << 8 |
+		    (unsigned char)p[n - 1];
+		b = 0;
+	}
+	return (a ^ seed) * 0x9e3779b97f4a7c15u ^ (b + n) * 0xc2b2ae3d27d4eb4fu;
+}
+
+/* wn_linememo_find's way when the look matched: hashes the line. */
+const struct wn_linememo_entry *wn_linememo_check(struct wn_linememo_set *s, unsigned way,
+						   const struct wn_keyer *k, const struct wn_line *line,
+						   struct wn_linememo_fill *fill);
+
+/* The entry of a line (1 to UINT32_MAX bytes) remembered with its raw
+ * hash under k, or NULL; then *fill tells where to remember it (e NULL:
+ * nowhere). A line looked at for the first time only leaves its tag and
+ * length in way 1 of its set: a line seen once costs the look and no
+ * hash, and replaces only other such lines. Seen again, it is hashed,
+ * and filled in if it comes out unchanged; after that it hits, and the
+ * line that hit last in a set is in way 0. */
+static inline const struct wn_linememo_entry *
+wn_linememo_find(struct wn_linememo *m, const struct wn_keyer *k, const struct wn_line *line,
+		 struct wn_linememo_fill *fill)
+{
+	const uint64_t g = wn_linememo_glimpse(line->ptr, line->len, m->seed);
+	struct wn_linememo_set *s = &m->sets[g >> (64 - WN_LINEMEMO_BITS)];
+	const uint64_t look = (uint64_t)line->len << 32 | (uint32_t)g;
+	for (unsigned way = 0; way < 2; way++)
+		if (s->way[way].look == look)
+			return wn_linememo_check(s, way, k, line, fill);
+	struct wn_linememo_entry *e = &s->way[1]; /* its other fields are stale */
+	e->look = look;
+	e->state = WN_LINEMEMO_GLIMPSED;
+	fill->e = NULL;
+	return NULL;
+}
+/* Remembers the line that missed (fill->e not NULL) as it was judged,
+ * before the memo is looked up again. */
+void wn_linememo_fill(const struct wn_linememo_fill *fill, bool dedup, uint64_t dup_hash);
+void wn_linememo_clear(struct wn_linememo *m);
+void wn_linememo_free(struct wn_linememo *m);
+
 /* ---- filter.c: tests of the judging loop --------------------------------- */
 
 /* Tests: every line takes the general judge (prepare_line, judge_line),
@@ -1142,6 +1246,11 @@ void wn_minhash_free(struct wn_minhash *m);
 extern bool wn_filter_test_general;
 /* Tests: the lines judge_plain has decided. */
 uint64_t wn_filter_plain_judged(const struct wn_filter *f);
+/* Tests: no line memo (linememo.c), every line does its own work. Set
+ * before wn_filter_new. */
+extern bool wn_filter_test_no_memo;
+/* Tests: the lines taken from the line memo. */
+uint64_t wn_filter_memo_hits(const struct wn_filter *f);
 
 /* ---- prep.c: the repair stages on a second thread ------------------------ */
 
