@@ -1122,6 +1122,11 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
  * remembered if it is queued unchanged (queue_plain, prepare_line). */
 static int take_memo(struct wn_filter *f, const struct wn_line *line)
 {
+	/* The set of the next line is fetched while this one is worked on:
+	 * a look-up is a cache miss otherwise. */
+	const char *next = line->ptr + line->len + 1;
+	if ((uintptr_t)next >= f->push_lo && (uintptr_t)next + 16 <= f->push_hi)
+		wn_linememo_prefetch(&f->linememo, next);
 	if (line->len - 1 >= UINT32_MAX) { /* 0, or over 4 GiB */
 		f->memo_fill.e = NULL;
 		return 1;

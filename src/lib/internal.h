@@ -1146,9 +1146,10 @@ void wn_minhash_free(struct wn_minhash *m);
  * line comes to depends only on its bytes and the options (no repair
  * carries state from line to line), so this is exact but for a false hit,
  * as unlikely as a seen-set collision: 64 bits and the length match.
- * A line seen once costs a cheap look only (wn_linememo_find). Fixed size: 16 K
- * sets of two ways, 1 MiB, like the batch's buffers not counted in
- * max_mem (counting it would move where the seen set forgets). */
+ * A line seen once costs a cheap look only (wn_linememo_find), and the
+ * set of the next line is fetched ahead (wn_linememo_prefetch). Fixed
+ * size: 16 K sets of two ways, 1 MiB, like the batch's buffers not
+ * counted in max_mem (counting it would move where the seen set forgets). */
 #define WN_LINEMEMO_BITS 14
 #define WN_LINEMEMO_SETS ((size_t)1 << WN_LINEMEMO_BITS)
 
@@ -1182,9 +1183,8 @@ enum { WN_LINEMEMO_GLIMPSED = 1, WN_LINEMEMO_FILLED = 2 }; /* entry states */
 int wn_linememo_init(struct wn_linememo *m, uint64_t seed);
 
 /* A cheap look at a line of 1 byte or more: its length and its first and
- * last bytes (8 of each when it has them). It only places (high bits) and
- * tags (low 32) the line; the seeded XXH3 of all its bytes tells whether
- * it is the same. */
+ * last bytes (8 of each when it has them). It tags the line (low 32 bits);
+ * the seeded XXH3 of all its bytes tells whether it is the same. */
 static inline uint64_t wn_linememo_glimpse(const char *p, size_t n, uint64_t seed)
 {
 	uint64_t a, b;
@@ -1205,6 +1205,66 @@ static inline uint64_t wn_linememo_glimpse(const char *p, size_t n, uint64_t see
 	return (a ^ seed) * 0x9e3779b97f4a7c15u ^ (b + n) * 0xc2b2ae3d27d4eb4fu;
 }
 
+/* The set of a line whose first 16 bytes, zero past its end, are a, b.
+ * Only they place it, so that the next line's set can be fetched ahead
+ * before its end is known (wn_linememo_prefetch). */
+static inline size_t wn_linememo_place(uint64_t a, uint64_t b, uint64_t seed)
+{
+	return (size_t)(((a ^ seed) * 0x9e3779b97f4a7c15u ^ b * 0x165667b19e3779f9u) >>
+			(64 - WN_LINEMEMO_BITS));
+}
+
+/* The set of the line p[0..n), n >= 1. */
+static inline size_t wn_linememo_set_of(const char *p, size_t n, uint64_t seed)
+{
+	uint64_t a = 0, b = 0;
+	if (n >= 16) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+	} else if (n > 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+		b >>= 8 * (16 - n); /* bytes 8 to n-1 */
+	} else if (n == 8) {
+		memcpy(&a, p, 8);
+	} else {
+		for (size_t i = n; i-- > 0;)
+			a = a << 8 | (unsigned char)p[i];
+	}
+	return wn_linememo_place(a, b, seed);
+}
+
+/* The bytes of x up to its first '\n' kept, the rest zero: a mask. All
+ * ones when x has no '\n'. */
+static inline uint64_t wn_linememo_before_nl(uint64_t x)
+{
+	const uint64_t y = x ^ 0x0a0a0a0a0a0a0a0au; /* a zero byte where x has '\n' */
+	const uint64_t z = (y - 0x0101010101010101u) & ~y & 0x8080808080808080u;
+	/* z - 1 sets the bits below the first '\n''s high bit; the bits of
+	 * that byte itself go with >> 8. */
+	return z ? ((z ^ (z - 1)) >> 8) : ~(uint64_t)0;
+}
+
+/* Brings toward the cache the set of the line that starts at p and ends
+ * at a '\n' (16 bytes from p are readable): the one the next look-up will
+ * read, fetched while the current line is worked on. A line that ends
+ * otherwise only had a useless fetch. Always inlined: GCC takes a
+ * function that only prefetches for one without effects, and drops the
+ * call. */
+static inline __attribute__((always_inline)) void
+wn_linememo_prefetch(const struct wn_linememo *m, const char *p)
+{
+	uint64_t a, b;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	const uint64_t keep = wn_linememo_before_nl(a);
+	a &= keep;
+	b &= wn_linememo_before_nl(b);
+	if (!(keep >> 63)) /* a had the '\n' */
+		b = 0;
+	__builtin_prefetch(&m->sets[wn_linememo_place(a, b, m->seed)]);
+}
+
 /* wn_linememo_find's way when the look matched: hashes the line. */
 const struct wn_linememo_entry *wn_linememo_check(struct wn_linememo_set *s, unsigned way,
 						   const struct wn_keyer *k, const struct wn_line *line,
@@ -1222,7 +1282,7 @@ wn_linememo_find(struct wn_linememo *m, const struct wn_keyer *k, const struct w
 		 struct wn_linememo_fill *fill)
 {
 	const uint64_t g = wn_linememo_glimpse(line->ptr, line->len, m->seed);
-	struct wn_linememo_set *s = &m->sets[g >> (64 - WN_LINEMEMO_BITS)];
+	struct wn_linememo_set *s = &m->sets[wn_linememo_set_of(line->ptr, line->len, m->seed)];
 	const uint64_t look = (uint64_t)line->len << 32 | (uint32_t)g;
 	for (unsigned way = 0; way < 2; way++)
 		if (s->way[way].look == look)
