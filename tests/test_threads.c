@@ -600,6 +600,54 @@ static void check_pull(const struct wn_options *opt, struct tu_str *const *input
 	free_run(&ref);
 }
 
+/* With the seen set the only judge (plain_fast) the worker keeps no key
+ * of a plain line that it need not (prep.c's hash_only: only its hash goes
+ * in the record): real text of mostly plain lines, some repeated, with
+ * each input's first block sniffed (WN_FORMAT_AUTO: the filter frames it
+ * from its copy, and needs those keys; pulled, the worker sniffs only the
+ * block's first piece), lines straddling blocks (carried: the keys are
+ * needed), several inputs in a row, pushed in every chunking and pulled.
+ * One thread's output, and with the worker taking every line it prepared
+ * nine lines in ten: a key the filter needed and did not find would turn
+ * the worker's results off (prep.c's wn_prep_take), and it would have
+ * prepared a block's worth at most. */
+Test(threads, keys_not_kept_when_only_hashed)
+{
+	struct tu_str a = data_over_block("clean-gold.txt"), b = data_over_block("aeb-25.txt"),
+		      w = tu_data("warc-head.txt");
+	struct tu_str *in[] = { &a, &b, &w, &a };
+	const struct wn_options opts[] = {
+		{ .disable = WN_STAGE_NEAR | WN_STAGE_BOILERPLATE, .format = WN_FORMAT_AUTO,
+		  .explain = on_explain },
+		{ .disable = WN_STAGE_NEAR | WN_STAGE_BOILERPLATE, .format = WN_FORMAT_AUTO,
+		  .min_chars = 40 },
+		{ .disable = WN_STAGE_NEAR | WN_STAGE_BOILERPLATE },
+	};
+	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		for (size_t c = 0; c < NCHUNKS; c++) {
+			share = chunks[c] == 1 ? SHARE_MAX + 1 : SHARE_MAX;
+			check(&opts[o], in, 4, chunks[c], false);
+		}
+		share = -1;
+		check(&opts[o], in, 4, -70000, false);
+		struct run ref, r;
+		run(&opts[o], 1, in, 4, 0, false, &ref);
+		wn_prep_test_share = SHARE_MAX;
+		run_pull(&opts[o], 2, in, 4, &pullings[0], SIZE_MAX, &r);
+		wn_prep_test_share = -1;
+		cr_assert_eq(r.rc, 0);
+		assert_same_run(&ref, &r, "pulled");
+		cr_assert_geq(r.st.lines_ahead * 10, r.st.lines_in * 9, "pulled: %llu of %llu",
+			      (unsigned long long)r.st.lines_ahead,
+			      (unsigned long long)r.st.lines_in);
+		free_run(&ref);
+		free_run(&r);
+	}
+	tu_free(&a);
+	tu_free(&b);
+	tu_free(&w);
+}
+
 Test(threads, pull_text_every_chunking)
 {
 	struct tu_str a = tu_data("clean-gold.txt"), b = tu_data("aeb-25.txt");

@@ -1653,7 +1653,7 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
 					 f->opt.key == WN_KEY_NORMALIZED,
-				 f->rules_on ? &f->boiler : NULL, f->opt.strip_nav ? &f->nav : NULL,
+				 f->plain_fast, f->rules_on ? &f->boiler : NULL, f->opt.strip_nav ? &f->nav : NULL,
 				 block, &f->prep);
 	/* The line memo stands in for the plain pass, the repairs and the
 	 * key: only with plain_fast (near, boilerplate, zones, navigation

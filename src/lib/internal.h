@@ -1329,9 +1329,13 @@ struct wn_nav;
  * filter's boilerplate rules, which the worker then matches too, reading
  * them only (they must not change while the worker runs); nav (or NULL,
  * with strip_nav): the filter's classifier, whose stop word table the
- * worker reads to compute its lines' features (wn_nav_features). */
-int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
-		const struct wn_nav *nav, size_t block, struct wn_prep **out);
+ * worker reads to compute its lines' features (wn_nav_features);
+ * hash_only: the filter reads no key of an unchanged line of the block it
+ * judges, only its hash (plain_fast), so the worker keeps no such key of a
+ * plain line (wn_prep_key's ptr is NULL). */
+int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only,
+		const struct wn_rules *rules, const struct wn_nav *nav, size_t block,
+		struct wn_prep **out);
 /* The most memory the worker's blocks of block bytes take, whatever the
  * input: their input, records and text (the worker stops recording a
  * block's lines at caps that hold it), with the keys' shingles (shingles)
@@ -1394,7 +1398,7 @@ void wn_prep_pull_stop(struct wn_prep *p);
 /* A line's key made by the worker: valid when the repaired line is one
  * line (no '\n') and not blank once trimmed, and it was the worker's turn. */
 struct wn_prep_key {
-	const char *ptr;
+	const char *ptr;      /* NULL: not kept (wn_prep_new's hash_only) */
 	size_t len;
 	uint64_t hash;
 	const char *shingles; /* the line's shingles (wn_shingler_save), or NULL */

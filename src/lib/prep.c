@@ -41,31 +41,41 @@
  * prepared: the slack lets either thread run ahead a while. */
 #define PREP_BLOCKS 6
 
-/* One line as the worker found it. When a repair fired, the repaired text
- * follows the previous one in the block's text buffer, after its length (a
- * size_t). The key's hash is here, not after the key in the text buffer:
- * the judging thread reads the records in order, which the cache's
- * prefetcher follows, and without rules nor near duplicates it reads no
- * other byte the worker wrote of a line it keeps by its hash (a hash
- * after each key was one miss from the other core a line: bench/README.md,
- * branch twothr8). */
+/* One line as the worker found it, in 24 bytes (40 before branch
+ * twothr10: the cache lines of records pass from one core to the other).
+ * What the line has besides follows the previous line's in the block's
+ * text buffer, in this order, as its flags say: when a repair fired, the
+ * rules that fired (two uint32_t, as wn_repair_push and wn_punct_push say)
+ * and the repaired text after its length (a size_t); the key; its rule
+ * group; the regex counts; the shingles; the classifier's features. The
+ * key's hash is here, not after the key in the text buffer: the judging
+ * thread reads the records in order, which the cache's prefetcher follows,
+ * and without rules nor near duplicates it reads no other byte the worker
+ * wrote of a line it keeps by its hash (a hash after each key was one miss
+ * from the other core a line: bench/README.md, branch twothr8). */
 struct prepped {
 	uint64_t hash;     /* keyed: the key's hash */
 	uint32_t in_len;   /* the line before repair (its low 32 bits) */
 	uint32_t in_head;  /* and its first (up to) 4 bytes, to check it is the same */
-	uint32_t repairs;  /* rules that fired, as wn_repair_push says */
-	uint32_t puncts;   /* and wn_punct_push */
-	uint32_t key_len;  /* NO_KEY, or the trimmed line's key, next in the
-			    * text buffer */
-	int32_t rule;      /* keyed, with rules on: wn_rules_match's group, or
-			    * -1; else NO_RULE */
-	bool prepared;     /* false: the filter prepares the line itself */
-	bool long_line;    /* keyed: the trimmed line has min_chars code points */
-	bool regexed;      /* after the key, the PCRE2 matches the rules ran on
-			    * it and those given up at a limit (two uint32_t);
-			    * not set when both are 0 */
-	bool shingled;     /* then its shingles (wn_shingler_save) */
-	bool navved;       /* then the trimmed line's struct wn_nav_feat */
+	uint32_t key_len;  /* NO_KEY, or the trimmed line's key */
+	uint32_t flags;    /* PR_ below */
+};
+
+_Static_assert(sizeof(struct prepped) == 24, "a record is 24 bytes");
+
+enum {
+	PR_PREPARED = 1 << 0,  /* else the filter prepares the line itself */
+	PR_CHANGED = 1 << 1,   /* a repair fired: the rules and the text */
+	PR_LONG_LINE = 1 << 2, /* keyed: the trimmed line has min_chars code points */
+	PR_KEY_GONE = 1 << 3,  /* keyed, hash_only: the key is not in the text
+				* (the filter reads only its hash) */
+	PR_RULED = 1 << 4,     /* keyed, rules on: wn_rules_match's group (an
+				* int32_t, -1 for none) after the key */
+	PR_REGEXED = 1 << 5,   /* then the PCRE2 matches the rules ran on it
+				* and those given up at a limit (two uint32_t);
+				* not set when both are 0 */
+	PR_SHINGLED = 1 << 6,  /* then its shingles (wn_shingler_save) */
+	PR_NAVVED = 1 << 7,    /* then the trimmed line's struct wn_nav_feat */
 };
 
 /* wn_filter_pull: what the worker's reading is at. */
@@ -87,7 +97,6 @@ enum pull_state {
 #define TAKE_AHEAD_TEXT 512u
 
 #define NO_KEY UINT32_MAX
-#define NO_RULE INT32_MIN
 /* The worker prepares SHARE_MAX parts in share of the lines: more while
  * it waits for the filter, fewer while the filter waits for it. */
 #define SHARE_MAX 32
@@ -152,6 +161,8 @@ struct prep_block {
 	struct wn_buf text;  /* the repaired lines */
 	bool cut;            /* the worker stopped recording at a cap: the
 			      * lines after the records are the filter's */
+	bool sniffed;        /* an input's format was told in this block: the
+			      * filter frames it from its sniffing copy */
 	bool end_input;      /* the input ends after data */
 	int err;             /* the worker's error on this block, or 0 */
 };
@@ -203,6 +214,9 @@ struct wn_prep {
 	struct wn_rules_local rules_local;
 	bool shingle_lines;
 	bool key_lines;      /* the filter keys lines: so does the worker */
+	bool hash_only;      /* wn_prep_new's: a plain line's key is made in
+			      * scratch, not kept in the text buffer */
+	struct wn_buf scratch;
 	unsigned share;      /* of SHARE_MAX lines, those the worker prepares */
 	unsigned nlines;
 	uint64_t rand;       /* wn_prep_test_share > SHARE_MAX: which lines */
@@ -232,9 +246,10 @@ static size_t trim_end(const char *s, size_t n)
 
 /* The key of a repaired line that stays one line: appended to the text
  * buffer with its hash; then its boilerplate rule and shingles. ascii: the
- * line is known to be ASCII (its bytes are its code points). */
+ * line is known to be ASCII (its bytes are its code points). A plain key
+ * made in the worker's scratch (plain_gone) only gives its hash. */
 static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
-		    const size_t *plain_key, bool ascii, struct prepped *r)
+		    const size_t *plain_key, bool plain_gone, bool ascii, struct prepped *r)
 {
 	if (!p->key_lines)
 		return 0;
@@ -245,6 +260,15 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	struct wn_buf *t = &p->out->text;
 	const size_t at = t->len;
 	uint64_t hash;
+	if (plain_key && plain_gone) {
+		r->hash = wn_key_hash(&p->keyer, p->scratch.ptr, *plain_key);
+		r->key_len = (uint32_t)*plain_key;
+		r->flags |= PR_KEY_GONE;
+		if (ascii ? trimmed.len >= p->opt.min_chars
+			  : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars))
+			r->flags |= PR_LONG_LINE;
+		return 0;
+	}
 	if (plain_key) { /* made at the buffer's end already */
 		t->len += *plain_key;
 		hash = wn_key_hash(&p->keyer, t->ptr + at, *plain_key);
@@ -253,20 +277,23 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	}
 	r->hash = hash;
 	r->key_len = (uint32_t)(t->len - at);
-	r->long_line = ascii ? trimmed.len >= p->opt.min_chars
-			     : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars);
+	if (ascii ? trimmed.len >= p->opt.min_chars
+		  : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars))
+		r->flags |= PR_LONG_LINE;
 	if (p->rules) {
 		struct wn_rules_local *l = &p->rules_local;
 		const uint64_t calls = l->regex_calls, limited = l->limited;
 		const struct wn_line key = { t->ptr + at, r->key_len };
-		r->rule = wn_rules_match_local(p->rules, l, &trimmed, &key, hash);
+		const int32_t rule = wn_rules_match_local(p->rules, l, &trimmed, &key, hash);
 		const uint32_t counts[2] = { (uint32_t)(l->regex_calls - calls),
 					     (uint32_t)(l->limited - limited) };
-		r->regexed = counts[0] | counts[1];
-		if (r->regexed && wn_buf_append(t, counts, sizeof(counts)) != 0)
+		r->flags |= PR_RULED | ((counts[0] | counts[1]) ? PR_REGEXED : 0);
+		if (wn_buf_append(t, &rule, sizeof(rule)) != 0 ||
+		    ((r->flags & PR_REGEXED) && wn_buf_append(t, counts, sizeof(counts)) != 0))
 			return WN_E_NOMEM;
 	}
-	r->shingled = p->shingle_lines;
+	if (p->shingle_lines)
+		r->flags |= PR_SHINGLED;
 	if (!p->shingle_lines)
 		return 0;
 	const int rc = wn_shingler_run(&p->shingler, &trimmed, t->ptr + at, r->key_len);
@@ -284,7 +311,7 @@ static int prep_nav(struct wn_prep *p, const struct wn_line *line, bool changed,
 		return 0;
 	struct wn_nav_feat feat;
 	wn_nav_features(p->nav, line->ptr, len, &feat);
-	r->navved = true;
+	r->flags |= PR_NAVVED;
 	return wn_buf_append(&p->out->text, &feat, sizeof(feat));
 }
 
@@ -317,12 +344,12 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	 * for them. */
 	struct prepped *const r = (struct prepped *)(void *)(o->res.ptr + o->res.len);
 	*r = (struct prepped){ .in_len = (uint32_t)in->len, .in_head = head4(in->ptr, in->len),
-			       .key_len = NO_KEY, .rule = NO_RULE };
-	r->prepared = my_turn(p) && in->len <= p->line_max;
-	if (!r->prepared) {
+			       .key_len = NO_KEY };
+	if (!my_turn(p) || in->len > p->line_max) {
 		o->res.len += sizeof(*r);
 		return 0;
 	}
+	r->flags = PR_PREPARED;
 	/* A plain line (plain.c, as filter.c's take_plain) needs no repair,
 	 * and its key is made, at the text buffer's end, in the pass that
 	 * tells so; the punctuation rules run on it only if one may act. */
@@ -330,22 +357,36 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	const size_t room = 3 * line.len + WN_PLAIN_SLACK;
 	if (t->cap - t->len < room && wn_buf_reserve(t, room) != 0)
 		return WN_E_NOMEM;
+	/* With hash_only the filter reads only the hash of a plain line's
+	 * key when the line is in the buffer it judges: not carried over from
+	 * the block before, nor in a block whose first bytes told the input's
+	 * format (the filter frames that block from its copy). Such a key is
+	 * made in scratch, which stays in this core's cache, and not written
+	 * to the text buffer of up to 1.5 blocks that the filter reads a few
+	 * blocks later (bench/README.md, branch twothr10). */
+	const bool gone = p->hash_only && !o->sniffed && line.ptr >= o->data.ptr &&
+			  line.ptr + line.len <= o->data.ptr + o->data.len;
 	size_t plain_len;
 	const int plain = wn_plain_key(line.ptr, line.len, !p->opt.nfkc && !p->opt.ascii,
-				       t->ptr + t->len, &plain_len);
+				       gone ? p->scratch.ptr : t->ptr + t->len, &plain_len);
 	int rc = 0;
+	uint32_t fired[2] = { 0, 0 }; /* repairs, puncts */
 	if (!plain)
-		rc = wn_repair_push(&p->repair, &line, &r->repairs);
+		rc = wn_repair_push(&p->repair, &line, &fired[0]);
 	if (!rc && (!plain || (plain & WN_PLAIN_PUNCT)))
-		rc = wn_punct_push(&p->punct, &line, &r->puncts);
+		rc = wn_punct_push(&p->punct, &line, &fired[1]);
 	if (rc)
 		return rc;
-	const bool changed = r->repairs | r->puncts;
-	if (changed && (wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
-			wn_buf_append(t, line.ptr, line.len) != 0))
-		return WN_E_NOMEM;
+	const bool changed = fired[0] | fired[1];
+	if (changed) {
+		r->flags |= PR_CHANGED;
+		if (wn_buf_append(t, fired, sizeof(fired)) != 0 ||
+		    wn_buf_append(t, &line.len, sizeof(line.len)) != 0 ||
+		    wn_buf_append(t, line.ptr, line.len) != 0)
+			return WN_E_NOMEM;
+	}
 	const bool as_is = plain && !changed;
-	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL,
+	rc = prep_key(p, &line, changed, as_is ? &plain_len : NULL, gone,
 		      as_is && (plain & WN_PLAIN_ASCII), r);
 	if (!rc && p->nav)
 		rc = prep_nav(p, &line, changed, r);
@@ -403,6 +444,7 @@ static int sniff(struct wn_prep *p, const char *s, size_t n)
 	if (n && k < sizeof(wet) - 1 && memcmp(p->sniff.ptr, wet, k) == 0)
 		return 0;
 	p->format = wn_format_detect(p->sniff.ptr, k);
+	p->out->sniffed = true;
 	const int rc = frame(p, p->sniff.ptr, k);
 	p->sniff.len = 0;
 	return rc;
@@ -511,7 +553,7 @@ static void *worker(void *arg)
 		if (pulled)
 			b->seed = pull_seed;
 		b->res.len = b->text.len = 0;
-		b->cut = false;
+		b->cut = b->sniffed = false;
 		p->out = b;
 		if (p->keyer.seed != b->seed)
 			wn_keyer_reseed(&p->keyer, b->seed);
@@ -563,8 +605,9 @@ static int skip_piece(void *ctx, const char *p, size_t n, bool last)
 	return 0;
 }
 
-int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_rules *rules,
-		const struct wn_nav *nav, size_t block, struct wn_prep **out)
+int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only,
+		const struct wn_rules *rules, const struct wn_nav *nav, size_t block,
+		struct wn_prep **out)
 {
 	*out = NULL;
 	/* sizeof is a multiple of the alignment (C11 aligned_alloc's rule). */
@@ -587,6 +630,11 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 	p->res_cap = block / 8 * RES_EIGHTHS;
 	p->text_cap = text_cap(block, p->shingle_lines, nav != NULL);
 	p->line_max = block / LINE_PART;
+	/* Rules and shingles read the key: kept then. */
+	p->hash_only = hash_only && key_lines && !rules && !p->shingle_lines && !nav;
+	int rc = p->hash_only && wn_buf_reserve(&p->scratch, 3 * p->line_max + WN_PLAIN_SLACK) != 0
+			 ? WN_E_NOMEM
+			 : 0;
 	p->piece = block / 4 < PULL_PIECE ? block / 4 : PULL_PIECE;
 	wn_lines_init(&p->lines, opt->nul_docs);
 	/* A line longer than max_line goes through the filter unrepaired, in
@@ -594,7 +642,8 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, const struct wn_ru
 	 * never holds it whole either. */
 	if (opt->max_line != SIZE_MAX)
 		wn_lines_limit(&p->lines, opt->max_line, skip_piece);
-	int rc = wn_repair_init(&p->repair, opt);
+	if (!rc)
+		rc = wn_repair_init(&p->repair, opt);
 	if (!rc && key_lines && rules) {
 		p->rules = rules;
 		rc = wn_rules_local_init(&p->rules_local, rules);
@@ -654,6 +703,7 @@ void wn_prep_free(struct wn_prep *p)
 		wn_buf_free(&p->blocks[i].text);
 	}
 	wn_buf_free(&p->sniff);
+	wn_buf_free(&p->scratch);
 	wn_shingler_free(&p->shingler);
 	wn_lines_free(&p->lines);
 	wn_jsonl_free(&p->jsonl);
@@ -827,28 +877,42 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 		p->broken = true;
 		return false;
 	}
-	if (!r.prepared)
+	if (!(r.flags & PR_PREPARED))
 		return false;
-	*repairs_out = r.repairs;
-	*puncts_out = r.puncts;
-	if (r.repairs | r.puncts) {
+	*repairs_out = *puncts_out = 0;
+	if (r.flags & PR_CHANGED) {
+		const char *const x = b->text.ptr + p->text_next;
 		size_t len;
-		memcpy(&len, b->text.ptr + p->text_next, sizeof(len));
-		line->ptr = len ? b->text.ptr + p->text_next + sizeof(len) : NULL;
+		memcpy(repairs_out, x, sizeof(uint32_t));
+		memcpy(puncts_out, x + sizeof(uint32_t), sizeof(uint32_t));
+		memcpy(&len, x + 2 * sizeof(uint32_t), sizeof(len));
+		line->ptr = len ? (char *)(uintptr_t)(x + 2 * sizeof(uint32_t) + sizeof(len)) : NULL;
 		line->len = len;
-		p->text_next += sizeof(len) + len;
+		p->text_next += 2 * sizeof(uint32_t) + sizeof(len) + len;
+	}
+	const bool gone = r.flags & PR_KEY_GONE;
+	if (gone && (line->ptr < b->data.ptr || line->ptr + line->len >
+						       b->data.ptr + b->data.len)) {
+		p->broken = true; /* the filter would read the key: see prep_line */
+		return false;
 	}
 	if (r.key_len != NO_KEY) {
 		key_out->valid = true;
-		key_out->long_line = r.long_line;
-		key_out->ruled = r.rule != NO_RULE;
-		key_out->rule = r.rule;
-		key_out->ptr = b->text.ptr + p->text_next;
+		key_out->long_line = r.flags & PR_LONG_LINE;
+		key_out->ptr = gone ? NULL : b->text.ptr + p->text_next;
 		key_out->len = r.key_len;
 		key_out->hash = r.hash;
-		p->text_next += r.key_len;
+		p->text_next += gone ? 0 : r.key_len;
+		key_out->ruled = r.flags & PR_RULED;
+		key_out->rule = -1;
+		if (key_out->ruled) {
+			int32_t rule;
+			memcpy(&rule, b->text.ptr + p->text_next, sizeof(rule));
+			key_out->rule = rule;
+			p->text_next += sizeof(rule);
+		}
 		key_out->regex_calls = key_out->regex_limited = 0;
-		if (r.regexed) {
+		if (r.flags & PR_REGEXED) {
 			uint32_t counts[2];
 			memcpy(counts, b->text.ptr + p->text_next, sizeof(counts));
 			key_out->regex_calls = counts[0];
@@ -856,12 +920,12 @@ bool wn_prep_take(struct wn_prep *p, struct wn_line *line, uint32_t *repairs_out
 			p->text_next += sizeof(counts);
 		}
 		key_out->shingles = NULL;
-		if (r.shingled) {
+		if (r.flags & PR_SHINGLED) {
 			key_out->shingles = b->text.ptr + p->text_next;
 			p->text_next += wn_shingler_saved_size(key_out->shingles);
 		}
 	}
-	if (r.navved) {
+	if (r.flags & PR_NAVVED) {
 		key_out->nav = b->text.ptr + p->text_next;
 		p->text_next += sizeof(struct wn_nav_feat);
 	}
