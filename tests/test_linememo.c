@@ -301,9 +301,10 @@ struct result {
 	uint64_t hits;
 };
 
-/* One run, pushed whole (seed 0) or in pieces under max_chunk bytes. */
-static struct result run(const struct wn_options *opt, bool no_memo, const struct tu_str *in,
-			 uint64_t seed, size_t max_chunk)
+/* One run, pushed whole (seed 0) or in pieces under max_chunk bytes, or
+ * of max_chunk bytes (fixed). */
+static struct result run_pushed(const struct wn_options *opt, bool no_memo,
+				const struct tu_str *in, uint64_t seed, size_t max_chunk, bool fixed)
 {
 	struct result r = { 0 };
 	struct wn_options o = *opt;
@@ -318,6 +319,8 @@ static struct result run(const struct wn_options *opt, bool no_memo, const struc
 		if (seed) {
 			const size_t c = (size_t)(tu_rand(&seed) % max_chunk) + 1;
 			n = c < n ? c : n;
+		} else if (fixed && max_chunk < n) {
+			n = max_chunk;
 		}
 		const int rc = wn_filter_push(f, in->ptr + pos, n);
 		cr_assert_eq(rc, 0, "%s", wn_strerror(rc));
@@ -329,6 +332,12 @@ static struct result run(const struct wn_options *opt, bool no_memo, const struc
 	wn_filter_free(f);
 	tu_append(&r.out, "", 0);
 	return r;
+}
+
+static struct result run(const struct wn_options *opt, bool no_memo, const struct tu_str *in,
+			 uint64_t seed, size_t max_chunk)
+{
+	return run_pushed(opt, no_memo, in, seed, max_chunk, false);
 }
 
 #define SAME(field) \
@@ -437,19 +446,104 @@ static void ignore_event(void *ctx, const struct wn_event *ev)
 	(void)ev;
 }
 
-/* Where the memo is off: near duplicates (the default), two threads, the
- * exact key, --explain. */
+/* Where the memo is off: near duplicates (the default), the exact key,
+ * --explain (on one thread and on two). */
 Test(linememo, off_where_it_does_not_apply)
 {
 	struct tu_str in = make_input();
-	struct wn_options o[4] = { { .seed = 1 }, dedup_only(), dedup_only(), dedup_only() };
-	o[1].threads = 2;
-	o[2].key = WN_KEY_EXACT;
+	struct wn_options o[5] = { { .seed = 1 }, dedup_only(), dedup_only(), dedup_only(),
+				   { .seed = 1, .threads = 2 } };
+	o[1].key = WN_KEY_EXACT;
+	o[2].explain = ignore_event;
 	o[3].explain = ignore_event;
-	for (int i = 0; i < 4; i++) {
+	o[3].threads = 2;
+	for (int i = 0; i < 5; i++) {
 		struct result a = run(&o[i], false, &in, 0, 0);
 		cr_assert_eq(a.hits, 0, "option set %d: the memo was on", i);
 		tu_free(&a.out);
 	}
 	tu_free(&in);
+}
+
+/* ---- Two threads ---------------------------------------------------------- */
+
+/* test_threads.c's: blocks of 64 KiB, so that the input crosses many; the
+ * worker's share of the lines (prep.c's wn_prep_test_share: -1 as balances
+ * the threads, 0 none, 32 all, 33 at random, else that many of each 32);
+ * every way of cutting the input the worker's blocks care about (0 whole,
+ * else pieces of that many bytes, or random sizes up to -chunk). */
+#define BLOCK ((size_t)64 << 10)
+#define SHARE_MAX 32
+static const int shares[] = { -1, 0, SHARE_MAX, SHARE_MAX + 1, 5, 27 };
+static const long chunks2[] = { 0, 1, 7, 4093, (long)BLOCK - 1, (long)BLOCK + 1, -70000 };
+
+static struct result run2(const struct wn_options *opt, unsigned threads, bool no_memo,
+			  const struct tu_str *in, long chunk, int share)
+{
+	struct wn_options o = *opt;
+	o.threads = threads;
+	wn_prep_test_block = BLOCK;
+	wn_prep_test_share = share;
+	struct result r = chunk < 0 ? run_pushed(&o, no_memo, in, 7, (size_t)-chunk, false)
+				    : run_pushed(&o, no_memo, in, 0, chunk ? (size_t)chunk : in->len,
+						 true);
+	wn_prep_test_block = 0;
+	wn_prep_test_share = -1;
+	return r;
+}
+
+/* Two threads, each with its memo: the output and counts of one thread
+ * without the memo, and of two without it, in every chunking, each with a
+ * share of the worker's (the worker's memo alone when it takes every line,
+ * the judging thread's alone when it takes none); the memo must take many
+ * lines. The worker records a line from its memo as its own work would
+ * (prep.c's prep_memo): a wrong flag or fingerprint shows here. */
+static void check_two(const struct wn_options *opt, const char *name)
+{
+	struct tu_str in = make_input();
+	for (size_t c = 0; c < sizeof(chunks2) / sizeof(chunks2[0]); c++) {
+		const int share = shares[c % (sizeof(shares) / sizeof(shares[0]))];
+		struct result a = run2(opt, 2, false, &in, chunks2[c], share);
+		struct result one = run2(opt, 1, true, &in, chunks2[c], share);
+		struct result two = run2(opt, 2, true, &in, chunks2[c], share);
+		char what[128];
+		snprintf(what, sizeof(what), "%s, two threads, chunk %ld, share %d", name,
+			 chunks2[c], share);
+		assert_same(&a, &one, what);
+		assert_same(&a, &two, what);
+		if (share != 0)
+			cr_assert_gt(a.st.lines_ahead, 0, "%s: the worker prepared nothing", what);
+		if (share == SHARE_MAX)
+			cr_assert_geq(a.st.lines_ahead * 10, a.st.lines_in * 9,
+				      "%s: the worker prepared %llu of %llu lines", what,
+				      (unsigned long long)a.st.lines_ahead,
+				      (unsigned long long)a.st.lines_in);
+		/* Each thread's memo sees its share of the lines only. */
+		cr_assert_gt(a.hits, a.st.lines_in / 10, "%s: %llu of %llu lines from the memo", what,
+			     (unsigned long long)a.hits, (unsigned long long)a.st.lines_in);
+		cr_assert_gt(a.st.dropped[WN_DROP_DUP], 1000, "%s: too few duplicates", what);
+		cr_assert_gt(a.st.lines_changed, 100, "%s: too few repairs", what);
+		tu_free(&a.out);
+		tu_free(&one.out);
+		tu_free(&two.out);
+	}
+	tu_free(&in);
+}
+
+Test(linememo, two_threads_as_one_without_it)
+{
+	const struct wn_options o = dedup_only();
+	check_two(&o, "dedup only");
+}
+
+Test(linememo, two_threads_ascii_min_chars_scope_doc)
+{
+	struct wn_options o = dedup_only();
+	o.ascii = true;
+	o.min_chars = 3;
+	check_two(&o, "ascii, min chars 3");
+	o = dedup_only();
+	o.scope = WN_SCOPE_DOC;
+	o.nfkc = true;
+	check_two(&o, "scope doc, nfkc");
 }

@@ -1114,9 +1114,9 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 	return prepare_line(f, &trimmed, &key_len, (plain & WN_PLAIN_ASCII) != 0);
 }
 
-/* One thread, plain_fast: a line in the caller's buffer whose raw bytes
- * came out unchanged lately is queued for judge_plain with the fingerprint
- * they had (0), skipping the plain pass, or the repairs, and the key: a
+/* plain_fast, a line this thread prepares (not the worker): one in the
+ * caller's buffer whose raw bytes came out unchanged lately is queued for
+ * judge_plain with the fingerprint they had (0), skipping the plain pass, or the repairs, and the key: a
  * line that was not plain but unchanged is judged as judge_line would
  * with dedup the only judge. Else (1) the line goes on, marked to be
  * remembered if it is queued unchanged (queue_plain, prepare_line). */
@@ -1155,7 +1155,7 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 	int done = f->prep ? take_ahead(f, line) : 0;
 	if (done < 0)
 		return done;
-	if (f->memo_on) { /* no worker, never counting (plain_fast) */
+	if (f->memo_on && !done) { /* never counting (plain_fast) */
 		const int rc = take_memo(f, line);
 		if (rc <= 0)
 			return rc;
@@ -1649,21 +1649,23 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	f->plain_fast = !wn_filter_test_general && !f->near_keys && !f->rules_on &&
 			!f->zones_on && !f->opt.drop_frequent && !f->opt.doc_dedup &&
 			!f->opt.strip_nav;
+	/* The line memo stands in for the plain pass, the repairs and the
+	 * key: only with plain_fast (near, boilerplate, zones, navigation
+	 * and frequent-line judges read a line's text and key), with the
+	 * normalized key (the exact one is a hash of the line already), and
+	 * not with --explain (an unchanged line fires no rule to explain, but
+	 * that mode is for reading, not speed: it stays the plain way). On
+	 * two threads each thread has its own, for the lines it prepares:
+	 * the worker's records a line as it would have (prep.c). */
+	const bool memo = f->plain_fast && !wn_filter_test_no_memo &&
+			  f->opt.key == WN_KEY_NORMALIZED && !f->opt.explain;
 	if (!rc && block && opt->threads > 1)
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
 					 f->opt.key == WN_KEY_NORMALIZED,
-				 f->plain_fast, f->rules_on ? &f->boiler : NULL, f->opt.strip_nav ? &f->nav : NULL,
-				 block, &f->prep);
-	/* The line memo stands in for the plain pass, the repairs and the
-	 * key: only with plain_fast (near, boilerplate, zones, navigation
-	 * and frequent-line judges read a line's text and key), with no
-	 * worker (it does that work on two threads), with the normalized key
-	 * (the exact one is a hash of the line already), and not with
-	 * --explain (an unchanged line fires no rule to explain, but that
-	 * mode is for reading, not speed: it stays the plain way). */
-	f->memo_on = f->plain_fast && !wn_filter_test_no_memo && f->opt.key == WN_KEY_NORMALIZED &&
-		     !f->opt.explain && !f->prep;
+				 f->plain_fast, memo, f->rules_on ? &f->boiler : NULL,
+				 f->opt.strip_nav ? &f->nav : NULL, block, &f->prep);
+	f->memo_on = memo;
 	if (!rc && f->memo_on)
 		rc = wn_linememo_init(&f->linememo, f->keyer.seed);
 	if (rc) {
@@ -1679,7 +1681,7 @@ bool wn_filter_test_no_memo;
 
 uint64_t wn_filter_memo_hits(const struct wn_filter *f)
 {
-	return f->memo_hits;
+	return f->memo_hits + (f->prep ? wn_prep_memo_hits(f->prep) : 0);
 }
 
 uint64_t wn_filter_plain_judged(const struct wn_filter *f)

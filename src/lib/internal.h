@@ -1157,10 +1157,17 @@ struct wn_linememo_entry {
 	uint64_t look;     /* the raw line's length << 32 | the tag of its look;
 			    * 0: an empty slot (no line of 0 bytes is looked up) */
 	uint64_t raw;      /* filled: wn_keyer_exact of the raw (untrimmed) line */
-	uint64_t dup_hash; /* filled: the fingerprint it is judged by, if dedup */
+	uint64_t dup_hash; /* filled: the fingerprint it is judged by, if dedup
+			    * (the worker's memo: its key's hash, always) */
 	uint32_t state;    /* 0, WN_LINEMEMO_GLIMPSED or _FILLED */
-	uint32_t dedup;    /* filled: long enough, with a key: dedup looks it up */
+	uint32_t dedup;    /* filled: long enough, with a key: dedup looks it up
+			    * (the worker's memo, prep.c: its key's length,
+			    * with WN_LINEMEMO_LONG if long enough) */
 };
+
+/* In the worker's memo, a line of min_chars code points or more. Its key
+ * is shorter: the worker keys no line over 32 KiB. */
+#define WN_LINEMEMO_LONG (UINT32_C(1) << 31)
 
 struct wn_linememo_set {
 	struct wn_linememo_entry way[2]; /* one cache line */
@@ -1294,8 +1301,8 @@ wn_linememo_find(struct wn_linememo *m, const struct wn_keyer *k, const struct w
 	return NULL;
 }
 /* Remembers the line that missed (fill->e not NULL) as it was judged,
- * before the memo is looked up again. */
-void wn_linememo_fill(const struct wn_linememo_fill *fill, bool dedup, uint64_t dup_hash);
+ * before the memo is looked up again (dedup and dup_hash as the entry's). */
+void wn_linememo_fill(const struct wn_linememo_fill *fill, uint32_t dedup, uint64_t dup_hash);
 void wn_linememo_clear(struct wn_linememo *m);
 void wn_linememo_free(struct wn_linememo *m);
 
@@ -1331,11 +1338,16 @@ struct wn_nav;
  * with strip_nav): the filter's classifier, whose stop word table the
  * worker reads to compute its lines' features (wn_nav_features);
  * hash_only: the filter reads no key of an unchanged line of the block it
- * judges, only its hash (plain_fast), so the worker keeps no such key of a
- * plain line (wn_prep_key's ptr is NULL). */
-int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only,
+ * judges, only its hash (plain_fast), so the worker keeps no such key
+ * (wn_prep_key's ptr is NULL); memo, with hash_only: the worker records a
+ * line it has lately seen come out unchanged from its own line memo
+ * (linememo.c), as it would have recorded it. */
+int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only, bool memo,
 		const struct wn_rules *rules, const struct wn_nav *nav, size_t block,
 		struct wn_prep **out);
+/* Tests and measures: the worker's lines taken from its memo. Read once
+ * the filter has judged every block. */
+uint64_t wn_prep_memo_hits(const struct wn_prep *p);
 /* The most memory the worker's blocks of block bytes take, whatever the
  * input: their input, records and text (the worker stops recording a
  * block's lines at caps that hold it), with the keys' shingles (shingles)

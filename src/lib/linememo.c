@@ -42,7 +42,7 @@ const struct wn_linememo_entry *wn_linememo_check(struct wn_linememo_set *s, uns
 	return NULL;
 }
 
-void wn_linememo_fill(const struct wn_linememo_fill *fill, bool dedup, uint64_t dup_hash)
+void wn_linememo_fill(const struct wn_linememo_fill *fill, uint32_t dedup, uint64_t dup_hash)
 {
 	struct wn_linememo_entry *e = fill->e;
 	e->raw = fill->raw;
