@@ -81,6 +81,33 @@ Test(linememo, a_line_hits_from_its_third_look)
 	wn_linememo_free(&m);
 }
 
+/* A window of lines with fewer hits than one in WN_LINEMEMO_FEW rests the
+ * memo for WN_LINEMEMO_REST windows' lines; one with enough keeps it on. */
+Test(linememo, rests_after_a_window_without_hits)
+{
+	const uint32_t window = 500;
+	wn_linememo_window = window;
+	struct wn_linememo m;
+	cr_assert_eq(wn_linememo_init(&m, 1), 0);
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t i = 0; i < window; i++) { /* enough hits: 5 in 500 */
+			cr_assert(wn_linememo_awake(&m));
+			m.hits += i % 100 == 0;
+		}
+		for (uint32_t i = 0; i < window; i++) { /* too few: 4 in 500 */
+			cr_assert(wn_linememo_awake(&m));
+			m.hits += i % 125 == 0;
+		}
+		for (uint32_t i = 0; i < WN_LINEMEMO_REST * window; i++)
+			cr_assert_not(wn_linememo_awake(&m), "line %u of the rest", i);
+		cr_assert(wn_linememo_awake(&m), "awake again, round %d", round);
+		m.looked = 0;
+	}
+	cr_assert_eq(m.rested, 2 * WN_LINEMEMO_REST * window);
+	wn_linememo_free(&m);
+	wn_linememo_window = (uint32_t)1 << 16;
+}
+
 /* Lines of the same length with the same first 16 and last 8 bytes look
  * alike: same set, same tag. Only the hash of all bytes tells them apart. */
 Test(linememo, never_the_entry_of_a_line_that_looks_alike)
@@ -298,7 +325,7 @@ static struct tu_str make_input(void)
 struct result {
 	struct tu_str out;
 	struct wn_stats st;
-	uint64_t hits;
+	uint64_t hits, rested;
 };
 
 /* One run, pushed whole (seed 0) or in pieces under max_chunk bytes, or
@@ -329,6 +356,7 @@ static struct result run_pushed(const struct wn_options *opt, bool no_memo,
 	cr_assert_eq(wn_filter_finish(f), 0);
 	wn_filter_stats(f, &r.st);
 	r.hits = wn_filter_memo_hits(f);
+	r.rested = wn_filter_memo_rested(f);
 	wn_filter_free(f);
 	tu_append(&r.out, "", 0);
 	return r;
@@ -546,4 +574,31 @@ Test(linememo, two_threads_ascii_min_chars_scope_doc)
 	o.scope = WN_SCOPE_DOC;
 	o.nfkc = true;
 	check_two(&o, "scope doc, nfkc");
+}
+
+/* Windows of 300 lines: the memo rests on the real lines' first pass,
+ * where few repeat, and looks again; one thread and two (each memo rests
+ * on its own), whole and in pieces: the output and counts of runs without
+ * the memo, some lines rested, some taken from the memo. */
+Test(linememo, resting_changes_nothing)
+{
+	const struct wn_options o = dedup_only();
+	struct tu_str in = make_input();
+	static const long cuts[] = { 0, 4093, -70000 };
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++)
+		for (unsigned threads = 1; threads <= 2; threads++) {
+			wn_linememo_window = 300;
+			struct result a = run2(&o, threads, false, &in, cuts[c], c == 1 ? SHARE_MAX : -1);
+			wn_linememo_window = (uint32_t)1 << 16;
+			struct result b = run2(&o, threads, true, &in, cuts[c], -1);
+			char what[96];
+			snprintf(what, sizeof(what), "resting, %u threads, chunk %ld", threads, cuts[c]);
+			assert_same(&a, &b, what);
+			cr_assert_gt(a.rested, a.st.lines_in / 20, "%s: %llu lines rested", what,
+				     (unsigned long long)a.rested);
+			cr_assert_gt(a.hits, 1000, "%s: %llu hits", what, (unsigned long long)a.hits);
+			tu_free(&a.out);
+			tu_free(&b.out);
+		}
+	tu_free(&in);
 }

@@ -1122,6 +1122,10 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
  * remembered if it is queued unchanged (queue_plain, prepare_line). */
 static int take_memo(struct wn_filter *f, const struct wn_line *line)
 {
+	if (!wn_linememo_awake(&f->linememo)) {
+		f->memo_fill.e = NULL;
+		return 1;
+	}
 	/* The set of the next line is fetched while this one is worked on:
 	 * a look-up is a cache miss otherwise. */
 	const char *next = line->ptr + line->len + 1;
@@ -1142,6 +1146,7 @@ static int take_memo(struct wn_filter *f, const struct wn_line *line)
 	if (!trimmed.len || !(at >= f->push_lo && at + trimmed.len <= f->push_hi))
 		return 1;
 	f->memo_hits++;
+	f->linememo.hits++;
 	f->st.lines_in++;
 	return queue_judged(f, line, &trimmed, e->dedup, e->dup_hash);
 }
@@ -1678,6 +1683,11 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 
 bool wn_filter_test_general;
 bool wn_filter_test_no_memo;
+
+uint64_t wn_filter_memo_rested(const struct wn_filter *f)
+{
+	return f->linememo.rested + (f->prep ? wn_prep_memo_rested(f->prep) : 0);
+}
 
 uint64_t wn_filter_memo_hits(const struct wn_filter *f)
 {

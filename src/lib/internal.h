@@ -1177,7 +1177,37 @@ struct wn_linememo {
 	struct wn_linememo_set *sets; /* in mem, aligned to 64 bytes */
 	void *mem;
 	uint64_t seed;                /* of the cheap look */
+	/* wn_linememo_awake: lines looked up and hits in this window, and
+	 * the lines still to pass by unlooked (rested, for tests). */
+	uint32_t looked, hits, rest;
+	uint64_t rested;
 };
+
+/* Text with no repeated lines pays the look of each line and gains
+ * nothing: hits are counted over windows of wn_linememo_window lines, and
+ * after one with fewer than one in WN_LINEMEMO_FEW the memo rests for
+ * WN_LINEMEMO_REST windows' lines (neither looked up nor filled), then
+ * looks again. It only skips work: what lines come to is the same. */
+#define WN_LINEMEMO_FEW 100u
+#define WN_LINEMEMO_REST 16u
+extern uint32_t wn_linememo_window; /* 64 K lines; tests make it smaller */
+
+/* Whether to look the next line up (the caller counts its hit in
+ * m->hits). */
+static inline bool wn_linememo_awake(struct wn_linememo *m)
+{
+	if (m->rest) {
+		m->rest--;
+		m->rested++;
+		return false;
+	}
+	if (++m->looked >= wn_linememo_window) {
+		if (m->hits < m->looked / WN_LINEMEMO_FEW)
+			m->rest = WN_LINEMEMO_REST * m->looked;
+		m->looked = m->hits = 0;
+	}
+	return true;
+}
 
 /* Where a line that missed goes once it has come out unchanged. */
 struct wn_linememo_fill {
@@ -1316,8 +1346,10 @@ uint64_t wn_filter_plain_judged(const struct wn_filter *f);
 /* Tests: no line memo (linememo.c), every line does its own work. Set
  * before wn_filter_new. */
 extern bool wn_filter_test_no_memo;
-/* Tests: the lines taken from the line memo. */
+/* Tests: the lines taken from the line memo, and those it let pass by
+ * unlooked while it rested (wn_linememo_awake). */
 uint64_t wn_filter_memo_hits(const struct wn_filter *f);
+uint64_t wn_filter_memo_rested(const struct wn_filter *f);
 
 /* ---- prep.c: the repair stages on a second thread ------------------------ */
 
@@ -1348,6 +1380,7 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only, bo
 /* Tests and measures: the worker's lines taken from its memo. Read once
  * the filter has judged every block. */
 uint64_t wn_prep_memo_hits(const struct wn_prep *p);
+uint64_t wn_prep_memo_rested(const struct wn_prep *p);
 /* The most memory the worker's blocks of block bytes take, whatever the
  * input: their input, records and text (the worker stops recording a
  * block's lines at caps that hold it), with the keys' shingles (shingles)

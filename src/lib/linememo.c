@@ -6,6 +6,8 @@
 
 #include "internal.h"
 
+uint32_t wn_linememo_window = (uint32_t)1 << 16;
+
 int wn_linememo_init(struct wn_linememo *m, uint64_t seed)
 {
 	memset(m, 0, sizeof(*m));
@@ -55,6 +57,7 @@ void wn_linememo_clear(struct wn_linememo *m)
 {
 	/* len 0 is no line: only lines with text are looked up. */
 	memset(m->sets, 0, WN_LINEMEMO_SETS * sizeof(*m->sets));
+	m->looked = m->hits = m->rest = 0;
 }
 
 void wn_linememo_free(struct wn_linememo *m)

@@ -361,6 +361,7 @@ static int prep_memo(struct wn_prep *p, const struct wn_line *line, struct prepp
 	r->key_len = e->dedup & ~WN_LINEMEMO_LONG;
 	r->flags |= PR_KEY_GONE | (e->dedup & WN_LINEMEMO_LONG ? PR_LONG_LINE : 0);
 	p->memo_hits++;
+	p->memo.hits++;
 	return 0;
 }
 
@@ -409,7 +410,7 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	 * filter reads a few blocks later (bench/README.md, branch twothr10). */
 	const bool gone = p->hash_only && !o->sniffed && line.ptr >= o->data.ptr &&
 			  line.ptr + line.len <= o->data.ptr + o->data.len;
-	if (p->memo_on && gone) {
+	if (p->memo_on && gone && wn_linememo_awake(&p->memo)) {
 		/* The set of the next line is fetched while this one is
 		 * worked on: a look-up is a cache miss otherwise. */
 		const char *const next = line.ptr + line.len + 1;
@@ -1016,6 +1017,11 @@ double wn_prep_cpu(const struct wn_prep *p)
 uint64_t wn_prep_memo_hits(const struct wn_prep *p)
 {
 	return p->memo_hits;
+}
+
+uint64_t wn_prep_memo_rested(const struct wn_prep *p)
+{
+	return p->memo.rested;
 }
 
 bool wn_prep_broken(const struct wn_prep *p)
