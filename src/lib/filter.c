@@ -1116,10 +1116,11 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 
 /* plain_fast, a line this thread prepares (not the worker): one in the
  * caller's buffer whose raw bytes came out unchanged lately is queued for
- * judge_plain with the fingerprint they had (0), skipping the plain pass, or the repairs, and the key: a
- * line that was not plain but unchanged is judged as judge_line would
- * with dedup the only judge. Else (1) the line goes on, marked to be
- * remembered if it is queued unchanged (queue_plain, prepare_line). */
+ * judge_plain with the fingerprint they had (0), skipping the plain pass,
+ * or the repairs, and the key: a line that was not plain but unchanged is
+ * judged as judge_line would with dedup the only judge. Else (1) the
+ * line goes on, marked to be remembered if it is queued unchanged
+ * (queue_plain, prepare_line). */
 static int take_memo(struct wn_filter *f, const struct wn_line *line)
 {
 	if (!wn_linememo_awake(&f->linememo)) {

@@ -351,7 +351,9 @@ static bool my_turn(struct wn_prep *p)
 static int prep_memo(struct wn_prep *p, const struct wn_line *line, struct prepped *r)
 {
 	p->memo_fill.e = NULL;
-	if (!line->len) /* the worker takes no line over line_max */
+	/* An empty line has no look (and none is over line_max, the
+	 * memo's 4 GiB bound). */
+	if (!line->len)
 		return 1;
 	const struct wn_linememo_entry *e =
 		wn_linememo_find(&p->memo, &p->keyer, line, &p->memo_fill);
