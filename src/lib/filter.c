@@ -72,6 +72,13 @@ struct wn_filter {
 	bool plain_fast;        /* dedup is the only judge of a line: plain lines
 				 * take queue_plain and judge_plain */
 	uint64_t plain_judged;  /* lines judge_plain decided (for tests) */
+	/* One thread with plain_fast: lines that came out unchanged are
+	 * remembered by their raw bytes (take_memo). memo_fill: where the
+	 * current line goes if it is queued unchanged (e NULL: nowhere). */
+	struct wn_linememo linememo;
+	bool memo_on;
+	struct wn_linememo_fill memo_fill;
+	uint64_t memo_hits;     /* for tests and measures */
 	bool counting;          /* between wn_filter_count_begin and _end */
 	bool counted;           /* a counting pass is done: counts are final */
 	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
@@ -458,6 +465,8 @@ static int repair_line(struct wn_filter *f, struct wn_line *line)
 	int rc = wn_repair_push(&f->repair, line, &repairs);
 	if (!rc)
 		rc = wn_punct_push(&f->punct, line, &puncts);
+	if (repairs | puncts)
+		f->memo_fill.e = NULL; /* a changed line is never remembered */
 	return rc ? rc : repaired(f, line, repairs, puncts);
 }
 
@@ -881,6 +890,10 @@ static int prepare_line(struct wn_filter *f, const struct wn_line *line, const s
 	}
 	if (f->opt.doc_dedup)
 		doc_line(f, p, &trimmed);
+	if (f->memo_fill.e) { /* take_memo's line, not plain, unchanged */
+		wn_linememo_fill(&f->memo_fill, p->dedup, p->dup_hash);
+		f->memo_fill.e = NULL;
+	}
 	return f->nbatch == BATCH ? flush_batch(f) : 0;
 }
 
@@ -1008,14 +1021,11 @@ static int end_text_doc(struct wn_filter *f)
 	return wrc;
 }
 
-/* prepare_line for a plain, not blank line in the caller's buffer when
- * dedup is the only judge (plain_fast): only what judge_plain reads is
- * set. long_line: it has min_chars code points or more. Its normalized
- * key is key_len bytes at key (take_plain: the arena's end), and hash its
- * hash if known (the worker's), else NULL. */
+/* Queues a line for judge_plain with its fingerprint known: dedup, look
+ * dup_hash up. */
 static inline __attribute__((always_inline)) int
-queue_plain(struct wn_filter *f, const struct wn_line *line, const struct wn_line *trimmed,
-	    bool long_line, const char *key, size_t key_len, const uint64_t *hash)
+queue_judged(struct wn_filter *f, const struct wn_line *line, const struct wn_line *trimmed,
+	     bool dedup, uint64_t dup_hash)
 {
 	struct pending *p = &f->batch[f->nbatch++];
 	p->plain = true;
@@ -1026,17 +1036,36 @@ queue_plain(struct wn_filter *f, const struct wn_line *line, const struct wn_lin
 	const uintptr_t end = (uintptr_t)(trimmed->ptr + trimmed->len);
 	p->runs = trimmed->len == line->len && trimmed->len < OUT_FLUSH && end < f->push_hi &&
 		  trimmed->ptr[trimmed->len] == '\n';
-	p->dedup = false;
+	p->dedup = dedup;
+	p->dup_hash = dup_hash;
+	return f->nbatch == BATCH ? flush_batch(f) : 0;
+}
+
+/* prepare_line for a plain, not blank line in the caller's buffer when
+ * dedup is the only judge (plain_fast): only what judge_plain reads is
+ * set. long_line: it has min_chars code points or more. Its normalized
+ * key is key_len bytes at key (take_plain: the arena's end), and hash its
+ * hash if known (the worker's), else NULL. */
+static inline __attribute__((always_inline)) int
+queue_plain(struct wn_filter *f, const struct wn_line *line, const struct wn_line *trimmed,
+	    bool long_line, const char *key, size_t key_len, const uint64_t *hash)
+{
+	bool dedup = false;
+	uint64_t dup_hash = 0;
 	if (!(f->opt.disable & WN_STAGE_DEDUP) && long_line) {
 		if (f->opt.key != WN_KEY_NORMALIZED) {
-			p->dup_hash = wn_keyer_exact(&f->keyer, trimmed);
-			p->dedup = true;
+			dup_hash = wn_keyer_exact(&f->keyer, trimmed);
+			dedup = true;
 		} else if (key_len) {
-			p->dup_hash = hash ? *hash : wn_key_hash(&f->keyer, key, key_len);
-			p->dedup = true;
+			dup_hash = hash ? *hash : wn_key_hash(&f->keyer, key, key_len);
+			dedup = true;
 		}
 	}
-	return f->nbatch == BATCH ? flush_batch(f) : 0;
+	if (f->memo_fill.e) { /* take_memo's line, plain and unchanged */
+		wn_linememo_fill(&f->memo_fill, dedup, dup_hash);
+		f->memo_fill.e = NULL;
+	}
+	return queue_judged(f, line, trimmed, dedup, dup_hash);
 }
 
 /* A plain line (plain.c: nothing the repairs could act on) is keyed in
@@ -1067,6 +1096,7 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 		if (puncts) {
 			*line = rewritten;
 			*punct_done_out = true;
+			f->memo_fill.e = NULL; /* a changed line is never remembered */
 			f->st.lines_changed++;
 			rc = f->opt.explain ? explain_change(f, 0, puncts, line) : 0;
 			return rc ? rc : 1;
@@ -1084,6 +1114,44 @@ static int take_plain(struct wn_filter *f, struct wn_line *line, bool *punct_don
 	return prepare_line(f, &trimmed, &key_len, (plain & WN_PLAIN_ASCII) != 0);
 }
 
+/* plain_fast, a line this thread prepares (not the worker): one in the
+ * caller's buffer whose raw bytes came out unchanged lately is queued for
+ * judge_plain with the fingerprint they had (0), skipping the plain pass,
+ * or the repairs, and the key: a line that was not plain but unchanged is
+ * judged as judge_line would with dedup the only judge. Else (1) the
+ * line goes on, marked to be remembered if it is queued unchanged
+ * (queue_plain, prepare_line). */
+static int take_memo(struct wn_filter *f, const struct wn_line *line)
+{
+	if (!wn_linememo_awake(&f->linememo)) {
+		f->memo_fill.e = NULL;
+		return 1;
+	}
+	/* The set of the next line is fetched while this one is worked on:
+	 * a look-up is a cache miss otherwise. */
+	const char *next = line->ptr + line->len + 1;
+	if ((uintptr_t)next >= f->push_lo && (uintptr_t)next + 16 <= f->push_hi)
+		wn_linememo_prefetch(&f->linememo, next);
+	if (line->len - 1 >= UINT32_MAX) { /* 0, or over 4 GiB */
+		f->memo_fill.e = NULL;
+		return 1;
+	}
+	const struct wn_linememo_entry *e =
+		wn_linememo_find(&f->linememo, &f->keyer, line, &f->memo_fill);
+	if (!e)
+		return 1;
+	/* Only a line queued with text is filled in, but one that moved out
+	 * of the caller's buffer now goes the general way. */
+	const struct wn_line trimmed = { line->ptr, trim_end(line->ptr, line->len) };
+	const uintptr_t at = (uintptr_t)trimmed.ptr;
+	if (!trimmed.len || !(at >= f->push_lo && at + trimmed.len <= f->push_hi))
+		return 1;
+	f->memo_hits++;
+	f->linememo.hits++;
+	f->st.lines_in++;
+	return queue_judged(f, line, &trimmed, e->dedup, e->dup_hash);
+}
+
 /* Repairs one line of the current document, which may break it in
  * several, and judges each. */
 static int take_line(struct wn_filter *f, struct wn_line *line)
@@ -1093,6 +1161,11 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 	int done = f->prep ? take_ahead(f, line) : 0;
 	if (done < 0)
 		return done;
+	if (f->memo_on && !done) { /* never counting (plain_fast) */
+		const int rc = take_memo(f, line);
+		if (rc <= 0)
+			return rc;
+	}
 	if (!done && !f->counting) {
 		bool punct_done = false;
 		const int rc = take_plain(f, line, &punct_done);
@@ -1139,6 +1212,7 @@ static int take_line(struct wn_filter *f, struct wn_line *line)
 	}
 	f->ahead.valid = false;
 	f->ahead.nav = NULL;
+	f->memo_fill.e = NULL;
 	return 0;
 }
 
@@ -1581,13 +1655,25 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 	f->plain_fast = !wn_filter_test_general && !f->near_keys && !f->rules_on &&
 			!f->zones_on && !f->opt.drop_frequent && !f->opt.doc_dedup &&
 			!f->opt.strip_nav;
+	/* The line memo stands in for the plain pass, the repairs and the
+	 * key: only with plain_fast (near, boilerplate, zones, navigation
+	 * and frequent-line judges read a line's text and key), with the
+	 * normalized key (the exact one is a hash of the line already), and
+	 * not with --explain (an unchanged line fires no rule to explain, but
+	 * that mode is for reading, not speed: it stays the plain way). On
+	 * two threads each thread has its own, for the lines it prepares:
+	 * the worker's records a line as it would have (prep.c). */
+	const bool memo = f->plain_fast && !wn_filter_test_no_memo &&
+			  f->opt.key == WN_KEY_NORMALIZED && !f->opt.explain;
 	if (!rc && block && opt->threads > 1)
 		rc = wn_prep_new(&f->opt,
 				 f->rules_on || f->opt.drop_frequent || f->near_keys ||
 					 f->opt.key == WN_KEY_NORMALIZED,
-				 f->plain_fast, f->rules_on ? &f->boiler : NULL,
-				 f->opt.strip_nav ? &f->nav : NULL,
-				 block, &f->prep);
+				 f->plain_fast, memo, f->rules_on ? &f->boiler : NULL,
+				 f->opt.strip_nav ? &f->nav : NULL, block, &f->prep);
+	f->memo_on = memo;
+	if (!rc && f->memo_on)
+		rc = wn_linememo_init(&f->linememo, f->keyer.seed);
 	if (rc) {
 		wn_filter_free(f);
 		return diag->err = rc;
@@ -1597,6 +1683,17 @@ int wn_filter_create(const struct wn_options *opt, struct wn_filter **f_out,
 }
 
 bool wn_filter_test_general;
+bool wn_filter_test_no_memo;
+
+uint64_t wn_filter_memo_rested(const struct wn_filter *f)
+{
+	return f->linememo.rested + (f->prep ? wn_prep_memo_rested(f->prep) : 0);
+}
+
+uint64_t wn_filter_memo_hits(const struct wn_filter *f)
+{
+	return f->memo_hits + (f->prep ? wn_prep_memo_hits(f->prep) : 0);
+}
 
 uint64_t wn_filter_plain_judged(const struct wn_filter *f)
 {
@@ -1880,6 +1977,10 @@ int wn_filter_load_state(struct wn_filter *f, wn_read_fn *rd, void *ctx)
 		/* Fingerprints are only comparable under the state's seed: the
 		 * rule table, hashed with the old one, is hashed again. */
 		wn_keyer_reseed(&f->keyer, r->info.seed);
+		if (f->memo_on) { /* its raw hashes and fingerprints are the old seed's */
+			wn_linememo_clear(&f->linememo);
+			f->linememo.seed = r->info.seed;
+		}
 		f->opt.seed = f->shingler.seed = r->info.seed;
 		rc = wn_rules_reseed(&f->boiler, r->info.seed);
 		f->loaded = true;
@@ -1927,6 +2028,7 @@ void wn_filter_free(struct wn_filter *f)
 	wn_buf_free(&f->rules);
 	wn_buf_free(&f->arena);
 	wn_memo_free(&f->memo);
+	wn_linememo_free(&f->linememo);
 	wn_rules_free(&f->boiler);
 	wn_freq_free(&f->freq);
 	wn_doc_free(&f->doc);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "winnow.h"
 
@@ -1135,6 +1136,206 @@ uint64_t wn_minhash_bytes(const struct wn_minhash *m);
 void wn_minhash_free(struct wn_minhash *m);
 
 
+/* ---- linememo.c: what recent raw lines came to --------------------------- */
+
+/* Scraped text repeats lines verbatim (headlines, bylines, menus). A line
+ * that came out of the repairs unchanged is remembered by the seeded XXH3
+ * of its raw bytes and its length, with what its per-line work gave: the
+ * fingerprint dedup looks it up by, and whether it does. Its next copies
+ * skip that work (the plain pass, or the repairs, and the key). What a
+ * line comes to depends only on its bytes and the options (no repair
+ * carries state from line to line), so this is exact but for a false hit,
+ * as unlikely as a seen-set collision: 64 bits and the length match.
+ * A line seen once costs a cheap look only (wn_linememo_find), and the
+ * set of the next line is fetched ahead (wn_linememo_prefetch). Fixed
+ * size: 16 K sets of two ways, 1 MiB, like the batch's buffers not
+ * counted in max_mem (counting it would move where the seen set forgets). */
+#define WN_LINEMEMO_BITS 14
+#define WN_LINEMEMO_SETS ((size_t)1 << WN_LINEMEMO_BITS)
+
+struct wn_linememo_entry {
+	uint64_t look;     /* the raw line's length << 32 | the tag of its look;
+			    * 0: an empty slot (no line of 0 bytes is looked up) */
+	uint64_t raw;      /* filled: wn_keyer_exact of the raw (untrimmed) line */
+	uint64_t dup_hash; /* filled: the fingerprint it is judged by, if dedup
+			    * (the worker's memo: its key's hash, always) */
+	uint32_t state;    /* 0, WN_LINEMEMO_GLIMPSED or _FILLED */
+	uint32_t dedup;    /* filled: long enough, with a key: dedup looks it up
+			    * (the worker's memo, prep.c: its key's length,
+			    * with WN_LINEMEMO_LONG if long enough) */
+};
+
+/* In the worker's memo, a line of min_chars code points or more. Its key
+ * is shorter: the worker keys no line over 32 KiB. */
+#define WN_LINEMEMO_LONG (UINT32_C(1) << 31)
+
+struct wn_linememo_set {
+	struct wn_linememo_entry way[2]; /* one cache line */
+};
+
+struct wn_linememo {
+	struct wn_linememo_set *sets; /* in mem, aligned to 64 bytes */
+	void *mem;
+	uint64_t seed;                /* of the cheap look */
+	/* wn_linememo_awake: lines looked up and hits in this window, and
+	 * the lines still to pass by unlooked (rested, for tests). */
+	uint32_t looked, hits, rest;
+	uint64_t rested;
+};
+
+/* Text with no repeated lines pays the look of each line and gains
+ * nothing: hits are counted over windows of wn_linememo_window lines, and
+ * after one with fewer than one in WN_LINEMEMO_FEW the memo rests for
+ * WN_LINEMEMO_REST windows' lines (neither looked up nor filled), then
+ * looks again. It only skips work: what lines come to is the same. */
+#define WN_LINEMEMO_FEW 100u
+#define WN_LINEMEMO_REST 16u
+extern uint32_t wn_linememo_window; /* 64 K lines; tests make it smaller */
+
+/* Whether to look the next line up (the caller counts its hit in
+ * m->hits). */
+static inline bool wn_linememo_awake(struct wn_linememo *m)
+{
+	if (m->rest) {
+		m->rest--;
+		m->rested++;
+		return false;
+	}
+	if (++m->looked >= wn_linememo_window) {
+		if (m->hits < m->looked / WN_LINEMEMO_FEW)
+			m->rest = WN_LINEMEMO_REST * m->looked;
+		m->looked = m->hits = 0;
+	}
+	return true;
+}
+
+/* Where a line that missed goes once it has come out unchanged. */
+struct wn_linememo_fill {
+	struct wn_linememo_entry *e; /* NULL: it is not remembered */
+	uint64_t raw;
+};
+
+enum { WN_LINEMEMO_GLIMPSED = 1, WN_LINEMEMO_FILLED = 2 }; /* entry states */
+
+int wn_linememo_init(struct wn_linememo *m, uint64_t seed);
+
+/* A cheap look at a line of 1 byte or more: its length and its first and
+ * last bytes (8 of each when it has them). It tags the line (low 32 bits);
+ * the seeded XXH3 of all its bytes tells whether it is the same. */
+static inline uint64_t wn_linememo_glimpse(const char *p, size_t n, uint64_t seed)
+{
+	uint64_t a, b;
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		a = x;
+		b = y;
+	} else {
+		a = (uint64_t)(unsigned char)p[0] << 16 | (uint64_t)(unsigned char)p[n / 2] << 8 |
+		    (unsigned char)p[n - 1];
+		b = 0;
+	}
+	return (a ^ seed) * 0x9e3779b97f4a7c15u ^ (b + n) * 0xc2b2ae3d27d4eb4fu;
+}
+
+/* The set of a line whose first 16 bytes, zero past its end, are a, b.
+ * Only they place it, so that the next line's set can be fetched ahead
+ * before its end is known (wn_linememo_prefetch). */
+static inline size_t wn_linememo_place(uint64_t a, uint64_t b, uint64_t seed)
+{
+	return (size_t)(((a ^ seed) * 0x9e3779b97f4a7c15u ^ b * 0x165667b19e3779f9u) >>
+			(64 - WN_LINEMEMO_BITS));
+}
+
+/* The set of the line p[0..n), n >= 1. */
+static inline size_t wn_linememo_set_of(const char *p, size_t n, uint64_t seed)
+{
+	uint64_t a = 0, b = 0;
+	if (n >= 16) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+	} else if (n > 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+		b >>= 8 * (16 - n); /* bytes 8 to n-1 */
+	} else if (n == 8) {
+		memcpy(&a, p, 8);
+	} else {
+		for (size_t i = n; i-- > 0;)
+			a = a << 8 | (unsigned char)p[i];
+	}
+	return wn_linememo_place(a, b, seed);
+}
+
+/* The bytes of x up to its first '\n' kept, the rest zero: a mask. All
+ * ones when x has no '\n'. */
+static inline uint64_t wn_linememo_before_nl(uint64_t x)
+{
+	const uint64_t y = x ^ 0x0a0a0a0a0a0a0a0au; /* a zero byte where x has '\n' */
+	const uint64_t z = (y - 0x0101010101010101u) & ~y & 0x8080808080808080u;
+	/* z - 1 sets the bits below the first '\n''s high bit; the bits of
+	 * that byte itself go with >> 8. */
+	return z ? ((z ^ (z - 1)) >> 8) : ~(uint64_t)0;
+}
+
+/* Brings toward the cache the set of the line that starts at p and ends
+ * at a '\n' (16 bytes from p are readable): the one the next look-up will
+ * read, fetched while the current line is worked on. A line that ends
+ * otherwise only had a useless fetch. Always inlined: GCC takes a
+ * function that only prefetches for one without effects, and drops the
+ * call. */
+static inline __attribute__((always_inline)) void
+wn_linememo_prefetch(const struct wn_linememo *m, const char *p)
+{
+	uint64_t a, b;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	const uint64_t keep = wn_linememo_before_nl(a);
+	a &= keep;
+	b &= wn_linememo_before_nl(b);
+	if (!(keep >> 63)) /* a had the '\n' */
+		b = 0;
+	__builtin_prefetch(&m->sets[wn_linememo_place(a, b, m->seed)]);
+}
+
+/* wn_linememo_find's way when the look matched: hashes the line. */
+const struct wn_linememo_entry *wn_linememo_check(struct wn_linememo_set *s, unsigned way,
+						   const struct wn_keyer *k, const struct wn_line *line,
+						   struct wn_linememo_fill *fill);
+
+/* The entry of a line (1 to UINT32_MAX bytes) remembered with its raw
+ * hash under k, or NULL; then *fill tells where to remember it (e NULL:
+ * nowhere). A line looked at for the first time only leaves its tag and
+ * length in way 1 of its set: a line seen once costs the look and no
+ * hash, and replaces only other such lines. Seen again, it is hashed,
+ * and filled in if it comes out unchanged; after that it hits, and the
+ * line that hit last in a set is in way 0. */
+static inline const struct wn_linememo_entry *
+wn_linememo_find(struct wn_linememo *m, const struct wn_keyer *k, const struct wn_line *line,
+		 struct wn_linememo_fill *fill)
+{
+	const uint64_t g = wn_linememo_glimpse(line->ptr, line->len, m->seed);
+	struct wn_linememo_set *s = &m->sets[wn_linememo_set_of(line->ptr, line->len, m->seed)];
+	const uint64_t look = (uint64_t)line->len << 32 | (uint32_t)g;
+	for (unsigned way = 0; way < 2; way++)
+		if (s->way[way].look == look)
+			return wn_linememo_check(s, way, k, line, fill);
+	struct wn_linememo_entry *e = &s->way[1]; /* its other fields are stale */
+	e->look = look;
+	e->state = WN_LINEMEMO_GLIMPSED;
+	fill->e = NULL;
+	return NULL;
+}
+/* Remembers the line that missed (fill->e not NULL) as it was judged,
+ * before the memo is looked up again (dedup and dup_hash as the entry's). */
+void wn_linememo_fill(const struct wn_linememo_fill *fill, uint32_t dedup, uint64_t dup_hash);
+void wn_linememo_clear(struct wn_linememo *m);
+void wn_linememo_free(struct wn_linememo *m);
+
 /* ---- filter.c: tests of the judging loop --------------------------------- */
 
 /* Tests: every line takes the general judge (prepare_line, judge_line),
@@ -1142,6 +1343,13 @@ void wn_minhash_free(struct wn_minhash *m);
 extern bool wn_filter_test_general;
 /* Tests: the lines judge_plain has decided. */
 uint64_t wn_filter_plain_judged(const struct wn_filter *f);
+/* Tests: no line memo (linememo.c), every line does its own work. Set
+ * before wn_filter_new. */
+extern bool wn_filter_test_no_memo;
+/* Tests: the lines taken from the line memo, and those it let pass by
+ * unlooked while it rested (wn_linememo_awake). */
+uint64_t wn_filter_memo_hits(const struct wn_filter *f);
+uint64_t wn_filter_memo_rested(const struct wn_filter *f);
 
 /* ---- prep.c: the repair stages on a second thread ------------------------ */
 
@@ -1162,11 +1370,17 @@ struct wn_nav;
  * with strip_nav): the filter's classifier, whose stop word table the
  * worker reads to compute its lines' features (wn_nav_features);
  * hash_only: the filter reads no key of an unchanged line of the block it
- * judges, only its hash (plain_fast), so the worker keeps no such key of a
- * plain line (wn_prep_key's ptr is NULL). */
-int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only,
+ * judges, only its hash (plain_fast), so the worker keeps no such key
+ * (wn_prep_key's ptr is NULL); memo, with hash_only: the worker records a
+ * line it has lately seen come out unchanged from its own line memo
+ * (linememo.c), as it would have recorded it. */
+int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only, bool memo,
 		const struct wn_rules *rules, const struct wn_nav *nav, size_t block,
 		struct wn_prep **out);
+/* Tests and measures: the worker's lines taken from its memo. Read once
+ * the filter has judged every block. */
+uint64_t wn_prep_memo_hits(const struct wn_prep *p);
+uint64_t wn_prep_memo_rested(const struct wn_prep *p);
 /* The most memory the worker's blocks of block bytes take, whatever the
  * input: their input, records and text (the worker stops recording a
  * block's lines at caps that hold it), with the keys' shingles (shingles)

@@ -214,9 +214,15 @@ struct wn_prep {
 	struct wn_rules_local rules_local;
 	bool shingle_lines;
 	bool key_lines;      /* the filter keys lines: so does the worker */
-	bool hash_only;      /* wn_prep_new's: a plain line's key is made in
-			      * scratch, not kept in the text buffer */
+	bool hash_only;      /* wn_prep_new's: an unchanged line's key is made
+			      * in scratch, not kept in the text buffer */
 	struct wn_buf scratch;
+	/* wn_prep_new's memo: lines that came out unchanged lately, under
+	 * the keyer's seed, as filter.c's for the lines it prepares. */
+	bool memo_on;
+	struct wn_linememo memo;
+	struct wn_linememo_fill memo_fill;
+	uint64_t memo_hits;
 	unsigned share;      /* of SHARE_MAX lines, those the worker prepares */
 	unsigned nlines;
 	uint64_t rand;       /* wn_prep_test_share > SHARE_MAX: which lines */
@@ -246,10 +252,11 @@ static size_t trim_end(const char *s, size_t n)
 
 /* The key of a repaired line that stays one line: appended to the text
  * buffer with its hash; then its boilerplate rule and shingles. ascii: the
- * line is known to be ASCII (its bytes are its code points). A plain key
- * made in the worker's scratch (plain_gone) only gives its hash. */
+ * line is known to be ASCII (its bytes are its code points). The key of
+ * an unchanged line made in the worker's scratch (gone: a plain line's
+ * is there already) only gives its hash. */
 static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
-		    const size_t *plain_key, bool plain_gone, bool ascii, struct prepped *r)
+		    const size_t *plain_key, bool gone, bool ascii, struct prepped *r)
 {
 	if (!p->key_lines)
 		return 0;
@@ -260,9 +267,19 @@ static int prep_key(struct wn_prep *p, const struct wn_line *line, bool changed,
 	struct wn_buf *t = &p->out->text;
 	const size_t at = t->len;
 	uint64_t hash;
-	if (plain_key && plain_gone) {
-		r->hash = wn_key_hash(&p->keyer, p->scratch.ptr, *plain_key);
-		r->key_len = (uint32_t)*plain_key;
+	if (gone && !changed) {
+		/* Not plain, unchanged: the repairs' key too, as a memo hit
+		 * records it (the filter reads its hash only either way). */
+		if (!plain_key) {
+			p->scratch.len = 0;
+			if (wn_keyer_key(&p->keyer, &trimmed, &p->scratch, &hash) != 0)
+				return WN_E_NOMEM;
+			r->hash = hash;
+			r->key_len = (uint32_t)p->scratch.len;
+		} else {
+			r->hash = wn_key_hash(&p->keyer, p->scratch.ptr, *plain_key);
+			r->key_len = (uint32_t)*plain_key;
+		}
 		r->flags |= PR_KEY_GONE;
 		if (ascii ? trimmed.len >= p->opt.min_chars
 			  : wn_utf8_at_least(trimmed.ptr, trimmed.len, p->opt.min_chars))
@@ -327,6 +344,42 @@ static bool my_turn(struct wn_prep *p)
 	return p->rand >> 63;
 }
 
+/* The worker's memo (filter.c's take_memo): a line of the block it
+ * judges that came out unchanged lately is recorded as it was then, with
+ * its key's length and hash (0), skipping the plain pass, or the repairs,
+ * and the key; else (1) it goes on, to be remembered if unchanged. */
+static int prep_memo(struct wn_prep *p, const struct wn_line *line, struct prepped *r)
+{
+	p->memo_fill.e = NULL;
+	/* An empty line has no look (and none is over line_max, the
+	 * memo's 4 GiB bound). */
+	if (!line->len)
+		return 1;
+	const struct wn_linememo_entry *e =
+		wn_linememo_find(&p->memo, &p->keyer, line, &p->memo_fill);
+	if (!e)
+		return 1;
+	r->hash = e->dup_hash;
+	r->key_len = e->dedup & ~WN_LINEMEMO_LONG;
+	r->flags |= PR_KEY_GONE | (e->dedup & WN_LINEMEMO_LONG ? PR_LONG_LINE : 0);
+	p->memo_hits++;
+	p->memo.hits++;
+	return 0;
+}
+
+/* Remembers the line that missed in the worker's memo, if it came out
+ * unchanged and keyed (its key gone: in the block, not sniffed). */
+static void prep_remember(struct wn_prep *p, const struct prepped *r, bool changed)
+{
+	if (!p->memo_fill.e)
+		return;
+	if (!changed && (r->flags & PR_KEY_GONE))
+		wn_linememo_fill(&p->memo_fill,
+				 r->key_len | (r->flags & PR_LONG_LINE ? WN_LINEMEMO_LONG : 0),
+				 r->hash);
+	p->memo_fill.e = NULL;
+}
+
 static int prep_line(struct wn_prep *p, const struct wn_line *in)
 {
 	struct prep_block *const o = p->out;
@@ -350,6 +403,26 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 		return 0;
 	}
 	r->flags = PR_PREPARED;
+	/* With hash_only the filter reads only the hash of an unchanged
+	 * line's key when the line is in the buffer it judges: not carried
+	 * over from the block before, nor in a block whose first bytes told
+	 * the input's format (the filter frames that block from its copy).
+	 * Such a key is made in scratch, which stays in this core's cache,
+	 * and not written to the text buffer of up to 1.5 blocks that the
+	 * filter reads a few blocks later (bench/README.md, branch twothr10). */
+	const bool gone = p->hash_only && !o->sniffed && line.ptr >= o->data.ptr &&
+			  line.ptr + line.len <= o->data.ptr + o->data.len;
+	if (p->memo_on && gone && wn_linememo_awake(&p->memo)) {
+		/* The set of the next line is fetched while this one is
+		 * worked on: a look-up is a cache miss otherwise. */
+		const char *const next = line.ptr + line.len + 1;
+		if (next + 16 <= o->data.ptr + o->data.len)
+			wn_linememo_prefetch(&p->memo, next);
+		if (!prep_memo(p, &line, r)) {
+			o->res.len += sizeof(*r);
+			return 0;
+		}
+	}
 	/* A plain line (plain.c, as filter.c's take_plain) needs no repair,
 	 * and its key is made, at the text buffer's end, in the pass that
 	 * tells so; the punctuation rules run on it only if one may act. */
@@ -357,15 +430,6 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 	const size_t room = 3 * line.len + WN_PLAIN_SLACK;
 	if (t->cap - t->len < room && wn_buf_reserve(t, room) != 0)
 		return WN_E_NOMEM;
-	/* With hash_only the filter reads only the hash of a plain line's
-	 * key when the line is in the buffer it judges: not carried over from
-	 * the block before, nor in a block whose first bytes told the input's
-	 * format (the filter frames that block from its copy). Such a key is
-	 * made in scratch, which stays in this core's cache, and not written
-	 * to the text buffer of up to 1.5 blocks that the filter reads a few
-	 * blocks later (bench/README.md, branch twothr10). */
-	const bool gone = p->hash_only && !o->sniffed && line.ptr >= o->data.ptr &&
-			  line.ptr + line.len <= o->data.ptr + o->data.len;
 	size_t plain_len;
 	const int plain = wn_plain_key(line.ptr, line.len, !p->opt.nfkc && !p->opt.ascii,
 				       gone ? p->scratch.ptr : t->ptr + t->len, &plain_len);
@@ -390,9 +454,11 @@ static int prep_line(struct wn_prep *p, const struct wn_line *in)
 		      as_is && (plain & WN_PLAIN_ASCII), r);
 	if (!rc && p->nav)
 		rc = prep_nav(p, &line, changed, r);
-	if (!rc)
-		o->res.len += sizeof(*r);
-	return rc;
+	if (rc)
+		return rc;
+	prep_remember(p, r, changed);
+	o->res.len += sizeof(*r);
+	return 0;
 }
 
 static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
@@ -555,8 +621,13 @@ static void *worker(void *arg)
 		b->res.len = b->text.len = 0;
 		b->cut = b->sniffed = false;
 		p->out = b;
-		if (p->keyer.seed != b->seed)
+		if (p->keyer.seed != b->seed) {
 			wn_keyer_reseed(&p->keyer, b->seed);
+			if (p->memo_on) { /* its hashes are the old seed's */
+				wn_linememo_clear(&p->memo);
+				p->memo.seed = b->seed;
+			}
+		}
 		p->shingler.seed = b->seed;
 		/* The caps' room at once: growing by doubling would map up to
 		 * twice what they hold. */
@@ -605,7 +676,7 @@ static int skip_piece(void *ctx, const char *p, size_t n, bool last)
 	return 0;
 }
 
-int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only,
+int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only, bool memo,
 		const struct wn_rules *rules, const struct wn_nav *nav, size_t block,
 		struct wn_prep **out)
 {
@@ -635,6 +706,9 @@ int wn_prep_new(const struct wn_options *opt, bool key_lines, bool hash_only,
 	int rc = p->hash_only && wn_buf_reserve(&p->scratch, 3 * p->line_max + WN_PLAIN_SLACK) != 0
 			 ? WN_E_NOMEM
 			 : 0;
+	p->memo_on = memo && p->hash_only;
+	if (!rc && p->memo_on)
+		rc = wn_linememo_init(&p->memo, p->keyer.seed);
 	p->piece = block / 4 < PULL_PIECE ? block / 4 : PULL_PIECE;
 	wn_lines_init(&p->lines, opt->nul_docs);
 	/* A line longer than max_line goes through the filter unrepaired, in
@@ -704,6 +778,7 @@ void wn_prep_free(struct wn_prep *p)
 	}
 	wn_buf_free(&p->sniff);
 	wn_buf_free(&p->scratch);
+	wn_linememo_free(&p->memo);
 	wn_shingler_free(&p->shingler);
 	wn_lines_free(&p->lines);
 	wn_jsonl_free(&p->jsonl);
@@ -939,6 +1014,16 @@ double wn_prep_cpu(const struct wn_prep *p)
 	if (pthread_getcpuclockid(p->thread, &id) != 0 || clock_gettime(id, &ts) != 0)
 		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+uint64_t wn_prep_memo_hits(const struct wn_prep *p)
+{
+	return p->memo_hits;
+}
+
+uint64_t wn_prep_memo_rested(const struct wn_prep *p)
+{
+	return p->memo.rested;
 }
 
 bool wn_prep_broken(const struct wn_prep *p)
