@@ -463,6 +463,7 @@ struct source {
 	bool pulling;     /* wn_filter_pull is running */
 	unsigned outside; /* calls while it was not */
 	size_t max_cap;   /* the most it was asked for at once */
+	unsigned unaligned; /* reads into a buffer off a cache line */
 };
 
 static long source_read(void *ctx, void *buf, size_t cap)
@@ -472,6 +473,8 @@ static long source_read(void *ctx, void *buf, size_t cap)
 		src->outside++;
 	if (cap > src->max_cap)
 		src->max_cap = cap;
+	if ((uintptr_t)buf % 64)
+		src->unaligned++;
 	if (src->pos >= src->fail_at)
 		return -1;
 	size_t n = src->in->len - src->pos;
@@ -506,7 +509,7 @@ static int run_pull(const struct wn_options *base, unsigned threads, struct tu_s
 	struct wn_filter *f = new_filter(base, threads, r);
 	int rc = 0;
 	for (size_t i = 0; i < ninputs && !rc; i++) {
-		struct source src = { inputs[i], 0, how->chunk, 42 + i, fail_at, false, 0, 0 };
+		struct source src = { inputs[i], 0, how->chunk, 42 + i, fail_at, false, 0, 0, 0 };
 		if (how->push_first) {
 			src.pos = how->push_first < src.in->len ? how->push_first : src.in->len;
 			if (src.pos > fail_at)
@@ -530,6 +533,12 @@ static int run_pull(const struct wn_options *base, unsigned threads, struct tu_s
 		else
 			cr_assert_leq(src.max_cap, wn_prep_test_block ? wn_prep_test_block / 4
 								       : (size_t)64 << 10);
+		/* rd reads into buffers aligned to a cache line (the kernel's
+		 * copy is 4x slower otherwise: WN_READ_ALIGN): one thread's
+		 * buffer always; the worker's pieces while each read gives all
+		 * it was asked for. */
+		if (threads == 1 || (how->chunk == 0 && !how->push_first))
+			cr_assert_eq(src.unaligned, 0, "%u reads off a cache line", src.unaligned);
 		if (!rc)
 			cr_assert_eq(src.pos, src.in->len);
 	}

@@ -22,6 +22,18 @@ int wn_buf_reserve(struct wn_buf *b, size_t extra)
 	return 0;
 }
 
+int wn_buf_reserve_aligned(struct wn_buf *b, size_t cap)
+{
+	if (!b->ptr) {
+		cap = (cap + WN_READ_ALIGN - 1) & ~(size_t)(WN_READ_ALIGN - 1);
+		b->ptr = aligned_alloc(WN_READ_ALIGN, cap);
+		if (!b->ptr)
+			return WN_E_NOMEM;
+		b->cap = cap;
+	}
+	return b->cap >= cap ? 0 : wn_buf_reserve(b, cap - b->len);
+}
+
 int wn_buf_append(struct wn_buf *b, const void *p, size_t n)
 {
 	if (n == 0)

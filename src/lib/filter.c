@@ -1812,7 +1812,7 @@ int wn_filter_push(struct wn_filter *f, const void *buf, size_t len)
  * each read as wn_filter_push would. */
 static int pull_input(struct wn_filter *f, wn_read_fn *rd, void *ctx, uint64_t max_bytes)
 {
-	if (wn_buf_reserve(&f->pull_buf, PULL_BUF) != 0)
+	if (wn_buf_reserve_aligned(&f->pull_buf, PULL_BUF) != 0)
 		return WN_E_NOMEM;
 	for (uint64_t got = 0; !max_bytes || got < max_bytes;) {
 		const long n = rd(ctx, f->pull_buf.ptr, PULL_BUF);

@@ -543,7 +543,8 @@ static int pull_frame(struct wn_prep *p, struct prep_block *b, wn_read_fn *rd, v
 		      enum pull_state *state_out, int *read_err)
 {
 	*state_out = PULL_READING;
-	if (wn_buf_reserve(&b->data, p->block) != 0)
+	/* Aligned, as the reads' pieces then are (wn_buf_reserve_aligned). */
+	if (wn_buf_reserve_aligned(&b->data, p->block) != 0)
 		return WN_E_NOMEM;
 	while (b->data.len < p->block) {
 		const size_t room = p->block - b->data.len;
