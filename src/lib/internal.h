@@ -47,8 +47,8 @@ struct wn_buf {
 
 /* Makes room for at least extra more bytes. 0 or WN_E_NOMEM. */
 int wn_buf_reserve(struct wn_buf *b, size_t extra);
-/* Buffers that read(2) fills: the kernel copies into one 16 bytes off a
- * cache line, as malloc's large blocks are, at a quarter of the speed
+/* Buffers that read(2) fills: the kernel copies into one 16 bytes past a
+ * 32-byte boundary, as malloc's large blocks are, at a quarter of the speed
  * (1.2 against 5 - 6 GB/s on this project's machine: bench/README.md,
  * "read(2) into aligned blocks"). */
 #define WN_READ_ALIGN 64
