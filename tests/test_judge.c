@@ -97,17 +97,8 @@ static struct result run(const struct wn_options *opt, bool general, const struc
 	struct wn_filter *f = wn_filter_new(&o);
 	wn_filter_test_general = false;
 	cr_assert_not_null(f);
-	size_t pos = 0;
-	while (pos < in->len) {
-		size_t n = in->len - pos;
-		if (seed) {
-			const size_t k = (size_t)(tu_rand(&seed) % max_chunk) + 1;
-			n = k < n ? k : n;
-		}
-		const int rc = wn_filter_push(f, in->ptr + pos, n);
-		cr_assert_eq(rc, 0, "%s", wn_strerror(rc));
-		pos += n;
-	}
+	const int rc = tu_push_pieces(f, in->ptr, in->len, seed, max_chunk);
+	cr_assert_eq(rc, 0, "%s", wn_strerror(rc));
 	cr_assert_eq(wn_filter_finish(f), 0);
 	wn_filter_stats(f, &r.st);
 	r.plain = wn_filter_plain_judged(f);
@@ -122,13 +113,7 @@ static struct result run(const struct wn_options *opt, bool general, const struc
 
 static void assert_same(const struct result *a, const struct result *b, const char *what)
 {
-	if (a->out.len != b->out.len || memcmp(a->out.ptr, b->out.ptr, a->out.len) != 0) {
-		size_t i = 0;
-		while (i < a->out.len && i < b->out.len && a->out.ptr[i] == b->out.ptr[i])
-			i++;
-		cr_assert_fail("%s: output differs at byte %zu (%zu against %zu bytes)", what, i,
-			       a->out.len, b->out.len);
-	}
+	tu_assert_same_output(&a->out, &b->out, what);
 	cr_assert_eq(a->events.len, b->events.len, "%s: explanations differ", what);
 	cr_assert(a->events.len == 0 || memcmp(a->events.ptr, b->events.ptr, a->events.len) == 0,
 		  "%s: explanations differ", what);

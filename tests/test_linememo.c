@@ -328,10 +328,10 @@ struct result {
 	uint64_t hits, rested;
 };
 
-/* One run, pushed whole (seed 0) or in pieces under max_chunk bytes, or
- * of max_chunk bytes (fixed). */
-static struct result run_pushed(const struct wn_options *opt, bool no_memo,
-				const struct tu_str *in, uint64_t seed, size_t max_chunk, bool fixed)
+/* One run, pushed in pieces as tu_push_pieces cuts them: of random sizes
+ * under max_chunk bytes (seed not 0), of max_chunk bytes, or whole. */
+static struct result run(const struct wn_options *opt, bool no_memo, const struct tu_str *in,
+			 uint64_t seed, size_t max_chunk)
 {
 	struct result r = { 0 };
 	struct wn_options o = *opt;
@@ -341,18 +341,8 @@ static struct result run_pushed(const struct wn_options *opt, bool no_memo,
 	struct wn_filter *f = wn_filter_new(&o);
 	wn_filter_test_no_memo = false;
 	cr_assert_not_null(f);
-	for (size_t pos = 0; pos < in->len;) {
-		size_t n = in->len - pos;
-		if (seed) {
-			const size_t c = (size_t)(tu_rand(&seed) % max_chunk) + 1;
-			n = c < n ? c : n;
-		} else if (fixed && max_chunk < n) {
-			n = max_chunk;
-		}
-		const int rc = wn_filter_push(f, in->ptr + pos, n);
-		cr_assert_eq(rc, 0, "%s", wn_strerror(rc));
-		pos += n;
-	}
+	const int rc = tu_push_pieces(f, in->ptr, in->len, seed, max_chunk);
+	cr_assert_eq(rc, 0, "%s", wn_strerror(rc));
 	cr_assert_eq(wn_filter_finish(f), 0);
 	wn_filter_stats(f, &r.st);
 	r.hits = wn_filter_memo_hits(f);
@@ -362,25 +352,13 @@ static struct result run_pushed(const struct wn_options *opt, bool no_memo,
 	return r;
 }
 
-static struct result run(const struct wn_options *opt, bool no_memo, const struct tu_str *in,
-			 uint64_t seed, size_t max_chunk)
-{
-	return run_pushed(opt, no_memo, in, seed, max_chunk, false);
-}
-
 #define SAME(field) \
 	cr_assert_eq(a->st.field, b->st.field, "%s: %s %llu, without the memo %llu", what, #field, \
 		     (unsigned long long)a->st.field, (unsigned long long)b->st.field)
 
 static void assert_same(const struct result *a, const struct result *b, const char *what)
 {
-	if (a->out.len != b->out.len || memcmp(a->out.ptr, b->out.ptr, a->out.len) != 0) {
-		size_t i = 0;
-		while (i < a->out.len && i < b->out.len && a->out.ptr[i] == b->out.ptr[i])
-			i++;
-		cr_assert_fail("%s: output differs at byte %zu (%zu against %zu bytes)", what, i,
-			       a->out.len, b->out.len);
-	}
+	tu_assert_same_output(&a->out, &b->out, what);
 	SAME(docs_in);
 	SAME(docs_out);
 	SAME(lines_in);
@@ -512,9 +490,8 @@ static struct result run2(const struct wn_options *opt, unsigned threads, bool n
 	o.threads = threads;
 	wn_prep_test_block = BLOCK;
 	wn_prep_test_share = share;
-	struct result r = chunk < 0 ? run_pushed(&o, no_memo, in, 7, (size_t)-chunk, false)
-				    : run_pushed(&o, no_memo, in, 0, chunk ? (size_t)chunk : in->len,
-						 true);
+	struct result r = chunk < 0 ? run(&o, no_memo, in, 7, (size_t)-chunk)
+				    : run(&o, no_memo, in, 0, (size_t)chunk);
 	wn_prep_test_block = 0;
 	wn_prep_test_share = -1;
 	return r;

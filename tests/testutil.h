@@ -109,6 +109,40 @@ static inline void tu_on_error(void *ctx, const struct wn_record_error *e)
 	t->count++;
 }
 
+/* Pushes in[0..len) into f in pieces: of random sizes below max_chunk
+ * when seed is not 0, else of max_chunk bytes, or whole when max_chunk is
+ * 0. Stops at the first error and returns it. */
+static inline int tu_push_pieces(struct wn_filter *f, const char *in, size_t len, uint64_t seed,
+				 size_t max_chunk)
+{
+	int rc = 0;
+	for (size_t pos = 0; pos < len && !rc;) {
+		size_t n = len - pos;
+		if (seed) {
+			const size_t k = (size_t)(tu_rand(&seed) % max_chunk) + 1;
+			n = k < n ? k : n;
+		} else if (max_chunk && max_chunk < n) {
+			n = max_chunk;
+		}
+		rc = wn_filter_push(f, in + pos, n);
+		pos += n;
+	}
+	return rc;
+}
+
+/* Two runs' outputs are the same bytes; else the byte where they part. */
+static inline void tu_assert_same_output(const struct tu_str *a, const struct tu_str *b,
+					 const char *what)
+{
+	if (a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0)
+		return;
+	size_t i = 0;
+	while (i < a->len && i < b->len && a->ptr[i] == b->ptr[i])
+		i++;
+	cr_assert_fail("%s: output differs at byte %zu (%zu against %zu bytes)", what, i, a->len,
+		       b->len);
+}
+
 /* Runs one input through a filter made from *opt (its sink is set here),
  * pushed in pieces: of random sizes below max_chunk when seed is not 0,
  * else whole. Returns the first error; the output is in *out. */
@@ -121,17 +155,7 @@ static inline int tu_run(const struct wn_options *opt, const char *in, size_t le
 	o.write_ctx = out;
 	struct wn_filter *f = wn_filter_new(&o);
 	cr_assert_not_null(f);
-	int rc = 0;
-	size_t pos = 0;
-	while (pos < len && !rc) {
-		size_t n = len - pos;
-		if (seed) {
-			const size_t k = (size_t)(tu_rand(&seed) % max_chunk) + 1;
-			n = k < n ? k : n;
-		}
-		rc = wn_filter_push(f, in + pos, n);
-		pos += n;
-	}
+	int rc = tu_push_pieces(f, in, len, seed, seed ? max_chunk : 0);
 	if (!rc)
 		rc = wn_filter_finish(f);
 	if (st_out)
