@@ -78,7 +78,6 @@ struct wn_filter {
 	struct wn_linememo linememo;
 	bool memo_on;
 	struct wn_linememo_fill memo_fill;
-	uint64_t memo_hits;     /* for tests and measures */
 	bool counting;          /* between wn_filter_count_begin and _end */
 	bool counted;           /* a counting pass is done: counts are final */
 	uint32_t freq_doc;      /* documents so far, for counting distinct ones */
@@ -1146,7 +1145,6 @@ static int take_memo(struct wn_filter *f, const struct wn_line *line)
 	const uintptr_t at = (uintptr_t)trimmed.ptr;
 	if (!trimmed.len || !(at >= f->push_lo && at + trimmed.len <= f->push_hi))
 		return 1;
-	f->memo_hits++;
 	f->linememo.hits++;
 	f->st.lines_in++;
 	return queue_judged(f, line, &trimmed, e->dedup, e->dup_hash);
@@ -1692,7 +1690,7 @@ uint64_t wn_filter_memo_rested(const struct wn_filter *f)
 
 uint64_t wn_filter_memo_hits(const struct wn_filter *f)
 {
-	return f->memo_hits + (f->prep ? wn_prep_memo_hits(f->prep) : 0);
+	return f->linememo.hits + (f->prep ? wn_prep_memo_hits(f->prep) : 0);
 }
 
 uint64_t wn_filter_plain_judged(const struct wn_filter *f)

@@ -1185,10 +1185,12 @@ struct wn_linememo {
 	struct wn_linememo_set *sets; /* in mem, aligned to 64 bytes */
 	void *mem;
 	uint64_t seed;                /* of the cheap look */
-	/* wn_linememo_awake: lines looked up and hits in this window, and
-	 * the lines still to pass by unlooked (rested, for tests). */
-	uint32_t looked, hits, rest;
-	uint64_t rested;
+	/* wn_linememo_awake: lines looked up in this window and the lines
+	 * still to pass by unlooked; hits: all so far (the callers count
+	 * them), window_hits: as many when this window began; rested: the
+	 * lines passed by (for tests). */
+	uint32_t looked, rest;
+	uint64_t hits, window_hits, rested;
 };
 
 /* Text with no repeated lines pays the look of each line and gains
@@ -1210,9 +1212,10 @@ static inline bool wn_linememo_awake(struct wn_linememo *m)
 		return false;
 	}
 	if (++m->looked >= wn_linememo_window) {
-		if (m->hits < m->looked / WN_LINEMEMO_FEW)
+		if (m->hits - m->window_hits < m->looked / WN_LINEMEMO_FEW)
 			m->rest = WN_LINEMEMO_REST * m->looked;
-		m->looked = m->hits = 0;
+		m->looked = 0;
+		m->window_hits = m->hits;
 	}
 	return true;
 }

@@ -57,7 +57,8 @@ void wn_linememo_clear(struct wn_linememo *m)
 {
 	/* len 0 is no line: only lines with text are looked up. */
 	memset(m->sets, 0, WN_LINEMEMO_SETS * sizeof(*m->sets));
-	m->looked = m->hits = m->rest = 0;
+	m->looked = m->rest = 0;
+	m->window_hits = m->hits;
 }
 
 void wn_linememo_free(struct wn_linememo *m)

@@ -222,7 +222,6 @@ struct wn_prep {
 	bool memo_on;
 	struct wn_linememo memo;
 	struct wn_linememo_fill memo_fill;
-	uint64_t memo_hits;
 	unsigned share;      /* of SHARE_MAX lines, those the worker prepares */
 	unsigned nlines;
 	uint64_t rand;       /* wn_prep_test_share > SHARE_MAX: which lines */
@@ -362,7 +361,6 @@ static int prep_memo(struct wn_prep *p, const struct wn_line *line, struct prepp
 	r->hash = e->dup_hash;
 	r->key_len = e->dedup & ~WN_LINEMEMO_LONG;
 	r->flags |= PR_KEY_GONE | (e->dedup & WN_LINEMEMO_LONG ? PR_LONG_LINE : 0);
-	p->memo_hits++;
 	p->memo.hits++;
 	return 0;
 }
@@ -1019,7 +1017,7 @@ double wn_prep_cpu(const struct wn_prep *p)
 
 uint64_t wn_prep_memo_hits(const struct wn_prep *p)
 {
-	return p->memo_hits;
+	return p->memo.hits;
 }
 
 uint64_t wn_prep_memo_rested(const struct wn_prep *p)
