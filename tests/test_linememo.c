@@ -523,8 +523,14 @@ static void check_two(const struct wn_options *opt, const char *name)
 				      "%s: the worker prepared %llu of %llu lines", what,
 				      (unsigned long long)a.st.lines_ahead,
 				      (unsigned long long)a.st.lines_in);
-		/* Each thread's memo sees its share of the lines only. */
-		cr_assert_gt(a.hits, a.st.lines_in / 10, "%s: %llu of %llu lines from the memo", what,
+		/* Each thread's memo sees its share of the lines only; a line
+		 * hits once one memo has seen it twice. With the share set at
+		 * run time (-1) which copies meet in one memo depends on the
+		 * threads' pace (16.2 to 18.4 % of the lines hit in ten runs
+		 * here, 17.4 % and more with a fixed share), so the bound is
+		 * lower there. */
+		const uint64_t least = a.st.lines_in / (share < 0 ? 20 : 10);
+		cr_assert_gt(a.hits, least, "%s: %llu of %llu lines from the memo", what,
 			     (unsigned long long)a.hits, (unsigned long long)a.st.lines_in);
 		cr_assert_gt(a.st.dropped[WN_DROP_DUP], 1000, "%s: too few duplicates", what);
 		cr_assert_gt(a.st.lines_changed, 100, "%s: too few repairs", what);
@@ -556,16 +562,20 @@ Test(linememo, two_threads_ascii_min_chars_scope_doc)
 /* Windows of 300 lines: the memo rests on the real lines' first pass,
  * where few repeat, and looks again; one thread and two (each memo rests
  * on its own), whole and in pieces: the output and counts of runs without
- * the memo, some lines rested, some taken from the memo. */
+ * the memo, some lines rested, some taken from the memo. With two threads
+ * the worker's share is fixed (half, all, a quarter): whether a window of
+ * a memo's lines has few hits depends on which lines it sees, and with the
+ * share set at run time a run here once rested none. */
 Test(linememo, resting_changes_nothing)
 {
 	const struct wn_options o = dedup_only();
 	struct tu_str in = make_input();
 	static const long cuts[] = { 0, 4093, -70000 };
+	static const int share[] = { SHARE_MAX / 2, SHARE_MAX, SHARE_MAX / 4 };
 	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++)
 		for (unsigned threads = 1; threads <= 2; threads++) {
 			wn_linememo_window = 300;
-			struct result a = run2(&o, threads, false, &in, cuts[c], c == 1 ? SHARE_MAX : -1);
+			struct result a = run2(&o, threads, false, &in, cuts[c], share[c]);
 			wn_linememo_window = (uint32_t)1 << 16;
 			struct result b = run2(&o, threads, true, &in, cuts[c], -1);
 			char what[96];
