@@ -8,24 +8,10 @@
 #include <string.h>
 
 #include "internal.h"
+#include "records.h"
 #include "testutil.h"
 
 /* ---- The framer on its own ------------------------------------------------ */
-
-#define MAX_RECS 256
-
-struct got {
-	int n;
-	enum wn_record_kind kind[MAX_RECS];
-	struct tu_str raw[MAX_RECS]; /* MORE pieces are appended to their record */
-	struct tu_str text[MAX_RECS];
-	struct tu_str id[MAX_RECS];
-	struct tu_str url[MAX_RECS];
-	bool has_url[MAX_RECS];
-	char msg[MAX_RECS][192];
-	uint64_t line[MAX_RECS];
-	uint64_t offset[MAX_RECS];
-};
 
 static struct got got;
 
@@ -34,45 +20,12 @@ static struct got got;
 	"https://www.wsj.com/articles/"                                                      \
 	"google-stadia-microsoft-xcloud-apple-arcade-so-many-ways-to-playand-pay-11574168580"
 
-static void free_got(struct got *g)
-{
-	for (int i = 0; i < MAX_RECS; i++) {
-		tu_free(&g->raw[i]);
-		tu_free(&g->text[i]);
-		tu_free(&g->id[i]);
-		tu_free(&g->url[i]);
-	}
-	memset(g, 0, sizeof(*g));
-}
-
 static void teardown(void)
 {
 	free_got(&got);
 }
 
 TestSuite(jsonl, .fini = teardown);
-
-static int collect(void *ctx, const struct wn_record *rec)
-{
-	struct got *g = ctx;
-	if (rec->kind == WN_REC_MORE) {
-		cr_assert(g->n > 0);
-		tu_append(&g->raw[g->n - 1], rec->raw, rec->raw_len);
-		return 0;
-	}
-	cr_assert(g->n < MAX_RECS);
-	const int i = g->n++;
-	g->kind[i] = rec->kind;
-	tu_append(&g->raw[i], rec->raw, rec->raw_len);
-	tu_append(&g->text[i], rec->text ? rec->text : "", rec->text_len);
-	tu_append(&g->id[i], rec->id ? rec->id : "", rec->id_len);
-	tu_append(&g->url[i], rec->url ? rec->url : "", rec->url_len);
-	g->has_url[i] = rec->url != NULL;
-	snprintf(g->msg[i], sizeof(g->msg[i]), "%s", rec->msg ? rec->msg : "");
-	g->line[i] = rec->line;
-	g->offset[i] = rec->offset;
-	return 0;
-}
 
 /* Frames in[0..n) in pieces of at most chunk bytes (0: whole). */
 static void frame(const char *in, size_t n, size_t chunk, const char *field, size_t max_doc)
