@@ -107,30 +107,13 @@ static struct result run(const struct wn_options *opt, bool general, const struc
 	return r;
 }
 
-#define SAME(field) \
-	cr_assert_eq(a->st.field, b->st.field, "%s: %s %llu, the general judge %llu", what, \
-		     #field, (unsigned long long)a->st.field, (unsigned long long)b->st.field)
-
 static void assert_same(const struct result *a, const struct result *b, const char *what)
 {
 	tu_assert_same_output(&a->out, &b->out, what);
 	cr_assert_eq(a->events.len, b->events.len, "%s: explanations differ", what);
 	cr_assert(a->events.len == 0 || memcmp(a->events.ptr, b->events.ptr, a->events.len) == 0,
 		  "%s: explanations differ", what);
-	SAME(docs_in);
-	SAME(docs_out);
-	SAME(docs_empty);
-	SAME(lines_in);
-	SAME(lines_kept);
-	for (int i = 0; i < WN_REASON_COUNT; i++)
-		cr_assert_eq(a->st.dropped[i], b->st.dropped[i], "%s: dropped[%d]", what, i);
-	SAME(lines_changed);
-	SAME(bytes_in);
-	SAME(bytes_out);
-	SAME(seen_entries);
-	SAME(seen_bytes);
-	SAME(seen_forgotten);
-	cr_assert_eq(a->st.seen_bloom, b->st.seen_bloom, "%s: seen_bloom", what);
+	tu_assert_same_stats(&a->st, &b->st, what);
 	cr_assert_eq(b->plain, 0, "%s: the general judge took the short way", what);
 }
 

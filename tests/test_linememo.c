@@ -352,23 +352,10 @@ static struct result run(const struct wn_options *opt, bool no_memo, const struc
 	return r;
 }
 
-#define SAME(field) \
-	cr_assert_eq(a->st.field, b->st.field, "%s: %s %llu, without the memo %llu", what, #field, \
-		     (unsigned long long)a->st.field, (unsigned long long)b->st.field)
-
 static void assert_same(const struct result *a, const struct result *b, const char *what)
 {
 	tu_assert_same_output(&a->out, &b->out, what);
-	SAME(docs_in);
-	SAME(docs_out);
-	SAME(lines_in);
-	SAME(lines_kept);
-	for (int i = 0; i < WN_REASON_COUNT; i++)
-		cr_assert_eq(a->st.dropped[i], b->st.dropped[i], "%s: dropped[%d]", what, i);
-	SAME(lines_changed);
-	SAME(bytes_in);
-	SAME(bytes_out);
-	SAME(seen_entries);
+	tu_assert_same_stats(&a->st, &b->st, what);
 	cr_assert_eq(b->hits, 0, "%s: the memo was on", what);
 }
 

@@ -147,27 +147,6 @@ static void free_run(struct run *r)
 	tu_free(&r->dump);
 }
 
-static void assert_same_stats(const struct wn_stats *a, const struct wn_stats *b)
-{
-	cr_assert_eq(a->docs_in, b->docs_in);
-	cr_assert_eq(a->docs_out, b->docs_out);
-	cr_assert_eq(a->docs_dup, b->docs_dup);
-	cr_assert_eq(a->docs_empty, b->docs_empty);
-	cr_assert_eq(a->records_passed, b->records_passed);
-	cr_assert_eq(a->records_malformed, b->records_malformed);
-	cr_assert_eq(a->lines_in, b->lines_in);
-	cr_assert_eq(a->lines_kept, b->lines_kept);
-	for (int i = 0; i < WN_REASON_COUNT; i++)
-		cr_assert_eq(a->dropped[i], b->dropped[i], "dropped[%d]", i);
-	cr_assert_eq(a->lines_changed, b->lines_changed);
-	cr_assert_eq(a->bytes_in, b->bytes_in);
-	cr_assert_eq(a->bytes_out, b->bytes_out);
-	cr_assert_eq(a->seen_entries, b->seen_entries);
-	cr_assert_eq(a->near_entries, b->near_entries);
-	cr_assert_eq(a->doc_near_docs, b->doc_near_docs);
-	cr_assert_eq(a->regex_limited, b->regex_limited);
-}
-
 /* One thread against two, on the same inputs and pushes: the same bytes
  * out, the same statistics and explanations, and the worker prepared the
  * lines of its share (lines_in also counts the pieces a repair breaks a
@@ -205,7 +184,9 @@ static void check(const struct wn_options *opt, struct tu_str *const *inputs, si
 		cr_assert(memcmp(one.dump.ptr, two.dump.ptr, one.dump.len) == 0,
 			  "nav dumps differ (chunk %ld)", chunk);
 	}
-	assert_same_stats(&one.st, &two.st);
+	char what[64];
+	snprintf(what, sizeof(what), "one thread against two (chunk %ld)", chunk);
+	tu_assert_same_stats(&one.st, &two.st, what);
 	cr_assert_eq(one.st.lines_ahead, 0);
 	const unsigned long long ahead = two.st.lines_ahead, in = two.st.lines_in;
 	if (opt->disable & WN_STAGE_REPAIR || share == 0)
@@ -564,7 +545,7 @@ static void assert_same_run(const struct run *a, const struct run *b, const char
 		cr_assert(memcmp(a->explain[k].ptr, b->explain[k].ptr, a->explain[k].len) == 0,
 			  "%s: explanations differ", what);
 	}
-	assert_same_stats(&a->st, &b->st);
+	tu_assert_same_stats(&a->st, &b->st, what);
 }
 
 static const struct pulling pullings[] = {

@@ -143,6 +143,38 @@ static inline void tu_assert_same_output(const struct tu_str *a, const struct tu
 		       b->len);
 }
 
+/* Two runs counted the same: every count that depends only on the input
+ * and the options (not the worker's share, the timing or the memory). */
+#define TU_SAME_STAT(field)                                                                   \
+	cr_assert_eq(a->field, b->field, "%s: %s %llu against %llu", what, #field,            \
+		     (unsigned long long)a->field, (unsigned long long)b->field)
+static inline void tu_assert_same_stats(const struct wn_stats *a, const struct wn_stats *b,
+					const char *what)
+{
+	TU_SAME_STAT(docs_in);
+	TU_SAME_STAT(docs_out);
+	TU_SAME_STAT(docs_dup);
+	TU_SAME_STAT(docs_empty);
+	TU_SAME_STAT(records_passed);
+	TU_SAME_STAT(records_malformed);
+	TU_SAME_STAT(lines_in);
+	TU_SAME_STAT(lines_kept);
+	for (int i = 0; i < WN_REASON_COUNT; i++)
+		cr_assert_eq(a->dropped[i], b->dropped[i], "%s: dropped[%d]", what, i);
+	TU_SAME_STAT(lines_changed);
+	TU_SAME_STAT(lines_unjudged);
+	TU_SAME_STAT(bytes_in);
+	TU_SAME_STAT(bytes_out);
+	TU_SAME_STAT(seen_entries);
+	TU_SAME_STAT(seen_bytes);
+	TU_SAME_STAT(seen_forgotten);
+	TU_SAME_STAT(seen_bloom);
+	TU_SAME_STAT(near_entries);
+	TU_SAME_STAT(doc_near_docs);
+	TU_SAME_STAT(regex_limited);
+}
+#undef TU_SAME_STAT
+
 /* Runs one input through a filter made from *opt (its sink is set here),
  * pushed in pieces: of random sizes below max_chunk when seed is not 0,
  * else whole. Returns the first error; the output is in *out. */
