@@ -454,7 +454,7 @@ static long source_read(void *ctx, void *buf, size_t cap)
 		src->outside++;
 	if (cap > src->max_cap)
 		src->max_cap = cap;
-	if ((uintptr_t)buf % 64)
+	if ((uintptr_t)buf % WN_READ_ALIGN)
 		src->unaligned++;
 	if (src->pos >= src->fail_at)
 		return -1;

@@ -20,8 +20,9 @@
 #define RAW_CAP ((size_t)256 << 10)
 #define BLOCK_CAP ((size_t)256 << 10)
 #define GZ_BLOCK_CAP ((size_t)1 << 20)
-/* The ring's blocks are aligned to a cache line: the kernel copies a read
- * into a buffer 16 bytes past a 32-byte boundary, as malloc's large
+/* The ring's blocks are aligned to a cache line, as the library's read
+ * buffers are (WN_READ_ALIGN, in its private header): the kernel copies a
+ * read into a buffer 16 bytes past a 32-byte boundary, as malloc's large
  * blocks are, at a quarter of the speed (1.2 against 5 - 6 GB/s on this
  * project's machine: bench/README.md, "read(2) into aligned blocks"). */
 #define READ_ALIGN 64
