@@ -17,16 +17,21 @@
 #include "internal.h"
 
 #if defined(__SSE2__)
-/* Bytes that the repairs act on, among the sixteen of a: the controls but
- * TAB, DEL (the repairs' scan), '&' (entities). */
-static inline __m128i repair_bytes(__m128i a)
+/* Bytes that the repairs act on, among the sixteen of a (b: a moved on by
+ * one byte): the controls but TAB, DEL (the repairs' scan), and an '&'
+ * that may start a character reference, i.e. before an ASCII letter or
+ * '#' (entities.c decodes nothing else: the '&' of "Tom & Jerry", "&&" or
+ * "&1" leaves the line plain; that of "R&D" does not). */
+static inline __m128i repair_bytes(__m128i a, __m128i b)
 {
 	/* Unsigned: a <= 0x1F. */
 	const __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(0x1F)), a);
 	const __m128i low = _mm_andnot_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('\t')), ctrl);
-	const __m128i odd = _mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(0x7F)),
-					 _mm_cmpeq_epi8(a, _mm_set1_epi8('&')));
-	return _mm_or_si128(low, odd);
+	const __m128i d = _mm_sub_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	const __m128i ref = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(25)), d),
+					 _mm_cmpeq_epi8(b, _mm_set1_epi8('#')));
+	const __m128i amp = _mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('&')), ref);
+	return _mm_or_si128(low, _mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(0x7F)), amp));
 }
 
 /* The punctuation rules' checks at the line's end (punct.c's candidates):
@@ -135,7 +140,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 		const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)pad);
 		const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(pad + 1));
 		const unsigned high = (unsigned)_mm_movemask_epi8(a);
-		if (_mm_movemask_epi8(repair_bytes(a)) ||
+		if (_mm_movemask_epi8(repair_bytes(a, b)) ||
 		    (high && (!other || !quiet_high(u, n, 0, high, &done, &letters, &punct))))
 			return 0;
 		wake = wn_wake_pairs(a, b);
@@ -151,7 +156,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 					  ? _mm_loadu_si128((const __m128i *)(const void *)(u + at + 1))
 					  : _mm_srli_si128(a, 1);
 			const unsigned high = (unsigned)_mm_movemask_epi8(a);
-			if (_mm_movemask_epi8(repair_bytes(a)) ||
+			if (_mm_movemask_epi8(repair_bytes(a, b)) ||
 			    (high && (!other || !quiet_high(u, n, at, high, &done, &letters, &punct))))
 				return 0;
 			wake = _mm_or_si128(wake, wn_wake_pairs(a, b));
@@ -256,8 +261,17 @@ static inline AVX2 bool step_avx2(const tables_t *t, __m256i a, __m256i b, unsig
 	const __m256i cr = _mm256_and_si256(_mm256_shuffle_epi8(t->r_lo, l),
 					    _mm256_shuffle_epi8(t->r_hi, h));
 	const __m256i amp = _mm256_and_si256(ca, _mm256_set1_epi8((char)WK_A_AMP));
-	if (!_mm256_testz_si256(_mm256_or_si256(cr, amp), _mm256_set1_epi8(-1)))
-		return false;
+	if (!_mm256_testz_si256(_mm256_or_si256(cr, amp), _mm256_set1_epi8(-1))) {
+		/* A control or DEL, or an '&': only one before an ASCII letter
+		 * or '#' may start a reference (repair_bytes). */
+		const __m256i d = _mm256_sub_epi8(_mm256_or_si256(b, _mm256_set1_epi8(0x20)),
+						  _mm256_set1_epi8('a'));
+		const __m256i ref =
+			_mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(25)), d),
+					_mm256_cmpeq_epi8(b, _mm256_set1_epi8('#')));
+		if (!_mm256_testz_si256(cr, cr) || !_mm256_testz_si256(amp, ref))
+			return false;
+	}
 	/* The pairs: the first byte's rule spread over its parts, and the
 	 * parts the second byte is in. */
 	*wake_io = _mm256_or_si256(*wake_io, wn_wake_parts(t, ca, b));
