@@ -548,13 +548,15 @@ struct plain_check {
 	size_t differ;
 };
 
-/* What a plain line may hold beyond ASCII: basic Cyrillic letters, CJK
- * ideographs, and general punctuation that no repair touches, each of
- * those with ASCII (or the line's ends) around. */
+/* What a plain line may hold beyond ASCII: basic Cyrillic letters and CJK
+ * ideographs; Latin-1 letters but the signs, sharp s and the leads of
+ * mojibake (U+00C2, U+00C3); general punctuation that no repair touches;
+ * the last two kinds with ASCII (or the line's ends) around; one kind a
+ * line. */
 static bool lone_punctuation_only(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	bool letters = false, puncts = false; /* not both: see plain.c */
+	unsigned kinds = 0; /* one of them: see plain.c */
 	for (size_t i = 0; i < n;) {
 		if (u[i] < 0x80) {
 			i++;
@@ -565,15 +567,16 @@ static bool lone_punctuation_only(const char *p, size_t n)
 		if (!len)
 			return false;
 		const bool letter = (cp >= 0x410 && cp <= 0x44F) || (cp >= 0x4E00 && cp <= 0x9FA5);
+		const bool latin = cp >= 0xC0 && cp <= 0xFF && cp != 0xC2 && cp != 0xC3 &&
+				   cp != 0xD7 && cp != 0xDF && cp != 0xF7;
 		const bool punct = (cp >= 0x2010 && cp <= 0x2027) || (cp >= 0x2030 && cp <= 0x205E);
-		if (!letter && (!punct || (i > 0 && u[i - 1] >= 0x80) ||
-				(i + len < n && u[i + len] >= 0x80)))
+		const bool alone = !(i > 0 && u[i - 1] >= 0x80) && !(i + len < n && u[i + len] >= 0x80);
+		if (!letter && (!(latin || punct) || !alone))
 			return false;
-		letters |= letter;
-		puncts |= punct;
+		kinds |= letter ? 1u : latin ? 2u : 4u;
 		i += len;
 	}
-	return !(letters && puncts);
+	return (kinds & (kinds - 1)) == 0;
 }
 
 /* wn_plain_key says plain exactly when the repairs' scan finds nothing
@@ -758,6 +761,15 @@ static void check_plain_probes(bool punctuation, int path)
 		"\xd0\x9f", "\xd0\xa0", "\xd0\xaf", "\xd0\xb0", "\xd0\xbf", "\xd1\x80",
 		"\xd0\x90\xd0\xaf\xd0\x9f\xd0\xa0", "a\xd0\xaf.", "\xd0\xaf\xe4\xb8\x80",
 		"\xd0\xc0", "\xd0\xd0\x90", "\xd1\xbf", "\xd0\xbf\xc0",
+		/* Latin-1 letters: the ends, the signs, sharp s, the leads of
+		 * mojibake, side by side, beside other kinds, cut short */
+		"\xc3\x80", "\xc3\x81", "\xc3\x84", "\xc3\x96", "\xc3\x97", "\xc3\x98",
+		"\xc3\x9e", "\xc3\x9f", "\xc3\xa0", "\xc3\xb6", "\xc3\xb7", "\xc3\xbf",
+		"\xc3\x82", "\xc3\x83", "\xc3\x83 ", "\xc3\x83\xc2\xa9", "\xc3\xa9\xc3\xa8",
+		"\xc2\xa9", "\xc2\xbf", "\xc3\xc0", "\xc3", "\xc3\x7f", "\xc3\xa9\xd0\xb0",
+		"\xc3\xa9 \xd0\xb0", "\xc3\xa9 \xe2\x80\x99", "\xc3\xa9 \xe4\xb8\x80",
+		"M\xc3\xbcller", "\xc3\x89T\xc3\x89", ",\xc3\xa9", ".\xc3\x89", "\xc3\xa9.",
+		"\xc3\xa9\xcc\x81", "e\xcc\x81",
 	};
 	struct plain_check c;
 	plain_init(&c, punctuation);

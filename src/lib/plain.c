@@ -1,7 +1,8 @@
 /* plain.c - one pass over a line that most lines need and no more: it tells
  * whether the line is plain (nothing the repairs or the punctuation rules
- * could act on: ASCII, or with basic Cyrillic, CJK ideographs or lone
- * general punctuation such as curly quotes and dashes), and keys a plain
+ * could act on: ASCII, or with basic Cyrillic, CJK ideographs, lone
+ * Latin-1 letters or lone general punctuation such as curly quotes and
+ * dashes), and keys a plain
  * line in the same pass, straight from the input bytes. A plain line skips
  * both repair stages, their scans and any copy; every other line goes the
  * general way. */
@@ -63,17 +64,30 @@ static inline unsigned bits_from(unsigned high, size_t at, size_t done)
 	return done - at >= 32 ? 0 : high & (~0u << (done - at));
 }
 
+/* The kinds of characters >= 0x80 a plain line may hold, one kind a line:
+ * in a line with two, two letters side by side and a character mojibake is
+ * made of would ask for repair.c's closer look. */
+enum {
+	KIND_CC = 1,     /* basic Cyrillic letters, CJK ideographs: word bytes */
+	KIND_LATIN = 2,  /* Latin-1 letters, each between ASCII: word bytes */
+	KIND_PUNCT = 4,  /* general punctuation, each between ASCII: a separator */
+};
+#define KIND_LETTERS (KIND_CC | KIND_LATIN)
+
 /* The bytes >= 0x80 at u[at + k] for each bit k of high, those from *done_io
  * on not checked yet: each must start a character that no repair touches
- * (repair.c's quick_needs): basic Cyrillic letters U+0410..U+044F and CJK
- * ideographs U+4E00..U+9FA5 (which set *letters_io: the block key does
- * not fold them), or general punctuation U+2010..U+2027, U+2030..U+205E
- * (dashes, quotes, bullets, primes; a separator in the key) with ASCII (or
- * the line's ends) on both sides, so no two characters form mojibake (sets
- * *punct_io). A line with both kinds is not plain: two letters side by side
- * and a character mojibake is made of ask for repair.c's closer look. */
+ * (repair.c's quick_needs), and sets its kind in *kinds_io: basic Cyrillic
+ * letters U+0410..U+044F and CJK ideographs U+4E00..U+9FA5 (KIND_CC: the
+ * block key does not fold them); Latin-1 letters U+00C0..U+00FF but for
+ * the signs U+00D7 and U+00F7, U+00DF (its key is "ss") and U+00C2 and
+ * U+00C3 (the leads of mojibake: "Ã " asks for a closer look), with ASCII
+ * (or the line's ends) on both sides (KIND_LATIN); or general punctuation
+ * U+2010..U+2027, U+2030..U+205E (dashes, quotes, bullets, primes; a
+ * separator in the key), with ASCII on both sides too (KIND_PUNCT). A
+ * character between ASCII bytes forms no mojibake with its neighbours:
+ * what a single-byte charset makes of UTF-8 is two characters or more. */
 static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned high,
-		       size_t *done_io, bool *letters_io, bool *punct_io)
+		       size_t *done_io, unsigned *kinds_io)
 {
 	/* Each step takes the next lead byte: the bits before *done_io are a
 	 * character's tail, or bytes seen in the last block. */
@@ -86,7 +100,19 @@ static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned hig
 			const unsigned b1 = u[j + 1];
 			if (lead == 0xD0 ? b1 < 0x90 || b1 > 0xBF : b1 < 0x80 || b1 > 0x8F)
 				return false;
-			*letters_io = true;
+			*kinds_io |= KIND_CC;
+			*done_io = j + 2;
+			continue;
+		}
+		if (lead == 0xC3) {
+			if (j + 2 > n)
+				return false;
+			const unsigned b1 = u[j + 1];
+			if (b1 < 0x80 || b1 > 0xBF || b1 == 0x82 || b1 == 0x83 || b1 == 0x97 ||
+			    b1 == 0x9F || b1 == 0xB7 || (j > 0 && u[j - 1] >= 0x80) ||
+			    (j + 2 < n && u[j + 2] >= 0x80))
+				return false;
+			*kinds_io |= KIND_LATIN;
 			*done_io = j + 2;
 			continue;
 		}
@@ -99,12 +125,12 @@ static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned hig
 		if (lead >= 0xE4 && lead <= 0xE9) {
 			if (cp < 0x4E00 || cp > 0x9FA5)
 				return false;
-			*letters_io = true;
+			*kinds_io |= KIND_CC;
 		} else if (lead == 0xE2) {
 			if (cp < 0x2010 || (cp >= 0x2028 && cp < 0x2030) || cp >= 0x205F ||
 			    (j > 0 && u[j - 1] >= 0x80) || (j + 3 < n && u[j + 3] >= 0x80))
 				return false;
-			*punct_io = true;
+			*kinds_io |= KIND_PUNCT;
 		} else {
 			return false;
 		}
@@ -124,8 +150,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 	unsigned after_word = 0;
 	unsigned any_high = 0;
 	size_t done = 0;      /* bytes >= 0x80 before this are checked */
-	bool letters = false; /* Cyrillic or CJK: the block key does not do */
-	bool punct = false;   /* general punctuation */
+	unsigned kinds = 0;   /* KIND_*: KIND_LETTERS the block key does not do */
 	__m128i wake = _mm_setzero_si128(); /* pairs that wake a punctuation rule */
 	if (n == 0) {
 		*key_len_out = 0;
@@ -141,7 +166,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 		const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(pad + 1));
 		const unsigned high = (unsigned)_mm_movemask_epi8(a);
 		if (_mm_movemask_epi8(repair_bytes(a, b)) ||
-		    (high && (!other || !quiet_high(u, n, 0, high, &done, &letters, &punct))))
+		    (high && (!other || !quiet_high(u, n, 0, high, &done, &kinds))))
 			return 0;
 		wake = wn_wake_pairs(a, b);
 		any_high = high;
@@ -157,18 +182,18 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 					  : _mm_srli_si128(a, 1);
 			const unsigned high = (unsigned)_mm_movemask_epi8(a);
 			if (_mm_movemask_epi8(repair_bytes(a, b)) ||
-			    (high && (!other || !quiet_high(u, n, at, high, &done, &letters, &punct))))
+			    (high && (!other || !quiet_high(u, n, at, high, &done, &kinds))))
 				return 0;
 			wake = _mm_or_si128(wake, wn_wake_pairs(a, b));
 			any_high |= high;
 			wn_key_block(a, (unsigned)(i - at), 16, &o, &after_word);
 		}
 	}
-	if (letters && punct)
+	if (kinds & (kinds - 1))
 		return 0;
 	const int kind = (any_high ? WN_PLAIN_OTHER : WN_PLAIN_ASCII) |
 			 (_mm_movemask_epi8(wake) || quote_at_end(u, n) ? WN_PLAIN_PUNCT : 0);
-	if (letters) {
+	if (kinds & KIND_LETTERS) {
 		*key_len_out = wn_key_normalize(p, n, out, 3 * n + WN_PLAIN_SLACK);
 		return kind;
 	}
@@ -201,10 +226,11 @@ static inline AVX2 __m256i in_range(__m256i x, unsigned char lo, unsigned char l
 	return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8((char)(len - 1))), d);
 }
 
-/* a with the basic Cyrillic capitals (U+0410..U+042F) made small as
- * wn_key_normalize makes them (U+0430..U+044F); prev is a moved back by one
- * byte, b on by one. Other bytes stay. */
-static inline AVX2 __m256i cyrillic_small(__m256i a, __m256i prev, __m256i b)
+/* a with the basic Cyrillic capitals (U+0410..U+042F) and the Latin-1
+ * ones (U+00C0..U+00DE) made small as wn_key_normalize makes them
+ * (U+0430..U+044F, U+00E0..U+00FE); prev is a moved back by one byte, b on
+ * by one. Other bytes stay. */
+static inline AVX2 __m256i letters_small(__m256i a, __m256i prev, __m256i b)
 {
 	const __m256i d0 = _mm256_set1_epi8((char)0xD0);
 	/* D0 A0..AF (U+0420..U+042F) become D1 80..8F; D0 90..9F become D0 B0..BF. */
@@ -213,18 +239,21 @@ static inline AVX2 __m256i cyrillic_small(__m256i a, __m256i prev, __m256i b)
 	const __m256i up = _mm256_and_si256(after, in_range(a, 0x90, 16));
 	const __m256i down = _mm256_and_si256(after, in_range(a, 0xA0, 16));
 	const __m256i x20 = _mm256_set1_epi8(0x20);
+	/* C3 80..9E become C3 A0..BE (C3 97 is no plain line's). */
+	const __m256i latin = _mm256_and_si256(_mm256_cmpeq_epi8(prev, _mm256_set1_epi8((char)0xC3)),
+					       in_range(a, 0x80, 31));
 	a = _mm256_sub_epi8(a, lead); /* lead is -1 where it applies */
-	a = _mm256_add_epi8(a, _mm256_and_si256(up, x20));
+	a = _mm256_add_epi8(a, _mm256_and_si256(_mm256_or_si256(up, latin), x20));
 	return _mm256_sub_epi8(a, _mm256_and_si256(down, x20));
 }
 
 /* Whether the bytes >= 0x80 of the 32 at u[at] (high: their bits; a, b as
  * in step_avx2) from *done_io on are all basic Cyrillic letters, each a
  * lead D0 or D1 with its second byte in range (quiet_high's test, 32 bytes
- * at once); if so moves *done_io past them and sets *letters_io if there
- * was one. */
+ * at once); if so moves *done_io past them and sets KIND_CC in *kinds_io
+ * if there was one. */
 static inline AVX2 bool cyrillic_only(__m256i a, __m256i b, size_t at, unsigned high,
-				      size_t *done_io, bool *letters_io)
+				      size_t *done_io, unsigned *kinds_io)
 {
 	const __m256i lead = _mm256_or_si256(
 		_mm256_and_si256(_mm256_cmpeq_epi8(a, _mm256_set1_epi8((char)0xD0)),
@@ -237,7 +266,7 @@ static inline AVX2 bool cyrillic_only(__m256i a, __m256i b, size_t at, unsigned 
 	const unsigned fresh = seen >= 32 ? 0 : 0xFFFFFFFFu << seen;
 	if ((high & fresh) != ((l | l << 1) & fresh))
 		return false;
-	*letters_io |= (high & fresh) != 0;
+	*kinds_io |= (high & fresh) ? KIND_CC : 0;
 	const size_t done = at + 32 + (l >> 31);
 	if (done > *done_io)
 		*done_io = done;
@@ -283,9 +312,9 @@ static inline AVX2 bool step_avx2(const tables_t *t, __m256i a, __m256i b, unsig
 	__m256i k = _mm256_or_si256(_mm256_andnot_si256(not_word, a), _mm256_set1_epi8(0x20));
 	unsigned w = ~(unsigned)_mm256_movemask_epi8(not_word);
 	if (letters) {
-		/* Cyrillic and CJK letters: every byte >= 0x80 is a word byte,
-		 * kept as it is but for the Cyrillic capitals. */
-		k = _mm256_blendv_epi8(k, cyrillic_small(a, prev, b), a);
+		/* Letters: every byte >= 0x80 is a word byte, kept as it is
+		 * but for the capitals. */
+		k = _mm256_blendv_epi8(k, letters_small(a, prev, b), a);
 		w |= letters;
 	}
 	const unsigned valid = (0xFFFFFFFFu >> (32 - (hi - lo))) << lo;
@@ -327,17 +356,16 @@ static inline AVX2 __m256i prev_bytes(__m256i a)
 
 /* The checks of the bytes >= 0x80 (high: their bits) of the 32 at u[at]:
  * false when one rules the line out. Returns in *word_io the bits of those
- * that are word bytes of the key (all of them once the line holds Cyrillic
- * or CJK letters; general punctuation is a separator, and a line with both
- * is not plain). */
+ * that are word bytes of the key (all of them once the line holds letters;
+ * general punctuation is a separator, and a line with both is not plain). */
 static inline AVX2 bool check_high(const unsigned char *u, size_t n, size_t at, unsigned high,
-				   __m256i a, __m256i b, size_t *done_io, bool *letters_io,
-				   bool *punct_io, unsigned *word_io)
+				   __m256i a, __m256i b, size_t *done_io, unsigned *kinds_io,
+				   unsigned *word_io)
 {
-	if (!cyrillic_only(a, b, at, high, done_io, letters_io) &&
-	    !quiet_high(u, n, at, high, done_io, letters_io, punct_io))
+	if (!cyrillic_only(a, b, at, high, done_io, kinds_io) &&
+	    !quiet_high(u, n, at, high, done_io, kinds_io))
 		return false;
-	*word_io = *letters_io ? high : 0;
+	*word_io = *kinds_io & KIND_LETTERS ? high : 0;
 	return true;
 }
 
@@ -349,7 +377,7 @@ static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_
 	char *o = out;
 	unsigned after_word = 0, any_high = 0, wake_high = 0;
 	size_t done = 0;
-	bool letters = false, punct = false;
+	unsigned kinds = 0;
 	__m256i wake = _mm256_setzero_si256();
 	if (n == 0) {
 		*key_len_out = 0;
@@ -364,7 +392,7 @@ static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_
 		const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(pad + 1));
 		const unsigned high = (unsigned)_mm256_movemask_epi8(a);
 		unsigned word_high = 0;
-		if (high && (!other || !check_high(u, n, 0, high, a, b, &done, &letters, &punct,
+		if (high && (!other || !check_high(u, n, 0, high, a, b, &done, &kinds,
 						   &word_high)))
 			return 0;
 		if (!step_avx2(&t, a, b, 0, (unsigned)n, &o, &after_word, &wake, &wake_high,
@@ -381,8 +409,8 @@ static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_
 					: next_bytes(a);
 			const unsigned high = (unsigned)_mm256_movemask_epi8(a);
 			unsigned word_high = 0;
-			if (high && (!other || !check_high(u, n, at, high, a, b, &done, &letters,
-							   &punct, &word_high)))
+			if (high && (!other || !check_high(u, n, at, high, a, b, &done, &kinds,
+							   &word_high)))
 				return 0;
 			const __m256i prev =
 				!word_high ? a
@@ -395,7 +423,7 @@ static AVX2 int plain_avx2(const char *p, size_t n, bool other, char *out, size_
 			any_high |= high;
 		}
 	}
-	if (letters && punct)
+	if (kinds & (kinds - 1))
 		return 0;
 	const int kind = (any_high ? WN_PLAIN_OTHER : WN_PLAIN_ASCII) |
 			 (!_mm256_testz_si256(wake, wake) || wake_high || quote_at_end(u, n)
