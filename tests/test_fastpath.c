@@ -550,9 +550,10 @@ struct plain_check {
 
 /* What a plain line may hold beyond ASCII: basic Cyrillic letters and CJK
  * ideographs; Latin-1 letters but the signs, sharp s and the leads of
- * mojibake (U+00C2, U+00C3); general punctuation that no repair touches;
- * the last two kinds with ASCII (or the line's ends) around; one kind a
- * line. */
+ * mojibake (U+00C2, U+00C3); general punctuation that no repair touches
+ * and the Latin-1 signs that are no letter or number (not NBSP nor the
+ * soft hyphen); the last two kinds with ASCII (or the line's ends) around;
+ * one kind a line. */
 static bool lone_punctuation_only(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -569,7 +570,11 @@ static bool lone_punctuation_only(const char *p, size_t n)
 		const bool letter = (cp >= 0x410 && cp <= 0x44F) || (cp >= 0x4E00 && cp <= 0x9FA5);
 		const bool latin = cp >= 0xC0 && cp <= 0xFF && cp != 0xC2 && cp != 0xC3 &&
 				   cp != 0xD7 && cp != 0xDF && cp != 0xF7;
-		const bool punct = (cp >= 0x2010 && cp <= 0x2027) || (cp >= 0x2030 && cp <= 0x205E);
+		const bool sign = cp >= 0xA1 && cp <= 0xBF && cp != 0xAA && cp != 0xAD &&
+				  cp != 0xB2 && cp != 0xB3 && cp != 0xB5 && cp != 0xB9 && cp != 0xBA &&
+				  (cp < 0xBC || cp > 0xBE);
+		const bool punct = (cp >= 0x2010 && cp <= 0x2027) || (cp >= 0x2030 && cp <= 0x205E) ||
+				   sign;
 		const bool alone = !(i > 0 && u[i - 1] >= 0x80) && !(i + len < n && u[i + len] >= 0x80);
 		if (!letter && (!(latin || punct) || !alone))
 			return false;
@@ -770,6 +775,14 @@ static void check_plain_probes(bool punctuation, int path)
 		"\xc3\xa9 \xd0\xb0", "\xc3\xa9 \xe2\x80\x99", "\xc3\xa9 \xe4\xb8\x80",
 		"M\xc3\xbcller", "\xc3\x89T\xc3\x89", ",\xc3\xa9", ".\xc3\x89", "\xc3\xa9.",
 		"\xc3\xa9\xcc\x81", "e\xcc\x81",
+		/* Latin-1 signs: each end, the letters and numbers among them,
+		 * NBSP and the soft hyphen, beside other kinds and marks */
+		"\xc2\xa0", "\xc2\xa1", "\xc2\xa9", "\xc2\xaa", "\xc2\xab", "\xc2\xad",
+		"\xc2\xb2", "\xc2\xb4", "\xc2\xb5", "\xc2\xb7", "\xc2\xba", "\xc2\xbb",
+		"\xc2\xbc", "\xc2\xbe", "\xc2\xbf", "\xc2\x9f", "\xc2\xc0", "\xc2",
+		"\xc2\xab \xe2\x80\x9c", "\xc2\xa9 \xc3\xa9", "\xc2\xa9\xc2\xae",
+		"\xc2\xab ", " \xc2\xbb", "\xc2\xbb.", ",\xc2\xbf", ".\xc2\xa1", "\xc2\xa9 \xd0\xb0",
+		"a\xc2\xb7" "b", "\xc2\xa3" "5", "5\xc2\xb0",
 	};
 	struct plain_check c;
 	plain_init(&c, punctuation);

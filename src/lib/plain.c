@@ -1,8 +1,8 @@
 /* plain.c - one pass over a line that most lines need and no more: it tells
  * whether the line is plain (nothing the repairs or the punctuation rules
  * could act on: ASCII, or with basic Cyrillic, CJK ideographs, lone
- * Latin-1 letters or lone general punctuation such as curly quotes and
- * dashes), and keys a plain
+ * Latin-1 letters or lone punctuation and signs such as curly quotes,
+ * dashes and ©), and keys a plain
  * line in the same pass, straight from the input bytes. A plain line skips
  * both repair stages, their scans and any copy; every other line goes the
  * general way. */
@@ -82,10 +82,16 @@ enum {
  * the signs U+00D7 and U+00F7, U+00DF (its key is "ss") and U+00C2 and
  * U+00C3 (the leads of mojibake: "Ã " asks for a closer look), with ASCII
  * (or the line's ends) on both sides (KIND_LATIN); or general punctuation
- * U+2010..U+2027, U+2030..U+205E (dashes, quotes, bullets, primes; a
- * separator in the key), with ASCII on both sides too (KIND_PUNCT). A
+ * U+2010..U+2027, U+2030..U+205E (dashes, quotes, bullets, primes) and the
+ * Latin-1 signs that are no letter or number (LATIN1_SIGNS), each a
+ * separator in the key, with ASCII on both sides too (KIND_PUNCT). A
  * character between ASCII bytes forms no mojibake with its neighbours:
  * what a single-byte charset makes of UTF-8 is two characters or more. */
+/* Bit k for U+00A0 + k: ¡ ¢ £ ¤ ¥ ¦ § ¨ © « ¬ ® ¯ ° ± ´ ¶ · ¸ » ¿, not NBSP
+ * (a space to the repairs), the soft hyphen, nor ª ² ³ µ ¹ º ¼ ½ ¾ (word
+ * characters of the key, µ folded to μ). */
+#define LATIN1_SIGNS 0x89D3DBFEu
+
 static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned high,
 		       size_t *done_io, unsigned *kinds_io)
 {
@@ -104,15 +110,18 @@ static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned hig
 			*done_io = j + 2;
 			continue;
 		}
-		if (lead == 0xC3) {
+		if (lead == 0xC2 || lead == 0xC3) {
 			if (j + 2 > n)
 				return false;
 			const unsigned b1 = u[j + 1];
-			if (b1 < 0x80 || b1 > 0xBF || b1 == 0x82 || b1 == 0x83 || b1 == 0x97 ||
-			    b1 == 0x9F || b1 == 0xB7 || (j > 0 && u[j - 1] >= 0x80) ||
-			    (j + 2 < n && u[j + 2] >= 0x80))
+			const bool ok = lead == 0xC2 ? b1 >= 0xA0 && b1 <= 0xBF &&
+							       (LATIN1_SIGNS >> (b1 - 0xA0) & 1)
+						     : b1 >= 0x80 && b1 <= 0xBF && b1 != 0x82 &&
+							       b1 != 0x83 && b1 != 0x97 && b1 != 0x9F &&
+							       b1 != 0xB7;
+			if (!ok || (j > 0 && u[j - 1] >= 0x80) || (j + 2 < n && u[j + 2] >= 0x80))
 				return false;
-			*kinds_io |= KIND_LATIN;
+			*kinds_io |= lead == 0xC2 ? KIND_PUNCT : KIND_LATIN;
 			*done_io = j + 2;
 			continue;
 		}
