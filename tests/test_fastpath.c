@@ -816,3 +816,63 @@ Test(fastpath, plain_at_every_offset_avx2)
 	check_plain_probes(false, WN_PLAIN_PATH_AVX2);
 	check_plain_probes(true, WN_PLAIN_PATH_AVX2);
 }
+
+/* ---- The punctuation rules' wake (punct.c's candidates) ------------------ */
+
+/* A rule fires only where a pair wakes it: each line comes out of the rules
+ * the same whether only the woken ones run or every one does. */
+struct wake_check {
+	struct wn_punct woken, every;
+	size_t lines, fired, differ;
+};
+
+static void check_wake(const char *p, size_t n, void *ctx)
+{
+	struct wake_check *c = ctx;
+	char *in = exact_copy(p, n);
+	struct wn_line a = { in, n }, b = { in, n };
+	uint32_t fa, fb;
+	cr_assert_eq(wn_punct_push(&c->woken, &a, &fa), 0);
+	wn_punct_test_every_rule = true;
+	const int rc = wn_punct_push(&c->every, &b, &fb);
+	wn_punct_test_every_rule = false;
+	cr_assert_eq(rc, 0);
+	c->lines++;
+	c->fired += fb != 0;
+	if (fa != fb || a.len != b.len || memcmp(a.ptr, b.ptr, a.len) != 0) {
+		c->differ++;
+		cr_log_error("rules %x fired as woken, %x with every rule run: \"%.*s\"", fa, fb,
+			     (int)n, in);
+	}
+	free(in);
+}
+
+Test(fastpath, punct_wakes_every_rule_that_fires)
+{
+	const struct wn_options opt = { 0 };
+	struct wake_check c = { 0 };
+	cr_assert_eq(wn_punct_init(&c.woken, &opt), 0);
+	cr_assert_eq(wn_punct_init(&c.every, &opt), 0);
+	each_line(check_wake, &c);
+	/* A mark before each kind of byte >= 0x80: letters of spaced scripts
+	 * (the rules' business), closing quotes and CJK (not). */
+	static const char *const lines[] = {
+		"They met at the caf\xc3\xa9,\xc3\xa9t\xc3\xa9 was over.",
+		"It was the end.\xc3\x89ric left early.",
+		"He said that,\xd0\xb6\xd0\xb8\xd0\xb7\xd0\xbd\xd1\x8c goes on.",
+		"It was over:\xce\xb1\xce\xb2 and more.",
+		"\xe2\x80\x9cWe won,\xe2\x80\x9d he said.",
+		"\xe2\x80\x9cWe won.\xe2\x80\x9d He left.",
+		"\xe4\xb8\xad\xe5\x9b\xbd,\xe6\x97\xa5\xe6\x9c\xac.\xe9\x9f\xa9\xe5\x9b\xbd",
+		"the end.\xea\xb0\x80\xeb\x82\x98 starts",
+		"a list,\xe2\x80\xa6 and more,\xe2\x80\x94 too",
+		"the math.\xe2\x84\x93 is a letter",
+		"the end,\xe2",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		check_wake(lines[i], strlen(lines[i]), &c);
+	wn_punct_free(&c.woken);
+	wn_punct_free(&c.every);
+	cr_assert_gt(c.fired, 500, "too few lines a rule fires on: %zu of %zu", c.fired, c.lines);
+	cr_assert_eq(c.differ, 0, "%zu of %zu lines differ", c.differ, c.lines);
+}

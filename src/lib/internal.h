@@ -314,6 +314,9 @@ const char *wn_punct_rule_name(unsigned bit);
 /* The rules that a cheap look says may fire on the line (0: none can);
  * reference: the plain loop over every byte pair. */
 uint32_t wn_punct_candidates(const char *s, size_t n, bool reference);
+/* Tests: wn_punct_push runs every rule that is on, whatever the cheap look
+ * says, to show that it wakes every rule that fires. */
+extern bool wn_punct_test_every_rule;
 void wn_punct_free(struct wn_punct *p);
 
 /* ---- key.c: normalized key and fingerprint ------------------------------- */

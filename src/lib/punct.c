@@ -1460,6 +1460,15 @@ static const struct {
 	{ BIT(PR_DOUBLE_PERIOD), fix_double_period },
 };
 
+bool wn_punct_test_every_rule;
+
+/* The rules to run on s[0..n): those the cheap look wakes. */
+static uint32_t todo_of(const struct wn_punct *p, const char *s, size_t n)
+{
+	const uint32_t c = wn_punct_test_every_rule ? (uint32_t)-1 : candidates(s, n, p->reference);
+	return c & ~p->off;
+}
+
 int wn_punct_init(struct wn_punct *p, const struct wn_options *opt)
 {
 	memset(p, 0, sizeof(*p));
@@ -1470,7 +1479,7 @@ int wn_punct_init(struct wn_punct *p, const struct wn_options *opt)
 int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out)
 {
 	*fired_out = 0;
-	uint32_t todo = candidates(line->ptr, line->len, p->reference) & ~p->off;
+	uint32_t todo = todo_of(p, line->ptr, line->len);
 	if (!todo)
 		return 0;
 	struct wn_buf *bufs[2] = { &p->scratch, &p->spare };
@@ -1495,7 +1504,7 @@ int wn_punct_push(struct wn_punct *p, struct wn_line *line, uint32_t *fired_out)
 		s = rw.out->ptr;
 		n = rw.out->len;
 		next ^= 1;
-		todo = candidates(s, n, p->reference) & ~p->off; /* an edit may reveal another */
+		todo = todo_of(p, s, n); /* an edit may reveal another */
 	}
 	if (*fired_out) {
 		line->ptr = (char *)(uintptr_t)s;
