@@ -2,10 +2,9 @@
  * whether the line is plain (nothing the repairs or the punctuation rules
  * could act on: ASCII, or with basic Cyrillic, CJK ideographs, lone
  * Latin-1 letters or lone punctuation and signs such as curly quotes,
- * dashes and ©), and keys a plain
- * line in the same pass, straight from the input bytes. A plain line skips
- * both repair stages, their scans and any copy; every other line goes the
- * general way. */
+ * dashes and ©), and keys a plain line in the same pass, straight from the
+ * input bytes. A plain line skips both repair stages, their scans and any
+ * copy; every other line goes the general way. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +69,15 @@ static inline unsigned bits_from(unsigned high, size_t at, size_t done)
 enum {
 	KIND_CC = 1,     /* basic Cyrillic letters, CJK ideographs: word bytes */
 	KIND_LATIN = 2,  /* Latin-1 letters, each between ASCII: word bytes */
-	KIND_PUNCT = 4,  /* general punctuation, each between ASCII: a separator */
+	KIND_PUNCT = 4,  /* general punctuation and Latin-1 signs, each between
+			  * ASCII: separators */
 };
 #define KIND_LETTERS (KIND_CC | KIND_LATIN)
+
+/* Bit k for U+00A0 + k: ¡ ¢ £ ¤ ¥ ¦ § ¨ © « ¬ ® ¯ ° ± ´ ¶ · ¸ » ¿, not NBSP
+ * (a space to the repairs), the soft hyphen, nor ª ² ³ µ ¹ º ¼ ½ ¾ (word
+ * characters of the key, µ folded to μ). */
+#define LATIN1_SIGNS 0x89D3DBFEu
 
 /* The bytes >= 0x80 at u[at + k] for each bit k of high, those from *done_io
  * on not checked yet: each must start a character that no repair touches
@@ -87,11 +92,6 @@ enum {
  * separator in the key, with ASCII on both sides too (KIND_PUNCT). A
  * character between ASCII bytes forms no mojibake with its neighbours:
  * what a single-byte charset makes of UTF-8 is two characters or more. */
-/* Bit k for U+00A0 + k: ¡ ¢ £ ¤ ¥ ¦ § ¨ © « ¬ ® ¯ ° ± ´ ¶ · ¸ » ¿, not NBSP
- * (a space to the repairs), the soft hyphen, nor ª ² ³ µ ¹ º ¼ ½ ¾ (word
- * characters of the key, µ folded to μ). */
-#define LATIN1_SIGNS 0x89D3DBFEu
-
 static bool quiet_high(const unsigned char *u, size_t n, size_t at, unsigned high,
 		       size_t *done_io, unsigned *kinds_io)
 {
