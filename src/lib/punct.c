@@ -1462,7 +1462,8 @@ static const struct {
 
 bool wn_punct_test_every_rule;
 
-/* The rules to run on s[0..n): those the cheap look wakes. */
+/* The rules to run on s[0..n): those the cheap look wakes (all of them
+ * under wn_punct_test_every_rule), less those switched off. */
 static uint32_t todo_of(const struct wn_punct *p, const char *s, size_t n)
 {
 	const uint32_t c = wn_punct_test_every_rule ? (uint32_t)-1 : candidates(s, n, p->reference);
