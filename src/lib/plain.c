@@ -17,21 +17,25 @@
 #include "internal.h"
 
 #if defined(__SSE2__)
-/* Bytes that the repairs act on, among the sixteen of a (b: a moved on by
- * one byte): the controls but TAB, DEL (the repairs' scan), and an '&'
- * that may start a character reference, i.e. before an ASCII letter or
- * '#' (entities.c decodes nothing else: the '&' of "Tom & Jerry", "&&" or
- * "&1" leaves the line plain; that of "R&D" does not). */
-static inline __m128i repair_bytes(__m128i a, __m128i b)
+/* The bits of the bytes that the repairs act on, among the sixteen of a
+ * (b: a moved on by one byte): the controls but TAB, DEL (the repairs'
+ * scan), and an '&' that may start a character reference, i.e. before an
+ * ASCII letter or '#' (entities.c decodes nothing else: the '&' of "Tom &
+ * Jerry", "&&" or "&1" leaves the line plain; that of "R&D" does not).
+ * The byte after an '&' is looked at only in a block that has one. */
+static inline unsigned repair_mask(__m128i a, __m128i b)
 {
 	/* Unsigned: a <= 0x1F. */
 	const __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(0x1F)), a);
 	const __m128i low = _mm_andnot_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('\t')), ctrl);
+	const __m128i odd = _mm_or_si128(low, _mm_cmpeq_epi8(a, _mm_set1_epi8(0x7F)));
+	const __m128i amp = _mm_cmpeq_epi8(a, _mm_set1_epi8('&'));
+	if (!_mm_movemask_epi8(_mm_or_si128(odd, amp)))
+		return 0;
 	const __m128i d = _mm_sub_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
 	const __m128i ref = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(25)), d),
 					 _mm_cmpeq_epi8(b, _mm_set1_epi8('#')));
-	const __m128i amp = _mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('&')), ref);
-	return _mm_or_si128(low, _mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(0x7F)), amp));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(odd, _mm_and_si128(amp, ref)));
 }
 
 /* The punctuation rules' checks at the line's end (punct.c's candidates):
@@ -174,7 +178,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 		const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)pad);
 		const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(pad + 1));
 		const unsigned high = (unsigned)_mm_movemask_epi8(a);
-		if (_mm_movemask_epi8(repair_bytes(a, b)) ||
+		if (repair_mask(a, b) ||
 		    (high && (!other || !quiet_high(u, n, 0, high, &done, &kinds))))
 			return 0;
 		wake = wn_wake_pairs(a, b);
@@ -190,7 +194,7 @@ static __attribute__((noinline)) int plain_sse2(const char *p, size_t n, bool ot
 					  ? _mm_loadu_si128((const __m128i *)(const void *)(u + at + 1))
 					  : _mm_srli_si128(a, 1);
 			const unsigned high = (unsigned)_mm_movemask_epi8(a);
-			if (_mm_movemask_epi8(repair_bytes(a, b)) ||
+			if (repair_mask(a, b) ||
 			    (high && (!other || !quiet_high(u, n, at, high, &done, &kinds))))
 				return 0;
 			wake = _mm_or_si128(wake, wn_wake_pairs(a, b));
@@ -301,7 +305,7 @@ static inline AVX2 bool step_avx2(const tables_t *t, __m256i a, __m256i b, unsig
 	const __m256i amp = _mm256_and_si256(ca, _mm256_set1_epi8((char)WK_A_AMP));
 	if (!_mm256_testz_si256(_mm256_or_si256(cr, amp), _mm256_set1_epi8(-1))) {
 		/* A control or DEL, or an '&': only one before an ASCII letter
-		 * or '#' may start a reference (repair_bytes). */
+		 * or '#' may start a reference (repair_mask). */
 		const __m256i d = _mm256_sub_epi8(_mm256_or_si256(b, _mm256_set1_epi8(0x20)),
 						  _mm256_set1_epi8('a'));
 		const __m256i ref =
