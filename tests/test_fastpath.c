@@ -554,7 +554,7 @@ struct plain_check {
  * and the Latin-1 signs that are no letter or number (not NBSP nor the
  * soft hyphen); the last two kinds with ASCII (or the line's ends) around;
  * one kind a line. */
-static bool lone_punctuation_only(const char *p, size_t n)
+static bool quiet_beyond_ascii(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	unsigned kinds = 0; /* one of them: see plain.c */
@@ -621,7 +621,7 @@ static void check_plain(const char *p, size_t n, struct plain_check *c)
 	}
 	const int base = other ? 0
 			 : ascii ? WN_PLAIN_ASCII
-			 : c->punctuation && lone_punctuation_only(in, n) ? WN_PLAIN_OTHER : 0;
+			 : c->punctuation && quiet_beyond_ascii(in, n) ? WN_PLAIN_OTHER : 0;
 	const int expect = base ? base | (wakes ? WN_PLAIN_PUNCT : 0) : 0;
 	if (base == WN_PLAIN_ASCII && !amp)
 		cr_assert_eq(wn_repair_scan(in, n, true), 0);
