@@ -87,7 +87,7 @@ class Model:
         return p
 
     def feats2(self, d, p1):
-        Y = T.stage2(p1, d.ch)
+        Y = T.stage2(p1, d.ch, d.prior)
         return np.hstack([Y, d.XT]) if self.s2 == "gbtx" else Y
 
     def fit1(self, ds):

@@ -139,9 +139,31 @@ def main_block(p1, ch):
             best, lo, hi = cur, start, k
     return lo, hi
 
-def stage2(p1, ch):
-    """Mirrors second_stage in nav.c for one document's first probabilities
-    and its lines' weighted characters."""
+def rules_between(prior, strong, lo, hi):
+    """Mirrors rules_since, rules_until and the block's count in nav.c: the
+    lines dropped by a rule (prior) since the last strong line before each
+    line and until the next one after it (from the window's edges when
+    there is none), and between the line and the main block lo..hi."""
+    m = len(prior)
+    pr = prior.astype(float)
+    since, until = np.zeros(m), np.zeros(m)
+    c = 0.0
+    for i in range(m):
+        since[i] = c
+        c = 0.0 if strong[i] else c + pr[i]
+    c = 0.0
+    for i in range(m - 1, -1, -1):
+        until[i] = c
+        c = 0.0 if strong[i] else c + pr[i]
+    cs = np.r_[0.0, np.cumsum(pr)]
+    k = np.arange(m)
+    block = np.where(k < lo, cs[lo] - cs[np.minimum(k + 1, m)],
+                     np.where(k > hi, cs[k] - cs[min(hi + 1, m)], 0.0))
+    return since, until, block
+
+def stage2(p1, ch, prior):
+    """Mirrors second_stage in nav.c for one document's first probabilities,
+    its lines' weighted characters and which lines a rule dropped."""
     m = len(p1)
     s = np.r_[0.0, np.cumsum(p1)]
     k = np.arange(m)
@@ -180,12 +202,16 @@ def stage2(p1, ch):
             until[i] = last - i
         if strong[i]:
             last = i
+    # The rule drops in between: a rule's line ("Leave a Reply", "Share
+    # this", "Related posts") marks a section's edge the stop words miss.
+    r_since, r_until, r_block = rules_between(prior, strong, lo, hi)
     return np.column_stack([np.ones(m), p1, mean(2), mean(6), m15, prev, nxt,
                             np.maximum(prev, nxt), rel(m15), rel(m40),
                             inside, lines_before, lines_after, chars_before, chars_after,
                             np.full(m, share), inside * share,
                             after, np.log1p(since) / 5, np.log1p(until) / 5,
-                            (until >= m).astype(float)])
+                            (until >= m).astype(float),
+                            np.log1p(r_since) / 3, np.log1p(r_until) / 3, np.log1p(r_block) / 3])
 
 def gate_cols(doc, w):
     """The gate's inputs on a page with a title (nav.c's wn_nav_wg): 1, the
@@ -227,7 +253,7 @@ def train(docs):
             np.concatenate([d.y[~d.prior] for d in g]),
             np.concatenate([d.c[~d.prior] for d in g]))
     w1 = (w, v)
-    Y2 = np.vstack([stage2(p_first(d, w1), d.ch)[~d.prior] for d in docs])
+    Y2 = np.vstack([stage2(p_first(d, w1), d.ch, d.prior)[~d.prior] for d in docs])
     w2 = fit(Y2, y, c)
     return w1, (w2,) + transitions([d for d in docs if not d.clean])
 
@@ -283,7 +309,7 @@ def clean_loss(docs, w1, w2, thr):
 def probs(doc, w1, w2):
     """w2: the second stage's weights and the smoothing's transitions."""
     w, a, b = w2
-    p = sig(stage2(p_first(doc, w1), doc.ch) @ w)
+    p = sig(stage2(p_first(doc, w1), doc.ch, doc.prior) @ w)
     q = np.zeros(len(p))
     if (~doc.prior).any():
         q[~doc.prior] = smooth(p[~doc.prior], a, b)

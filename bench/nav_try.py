@@ -197,7 +197,7 @@ def first(d, w1):
 
 def stage2(d, w1, trial):
     p1 = first(d, w1)
-    Y = T.stage2(p1, d.ch)
+    Y = T.stage2(p1, d.ch, d.prior)
     if "s2" in trial:
         Y = trial["s2"](Y)
     if "p2" in trial:

@@ -194,7 +194,7 @@ typedef void wn_error_fn(void *ctx, const struct wn_record_error *err);
 #define WN_DEFAULT_NAV_STOP_HIGH 0.30
 /* Default of wn_options.nav_threshold: a line the model gives a lower
  * probability of being text is dropped (doc/nav.md). */
-#define WN_DEFAULT_NAV_THRESHOLD 0.20
+#define WN_DEFAULT_NAV_THRESHOLD 0.15
 /* A stop word list fits a document when its words are this share of all. */
 #define WN_NAV_LANG_MIN 0.10
 /* A longer document is judged in windows of this many bytes. */

@@ -133,7 +133,7 @@ static const char usage_text_nav[] =
 "      --nav-stop-low=SHARE   stop word share below which a line is junk; 0.10\n"
 "      --nav-stop-high=SHARE  share from which a line is text; default 0.30\n"
 "      --nav-threshold=P a line the model gives a probability of being text\n"
-"                        under P is dropped; default 0.20\n"
+"                        under P is dropped; default 0.15\n"
 "      --nav-dump=FILE   write each judged line's features to FILE (for\n"
 "                        training the model: bench/nav_train.py)\n"
 "\n"

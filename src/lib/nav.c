@@ -520,7 +520,8 @@ _Static_assert(WN_NAV_NG == 4, "nav_model.h's gate does not fit the title's feat
  * probabilities and five prefix sums, the second stage's probabilities
  * and the smoothing's posteriors, the lines' indexes, the features. */
 struct model_bufs {
-	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *sum_len, *dense, *p2, *post;
+	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *sum_len, *sum_rules, *dense,
+		*rules_until, *p2, *post;
 	size_t *idx;
 	float *x;
 	/* the main block: the lines lo .. hi, and its share of the text */
@@ -530,7 +531,7 @@ struct model_bufs {
 
 static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 {
-	const size_t nd = 4 * m + 5 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
+	const size_t nd = 5 * m + 6 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
 					     m * X_ROW * sizeof(float);
 	if (n->model.cap < need && wn_buf_reserve(&n->model, need) != 0)
 		return WN_E_NOMEM;
@@ -541,8 +542,10 @@ static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 	b->sum_chars = b->sum_good + m + 1;
 	b->sum_text = b->sum_chars + m + 1;
 	b->sum_len = b->sum_text + m + 1;
-	b->dense = b->sum_len + m + 1;
-	b->p2 = b->dense + m;
+	b->sum_rules = b->sum_len + m + 1;
+	b->dense = b->sum_rules + m + 1;
+	b->rules_until = b->dense + m;
+	b->p2 = b->rules_until + m;
 	b->post = b->p2 + m;
 	b->idx = (size_t *)(void *)(d + nd);
 	b->x = (float *)(void *)(b->idx + m);
@@ -861,13 +864,33 @@ static double mass(const struct model_bufs *b, size_t k)
 	return b->p1[k] > 0.5 ? b->p1[k] * (b->sum_len[k + 1] - b->sum_len[k]) : 0.0;
 }
 
+/* log(1 + n) / 3 for a count of the rules' lines, most often 0. */
+static double rules_log(double n)
+{
+	return n > 0.0 ? log1p(n) / 3.0 : 0.0;
+}
+
+/* The lines dropped by a rule between the line k and the main block. */
+static double rules_to_block(const struct model_bufs *b, size_t k)
+{
+	if (k < b->lo)
+		return b->sum_rules[b->lo] - b->sum_rules[k + 1];
+	if (k > b->hi)
+		return b->sum_rules[k] - b->sum_rules[b->hi + 1];
+	return 0.0;
+}
+
 /* The second stage: each line's first probability with its neighbours',
- * its place against the main block and against the article's end. end:
- * the share of the window's text (mass) after the line, the lines since
- * the last strong line before it and until the next one after it (m when
+ * its place against the main block and against the article's end, and the
+ * lines dropped by a rule in between: a rule's line ("Leave a Reply",
+ * "Share this", "Related posts") marks a section's edge that the stop
+ * words miss. end: the share of the window's text (mass) after the line,
+ * the lines since the last strong line before it and until the next one
+ * after it (m when there is none). rules: the lines dropped by a rule
+ * since that strong line and until that one (from the window's edge when
  * there is none). */
 static double second_stage(const struct model_bufs *b, size_t m, size_t k, const double most[2],
-			   const double end[3])
+			   const double end[3], const double rules[2])
 {
 	const double prev = k > 0 ? b->p1[k - 1] : 0.0, next = k + 1 < m ? b->p1[k + 1] : 0.0;
 	const double m15 = mean_p1(b, m, k, 15), m40 = mean_p1(b, m, k, 40);
@@ -885,6 +908,7 @@ static double second_stage(const struct model_bufs *b, size_t m, size_t k, const
 		inside, lines_before, lines_after, chars_before, chars_after, b->share,
 		inside ? b->share : 0.0,
 		end[0], log1p(end[1]) / 5.0, log1p(end[2]) / 5.0, end[2] >= (double)m,
+		rules_log(rules[0]), rules_log(rules[1]), rules_log(rules_to_block(b, k)),
 	};
 	double z = 0.0;
 	for (unsigned j = 0; j < WN_NAV_NF2; j++)
@@ -1285,7 +1309,7 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		}
 	context_features(n, &b, m, any_good);
 	const bool titled = title_features(n, &b, m);
-	b.sum_p1[0] = 0.0;
+	b.sum_p1[0] = b.sum_rules[0] = 0.0;
 	for (size_t k = 0; k < m; k++) {
 		const float *x = b.x + k * X_ROW;
 		double z = 0.0;
@@ -1294,8 +1318,10 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		if (titled) /* the gate: a residual of the first stage */
 			z = wn_nav_wg[0] + wn_nav_wg[1] * z + wn_nav_wg[2] * x[T_AFTER] +
 			    wn_nav_wg[3] * x[T_BEFORE];
-		b.p1[k] = n->feat[b.idx[k]].prior ? 0.0 : sigmoid(z);
+		const bool prior = n->feat[b.idx[k]].prior;
+		b.p1[k] = prior ? 0.0 : sigmoid(z);
 		b.sum_p1[k + 1] = b.sum_p1[k] + b.p1[k];
+		b.sum_rules[k + 1] = b.sum_rules[k] + prior;
 	}
 	main_block(&b, m);
 	n->block_lo = b.idx[b.lo];
@@ -1307,17 +1333,23 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		most[1] = m40 > most[1] ? m40 : most[1];
 	}
 	/* The lines until the next strong line, backward, in b.dense (free
-	 * since context_features); the text to come, from the window's sum. */
-	double total = 0.0, until = (double)m;
+	 * since context_features), and the rules' lines among them; the text
+	 * to come, from the window's sum. */
+	double total = 0.0, until = (double)m, rules = 0.0;
 	for (size_t k = m; k-- > 0;) {
+		const bool at = strong(&b, k);
+		const double ruled = n->feat[b.idx[k]].prior;
 		b.dense[k] = until;
-		until = strong(&b, k) ? 0.0 : until;
+		until = at ? 0.0 : until;
 		until += until < (double)m;
+		b.rules_until[k] = rules;
+		rules = at ? 0.0 : rules + ruled; /* a strong line is no rule's */
 		total += mass(&b, k);
 	}
 	/* The second stage for the lines not dropped by a rule, in order
 	 * (b.p2), then the smoothing over them. */
 	double seen = 0.0, since = (double)m;
+	rules = 0.0;
 	size_t judged = 0;
 	for (size_t k = 0; k < m; k++) {
 		const size_t i = b.idx[k];
@@ -1333,9 +1365,12 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		seen += mass(&b, k);
 		const double end[3] = { (total - seen) / (total > 1.0 ? total : 1.0), since,
 					b.dense[k] };
-		since = strong(&b, k) ? 1.0 : since + (since < (double)m);
+		const double ruled[2] = { rules, b.rules_until[k] };
+		const bool at = strong(&b, k);
+		since = at ? 1.0 : since + (since < (double)m);
+		rules = at ? 0.0 : rules + n->feat[i].prior;
 		if (!n->feat[i].prior)
-			b.p2[judged++] = second_stage(&b, m, k, most, end);
+			b.p2[judged++] = second_stage(&b, m, k, most, end, ruled);
 	}
 	smooth(b.p2, b.post, judged);
 	for (size_t k = 0, j = 0; k < m; k++) {
