@@ -253,6 +253,18 @@ static const struct group_case groups[] = {
 	{ "Ähnliche Beiträge", "related" },
 	{ "Articles similaires", "related" },
 	{ "Entradas relacionadas", "related" },
+	{ "Articoli correlati", "related" },
+	{ "Gerelateerde artikelen", "related" },
+	{ "Artigos relacionados", "related" },
+	{ "Podobne artykuły", "related" },
+	{ "Похожие статьи", "related" },
+	{ "Читайте также: Как выбрать зимние шины", "related" },
+	{ "相关文章", "related" },
+	{ "関連記事", "related" },
+	{ "관련 기사", "related" },
+	{ "Podobne artykuły ukazały się w zeszłym tygodniu w kilku gazetach.", NULL },
+	{ "Похожие статьи появлялись в газете и раньше, но эта вызвала настоящий скандал среди "
+	  "читателей.", NULL },
 	{ "Related posts on social media drew thousands of replies within an hour of the "
 	  "announcement.", NULL },
 	{ "Recent Comments", "sidebar" },
