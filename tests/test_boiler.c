@@ -263,6 +263,7 @@ static const struct group_case groups[] = {
 	{ "関連記事", "related" },
 	{ "관련 기사", "related" },
 	{ "Podobne artykuły ukazały się w zeszłym tygodniu w kilku gazetach.", NULL },
+	{ "Leggi anche", NULL }, /* kept in a scrapinghub-aeb article's gold text */
 	{ "Похожие статьи появлялись в газете и раньше, но эта вызвала настоящий скандал среди "
 	  "читателей.", NULL },
 	{ "Related posts on social media drew thousands of replies within an hour of the "
