@@ -147,6 +147,8 @@ int wn_nav_init(struct wn_nav *n, const struct wn_options *opt)
 	n->lang = WN_NAV_NO_LANG;
 	plain_init(n->plain);
 	title_class_init(n->title_class);
+	for (size_t i = 0; i < WN_NAV_LOG1P_SMALL; i++)
+		n->log1p_small[i] = log1p((double)i);
 	n->mask = 4095;
 	n->slots = calloc(n->mask + 1, sizeof(*n->slots));
 	if (!n->slots)
@@ -552,9 +554,16 @@ static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 	return 0;
 }
 
-static float logf1(double v, float scale)
+/* log1p of a count (a whole number, as the model's features take it): a
+ * table look-up for the small ones, the same value log1p gives. */
+static double log1p_count(const struct wn_nav *n, double v)
 {
-	return (float)log1p(v) / scale;
+	return v < (double)WN_NAV_LOG1P_SMALL ? n->log1p_small[(size_t)v] : log1p(v);
+}
+
+static float logf1(const struct wn_nav *n, double v, float scale)
+{
+	return (float)log1p_count(n, v) / scale;
 }
 
 static bool is_space(unsigned char c)
@@ -705,8 +714,8 @@ static void line_features(const struct wn_nav *n, const struct wn_nav_feat *f, u
 	const bool is_short = f->chars < n->conf.short_chars;
 	memset(x, 0, X_ROW * sizeof(*x));
 	x[X_BIAS] = 1.0f;
-	x[X_CHARS] = logf1(f->chars, 5.0f);
-	x[X_WORDS] = logf1(f->words, 4.0f);
+	x[X_CHARS] = logf1(n, f->chars, 5.0f);
+	x[X_WORDS] = logf1(n, f->words, 4.0f);
 	x[X_STOPS] = n->lang >= 0 ? (float)((double)f->stops[n->lang] / words) : 0.0f;
 	x[X_ENDS] = f->ends;
 	x[X_CAPS] = (float)((double)f->caps / words);
@@ -774,7 +783,7 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 		}
 		if (total == 0)
 			total = (size_t)x[X_RUN];
-		x[X_RUN] = logf1((double)total, 4.0f);
+		x[X_RUN] = logf1(n, (double)total, 4.0f);
 		if (k > 0 && b->x[(k - 1) * X_ROW + X_RUN] == 0.0f)
 			total = 0;
 	}
@@ -798,8 +807,8 @@ static void context_features(const struct wn_nav *n, struct model_bufs *b, size_
 		x[X_NEAR_CHARS] = (float)((b->sum_chars[hi] - b->sum_chars[lo]) / (double)(hi - lo));
 		x[X_POS] = (float)((double)k / (double)m);
 		x[X_DOC_GOOD] = (float)(b->sum_good[m] / (double)m);
-		x[X_FROM_START] = logf1((double)k, 5.0f);
-		x[X_TO_END] = logf1((double)(m - 1 - k), 5.0f);
+		x[X_FROM_START] = logf1(n, (double)k, 5.0f);
+		x[X_TO_END] = logf1(n, (double)(m - 1 - k), 5.0f);
 		x[X_ANY_GOOD] = any_good;
 		x[X_DOC_TEXTY] = (float)((double)texty / (double)m);
 	}
@@ -864,12 +873,6 @@ static double mass(const struct model_bufs *b, size_t k)
 	return b->p1[k] > 0.5 ? b->p1[k] * (b->sum_len[k + 1] - b->sum_len[k]) : 0.0;
 }
 
-/* log(1 + n) / 3 for a count of the rules' lines, most often 0. */
-static double rules_log(double n)
-{
-	return n > 0.0 ? log1p(n) / 3.0 : 0.0;
-}
-
 /* The lines dropped by a rule between the line k and the main block. */
 static double rules_to_block(const struct model_bufs *b, size_t k)
 {
@@ -889,26 +892,27 @@ static double rules_to_block(const struct model_bufs *b, size_t k)
  * after it (m when there is none). rules: the lines dropped by a rule
  * since that strong line and until that one (from the window's edge when
  * there is none). */
-static double second_stage(const struct model_bufs *b, size_t m, size_t k, const double most[2],
-			   const double end[3], const double rules[2])
+static double second_stage(const struct wn_nav *n, const struct model_bufs *b, size_t m, size_t k,
+			   const double most[2], const double end[3], const double rules[2])
 {
 	const double prev = k > 0 ? b->p1[k - 1] : 0.0, next = k + 1 < m ? b->p1[k + 1] : 0.0;
 	const double m15 = mean_p1(b, m, k, 15), m40 = mean_p1(b, m, k, 40);
 	const bool inside = k >= b->lo && k <= b->hi;
-	const double lines_before = k < b->lo ? log1p((double)(b->lo - k)) / 5.0 : 0.0;
-	const double lines_after = k > b->hi ? log1p((double)(k - b->hi)) / 5.0 : 0.0;
+	const double lines_before = k < b->lo ? log1p_count(n, (double)(b->lo - k)) / 5.0 : 0.0;
+	const double lines_after = k > b->hi ? log1p_count(n, (double)(k - b->hi)) / 5.0 : 0.0;
 	const double chars_before =
-		k < b->lo ? log1p(b->sum_len[b->lo] - b->sum_len[k + 1]) / 10.0 : 0.0;
+		k < b->lo ? log1p_count(n, b->sum_len[b->lo] - b->sum_len[k + 1]) / 10.0 : 0.0;
 	const double chars_after =
-		k > b->hi ? log1p(b->sum_len[k] - b->sum_len[b->hi + 1]) / 10.0 : 0.0;
+		k > b->hi ? log1p_count(n, b->sum_len[k] - b->sum_len[b->hi + 1]) / 10.0 : 0.0;
 	const double y[WN_NAV_NF2] = {
 		1.0, b->p1[k], mean_p1(b, m, k, 2), mean_p1(b, m, k, 6), m15,
 		prev, next, prev > next ? prev : next,
 		most[0] > 0.0 ? m15 / most[0] : 0.0, most[1] > 0.0 ? m40 / most[1] : 0.0,
 		inside, lines_before, lines_after, chars_before, chars_after, b->share,
 		inside ? b->share : 0.0,
-		end[0], log1p(end[1]) / 5.0, log1p(end[2]) / 5.0, end[2] >= (double)m,
-		rules_log(rules[0]), rules_log(rules[1]), rules_log(rules_to_block(b, k)),
+		end[0], log1p_count(n, end[1]) / 5.0, log1p_count(n, end[2]) / 5.0, end[2] >= (double)m,
+		log1p_count(n, rules[0]) / 3.0, log1p_count(n, rules[1]) / 3.0,
+		log1p_count(n, rules_to_block(b, k)) / 3.0,
 	};
 	double z = 0.0;
 	for (unsigned j = 0; j < WN_NAV_NF2; j++)
@@ -1264,7 +1268,7 @@ static bool title_features(struct wn_nav *n, struct model_bufs *b, size_t m)
 		return false;
 	for (size_t k = 0; k < m; k++) {
 		float *x = b->x + k * X_ROW;
-		x[T_AFTER] = k > ti ? logf1((double)(k - ti), 5.0f) : 0.0f;
+		x[T_AFTER] = k > ti ? logf1(n, (double)(k - ti), 5.0f) : 0.0f;
 		x[T_BEFORE] = k < ti;
 		x[T_TITLED] = 1.0f;
 	}
@@ -1370,7 +1374,7 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		since = at ? 1.0 : since + (since < (double)m);
 		rules = at ? 0.0 : rules + n->feat[i].prior;
 		if (!n->feat[i].prior)
-			b.p2[judged++] = second_stage(&b, m, k, most, end, ruled);
+			b.p2[judged++] = second_stage(n, &b, m, k, most, end, ruled);
 	}
 	smooth(b.p2, b.post, judged);
 	for (size_t k = 0, j = 0; k < m; k++) {

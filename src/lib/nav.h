@@ -21,6 +21,10 @@ enum wn_nav_class { WN_NAV_GOOD, WN_NAV_BAD, WN_NAV_SHORT, WN_NAV_NEAR, WN_NAV_S
  * left of the markup: nav.c's markup_features), the last WN_NAV_MARKUP of
  * a line's vector. */
 #define WN_NAV_MARKUP 8
+/* The counts the model takes the log of (a line's characters and words,
+ * lines between two places, characters between them) are looked up below
+ * this, computed above it. */
+#define WN_NAV_LOG1P_SMALL 1024
 
 /* What the classifier knows of one line. Lengths are weighted characters:
  * one per letter, digit or symbol, three per Han or kana character, two
@@ -75,6 +79,7 @@ struct wn_nav {
 	uint8_t max_len[256];        /* longest stop word by its first byte */
 	uint8_t plain[256];          /* bytes the markup features skip (nav.c) */
 	uint8_t title_class[256];    /* bytes of the page's title words (nav.c) */
+	double log1p_small[WN_NAV_LOG1P_SMALL]; /* log1p(i): the model's counts (nav.c) */
 	/* Everything above is only read once wn_nav_init returns: a worker
 	 * thread computes features with it (wn_nav_features) while the
 	 * filter's thread judges with what follows. */
