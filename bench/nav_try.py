@@ -9,8 +9,8 @@ trial appends columns to the first stage's features (e1) or to the second
 stage's inputs (e2), trains leaving one set out and on all sets, and
 prints held-out F1 / R / P on scrapinghub-aeb / cleaneval-dev /
 htmltotext-benchmark, the share of tests/data/clean-gold.txt's lines the
-all-sets model drops, and the in-sample F1. "baseline" is the shipped
-model before the page's title (branch nav6); "shipped" is today's, with
+all-sets model drops, and the in-sample F1. "baseline" is today's model
+without the page's title (branch nav6); "shipped" is today's, with
 the title nav.c dumps (its last three columns) through the gate, and
 reproduces nav_train.py's held-out rows. A trial that needs the page's
 address reads WARC-Target-URI ("title strict, gated" computes in Python
