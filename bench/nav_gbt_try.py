@@ -4,7 +4,7 @@
 dumps. A trial only: it needs scikit-learn (Debian's python3-sklearn);
 the shipped trainer, bench/nav_train.py, stays numpy-only.
 
-usage: bench/nav_gbt_try.py [--winnow BIN] [--shared DIR] [--only NAME ...] [--halves]
+usage: bench/nav_gbt_try.py [--winnow BIN] [--shared DIR] [--only NAME ...] [--halves] [--folds K]
        bench/nav_gbt_try.py --false-positives
 
 Each trial is a model: a first stage ("lr": nav_train.py's logistic
@@ -12,9 +12,11 @@ regression with the title's gate; "gbt": gradient-boosted trees,
 scikit-learn's HistGradientBoostingClassifier, on the 43 features and the
 title's 3 columns), a second stage ("lr": nav_train.py's logistic
 regression on the first stage's probabilities and the line's place
-against the main block and the article's end, stage2; "gbt": boosted
-trees on the same inputs; "gbtx": on those and the first stage's
-features; "none": the first stage decides) and a decision over the
+against the main block, the article's end and the rules' lines, stage2;
+"gbt": boosted trees on the same inputs; "gbtx": on those and the first
+stage's features; "none": the first stage decides; the trees are
+scikit-learn's, or with oblivious=True this file's numpy booster of
+oblivious trees, one split a level) and a decision over the
 page's lines ("smooth": nav_train.py's forward-backward posterior of the
 two-state chain whose transitions are counted on the labels; "viterbi":
 the chain's most likely path, a line's evidence weighted so that a line
@@ -40,7 +42,78 @@ import nav_try as Try
 
 TREES = dict(max_depth=3, max_iter=100, learning_rate=0.1)
 
+def edges_of(col, nb):
+    """A feature's split points: midpoints between its distinct values, at
+    most nb - 1 of them, at its quantiles."""
+    u = np.unique(col)
+    if len(u) <= 1:
+        return np.zeros(0)
+    if len(u) <= nb:
+        return (u[:-1] + u[1:]) / 2
+    q = np.quantile(col, np.linspace(0, 1, nb + 1)[1:-1])
+    i = np.unique(np.clip(np.searchsorted(u, q, side="left"), 1, len(u) - 1))
+    return (u[i - 1] + u[i]) / 2
+
+class Oblivious:
+    """Gradient-boosted oblivious trees (every node of a level splits on the
+    same feature and threshold, so a tree is `depth` compares and a table
+    of 2^depth leaves), logistic loss, Newton leaves with an L2 penalty,
+    splits chosen on histograms of nb bins a feature."""
+    def __init__(self, depth=4, trees=200, lr=0.1, l2=1.0, nb=32, minh=1.0):
+        self.depth, self.trees, self.lr, self.l2, self.nb, self.minh = depth, trees, lr, l2, nb, minh
+
+    def fit(self, X, y, c):
+        n, d = X.shape
+        self.edges = [edges_of(X[:, j], self.nb) for j in range(d)]
+        B = np.column_stack([np.searchsorted(e, X[:, j], side="right")
+                             for j, e in enumerate(self.edges)])
+        nbs = [len(e) + 1 for e in self.edges]
+        p0 = (c * y).sum() / c.sum()
+        self.base = np.log(p0 / (1 - p0))
+        F = np.full(n, self.base)
+        self.model = []
+        for _ in range(self.trees):
+            p = T.sig(F)
+            g, h = c * (p - y), c * p * (1 - p)
+            node, splits = np.zeros(n, int), []
+            for lev in range(self.depth):
+                nn, best = 1 << lev, (-np.inf, 0, 0)
+                for j in range(d):
+                    if nbs[j] < 2:
+                        continue
+                    idx = node * nbs[j] + B[:, j]
+                    Gs = np.bincount(idx, g, nn * nbs[j]).reshape(nn, nbs[j])
+                    Hs = np.bincount(idx, h, nn * nbs[j]).reshape(nn, nbs[j])
+                    GL, HL = np.cumsum(Gs, 1)[:, :-1], np.cumsum(Hs, 1)[:, :-1]
+                    GT, HT = Gs.sum(1)[:, None], Hs.sum(1)[:, None]
+                    gain = (GL ** 2 / (HL + self.l2) + (GT - GL) ** 2 / (HT - HL + self.l2)
+                            - GT ** 2 / (HT + self.l2))
+                    gain = np.where((HL >= self.minh) & (HT - HL >= self.minh), gain, 0).sum(0)
+                    k = int(np.argmax(gain))
+                    if gain[k] > best[0]:
+                        best = (gain[k], j, k)
+                _, j, k = best
+                node = node * 2 + (B[:, j] > k)
+                splits.append((j, self.edges[j][k] if len(self.edges[j]) else 0.0))
+            L = 1 << self.depth
+            leaf = -self.lr * np.bincount(node, g, L) / (np.bincount(node, h, L) + self.l2)
+            F += leaf[node]
+            self.model.append((splits, leaf))
+        return self
+
+    def predict_proba(self, X):
+        F = np.full(len(X), self.base)
+        for splits, leaf in self.model:
+            node = np.zeros(len(X), int)
+            for j, t in splits:
+                node = node * 2 + (X[:, j] > t)
+            F += leaf[node]
+        p = T.sig(F)
+        return np.column_stack([1 - p, p])
+
 def gbt(X, y, c, **kw):
+    if kw.pop("oblivious", False):
+        return Oblivious(**kw).fit(X, y, c)
     cfg = dict(TREES)
     cfg.update(kw)
     m = HistGradientBoostingClassifier(early_stopping=False, random_state=0, **cfg)
@@ -146,12 +219,14 @@ TRIALS = {
     "lr, gbt 2nd + features": lambda: Model("lr", "gbtx"),
     "lr, gbt 2nd + features d2": lambda: Model("lr", "gbtx", k2=dict(max_depth=2)),
     "lr, gbt 2nd + features d4 200": lambda: Model("lr", "gbtx", k2=dict(max_depth=4, max_iter=200)),
+    "lr, oblivious 2nd + features d4 200":
+        lambda: Model("lr", "gbtx", k2=dict(oblivious=True, depth=4, trees=200)),
 }
 
 def f(rows, i):
     return " / ".join(f"{r[i]:.3f}" for r in rows)
 
-def run(name, mk, docs, clean, cg, thr, halves):
+def run(name, mk, docs, clean, cg, thr, halves, k=0):
     t0, held, kept = time.time(), [], {}
     for s in T.SETS:
         m = mk().fit([d for d in docs + clean if d.set != s])
@@ -166,6 +241,9 @@ def run(name, mk, docs, clean, cg, thr, halves):
     for t in (0.1, 0.3, 0.5):
         rows = [T.score(kept[s][0], lambda d: kept[s][1][id(d)] >= t) for s in T.SETS]
         print(f"{'  at %.2f' % t:30} F1 {f(rows, 2)}  R {f(rows, 1)}", flush=True)
+    if k:
+        Try.folds(name, T.site_folds(docs, clean, k, thr, lambda ds: mk().fit(ds),
+                                     lambda d, m: m.probs(d, thr)))
     if halves:
         for half in (0, 1):
             ids = {e.id for i, e in enumerate(docs) if i % 2 != half}
@@ -226,7 +304,7 @@ def main():
     print(f"held out (trained on the two other sets), threshold {thr}: "
           "scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
     for name in a.only or TRIALS:
-        run(name, TRIALS[name], docs, clean, cg, thr, a.halves)
+        run(name, TRIALS[name], docs, clean, cg, thr, a.halves, a.folds)
 
 if __name__ == "__main__":
     main()

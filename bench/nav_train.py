@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Trains the --strip-nav line model and reports held-out figures (doc/nav.md).
 
-usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--write-model]
+usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--threshold P] [--folds K]
+                          [--write-model]
 
 1. Each gold set's scraped.lynx.wet goes through `winnow --strip-nav
    --nav-dump=FILE`: the features of every judged line, exactly as nav.c
@@ -18,10 +19,12 @@ usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--write-model]
    transitions are counted on the labels.
 4. Figures: bag-of-words precision, recall, F1 of the kept lines against
    the gold (as score.py), trained on all sets, leaving one set out, and
-   on even / odd documents; the oracle keeps exactly the lines labelled
-   text.
+   on even / odd documents, and with --folds K by K-fold cross-validation
+   over the pages of all sets grouped by site (a page is scored by a model
+   trained on other sites, its own set's among them); the oracle keeps
+   exactly the lines labelled text.
 With --write-model the all-sets weights go to src/lib/nav_model.h."""
-import argparse, json, os, re, subprocess, sys, tempfile
+import argparse, json, os, re, subprocess, sys, tempfile, zlib
 from collections import Counter
 import numpy as np
 
@@ -326,6 +329,28 @@ def score(docs, keep_of):
     p = tp / max(tp + fp, 1); r = tp / max(tp + fn, 1)
     return p, r, 2 * p * r / max(p + r, 1e-9)
 
+def host(uri):
+    """A page's site: the host of its address, without "www."."""
+    m = re.match(r"^[a-z]+://([^/]+)", uri or "")
+    return re.sub(r"^www\.", "", m.group(1).lower() if m else "")
+
+def site_folds(docs, clean, k, thr, train_fn=None, probs_fn=None):
+    """k-fold cross-validation over the pages of all three sets, grouped by
+    site (a site's pages, and their gold texts, are in one fold), so a page
+    is scored by a model trained on other sites, its own set's among them.
+    Returns (P, R, F1) per set."""
+    train_fn = train_fn or train
+    probs_fn = probs_fn or (lambda d, m: probs(d, *m))
+    fold = {d.id: zlib.crc32(host(d.uri).encode()) % k for d in docs}
+    p = {}
+    for f in range(k):
+        m = train_fn([d for d in docs if fold[d.id] != f] +
+                     [d for d in clean if fold.get(d.id, -1) != f])
+        for d in docs:
+            if fold[d.id] == f:
+                p[id(d)] = probs_fn(d, m)
+    return [score([d for d in docs if d.set == s], lambda d: p[id(d)] >= thr) for s in SETS]
+
 def pick_threshold(docs, w1, w2, recall):
     """The highest threshold whose recall on docs is at least recall."""
     best = 0.05
@@ -369,6 +394,8 @@ def main():
                                                        os.path.join(ROOT, "..", "shared")))
     ap.add_argument("--threshold", type=float, default=None,
                     help="score at this threshold instead of --nav-threshold's default")
+    ap.add_argument("--folds", type=int, default=0, metavar="K",
+                    help="also score by K-fold cross-validation grouped by site")
     ap.add_argument("--write-model", action="store_true")
     a = ap.parse_args()
     docs, clean = [], []
@@ -381,6 +408,8 @@ def main():
             dumped = dump(a.winnow, wet, os.path.join(tmp, s + ".tsv"))
             assert len(dumped) == len(ids) == len(uris), (s, len(dumped), len(ids))
             docs += [Doc(s, i, lines, gold[i]) for i, lines in zip(ids, dumped)]
+            for d, u in zip(docs[-len(ids):], uris):
+                d.uri = u
             # The gold texts as documents of their own: clean text to keep,
             # with their page's address (its title words).
             jl = os.path.join(tmp, s + ".jsonl")
@@ -428,6 +457,9 @@ def main():
             name = "odd docs" if half == 0 else "even docs"
             print(f"{name:28} {s + (' even' if half == 0 else ' odd'):22} "
                   f"{p:6.3f} {r:6.3f} {f:6.3f}")
+    if a.folds:
+        for s, (p, r, f) in zip(SETS, site_folds(docs, clean, a.folds, thr)):
+            print(f"{'%d folds by site' % a.folds:28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
     names = ["bias", "chars", "words", "stops", "ends", "caps", "digits", "symbols",
              "repeat", "no_lang", "jt_good", "first_good", "first_bad", "first_short",
              "prev_chars", "prev_stops", "prev_ends", "next_chars", "next_stops",

@@ -2,7 +2,7 @@
 """Tries candidate --strip-nav features in Python, held out (doc/nav.md,
 "What was tried"), before any of them is ported to nav.c.
 
-usage: bench/nav_try.py [--winnow BIN] [--shared DIR] [--only NAME ...] [--halves]
+usage: bench/nav_try.py [--winnow BIN] [--shared DIR] [--only NAME ...] [--halves] [--folds K]
 
 The dumps, labels, training and scoring are bench/nav_train.py's; each
 trial appends columns to the first stage's features (e1) or to the second
@@ -239,10 +239,18 @@ def halves(name, trial, docs, clean, thr):
               + " / ".join(f"{r[2]:.3f}" for r in rows) + "  R "
               + " / ".join(f"{r[1]:.3f}" for r in rows), flush=True)
 
-def run(name, trial, docs, clean, cg, thr, by_halves=False):
+def folds(name, rows):
+    """Prints the figures of nav_train.site_folds."""
+    print(f"{name:28} by site: F1 " + " / ".join(f"{r[2]:.3f}" for r in rows) + "  R "
+          + " / ".join(f"{r[1]:.3f}" for r in rows), flush=True)
+
+def run(name, trial, docs, clean, cg, thr, by_halves=False, k=0):
     prepare(docs + clean + cg, trial)
     if by_halves:
         halves(name, trial, docs, clean, thr)
+    if k:
+        folds(name, T.site_folds(docs, clean, k, thr, lambda ds: train(ds, trial),
+                                 lambda d, m: probs(d, *m, trial)))
     held = []
     for s in T.SETS:
         w1, w2 = train([d for d in docs + clean if d.set != s], trial)
@@ -300,6 +308,8 @@ def parser(trials):
     ap.add_argument("--only", nargs="*", choices=sorted(trials))
     ap.add_argument("--halves", action="store_true",
                     help="also train on odd documents and score even ones, and back")
+    ap.add_argument("--folds", type=int, default=0, metavar="K",
+                    help="also score by K-fold cross-validation grouped by site")
     return ap
 
 def main():
@@ -308,7 +318,7 @@ def main():
     print(f"held out (trained on the two other sets), threshold {thr}: "
           "scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
     for name in a.only or TRIALS:
-        run(name, TRIALS[name], docs, clean, cg, thr, a.halves)
+        run(name, TRIALS[name], docs, clean, cg, thr, a.halves, a.folds)
 
 if __name__ == "__main__":
     main()
