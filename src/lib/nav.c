@@ -519,8 +519,10 @@ _Static_assert(WN_NAV_NG == 4, "nav_model.h's gate does not fit the title's feat
 #define DENSE_FAR 30      /* its most in the window (where the article is) */
 
 /* The model's buffers for m non-blank lines: the first stage's
- * probabilities and five prefix sums, the second stage's probabilities
- * and the smoothing's posteriors, the lines' indexes, the features. */
+ * probabilities and six prefix sums (the last of the rules' lines), the
+ * lines to the next strong line and the rules' lines among them, the
+ * second stage's probabilities and the smoothing's posteriors, the lines'
+ * indexes, the features. */
 struct model_bufs {
 	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *sum_len, *sum_rules, *dense,
 		*rules_until, *p2, *post;
@@ -1342,12 +1344,11 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 	double total = 0.0, until = (double)m, rules = 0.0;
 	for (size_t k = m; k-- > 0;) {
 		const bool at = strong(&b, k);
-		const double ruled = n->feat[b.idx[k]].prior;
 		b.dense[k] = until;
 		until = at ? 0.0 : until;
 		until += until < (double)m;
 		b.rules_until[k] = rules;
-		rules = at ? 0.0 : rules + ruled; /* a strong line is no rule's */
+		rules = at ? 0.0 : rules + n->feat[b.idx[k]].prior; /* a strong line is no rule's */
 		total += mass(&b, k);
 	}
 	/* The second stage for the lines not dropped by a rule, in order
