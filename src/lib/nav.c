@@ -875,13 +875,14 @@ static double mass(const struct model_bufs *b, size_t k)
 	return b->p1[k] > 0.5 ? b->p1[k] * (b->sum_len[k + 1] - b->sum_len[k]) : 0.0;
 }
 
-/* The lines dropped by a rule between the line k and the main block. */
-static double rules_to_block(const struct model_bufs *b, size_t k)
+/* What sum (a prefix sum over the window's lines) adds up to over the
+ * lines between the line k and the main block, on either side; 0 inside. */
+static double to_block(const double *sum, const struct model_bufs *b, size_t k)
 {
 	if (k < b->lo)
-		return b->sum_rules[b->lo] - b->sum_rules[k + 1];
+		return sum[b->lo] - sum[k + 1];
 	if (k > b->hi)
-		return b->sum_rules[k] - b->sum_rules[b->hi + 1];
+		return sum[k] - sum[b->hi + 1];
 	return 0.0;
 }
 
@@ -902,10 +903,8 @@ static double second_stage(const struct wn_nav *n, const struct model_bufs *b, s
 	const bool inside = k >= b->lo && k <= b->hi;
 	const double lines_before = k < b->lo ? log1p_count(n, (double)(b->lo - k)) / 5.0 : 0.0;
 	const double lines_after = k > b->hi ? log1p_count(n, (double)(k - b->hi)) / 5.0 : 0.0;
-	const double chars_before =
-		k < b->lo ? log1p_count(n, b->sum_len[b->lo] - b->sum_len[k + 1]) / 10.0 : 0.0;
-	const double chars_after =
-		k > b->hi ? log1p_count(n, b->sum_len[k] - b->sum_len[b->hi + 1]) / 10.0 : 0.0;
+	const double chars = log1p_count(n, to_block(b->sum_len, b, k)) / 10.0;
+	const double chars_before = k < b->lo ? chars : 0.0, chars_after = k > b->hi ? chars : 0.0;
 	const double y[WN_NAV_NF2] = {
 		1.0, b->p1[k], mean_p1(b, m, k, 2), mean_p1(b, m, k, 6), m15,
 		prev, next, prev > next ? prev : next,
@@ -914,7 +913,7 @@ static double second_stage(const struct wn_nav *n, const struct model_bufs *b, s
 		inside ? b->share : 0.0,
 		end[0], log1p_count(n, end[1]) / 5.0, log1p_count(n, end[2]) / 5.0, end[2] >= (double)m,
 		log1p_count(n, rules[0]) / 3.0, log1p_count(n, rules[1]) / 3.0,
-		log1p_count(n, rules_to_block(b, k)) / 3.0,
+		log1p_count(n, to_block(b->sum_rules, b, k)) / 3.0,
 	};
 	double z = 0.0;
 	for (unsigned j = 0; j < WN_NAV_NF2; j++)
