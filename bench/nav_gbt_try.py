@@ -14,8 +14,11 @@ title's 3 columns), a second stage ("lr": nav_train.py's logistic
 regression on the first stage's probabilities and the line's place
 against the main block, the article's end and the rules' lines, stage2;
 "gbt": boosted trees on the same inputs; "gbtx": on those and the first
-stage's features; "none": the first stage decides; the trees are
-scikit-learn's, or with oblivious=True this file's numpy booster of
+stage's features (the shipped model, with nav_train.py's oblivious
+trees); "lr+obl": the logistic second stage, then oblivious trees on
+the inputs of "gbtx" boosted from its margin; "none": the first stage
+decides; the trees are
+scikit-learn's, or with oblivious=True nav_train.py's numpy booster of
 oblivious trees, one split a level) and a decision over the
 page's lines ("smooth": nav_train.py's forward-backward posterior of the
 two-state chain whose transitions are counted on the labels; "viterbi":
@@ -42,78 +45,9 @@ import nav_try as Try
 
 TREES = dict(max_depth=3, max_iter=100, learning_rate=0.1)
 
-def edges_of(col, nb):
-    """A feature's split points: midpoints between its distinct values, at
-    most nb - 1 of them, at its quantiles."""
-    u = np.unique(col)
-    if len(u) <= 1:
-        return np.zeros(0)
-    if len(u) <= nb:
-        return (u[:-1] + u[1:]) / 2
-    q = np.quantile(col, np.linspace(0, 1, nb + 1)[1:-1])
-    i = np.unique(np.clip(np.searchsorted(u, q, side="left"), 1, len(u) - 1))
-    return (u[i - 1] + u[i]) / 2
-
-class Oblivious:
-    """Gradient-boosted oblivious trees (every node of a level splits on the
-    same feature and threshold, so a tree is `depth` compares and a table
-    of 2^depth leaves), logistic loss, Newton leaves with an L2 penalty,
-    splits chosen on histograms of nb bins a feature."""
-    def __init__(self, depth=4, trees=200, lr=0.1, l2=1.0, nb=32, minh=1.0):
-        self.depth, self.trees, self.lr, self.l2, self.nb, self.minh = depth, trees, lr, l2, nb, minh
-
-    def fit(self, X, y, c):
-        n, d = X.shape
-        self.edges = [edges_of(X[:, j], self.nb) for j in range(d)]
-        B = np.column_stack([np.searchsorted(e, X[:, j], side="right")
-                             for j, e in enumerate(self.edges)])
-        nbs = [len(e) + 1 for e in self.edges]
-        p0 = (c * y).sum() / c.sum()
-        self.base = np.log(p0 / (1 - p0))
-        F = np.full(n, self.base)
-        self.model = []
-        for _ in range(self.trees):
-            p = T.sig(F)
-            g, h = c * (p - y), c * p * (1 - p)
-            node, splits = np.zeros(n, int), []
-            for lev in range(self.depth):
-                nn, best = 1 << lev, (-np.inf, 0, 0)
-                for j in range(d):
-                    if nbs[j] < 2:
-                        continue
-                    idx = node * nbs[j] + B[:, j]
-                    Gs = np.bincount(idx, g, nn * nbs[j]).reshape(nn, nbs[j])
-                    Hs = np.bincount(idx, h, nn * nbs[j]).reshape(nn, nbs[j])
-                    GL, HL = np.cumsum(Gs, 1)[:, :-1], np.cumsum(Hs, 1)[:, :-1]
-                    GT, HT = Gs.sum(1)[:, None], Hs.sum(1)[:, None]
-                    gain = (GL ** 2 / (HL + self.l2) + (GT - GL) ** 2 / (HT - HL + self.l2)
-                            - GT ** 2 / (HT + self.l2))
-                    gain = np.where((HL >= self.minh) & (HT - HL >= self.minh), gain, 0).sum(0)
-                    k = int(np.argmax(gain))
-                    if gain[k] > best[0]:
-                        best = (gain[k], j, k)
-                _, j, k = best
-                node = node * 2 + (B[:, j] > k)
-                splits.append((j, self.edges[j][k] if len(self.edges[j]) else 0.0))
-            L = 1 << self.depth
-            leaf = -self.lr * np.bincount(node, g, L) / (np.bincount(node, h, L) + self.l2)
-            F += leaf[node]
-            self.model.append((splits, leaf))
-        return self
-
-    def predict_proba(self, X):
-        F = np.full(len(X), self.base)
-        for splits, leaf in self.model:
-            node = np.zeros(len(X), int)
-            for j, t in splits:
-                node = node * 2 + (X[:, j] > t)
-            F += leaf[node]
-        p = T.sig(F)
-        return np.column_stack([1 - p, p])
-
 def gbt(X, y, c, **kw):
     if kw.pop("oblivious", False):
-        return Oblivious(**kw).fit(X, y, c)
+        return T.Oblivious(**kw).fit(X, y, c)
     cfg = dict(TREES)
     cfg.update(kw)
     m = HistGradientBoostingClassifier(early_stopping=False, random_state=0, **cfg)
@@ -161,7 +95,7 @@ class Model:
 
     def feats2(self, d, p1):
         Y = T.stage2(p1, d.ch, d.prior)
-        return np.hstack([Y, d.XT]) if self.s2 == "gbtx" else Y
+        return np.hstack([Y, d.XT]) if self.s2 in ("gbtx", "lr+obl") else Y
 
     def fit1(self, ds):
         if self.s1 == "lr":
@@ -182,6 +116,9 @@ class Model:
         Y2 = vcat(ds, lambda d: self.feats2(d, P[id(d)] if P[id(d)] is not None else self.p1(d)))
         if self.s2 == "lr":
             self.m2 = T.fit(Y2, y, c)
+        elif self.s2 == "lr+obl":
+            self.w2 = T.fit(Y2[:, :T.N_STAGE2], y, c)
+            self.m2 = T.Oblivious(**self.k2).fit(Y2, y, c, Y2[:, :len(self.w2)] @ self.w2)
         elif self.s2 != "none":
             self.m2 = gbt(Y2, y, c, **self.k2)
         self.ab = T.transitions([d for d in ds if not d.clean])
@@ -195,6 +132,11 @@ class Model:
             p = p1
         elif self.s2 == "lr":
             p = T.sig(self.feats2(d, p1) @ self.m2)
+        elif self.s2 == "lr+obl":
+            Y = self.feats2(d, p1)
+            p = T.sig(self.m2.margin(Y, Y[:, :len(self.w2)] @ self.w2))
+        elif isinstance(self.m2, T.Oblivious):
+            p = T.sig(self.m2.margin(self.feats2(d, p1)))
         else:
             p = self.m2.predict_proba(self.feats2(d, p1))[:, 1]
         q, live = np.zeros(len(p)), ~d.prior
@@ -208,7 +150,8 @@ class Model:
         return q
 
 TRIALS = {
-    "shipped": lambda: Model("lr", "lr"),
+    "shipped": lambda: Model("lr", "gbtx", k2=dict(oblivious=True, **T.TREES)),
+    "logistic 2nd (shipped before)": lambda: Model("lr", "lr"),
     "lr, no smoothing": lambda: Model("lr", "lr", "none"),
     "lr, viterbi": lambda: Model("lr", "lr", "viterbi"),
     "lr, viterbi at 0.5": lambda: Model("lr", "lr", "viterbi", vt=0.5),
@@ -220,7 +163,13 @@ TRIALS = {
     "lr, gbt 2nd + features d2": lambda: Model("lr", "gbtx", k2=dict(max_depth=2)),
     "lr, gbt 2nd + features d4 200": lambda: Model("lr", "gbtx", k2=dict(max_depth=4, max_iter=200)),
     "lr, oblivious 2nd + features d4 200":
-        lambda: Model("lr", "gbtx", k2=dict(oblivious=True, depth=4, trees=200)),
+        lambda: Model("lr", "gbtx", k2=dict(oblivious=True, depth=4, trees=200, lr=0.1)),
+    "lr, oblivious 2nd + features d4 50 lr 0.3":
+        lambda: Model("lr", "gbtx", k2=dict(oblivious=True, depth=4, trees=50, lr=0.3)),
+    "lr 2nd, oblivious residual d4 50":
+        lambda: Model("lr", "lr+obl", k2=dict(depth=4, trees=50, lr=0.1)),
+    "lr 2nd, oblivious residual d4 100":
+        lambda: Model("lr", "lr+obl", k2=dict(depth=4, trees=100, lr=0.1)),
 }
 
 def f(rows, i):

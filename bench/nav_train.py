@@ -12,10 +12,12 @@ usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--threshold P] [--folds
    words occur in the gold in order; a shorter line only when it occurs
    right where the alignment stands (a heading, a table cell inside the
    article), not anywhere later (a menu item "More").
-3. Two logistic stages (numpy): the first on the line's features, the
-   second on the first's probabilities of the line and its neighbours and
-   on the line's place against the document's main block (main_block) and
-   the article's end; then a two-state smoothing (smooth) whose two
+3. Two stages (numpy): the first a logistic regression on the line's
+   features (with a gate on pages with a title); the second boosted
+   oblivious trees (Oblivious) on the first's probabilities of the line
+   and its neighbours, the line's place against the document's main block
+   (main_block), the article's end and the rules' lines (stage2), and the
+   line's own features; then a two-state smoothing (smooth) whose two
    transitions are counted on the labels.
 4. Figures: bag-of-words precision, recall, F1 of the kept lines against
    the gold (as score.py), trained on all sets, leaving one set out, and
@@ -23,7 +25,7 @@ usage: bench/nav_train.py [--winnow BIN] [--shared DIR] [--threshold P] [--folds
    over the pages of all sets grouped by site (a page is scored by a model
    trained on other sites, its own set's among them); the oracle keeps
    exactly the lines labelled text.
-With --write-model the all-sets weights go to src/lib/nav_model.h."""
+With --write-model the all-sets weights and trees go to src/lib/nav_model.h."""
 import argparse, json, os, re, subprocess, sys, tempfile, zlib
 from collections import Counter
 import numpy as np
@@ -125,6 +127,78 @@ def fit(X, y, c, iters=300):
         if np.abs(step).max() < 1e-7:
             break
     return w
+
+def edges_of(col, nb):
+    """A feature's split points: midpoints between its distinct values, at
+    most nb - 1 of them, at its quantiles."""
+    u = np.unique(col)
+    if len(u) <= 1:
+        return np.zeros(0)
+    if len(u) <= nb:
+        return (u[:-1] + u[1:]) / 2
+    q = np.quantile(col, np.linspace(0, 1, nb + 1)[1:-1])
+    i = np.unique(np.clip(np.searchsorted(u, q, side="left"), 1, len(u) - 1))
+    return (u[i - 1] + u[i]) / 2
+
+class Oblivious:
+    """Gradient-boosted oblivious trees: every node of a level splits on the
+    same input and cut, so a tree is `depth` compares (input > cut: 1)
+    that index a table of 2^depth leaves, the first compare the highest
+    bit. Logistic loss, Newton leaves with an L2 penalty, splits chosen on
+    histograms of nb bins an input (edges_of). nav.c's trees_* evaluate
+    what write_model writes."""
+    def __init__(self, depth=4, trees=100, lr=0.2, l2=1.0, nb=32, minh=1.0):
+        self.depth, self.trees, self.lr, self.l2, self.nb, self.minh = depth, trees, lr, l2, nb, minh
+
+    def fit(self, X, y, c, F0=None):
+        """F0: a margin to boost from (0.0 and no base then)."""
+        n, d = X.shape
+        edges = [edges_of(X[:, j], self.nb) for j in range(d)]
+        B = np.column_stack([np.searchsorted(e, X[:, j], side="right")
+                             for j, e in enumerate(edges)])
+        nbs = [len(e) + 1 for e in edges]
+        p0 = (c * y).sum() / c.sum()
+        self.base = np.log(p0 / (1 - p0)) if F0 is None else 0.0
+        F = self.base + (0.0 if F0 is None else F0)
+        self.model = []
+        for _ in range(self.trees):
+            p = sig(F)
+            g, h = c * (p - y), c * p * (1 - p)
+            node, splits = np.zeros(n, int), []
+            for lev in range(self.depth):
+                nn, best = 1 << lev, (-np.inf, 0, 0)
+                for j in range(d):
+                    if nbs[j] < 2:
+                        continue
+                    idx = node * nbs[j] + B[:, j]
+                    Gs = np.bincount(idx, g, nn * nbs[j]).reshape(nn, nbs[j])
+                    Hs = np.bincount(idx, h, nn * nbs[j]).reshape(nn, nbs[j])
+                    GL, HL = np.cumsum(Gs, 1)[:, :-1], np.cumsum(Hs, 1)[:, :-1]
+                    GT, HT = Gs.sum(1)[:, None], Hs.sum(1)[:, None]
+                    gain = (GL ** 2 / (HL + self.l2) + (GT - GL) ** 2 / (HT - HL + self.l2)
+                            - GT ** 2 / (HT + self.l2))
+                    gain = np.where((HL >= self.minh) & (HT - HL >= self.minh), gain, 0).sum(0)
+                    k = int(np.argmax(gain))
+                    if gain[k] > best[0]:
+                        best = (gain[k], j, k)
+                _, j, k = best
+                node = node * 2 + (B[:, j] > k)
+                splits.append((j, float(np.float32(edges[j][k])) if len(edges[j]) else 0.0))
+            L = 1 << self.depth
+            leaf = -self.lr * np.bincount(node, g, L) / (np.bincount(node, h, L) + self.l2)
+            leaf = leaf.astype(np.float32).astype(float)  # as nav_model.h holds them
+            F += leaf[node]
+            self.model.append((splits, leaf))
+        return self
+
+    def margin(self, X, F0=None):
+        F = np.full(len(X), self.base) + (0.0 if F0 is None else F0)
+        for splits, leaf in self.model:
+            node = np.zeros(len(X), int)
+            for j, t in splits:
+                node = node * 2 + (X[:, j] > t)
+            F += leaf[node]
+        return F
 
 BLOCK_P = 0.5  # main_block in nav.c
 STRONG_P, STRONG_CHARS = 0.9, 150  # second_stage in nav.c: a line sure to be text
@@ -237,6 +311,7 @@ class Doc:
         self.prior = np.array([p for p, _, _ in lines], bool)
         A = np.array([x for _, x, _ in lines]).reshape(len(lines), -1)
         self.X, self.title = A[:, :-TITLE_COLS], A[:, -TITLE_COLS:]
+        self.XT = A  # the line's row: the first stage's features, the title's
         # a page with a title (T_TITLED): its first stage goes through the gate
         self.gated = bool(len(lines)) and bool(self.title[:, -1].any())
         self.c = np.full(len(lines), CLEAN_WEIGHT if clean else 1.0)
@@ -256,9 +331,19 @@ def train(docs):
             np.concatenate([d.y[~d.prior] for d in g]),
             np.concatenate([d.c[~d.prior] for d in g]))
     w1 = (w, v)
-    Y2 = np.vstack([stage2(p_first(d, w1), d.ch, d.prior)[~d.prior] for d in docs])
-    w2 = fit(Y2, y, c)
-    return w1, (w2,) + transitions([d for d in docs if not d.clean])
+    Y2 = np.vstack([second_inputs(d, p_first(d, w1))[~d.prior] for d in docs])
+    return w1, (fit_second(Y2, y, c),) + transitions([d for d in docs if not d.clean])
+
+TREES = dict(depth=4, trees=100, lr=0.2)  # the second stage (doc/nav.md)
+
+def second_inputs(doc, p1, extra=None):
+    """The second stage's inputs (nav.c's second_stage and line row):
+    stage2's columns, then the line's row of the dump."""
+    Y = stage2(p1, doc.ch, doc.prior)
+    return np.hstack([Y, doc.XT] + ([] if extra is None else [extra]))
+
+def fit_second(Y, y, c):
+    return Oblivious(**TREES).fit(Y, y, c)
 
 def transitions(docs):
     """The smoothing's chances to go from junk to text (a) and from text
@@ -311,8 +396,8 @@ def clean_loss(docs, w1, w2, thr):
 
 def probs(doc, w1, w2):
     """w2: the second stage's weights and the smoothing's transitions."""
-    w, a, b = w2
-    p = sig(stage2(p_first(doc, w1), doc.ch, doc.prior) @ w)
+    m2, a, b = w2
+    p = sig(m2.margin(second_inputs(doc, p_first(doc, w1))))
     q = np.zeros(len(p))
     if (~doc.prior).any():
         q[~doc.prior] = smooth(p[~doc.prior], a, b)
@@ -359,33 +444,76 @@ def pick_threshold(docs, w1, w2, recall):
             best = t
     return round(float(best), 3)
 
+def cfloat(v):
+    """v as a C float constant that reads back to the same float."""
+    t = f"{v:.9g}"
+    return (t if any(ch in t for ch in ".en") else t + ".0") + "f"
+
 def write_model(path, w1, w2):
-    w2, a, b = w2
+    m2, a, b = w2
     w1, wg = w1
     f1 = ", ".join(f"{v:.6g}f" for v in w1)
     fg = ", ".join(f"{v:.6g}f" for v in wg)
-    f2 = ", ".join(f"{v:.6g}f" for v in w2)
+    rows = lambda f: ",\n\t".join("{ " + ", ".join(f(t)) + " }" for t in m2.model)
+    cols = sorted({j for t in m2.model for j, _ in t[0]})  # the inputs read, as columns
+    ins = rows(lambda t: (str(cols.index(j)) for j, _ in t[0]))
+    cuts = rows(lambda t: (cfloat(c) for _, c in t[0]))
+    leaves = rows(lambda t: (cfloat(v) for v in t[1]))
     with open(path, "w") as f:
-        f.write(f"""/* nav_model.h - weights of the --strip-nav line model, written by
- * bench/nav_train.py --write-model (doc/nav.md); do not edit by hand. */
+        f.write(f"""/* nav_model.h - weights and trees of the --strip-nav line model, written
+ * by bench/nav_train.py --write-model (doc/nav.md); do not edit by hand. */
 #ifndef WN_NAV_MODEL_H
 #define WN_NAV_MODEL_H
 
 #define WN_NAV_NF1 {len(w1)}
-#define WN_NAV_NF2 {len(w2)}
-
 static const float wn_nav_w1[WN_NAV_NF1] = {{ {f1} }};
-static const float wn_nav_w2[WN_NAV_NF2] = {{ {f2} }};
 #define WN_NAV_NG {len(wg)}
 /* the gate on pages with a title: bias, the first stage's z, lines after
  * the title, before it */
 static const float wn_nav_wg[WN_NAV_NG] = {{ {fg} }};
+
+/* The second stage: {m2.trees} oblivious trees of depth {m2.depth}. Their inputs are the
+ * second stage's own {N_STAGE2} (second_stage), then the line's row; they read
+ * WN_NAV_NCOL of them, the columns (wn_nav_col: the input of each). At
+ * each level a column over its cut sets the next bit of the leaf's index
+ * (the first level's the highest). The margin is WN_NAV_BASE plus each
+ * tree's leaf. */
+#define WN_NAV_NF2 {N_STAGE2}
+#define WN_NAV_TREES {m2.trees}
+#define WN_NAV_DEPTH {m2.depth}
+#define WN_NAV_NCOL {len(cols)}
+static const uint8_t wn_nav_col[WN_NAV_NCOL] = {{ {", ".join(map(str, cols))} }};
+#define WN_NAV_BASE {cfloat(m2.base)}
+static const uint8_t wn_nav_in[WN_NAV_TREES][WN_NAV_DEPTH] = {{
+\t{ins}
+}};
+static const float wn_nav_cut[WN_NAV_TREES][WN_NAV_DEPTH] = {{
+\t{cuts}
+}};
+static const float wn_nav_leaf[WN_NAV_TREES][1 << WN_NAV_DEPTH] = {{
+\t{leaves}
+}};
+
 /* the smoothing's transitions: junk to text, text to junk */
 #define WN_NAV_TO_TEXT {a:.6g}
 #define WN_NAV_TO_JUNK {b:.6g}
 
 #endif
 """)
+
+N_STAGE2 = 24  # stage2's columns, nav.c's WN_NAV_NF2
+STAGE2_NAMES = ["bias", "p1", "mean2", "mean6", "mean15", "prev", "next", "max_near",
+                "rel15", "rel40", "inside", "lines_before", "lines_after", "chars_before",
+                "chars_after", "share", "inside_share", "after", "since", "until",
+                "no_strong_after", "rules_since", "rules_until", "rules_block"]
+NAMES = ["bias", "chars", "words", "stops", "ends", "caps", "digits", "symbols",
+         "repeat", "no_lang", "jt_good", "first_good", "first_bad", "first_short",
+         "prev_chars", "prev_stops", "prev_ends", "next_chars", "next_stops",
+         "next_ends", "run", "pos", "near_good", "near_chars", "doc_good",
+         "short_stops", "no_lang_ends", "from_start", "to_end", "any_good", "short",
+         "dense_near", "dense_far", "texty", "doc_texty", "bracketed", "bracket_share",
+         "button", "one_token", "counted", "colon", "date", "address",
+         "t_after", "t_before", "titled"]
 
 def main():
     ap = argparse.ArgumentParser()
@@ -460,18 +588,15 @@ def main():
     if a.folds:
         for s, (p, r, f) in zip(SETS, site_folds(docs, clean, a.folds, thr)):
             print(f"{'%d folds by site' % a.folds:28} {s:22} {p:6.3f} {r:6.3f} {f:6.3f}")
-    names = ["bias", "chars", "words", "stops", "ends", "caps", "digits", "symbols",
-             "repeat", "no_lang", "jt_good", "first_good", "first_bad", "first_short",
-             "prev_chars", "prev_stops", "prev_ends", "next_chars", "next_stops",
-             "next_ends", "run", "pos", "near_good", "near_chars", "doc_good",
-             "short_stops", "no_lang_ends", "from_start", "to_end", "any_good", "short",
-             "dense_near", "dense_far", "texty", "doc_texty"]
-    top = sorted(zip(names, w1[0]), key=lambda t: -abs(t[1]))[:8]
+    top = sorted(zip(NAMES, w1[0]), key=lambda t: -abs(t[1]))[:8]
     print("first stage, largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
     print("gate on pages with a title (bias, z, after, before):",
           " ".join(f"{v:+.2f}" for v in w1[1]),
           f"; {sum(d.gated for d in docs)} of {len(docs)} pages have one")
-    print("second stage:", " ".join(f"{v:+.2f}" for v in w2[0]),
+    used = Counter((STAGE2_NAMES + ["x." + n for n in NAMES])[j]
+                   for t in w2[0].model for j, _ in t[0])
+    print("second stage, the inputs split on most:",
+          ", ".join(f"{n} {c}" for n, c in used.most_common(12)),
           f"; transitions junk to text {w2[1]:.4f}, text to junk {w2[2]:.4f}")
     if a.write_model:
         write_model(os.path.join(ROOT, "src", "lib", "nav_model.h"), w1, w2)

@@ -200,6 +200,9 @@ def stage2(d, w1, trial):
     Y = T.stage2(p1, d.ch, d.prior)
     if "s2" in trial:
         Y = trial["s2"](Y)
+    # the trees' inputs as nav_train.second_inputs, then the trial's
+    # columns: the first stage's (e1), the second's (p2, e2)
+    Y = np.hstack([Y, d.XT, d.X[:, d.XT.shape[1] - T.TITLE_COLS:]])
     if "p2" in trial:
         Y = np.hstack([Y, trial["p2"](d, p1)])
     return Y if d.E2 is None else np.hstack([Y, d.E2])
@@ -215,12 +218,12 @@ def train(ds, trial):
                   np.concatenate([d.y[~d.prior] for d in g]),
                   np.concatenate([d.c[~d.prior] for d in g]))
         w1 = (w1, v)
-    w2 = T.fit(np.vstack([stage2(d, w1, trial)[~d.prior] for d in ds]), y, c)
+    w2 = T.fit_second(np.vstack([stage2(d, w1, trial)[~d.prior] for d in ds]), y, c)
     return w1, (w2,) + T.transitions([d for d in ds if not d.clean])
 
 def probs(d, w1, w2, trial):
-    w, a, b = w2
-    p = T.sig(stage2(d, w1, trial) @ w)
+    m2, a, b = w2
+    p = T.sig(m2.margin(stage2(d, w1, trial)))
     q = np.zeros(len(p))
     if (~d.prior).any():
         q[~d.prior] = T.smooth(p[~d.prior], a, b)

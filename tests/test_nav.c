@@ -165,11 +165,13 @@ static void on_explain(void *ctx, const struct wn_event *ev)
 	tu_puts(&explained, "\n");
 }
 
-static struct tu_str run_filter(const char *in, size_t len, bool strip, struct wn_stats *st)
+static struct tu_str run_filter_as(const char *in, size_t len, bool strip, enum wn_format format,
+				   struct wn_stats *st)
 {
 	struct tu_str out = { 0 };
 	const struct wn_options opt = {
 		.write = tu_write, .write_ctx = &out, .strip_nav = strip, .explain = on_explain,
+		.format = format,
 	};
 	struct wn_filter *f = wn_filter_new(&opt);
 	cr_assert_not_null(f);
@@ -179,6 +181,11 @@ static struct tu_str run_filter(const char *in, size_t len, bool strip, struct w
 	wn_filter_free(f);
 	tu_append(&out, "", 0);
 	return out;
+}
+
+static struct tu_str run_filter(const char *in, size_t len, bool strip, struct wn_stats *st)
+{
+	return run_filter_as(in, len, strip, WN_FORMAT_TEXT, st);
 }
 
 static bool has_line(const char *text, const char *line)
@@ -672,4 +679,105 @@ Test(nav, clean_text_is_kept)
 	cr_expect_gt(out.len * 1000, in.len * 985, "%zu of %zu bytes", out.len, in.len);
 	tu_free(&in);
 	tu_free(&out);
+}
+
+/* The second stage's trees, both ways (wn_nav_trees), against nav_model.h
+ * read as nav_train.py's Oblivious.margin defines it: at each level a
+ * column over its cut (not equal to it, not NaN) sets the next bit, the
+ * first level's the highest, and the leaves add up in order. The inputs
+ * sit on the cuts, a step either side of them, far off, and NaN, for 61
+ * lines (not a multiple of 8: the AVX2 way's last step reads padding). */
+#include "nav_model.h"
+
+#define TREE_LINES 61
+#define TREE_STRIDE 64
+
+static float tree_input(uint64_t *r, unsigned c)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	const unsigned t = (unsigned)(*r % WN_NAV_TREES), l = (unsigned)(*r >> 8) % WN_NAV_DEPTH;
+	float cut = 0.5f;
+	for (unsigned k = 0; k < WN_NAV_TREES * WN_NAV_DEPTH; k++) {
+		const unsigned tt = (t + k / WN_NAV_DEPTH) % WN_NAV_TREES, ll = (l + k) % WN_NAV_DEPTH;
+		if (wn_nav_in[tt][ll] == c) {
+			cut = wn_nav_cut[tt][ll];
+			break;
+		}
+	}
+	switch ((*r >> 20) % 6) {
+	case 0: return cut;
+	case 1: return nextafterf(cut, INFINITY);
+	case 2: return nextafterf(cut, -INFINITY);
+	case 3: return cut + (float)((*r >> 32) % 1000) / 500.0f - 1.0f;
+	case 4: return (*r >> 40) % 64 ? cut * 3.0f : NAN;
+	default: return (float)((*r >> 24) % 100) / 10.0f;
+	}
+}
+
+Test(nav, trees_agree_with_the_model)
+{
+	(void)wn_nav_w1;
+	(void)wn_nav_wg;
+	static float in[WN_NAV_NCOL * TREE_STRIDE];
+	float want[TREE_STRIDE], z[2][TREE_STRIDE];
+	uint64_t r = 0x9e3779b97f4a7c15u;
+	for (unsigned c = 0; c < WN_NAV_NCOL; c++)
+		for (size_t i = 0; i < TREE_STRIDE; i++)
+			in[c * TREE_STRIDE + i] = i < TREE_LINES ? tree_input(&r, c) : 0.0f;
+	size_t differ = 0;
+	for (size_t i = 0; i < TREE_LINES; i++) {
+		float acc = WN_NAV_BASE;
+		for (unsigned t = 0; t < WN_NAV_TREES; t++) {
+			unsigned leaf = 0;
+			for (unsigned l = 0; l < WN_NAV_DEPTH; l++) {
+				const float x = in[wn_nav_in[t][l] * TREE_STRIDE + i];
+				leaf |= (unsigned)(x > wn_nav_cut[t][l]) << (WN_NAV_DEPTH - 1 - l);
+			}
+			acc += wn_nav_leaf[t][leaf];
+		}
+		want[i] = acc;
+		differ += i > 0 && want[i] != want[i - 1];
+	}
+	cr_assert_gt(differ, TREE_LINES / 2, "the inputs hardly vary the margins");
+	static const int paths[2] = { WN_PLAIN_PATH_SSE2, WN_PLAIN_PATH_AVX2 };
+	for (int p = 0; p < 2; p++) {
+		for (size_t i = 0; i < TREE_STRIDE; i++)
+			z[p][i] = WN_NAV_BASE;
+		const int took = wn_nav_trees(paths[p], in, TREE_STRIDE, TREE_LINES, z[p]);
+		if (p == 1 && took != WN_PLAIN_PATH_AVX2)
+			cr_log_warn("no AVX2 here: the scalar way only");
+		for (size_t i = 0; i < TREE_LINES; i++)
+			cr_expect(memcmp(&z[p][i], &want[i], sizeof(float)) == 0,
+				  "path %d, line %zu: %a against %a", paths[p], i, (double)z[p][i],
+				  (double)want[i]);
+	}
+}
+
+/* The program gives the same output and the same rules (the probability's
+ * step) whichever way it runs the trees, on three real pages. */
+Test(nav, trees_paths_same_output)
+{
+	static const char *const inputs[] = { "nav/wsj.wet", "nav/cleaneval-16.wet",
+					      "nav/panarmenian.wet" };
+	for (size_t k = 0; k < 3; k++) {
+		struct tu_str in = tu_data(inputs[k]), out[2] = { { 0 }, { 0 } }, why[2];
+		for (int p = 0; p < 2; p++) {
+			wn_plain_use(p ? WN_PLAIN_PATH_AVX2 : WN_PLAIN_PATH_SSE2);
+			struct wn_stats st;
+			out[p] = run_filter_as(in.ptr, in.len, true, WN_FORMAT_AUTO, &st);
+			why[p] = explained;
+			explained = (struct tu_str){ 0 };
+			cr_assert_gt(st.dropped[WN_DROP_NAV], 10, "%s", inputs[k]);
+		}
+		wn_plain_use(WN_PLAIN_PATH_AUTO);
+		cr_expect_str_eq(out[0].ptr, out[1].ptr, "%s", inputs[k]);
+		cr_expect_str_eq(why[0].ptr, why[1].ptr, "%s", inputs[k]);
+		for (int p = 0; p < 2; p++) {
+			tu_free(&out[p]);
+			tu_free(&why[p]);
+		}
+		tu_free(&in);
+	}
 }

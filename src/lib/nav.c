@@ -1,12 +1,18 @@
 /* nav.c - --strip-nav: navigation and menu runs found from the text alone
  * (doc/nav.md): each line gets features and jusText's classes (first class,
  * then the context pass) and what lynx left of the markup, and a two-stage
- * logistic model over them, the neighbours' and the line's place against
- * the page's main block and the article's end, smoothed over the page's
- * lines by a two-state chain, decides, so a menu goes as a whole. */
+ * model over them (a logistic first stage, then boosted trees on its
+ * probabilities of the line and its neighbours, the line's place against
+ * the page's main block and the article's end, and the line's features),
+ * smoothed over the page's lines by a two-state chain, decides, so a menu
+ * goes as a whole. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define NAV_AVX2 __attribute__((target("avx2")))
+#include <immintrin.h>
+#endif
 
 #include <utf8proc.h>
 #include <xxhash.h>
@@ -513,6 +519,9 @@ _Static_assert(X_COUNT - X_MARKUP == WN_NAV_MARKUP, "WN_NAV_MARKUP (nav.h) is wr
  * features in a line's row of X_ROW, and --nav-dump writes them too. */
 enum { T_AFTER = X_COUNT, T_BEFORE, T_TITLED, X_ROW };
 _Static_assert(WN_NAV_NG == 4, "nav_model.h's gate does not fit the title's features");
+/* The trees' inputs: second_stage's WN_NAV_NF2, then the line's row. */
+#define TREE_INPUTS (WN_NAV_NF2 + X_ROW)
+_Static_assert(WN_NAV_DEPTH == 4, "trees_avx2 takes trees of depth 4 (16 leaves)");
 
 #define CONTEXT_LINES 5   /* X_NEAR_*: the lines this close on each side */
 #define DENSE_NEAR 10     /* X_DENSE_*: the text within this many lines, over */
@@ -522,12 +531,14 @@ _Static_assert(WN_NAV_NG == 4, "nav_model.h's gate does not fit the title's feat
  * probabilities and six prefix sums (the last of the rules' lines), the
  * lines to the next strong line and the rules' lines among them, the
  * second stage's probabilities and the smoothing's posteriors, the lines'
- * indexes, the features. */
+ * indexes, the features, and the trees' columns (in: column c of the i-th
+ * line a rule did not drop at in[c * stride + i]) and margins. */
 struct model_bufs {
 	double *p1, *sum_p1, *sum_good, *sum_chars, *sum_text, *sum_len, *sum_rules, *dense,
 		*rules_until, *p2, *post;
 	size_t *idx;
-	float *x;
+	float *x, *in, *z;
+	size_t stride; /* m rounded up to 8 lines, trees_avx2's step */
 	/* the main block: the lines lo .. hi, and its share of the text */
 	size_t lo, hi;
 	double share;
@@ -535,8 +546,10 @@ struct model_bufs {
 
 static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 {
+	const size_t stride = (m + 7) & ~(size_t)7;
 	const size_t nd = 5 * m + 6 * (m + 1), need = nd * sizeof(double) + m * sizeof(size_t) +
-					     m * X_ROW * sizeof(float);
+					     (m * X_ROW + (WN_NAV_NCOL + 1) * stride) *
+						     sizeof(float);
 	if (n->model.cap < need && wn_buf_reserve(&n->model, need) != 0)
 		return WN_E_NOMEM;
 	double *d = (double *)(void *)n->model.ptr;
@@ -553,6 +566,9 @@ static int model_reserve(struct wn_nav *n, size_t m, struct model_bufs *b)
 	b->post = b->p2 + m;
 	b->idx = (size_t *)(void *)(d + nd);
 	b->x = (float *)(void *)(b->idx + m);
+	b->in = b->x + m * X_ROW;
+	b->z = b->in + WN_NAV_NCOL * stride;
+	b->stride = stride;
 	return 0;
 }
 
@@ -886,17 +902,18 @@ static double to_block(const double *sum, const struct model_bufs *b, size_t k)
 	return 0.0;
 }
 
-/* The second stage: each line's first probability with its neighbours',
- * its place against the main block and against the article's end, and the
- * lines dropped by a rule in between: a rule's line ("Leave a Reply",
- * "Share this", "Related posts") marks a section's edge that the stop
- * words miss. end: the share of the window's text (mass) after the line,
- * the lines since the last strong line before it and until the next one
- * after it (m when there is none). rules: the lines dropped by a rule
+/* The second stage's own inputs: each line's first probability with its
+ * neighbours', its place against the main block and against the article's
+ * end, and the lines dropped by a rule in between: a rule's line ("Leave a
+ * Reply", "Share this", "Related posts") marks a section's edge that the
+ * stop words miss. end: the share of the window's text (mass) after the
+ * line, the lines since the last strong line before it and until the next
+ * one after it (m when there is none). rules: the lines dropped by a rule
  * since that strong line and until that one (from the window's edge when
- * there is none). */
-static double second_stage(const struct wn_nav *n, const struct model_bufs *b, size_t m, size_t k,
-			   const double most[2], const double end[3], const double rules[2])
+ * there is none). With the line's row after them, the trees' inputs, of
+ * which their columns are written at line j. */
+static void second_stage(const struct wn_nav *n, const struct model_bufs *b, size_t m, size_t k,
+			 size_t j, const double most[2], const double end[3], const double rules[2])
 {
 	const double prev = k > 0 ? b->p1[k - 1] : 0.0, next = k + 1 < m ? b->p1[k + 1] : 0.0;
 	const double m15 = mean_p1(b, m, k, 15), m40 = mean_p1(b, m, k, 40);
@@ -915,10 +932,94 @@ static double second_stage(const struct wn_nav *n, const struct model_bufs *b, s
 		log1p_count(n, rules[0]) / 3.0, log1p_count(n, rules[1]) / 3.0,
 		log1p_count(n, to_block(b->sum_rules, b, k)) / 3.0,
 	};
-	double z = 0.0;
-	for (unsigned j = 0; j < WN_NAV_NF2; j++)
-		z += wn_nav_w2[j] * y[j];
-	return sigmoid(z);
+	float v[TREE_INPUTS];
+	for (unsigned i = 0; i < WN_NAV_NF2; i++)
+		v[i] = (float)y[i];
+	memcpy(v + WN_NAV_NF2, b->x + k * X_ROW, X_ROW * sizeof(float));
+	float *in = b->in + j;
+	for (unsigned c = 0; c < WN_NAV_NCOL; c++)
+		in[c * b->stride] = v[wn_nav_col[c]];
+}
+
+/* The trees (nav_model.h): each adds its leaf to the margins z of the cnt
+ * lines whose columns are in's. One tree is four compares that index its
+ * 16 leaves; the two ways add the leaves in the same order, in single
+ * precision, so they give the same margins to the bit. */
+static void trees_scalar(const float *in, size_t stride, size_t cnt, float *z)
+{
+	for (unsigned t = 0; t < WN_NAV_TREES; t++) {
+		const float *c[WN_NAV_DEPTH];
+		for (unsigned l = 0; l < WN_NAV_DEPTH; l++)
+			c[l] = in + wn_nav_in[t][l] * stride;
+		for (size_t i = 0; i < cnt; i++) {
+			unsigned node = 0;
+			for (unsigned l = 0; l < WN_NAV_DEPTH; l++)
+				node = 2 * node + (c[l][i] > wn_nav_cut[t][l]);
+			z[i] += wn_nav_leaf[t][node];
+		}
+	}
+}
+
+#if defined(NAV_AVX2)
+/* Eight lines a step: the first level's compare picks the upper or the
+ * lower eight leaves (a blend), the three others index them (a permute
+ * reads an index's low three bits). cnt is a multiple of 8. */
+static NAV_AVX2 void trees_avx2(const float *in, size_t stride, size_t cnt, float *z)
+{
+	const __m256i four = _mm256_set1_epi32(4), two = _mm256_set1_epi32(2),
+		      one = _mm256_set1_epi32(1);
+	for (unsigned t = 0; t < WN_NAV_TREES; t++) {
+		const uint8_t *f = wn_nav_in[t];
+		const float *c0 = in + f[0] * stride, *c1 = in + f[1] * stride,
+			    *c2 = in + f[2] * stride, *c3 = in + f[3] * stride;
+		const __m256 t0 = _mm256_set1_ps(wn_nav_cut[t][0]), t1 = _mm256_set1_ps(wn_nav_cut[t][1]),
+			     t2 = _mm256_set1_ps(wn_nav_cut[t][2]), t3 = _mm256_set1_ps(wn_nav_cut[t][3]);
+		const __m256 lower = _mm256_loadu_ps(wn_nav_leaf[t]),
+			     upper = _mm256_loadu_ps(wn_nav_leaf[t] + 8);
+		for (size_t i = 0; i < cnt; i += 8) {
+			const __m256 hi = _mm256_cmp_ps(_mm256_loadu_ps(c0 + i), t0, _CMP_GT_OQ);
+			const __m256i b1 = _mm256_castps_si256(
+					      _mm256_cmp_ps(_mm256_loadu_ps(c1 + i), t1, _CMP_GT_OQ)),
+				      b2 = _mm256_castps_si256(
+					      _mm256_cmp_ps(_mm256_loadu_ps(c2 + i), t2, _CMP_GT_OQ)),
+				      b3 = _mm256_castps_si256(
+					      _mm256_cmp_ps(_mm256_loadu_ps(c3 + i), t3, _CMP_GT_OQ));
+			const __m256i idx = _mm256_or_si256(
+				_mm256_or_si256(_mm256_and_si256(b1, four), _mm256_and_si256(b2, two)),
+				_mm256_and_si256(b3, one));
+			const __m256 leaf = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lower, idx),
+							     _mm256_permutevar8x32_ps(upper, idx), hi);
+			_mm256_storeu_ps(z + i, _mm256_add_ps(_mm256_loadu_ps(z + i), leaf));
+		}
+	}
+}
+#endif
+
+int wn_nav_trees(int path, const float *in, size_t stride, size_t cnt, float *z)
+{
+#if defined(NAV_AVX2)
+	if (path == WN_PLAIN_PATH_AVX2 && __builtin_cpu_supports("avx2")) {
+		trees_avx2(in, stride, (cnt + 7) & ~(size_t)7, z);
+		return WN_PLAIN_PATH_AVX2;
+	}
+#endif
+	(void)path;
+	trees_scalar(in, stride, cnt, z);
+	return WN_PLAIN_PATH_SSE2;
+}
+
+/* The second stage's probabilities p2 of the cnt lines whose columns are
+ * b's: the lines from cnt to the stride's end are zeros. */
+static void second_trees(struct model_bufs *b, size_t cnt)
+{
+	const size_t stride = b->stride;
+	for (unsigned c = 0; c < WN_NAV_NCOL; c++)
+		memset(b->in + c * stride + cnt, 0, (stride - cnt) * sizeof(float));
+	for (size_t i = 0; i < stride; i++)
+		b->z[i] = WN_NAV_BASE;
+	wn_nav_trees(wn_plain_path(), b->in, stride, cnt, b->z);
+	for (size_t i = 0; i < cnt; i++)
+		b->p2[i] = sigmoid(b->z[i]);
 }
 
 /* The chain's emissions: the second stage's probability q of text (of
@@ -1374,8 +1475,9 @@ static void model_judge(struct wn_nav *n, const uint8_t *fin, bool any_good)
 		since = at ? 1.0 : since + (since < (double)m);
 		rules = at ? 0.0 : rules + n->feat[i].prior;
 		if (!n->feat[i].prior)
-			b.p2[judged++] = second_stage(n, &b, m, k, most, end, ruled);
+			second_stage(n, &b, m, k, judged++, most, end, ruled);
 	}
+	second_trees(&b, judged);
 	smooth(b.p2, b.post, judged);
 	for (size_t k = 0, j = 0; k < m; k++) {
 		const size_t i = b.idx[k];

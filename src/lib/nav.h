@@ -149,6 +149,15 @@ void wn_nav_judge(struct wn_nav *n, bool doc_end);
 /* Forgets the held lines; at a document's end, starts a new document. */
 void wn_nav_clear(struct wn_nav *n, bool doc_end);
 
+/* The second stage's trees (nav_model.h): adds each tree's leaf to the
+ * margins z of cnt lines whose columns are in (column c of line i at
+ * in[c * stride + i]; stride and z's room a multiple of 8 at least cnt,
+ * the lines from cnt on readable). path: WN_PLAIN_PATH_AVX2 eight lines a
+ * step when the CPU has AVX2, else one at a time; both give the same
+ * margins to the bit. Returns the path it took. nav.c passes
+ * wn_plain_path(); the tests compare the two. */
+int wn_nav_trees(int path, const float *in, size_t stride, size_t cnt, float *z);
+
 /* The ISO 639-1 code of a language, or "" for WN_NAV_NO_LANG. */
 const char *wn_nav_lang_name(int lang);
 
