@@ -118,7 +118,7 @@ class Model:
             self.m2 = T.fit(Y2, y, c)
         elif self.s2 == "lr+obl":
             self.w2 = T.fit(Y2[:, :T.N_STAGE2], y, c)
-            self.m2 = T.Oblivious(**self.k2).fit(Y2, y, c, Y2[:, :len(self.w2)] @ self.w2)
+            self.m2 = T.Oblivious(**self.k2).fit(Y2, y, c, Y2[:, :T.N_STAGE2] @ self.w2)
         elif self.s2 != "none":
             self.m2 = gbt(Y2, y, c, **self.k2)
         self.ab = T.transitions([d for d in ds if not d.clean])
@@ -134,7 +134,7 @@ class Model:
             p = T.sig(self.feats2(d, p1) @ self.m2)
         elif self.s2 == "lr+obl":
             Y = self.feats2(d, p1)
-            p = T.sig(self.m2.margin(Y, Y[:, :len(self.w2)] @ self.w2))
+            p = T.sig(self.m2.margin(Y, Y[:, :T.N_STAGE2] @ self.w2))
         elif isinstance(self.m2, T.Oblivious):
             p = T.sig(self.m2.margin(self.feats2(d, p1)))
         else:
@@ -166,6 +166,10 @@ TRIALS = {
         lambda: Model("lr", "gbtx", k2=dict(oblivious=True, depth=4, trees=200, lr=0.1)),
     "lr, oblivious 2nd + features d4 50 lr 0.3":
         lambda: Model("lr", "gbtx", k2=dict(oblivious=True, depth=4, trees=50, lr=0.3)),
+    "shipped, l2 10": lambda: Model("lr", "gbtx", k2=dict(oblivious=True, **dict(T.TREES, l2=10.0))),
+    "shipped, leaves of 50 or more": lambda: Model("lr", "gbtx",
+                                                   k2=dict(oblivious=True, **dict(T.TREES, minh=50.0))),
+    "shipped, 16 bins": lambda: Model("lr", "gbtx", k2=dict(oblivious=True, **dict(T.TREES, nb=16))),
     "lr 2nd, oblivious residual d4 50":
         lambda: Model("lr", "lr+obl", k2=dict(depth=4, trees=50, lr=0.1)),
     "lr 2nd, oblivious residual d4 100":
@@ -246,8 +250,6 @@ def main():
                     help="only the shipped model's kept junk on scrapinghub-aeb, held out, by kind")
     a = ap.parse_args()
     docs, clean, cg, thr = Try.load(a.winnow, a.shared)
-    for d in docs + clean + cg:  # the trees see the title's columns as features
-        d.XT = np.hstack([d.X, d.title])
     if a.false_positives:
         return false_positives(docs, clean, thr)
     print(f"held out (trained on the two other sets), threshold {thr}: "

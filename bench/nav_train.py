@@ -159,7 +159,7 @@ class Oblivious:
         nbs = [len(e) + 1 for e in edges]
         p0 = (c * y).sum() / c.sum()
         self.base = np.log(p0 / (1 - p0)) if F0 is None else 0.0
-        F = self.base + (0.0 if F0 is None else F0)
+        F = np.full(n, self.base) + (0.0 if F0 is None else F0)
         self.model = []
         for _ in range(self.trees):
             p = sig(F)
@@ -336,11 +336,10 @@ def train(docs):
 
 TREES = dict(depth=4, trees=100, lr=0.2)  # the second stage (doc/nav.md)
 
-def second_inputs(doc, p1, extra=None):
+def second_inputs(doc, p1):
     """The second stage's inputs (nav.c's second_stage and line row):
     stage2's columns, then the line's row of the dump."""
-    Y = stage2(p1, doc.ch, doc.prior)
-    return np.hstack([Y, doc.XT] + ([] if extra is None else [extra]))
+    return np.hstack([stage2(p1, doc.ch, doc.prior), doc.XT])
 
 def fit_second(Y, y, c):
     return Oblivious(**TREES).fit(Y, y, c)
@@ -395,7 +394,7 @@ def clean_loss(docs, w1, w2, thr):
     return nd / max(n, 1), bd / max(b, 1)
 
 def probs(doc, w1, w2):
-    """w2: the second stage's weights and the smoothing's transitions."""
+    """w2: the second stage's trees and the smoothing's transitions."""
     m2, a, b = w2
     p = sig(m2.margin(second_inputs(doc, p_first(doc, w1))))
     q = np.zeros(len(p))

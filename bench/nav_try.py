@@ -109,6 +109,26 @@ def page_repeats(d):
     return np.column_stack([np.log1p(rep - 1) / 3, between.astype(float),
                             np.full(n, (rep >= 3).mean() if n else 0.0)])
 
+def adjacent_copy(d):
+    """A line the same as the line before or after it (a photo's caption
+    after its alternative text, as CNN's pages have them)."""
+    t = [x.strip() for _, _, x in d.lines]
+    n = len(t)
+    same = [n > 1 and ((k > 0 and t[k] == t[k - 1]) or (k + 1 < n and t[k] == t[k + 1]))
+            for k in range(n)]
+    return np.array(same, float).reshape(n, 1)
+
+PAREN_COUNT = re.compile(r"\((\d{1,6})\)\s*$")
+
+def paren_count(d):
+    """A line ending in a count in parentheses ("Week 12 power rankings
+    (133)": a headline's comments), not a year."""
+    out = []
+    for _, _, x in d.lines:
+        m = PAREN_COUNT.search(x)
+        out.append(bool(m) and not (len(m.group(1)) == 4 and 1900 <= int(m.group(1)) <= 2099))
+    return np.array(out, float).reshape(len(d.lines), 1)
+
 def article_vocabulary(d, p1):
     """A page-level view from the first stage: the share of the line's
     words of 4 letters or more found in another line sure to be article
@@ -167,6 +187,12 @@ TRIALS = {
     "2nd stage products": {"s2": products},
     "shipped + block vocabulary (2nd stage)": {"g1": lambda d: d.title, "p2": block_vocabulary},
     "article vocabulary (2nd stage)": {"p2": article_vocabulary},
+    "shipped + adjacent copy (2nd stage)": {"g1": lambda d: d.title, "e2": adjacent_copy},
+    "shipped + a count in parentheses (2nd stage)": {"g1": lambda d: d.title, "e2": paren_count},
+    "shipped + page repeats (2nd stage)": {"g1": lambda d: d.title, "e2": page_repeats},
+    "shipped + headline list (2nd stage)": {"g1": lambda d: d.title, "e2": headline_list},
+    "shipped + article vocabulary (2nd stage)": {"g1": lambda d: d.title,
+                                                 "p2": article_vocabulary},
 }
 
 # ---- training and scoring with extra columns -------------------------------
