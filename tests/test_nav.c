@@ -3,8 +3,9 @@
  * goes; a heading, a list, a table and a one-line quotation inside the
  * article stay; clean prose stays), --nav-threshold, and the program on
  * text, JSON Lines and WET input; what lynx leaves of the markup and of
- * comment threads, the main block of a page, and the teasers after an
- * article's end. */
+ * comment threads, the main block of a page, the teasers after an
+ * article's end, and the second stage's trees both ways (AVX2 and one
+ * line at a time) against the model. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "nav.h"
+#include "nav_model.h"
 #include "testutil.h"
 
 static struct wn_nav nav;
@@ -687,7 +689,6 @@ Test(nav, clean_text_is_kept)
  * first level's the highest, and the leaves add up in order. The inputs
  * sit on the cuts, a step either side of them, far off, and NaN, for 61
  * lines (not a multiple of 8: the AVX2 way's last step reads padding). */
-#include "nav_model.h"
 
 #define TREE_LINES 61
 #define TREE_STRIDE 64
