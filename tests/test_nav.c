@@ -724,6 +724,13 @@ Test(nav, trees_agree_with_the_model)
 	static float in[WN_NAV_NCOL * TREE_STRIDE];
 	float want[TREE_STRIDE], z[2][TREE_STRIDE];
 	uint64_t r = 0x9e3779b97f4a7c15u;
+	/* The model reads inside a line's inputs (the second stage's, the
+	 * first stage's features, the title's 3) and inside its columns. */
+	for (unsigned c = 0; c < WN_NAV_NCOL; c++)
+		cr_assert_lt(wn_nav_col[c], WN_NAV_NF2 + WN_NAV_NF1 + 3);
+	for (unsigned t = 0; t < WN_NAV_TREES; t++)
+		for (unsigned l = 0; l < WN_NAV_DEPTH; l++)
+			cr_assert_lt(wn_nav_in[t][l], WN_NAV_NCOL);
 	for (unsigned c = 0; c < WN_NAV_NCOL; c++)
 		for (size_t i = 0; i < TREE_STRIDE; i++)
 			in[c * TREE_STRIDE + i] = i < TREE_LINES ? tree_input(&r, c) : 0.0f;
