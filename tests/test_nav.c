@@ -789,3 +789,45 @@ Test(nav, trees_paths_same_output)
 		tu_free(&in);
 	}
 }
+
+/* markup_features reads 32 bytes a step with AVX2 and a byte at a time
+ * without: the same features either way, on lines whose markers, spaces
+ * and multibyte characters sit on and across the steps' edges. */
+Test(nav, markup_features_both_ways)
+{
+	static const char *const pieces[] = {
+		"word ", "The ", "with ", "http://example.com/a ", "www.x.org ", "[photo.jpg] ",
+		"(BUTTON) ", "12:30 ", "2019 ", "x2019 ", "22 comments", "Ж", "中", "😀", "é",
+		"\t", ":", ".", "..", "(", ")", "[", "]", "h", "W", "0", "_", "a.jpeg ", "says:",
+	};
+	const size_t np = sizeof(pieces) / sizeof(pieces[0]);
+	uint64_t r = 12345;
+	char line[400];
+	size_t differ = 0, lines = 0;
+	for (unsigned k = 0; k < 3000; k++) {
+		size_t len = 0;
+		const unsigned n = 1 + (unsigned)(k % 40);
+		for (unsigned i = 0; i < n; i++) {
+			r = r * 6364136223846793005u + 1442695040888963407u;
+			const char *p = pieces[(r >> 33) % np];
+			const size_t pl = strlen(p);
+			if (len + pl >= sizeof(line))
+				break;
+			memcpy(line + len, p, pl);
+			len += pl;
+		}
+		struct wn_nav_feat f[2];
+		for (int p = 0; p < 2; p++) {
+			wn_plain_use(p ? WN_PLAIN_PATH_AVX2 : WN_PLAIN_PATH_SSE2);
+			wn_nav_features(&nav, line, len, &f[p]);
+		}
+		wn_plain_use(WN_PLAIN_PATH_AUTO);
+		cr_expect(memcmp(f[0].markup, f[1].markup, sizeof(f[0].markup)) == 0,
+			  "line %u: '%.*s'", k, (int)len, line);
+		differ += f[0].markup[0] != 0.0f || f[0].markup[1] != 0.0f || f[0].markup[2] != 0.0f ||
+			  f[0].markup[6] != 0.0f || f[0].markup[7] != 0.0f;
+		lines += len >= 64;
+	}
+	cr_expect_gt(differ, 1000, "the lines hardly set the markup features");
+	cr_expect_gt(lines, 1000, "too few lines of two steps or more");
+}
