@@ -679,7 +679,7 @@ static inline void markup_byte(struct markup *m, const unsigned char *s, size_t 
  * their bits (a code point's first byte counts), the others go one by one
  * to markup_byte. The bytes that are not plain: NUL, is_space's spaces,
  * digits, [ ] ( ) : . h H w W. */
-static __attribute__((target("avx2,popcnt,bmi"))) size_t
+static __attribute__((target("avx2,popcnt"))) size_t
 markup_avx2(struct markup *m, const unsigned char *s, size_t len)
 {
 #define EQ(x, c) _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)(c)))
@@ -754,7 +754,7 @@ static void markup_features(const uint8_t plain[256], const unsigned char *s, si
 	struct markup m = { 0 };
 	size_t at = 0;
 #if defined(NAV_AVX2)
-	if (wn_plain_path() == WN_PLAIN_PATH_AVX2)
+	if (wn_plain_path() == WN_PLAIN_PATH_AVX2 && __builtin_cpu_supports("popcnt"))
 		at = markup_avx2(&m, s, len);
 #endif
 	for (; at < len; at++) {
