@@ -766,13 +766,11 @@ static void markup_features(const uint8_t plain[256], const unsigned char *s, si
 		}
 		markup_byte(&m, s, len, at);
 	}
-	size_t cps = m.cps, bracketed = m.bracketed, token = m.token, longest = m.longest;
-	bool button = m.button, date = m.date, address = m.address;
-	longest = token > longest ? token : longest;
+	const size_t longest = m.token > m.longest ? m.token : m.longest;
 	x[X_BRACKETED - X_MARKUP] = len >= 2 && s[0] == '[' && s[len - 1] == ']';
-	x[X_BRACKET_SHARE - X_MARKUP] = cps ? (float)((double)bracketed / (double)cps) : 0.0f;
-	x[X_BUTTON - X_MARKUP] = button;
-	x[X_ONE_TOKEN - X_MARKUP] = cps >= 12 ? (float)((double)longest / (double)cps) : 0.0f;
+	x[X_BRACKET_SHARE - X_MARKUP] = m.cps ? (float)((double)m.bracketed / (double)m.cps) : 0.0f;
+	x[X_BUTTON - X_MARKUP] = m.button;
+	x[X_ONE_TOKEN - X_MARKUP] = m.cps >= 12 ? (float)((double)longest / (double)m.cps) : 0.0f;
 	/* "22 comments": digits, spaces, one word */
 	size_t i = 0;
 	while (i < len && is_digit(s[i]))
@@ -785,8 +783,8 @@ static void markup_features(const uint8_t plain[256], const unsigned char *s, si
 		counted = is_wordc(s[k]);
 	x[X_COUNTED - X_MARKUP] = counted;
 	x[X_COLON - X_MARKUP] = len > 0 && s[len - 1] == ':';
-	x[X_DATE - X_MARKUP] = date;
-	x[X_ADDRESS - X_MARKUP] = address;
+	x[X_DATE - X_MARKUP] = m.date;
+	x[X_ADDRESS - X_MARKUP] = m.address;
 }
 
 /* The features of the line alone, and the jusText classes. */
@@ -998,7 +996,7 @@ static void second_stage(const struct wn_nav *n, const struct model_bufs *b, siz
 		log1p_count(n, rules[0]) / 3.0, log1p_count(n, rules[1]) / 3.0,
 		log1p_count(n, to_block(b->sum_rules, b, k)) / 3.0,
 	};
-	float v[TREE_INPUTS];
+	float v[TREE_INPUTS]; /* gathered from one array: cheaper than a choice a column */
 	for (unsigned i = 0; i < WN_NAV_NF2; i++)
 		v[i] = (float)y[i];
 	memcpy(v + WN_NAV_NF2, b->x + k * X_ROW, X_ROW * sizeof(float));
