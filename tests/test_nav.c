@@ -4,8 +4,9 @@
  * article stay; clean prose stays), --nav-threshold, and the program on
  * text, JSON Lines and WET input; what lynx leaves of the markup and of
  * comment threads, the main block of a page, the teasers after an
- * article's end, and the second stage's trees both ways (AVX2 and one
- * line at a time) against the model. */
+ * article's end, the second stage's trees both ways (AVX2 and one line
+ * at a time) against the model, and a line's counts and markup features
+ * both ways (AVX2 and the byte loops). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -830,4 +831,70 @@ Test(nav, markup_features_both_ways)
 	}
 	cr_expect_gt(differ, 1000, "the lines hardly set the markup features");
 	cr_expect_gt(lines, 1000, "too few lines of two steps or more");
+}
+
+/* A line's counts (words, capitals, digits, symbols, stop words, the title's
+ * bits) from the AVX2 step over ASCII lines and from the code point loop
+ * alike: random lines of words, capitals, digits, every kind of space and
+ * of symbol, words of 64, 65 and 66 letters (where a word is cut), lines
+ * across the 32-byte steps and around the longest line the step takes,
+ * and now and then a byte that is not ASCII (the loop then reads it all). */
+Test(nav, ascii_counts_both_ways)
+{
+	static char longw[3][70];
+	for (int i = 0; i < 3; i++) {
+		memset(longw[i], i == 1 ? 'B' : 'a' + i, (size_t)(64 + i));
+		longw[i][64 + i] = ' ';
+	}
+	const char *const pieces[] = {
+		"word ", "The ", "the ", "and ", "der ", "und ", "les ", "la ", "de ", "het ",
+		"Dow ", "JONES ", "x", "Q", "0", "42 ", "2019", "it's ", "'", "\t", "\v", "\f",
+		"\r", "\n", "\x01", "\x7f", "_", "-", ":", ".", "[img] ", "(BUTTON) ", " ", "  ",
+		"Volkswagen ", "über ", "中", longw[0], longw[1], longw[2],
+	};
+	const size_t np = sizeof(pieces) / sizeof(pieces[0]);
+	uint64_t r = 4242;
+	static char line[4200];
+	size_t ascii = 0, capped = 0, cut = 0, past = 0;
+	for (unsigned k = 0; k < 4000; k++) {
+		const size_t want = k % 97 == 0 ? 4080 + k % 40 : 1 + k % 150;
+		size_t len = 0;
+		while (len < want) {
+			r = r * 6364136223846793005u + 1442695040888963407u;
+			size_t i = (r >> 33) % np;
+			if ((i == np - 4 || i == np - 5) && (r >> 20) % 8) /* mostly ASCII lines */
+				i = 0;
+			const size_t pl = strlen(pieces[i]);
+			if (len + pl > sizeof(line))
+				break;
+			memcpy(line + len, pieces[i], pl);
+			len += pl;
+		}
+		struct wn_nav_feat f[2];
+		for (int p = 0; p < 2; p++) {
+			wn_plain_use(p ? WN_PLAIN_PATH_AVX2 : WN_PLAIN_PATH_SSE2);
+			wn_nav_features(&nav, line, len, &f[p]);
+		}
+		wn_plain_use(WN_PLAIN_PATH_AUTO);
+		cr_expect(f[0].chars == f[1].chars && f[0].words == f[1].words &&
+			  f[0].caps == f[1].caps && f[0].digits == f[1].digits &&
+			  f[0].symbols == f[1].symbols && f[0].title_bits == f[1].title_bits &&
+			  memcmp(f[0].stops, f[1].stops, sizeof(f[0].stops)) == 0 &&
+			  f[0].ends == f[1].ends && f[0].line_hash == f[1].line_hash,
+			  "line %u (%zu bytes): chars %u/%u words %u/%u caps %u/%u digits %u/%u "
+			  "symbols %u/%u stops(en) %u/%u", k, len, f[0].chars, f[1].chars,
+			  f[0].words, f[1].words, f[0].caps, f[1].caps, f[0].digits, f[1].digits,
+			  f[0].symbols, f[1].symbols, f[0].stops[WN_NAV_EN], f[1].stops[WN_NAV_EN]);
+		bool plain = true;
+		for (size_t i = 0; i < len; i++)
+			plain &= (unsigned char)line[i] < 0x80;
+		ascii += plain;
+		capped += plain && f[0].caps > 0 && f[0].stops[WN_NAV_EN] > 0 && f[0].digits > 0;
+		cut += plain && f[0].title_bits == ~0ull;
+		past += len > 4096;
+	}
+	cr_expect_gt(ascii, 3000, "too few ASCII lines");
+	cr_expect_gt(capped, 1000, "the lines hardly have capitals, stop words and digits");
+	cr_expect_gt(cut, 100, "too few words cut");
+	cr_expect_gt(past, 10, "no line longer than the AVX2 step takes");
 }

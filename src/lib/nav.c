@@ -249,24 +249,32 @@ static unsigned title_bit(const char *p, size_t len)
 	return (unsigned)(((v ^ len) * 0x9E3779B97F4A7C15ull) >> 58);
 }
 
-/* Counts a word: a stop word of which languages. A Korean word of two
- * syllables or more is one when it ends in a particle. Its bit goes to
- * the line's title_bits: every bit when it is not all ASCII (or cut). */
+/* Counts a word, lowercased in buf[0..len) (8 bytes readable), of ncp
+ * code points, the last one last; cut: longer than buf holds. A stop word
+ * of which languages: a Korean word of two syllables or more is one when
+ * it ends in a particle. Its bit goes to the line's title_bits: every bit
+ * when it is not all ASCII (or cut). */
+static void count_word(const struct wn_nav *n, struct wn_nav_feat *out, const char *buf,
+		       size_t len, size_t ncp, int32_t last, bool cut)
+{
+	out->words++;
+	if (len != ncp)
+		out->title_bits = ~0ull;
+	else if (len >= 3)
+		out->title_bits |= 1ull << title_bit(buf, len);
+	unsigned langs = cut ? 0 : wn_nav_stopword(n, buf, len);
+	if (!(langs >> WN_NAV_KO & 1) && ncp >= 2 && last >= 0xAC00 && last <= 0xD7A3 &&
+	    ko_suffix(n, last))
+		langs |= 1u << WN_NAV_KO;
+	for (unsigned l = 0; langs; l++, langs >>= 1)
+		out->stops[l] = (uint16_t)(out->stops[l] + (langs & 1));
+}
+
 static void end_word(const struct wn_nav *n, struct wn_nav_feat *out, struct word *w)
 {
 	if (w->ncp == 0)
 		return;
-	out->words++;
-	if (w->len != w->ncp)
-		out->title_bits = ~0ull;
-	else if (w->len >= 3)
-		out->title_bits |= 1ull << title_bit(w->buf, w->len);
-	unsigned langs = w->cut ? 0 : wn_nav_stopword(n, w->buf, w->len);
-	if (!(langs >> WN_NAV_KO & 1) && w->ncp >= 2 && w->last >= 0xAC00 && w->last <= 0xD7A3 &&
-	    ko_suffix(n, w->last))
-		langs |= 1u << WN_NAV_KO;
-	for (unsigned l = 0; langs; l++, langs >>= 1)
-		out->stops[l] = (uint16_t)(out->stops[l] + (langs & 1));
+	count_word(n, out, w->buf, w->len, w->ncp, w->last, w->cut);
 	w->len = w->ncp = 0;
 	w->cut = false;
 }
@@ -288,10 +296,89 @@ static void put_cp(struct word *w, int32_t cp)
 static void markup_features(const uint8_t plain[256], const unsigned char *s, size_t len,
 			    float *x);
 
-void wn_nav_features(const struct wn_nav *n, const char *p, size_t len, struct wn_nav_feat *out)
+#define ASCII_MAX 4096 /* the longest line ascii_avx2 takes */
+
+#if defined(NAV_AVX2)
+#define NAV_IN(v, a, z)                                                      \
+	_mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((a) - 1)),    \
+			 _mm256_cmpgt_epi8(_mm256_set1_epi8((z) + 1), v))
+
+/* wn_nav_features' loop for a line of len <= ASCII_MAX bytes, 32 bytes a
+ * step: false when a byte is not ASCII (the loop then reads the line).
+ * Every ASCII byte is a character; a word is a run of letters and digits,
+ * lowercased into a copy of the line, and goes to count_word as put_cp
+ * would have left it. */
+static __attribute__((target("avx2,popcnt"))) bool
+ascii_avx2(const struct wn_nav *n, const unsigned char *s, size_t len, struct wn_nav_feat *out)
 {
-	memset(out, 0, sizeof(*out));
-	const unsigned char *s = (const unsigned char *)p;
+	char low[ASCII_MAX + 64];
+	uint32_t word[ASCII_MAX / 32 + 1], upper[ASCII_MAX / 32];
+	uint32_t digits = 0, symbols = 0;
+	const size_t nb = (len + 31) / 32;
+	for (size_t b = 0; b < nb; b++) {
+		const size_t at = 32 * b, have = len - at < 32 ? len - at : 32;
+		__m256i x;
+		if (have == 32) {
+			x = _mm256_loadu_si256((const __m256i *)(s + at));
+		} else {
+			unsigned char tail[32] = { 0 };
+			memcpy(tail, s + at, have);
+			x = _mm256_loadu_si256((const __m256i *)tail);
+		}
+		if (_mm256_movemask_epi8(x))
+			return false;
+		const uint32_t valid = have == 32 ? ~0u : (1u << have) - 1;
+		const __m256i alpha = NAV_IN(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), 'a', 'z');
+		const __m256i up = NAV_IN(x, 'A', 'Z'), digit = NAV_IN(x, '0', '9');
+		const __m256i space = _mm256_or_si256( /* kind_of's: not '\n' */
+			_mm256_cmpeq_epi8(x, _mm256_set1_epi8(' ')),
+			_mm256_andnot_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\n')),
+					    NAV_IN(x, '\t', '\r')));
+		const uint32_t dm = (uint32_t)_mm256_movemask_epi8(digit);
+		const uint32_t wm = ((uint32_t)_mm256_movemask_epi8(alpha) | dm) & valid;
+		const uint32_t sm = (uint32_t)_mm256_movemask_epi8(space) & valid;
+		word[b] = wm;
+		upper[b] = (uint32_t)_mm256_movemask_epi8(up);
+		digits += (uint32_t)__builtin_popcount(dm & valid);
+		symbols += (uint32_t)__builtin_popcount(valid & ~wm & ~sm);
+		_mm256_storeu_si256((__m256i *)(low + at),
+				    _mm256_or_si256(x, _mm256_and_si256(up, _mm256_set1_epi8(0x20))));
+	}
+	word[nb] = 0;
+	_mm256_storeu_si256((__m256i *)(low + 32 * nb), _mm256_setzero_si256());
+	uint32_t caps = 0;
+	for (size_t i = 0;;) { /* each word: its first bit set, then its first bit clear */
+		size_t b = i / 32;
+		uint32_t m = word[b] & ~0u << (i % 32);
+		while (!m) {
+			if (++b >= nb)
+				goto done;
+			m = word[b];
+		}
+		const size_t start = 32 * b + (size_t)__builtin_ctz(m);
+		m = ~word[b] & ~0u << (start % 32);
+		while (!m)
+			m = ~word[++b]; /* word[nb] is 0 */
+		const size_t end = 32 * b + (size_t)__builtin_ctz(m), wl = end - start;
+		caps += upper[start / 32] >> (start % 32) & 1;
+		count_word(n, out, low + start, wl <= MAX_WORD ? wl : MAX_WORD + 1, wl, s[end - 1],
+			   wl > MAX_WORD + 1);
+		i = end;
+	}
+done:
+	out->chars = (uint32_t)len;
+	out->caps = caps;
+	out->digits = digits;
+	out->symbols = symbols;
+	return true;
+}
+#endif
+
+/* A line's characters, words, capitals, digits, symbols, stop words and
+ * title bits, a code point at a time. */
+static void count_line(const struct wn_nav *n, const unsigned char *s, size_t len,
+		       struct wn_nav_feat *out)
+{
 	struct word w = { .len = 0 };
 	for (size_t i = 0; i < len;) {
 		int32_t cp = s[i];
@@ -333,6 +420,19 @@ void wn_nav_features(const struct wn_nav *n, const char *p, size_t len, struct w
 		}
 	}
 	end_word(n, out, &w);
+}
+
+void wn_nav_features(const struct wn_nav *n, const char *p, size_t len, struct wn_nav_feat *out)
+{
+	memset(out, 0, sizeof(*out));
+	const unsigned char *s = (const unsigned char *)p;
+	bool counted = false; /* ascii_avx2 touches out only when it returns true */
+#if defined(NAV_AVX2)
+	counted = len <= ASCII_MAX && wn_plain_path() == WN_PLAIN_PATH_AVX2 &&
+		  __builtin_cpu_supports("popcnt") && ascii_avx2(n, s, len, out);
+#endif
+	if (!counted)
+		count_line(n, s, len, out);
 	out->ends = wn_ends_marked(p, len);
 	markup_features(n->plain, s, len, out->markup);
 	/* A short line's repeats are counted when its document is judged. */
