@@ -794,6 +794,23 @@ Test(nav, trees_paths_same_output)
 /* markup_features reads 32 bytes a step with AVX2 and a byte at a time
  * without: the same features either way, on lines whose markers, spaces
  * and multibyte characters sit on and across the steps' edges. */
+static uint64_t next_random(uint64_t *r)
+{
+	*r = *r * 6364136223846793005u + 1442695040888963407u;
+	return *r >> 33;
+}
+
+/* The line's features by the AVX2 steps (f[1]) and by the byte and code
+ * point loops (f[0]). */
+static void features_both_ways(const char *line, size_t len, struct wn_nav_feat f[2])
+{
+	for (int p = 0; p < 2; p++) {
+		wn_plain_use(p ? WN_PLAIN_PATH_AVX2 : WN_PLAIN_PATH_SSE2);
+		wn_nav_features(&nav, line, len, &f[p]);
+	}
+	wn_plain_use(WN_PLAIN_PATH_AUTO);
+}
+
 Test(nav, markup_features_both_ways)
 {
 	static const char *const pieces[] = {
@@ -809,8 +826,7 @@ Test(nav, markup_features_both_ways)
 		size_t len = 0;
 		const unsigned n = 1 + (unsigned)(k % 40);
 		for (unsigned i = 0; i < n; i++) {
-			r = r * 6364136223846793005u + 1442695040888963407u;
-			const char *p = pieces[(r >> 33) % np];
+			const char *p = pieces[next_random(&r) % np];
 			const size_t pl = strlen(p);
 			if (len + pl >= sizeof(line))
 				break;
@@ -818,11 +834,7 @@ Test(nav, markup_features_both_ways)
 			len += pl;
 		}
 		struct wn_nav_feat f[2];
-		for (int p = 0; p < 2; p++) {
-			wn_plain_use(p ? WN_PLAIN_PATH_AVX2 : WN_PLAIN_PATH_SSE2);
-			wn_nav_features(&nav, line, len, &f[p]);
-		}
-		wn_plain_use(WN_PLAIN_PATH_AUTO);
+		features_both_ways(line, len, f);
 		cr_expect(memcmp(f[0].markup, f[1].markup, sizeof(f[0].markup)) == 0,
 			  "line %u: '%.*s'", k, (int)len, line);
 		differ += f[0].markup[0] != 0.0f || f[0].markup[1] != 0.0f || f[0].markup[2] != 0.0f ||
@@ -860,9 +872,8 @@ Test(nav, ascii_counts_both_ways)
 		const size_t want = k % 97 == 0 ? 4080 + k % 40 : 1 + k % 150;
 		size_t len = 0;
 		while (len < want) {
-			r = r * 6364136223846793005u + 1442695040888963407u;
-			size_t i = (r >> 33) % np;
-			if ((i == np - 4 || i == np - 5) && (r >> 20) % 8) /* mostly ASCII lines */
+			size_t i = next_random(&r) % np;
+			if ((i == np - 4 || i == np - 5) && r >> 20 & 7) /* mostly ASCII lines */
 				i = 0;
 			const size_t pl = strlen(pieces[i]);
 			if (len + pl > sizeof(line))
@@ -871,11 +882,7 @@ Test(nav, ascii_counts_both_ways)
 			len += pl;
 		}
 		struct wn_nav_feat f[2];
-		for (int p = 0; p < 2; p++) {
-			wn_plain_use(p ? WN_PLAIN_PATH_AVX2 : WN_PLAIN_PATH_SSE2);
-			wn_nav_features(&nav, line, len, &f[p]);
-		}
-		wn_plain_use(WN_PLAIN_PATH_AUTO);
+		features_both_ways(line, len, f);
 		cr_expect(f[0].chars == f[1].chars && f[0].words == f[1].words &&
 			  f[0].caps == f[1].caps && f[0].digits == f[1].digits &&
 			  f[0].symbols == f[1].symbols && f[0].title_bits == f[1].title_bits &&
