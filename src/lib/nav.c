@@ -254,8 +254,8 @@ static unsigned title_bit(const char *p, size_t len)
  * of which languages: a Korean word of two syllables or more is one when
  * it ends in a particle. Its bit goes to the line's title_bits: every bit
  * when it is not all ASCII (or cut). */
-static inline void count_word(const struct wn_nav *n, struct wn_nav_feat *out, const char *buf,
-		       size_t len, size_t ncp, int32_t last, bool cut)
+static inline void count_word(const struct wn_nav *n, struct wn_nav_feat *out,
+			      const char *buf, size_t len, size_t ncp, int32_t last, bool cut)
 {
 	out->words++;
 	if (len != ncp)
