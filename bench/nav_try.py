@@ -129,6 +129,48 @@ def paren_count(d):
         out.append(bool(m) and not (len(m.group(1)) == 4 and 1900 <= int(m.group(1)) <= 2099))
     return np.array(out, float).reshape(len(d.lines), 1)
 
+SHAPE_END = re.compile(r"[.!?:\"'”)»]\s*$")
+
+def shape(t):
+    """A line's shape for periodic_shapes: blank, markup ("[...]", an
+    IFRAME), short (under 4 words; with a digit or not), a sentence (long
+    or not) or a headline."""
+    t = t.strip()
+    if not t:
+        return "0"
+    if t.startswith("[") or t.startswith("IFRAME"):
+        return "I"
+    if len(t.split()) < 4:
+        return "D" if re.search(r"\d", t) else "S"
+    if SHAPE_END.search(t):
+        return "L" if len(t) > 200 else "P"
+    return "H"
+
+def periodic_shapes(d, pmax=6, reps=3):
+    """Session 16: lists of teasers and comment threads repeat a block of
+    line shapes ([image], headline, "19 hours ago", summary, "44
+    comments"); an article's paragraphs do not. For each line, the
+    repetitions of the longest run of period 2 to 6 that covers it (3 or
+    more, a block of two shapes or more, not sentences alone), as log1p / 3,
+    and whether there is one."""
+    s = [shape(x) for _, _, x in d.lines]
+    n = len(s)
+    best = np.zeros(n)
+    for p in range(2, pmax + 1):
+        i = p
+        while i < n:
+            if s[i] != s[i - p]:
+                i += 1
+                continue
+            j = i
+            while j < n and s[j] == s[j - p]:
+                j += 1
+            block = set(s[i - p:i])
+            if j - (i - p) >= reps * p and len(block) >= 2 and block - {"L", "P"}:
+                best[i - p:j] = np.maximum(best[i - p:j], (j - (i - p)) / p)
+            i = j
+    return np.column_stack([np.log1p(best) / 3, (best > 0).astype(float)])
+
 def article_vocabulary(d, p1):
     """A page-level view from the first stage: the share of the line's
     words of 4 letters or more found in another line sure to be article
@@ -193,6 +235,8 @@ TRIALS = {
     "shipped + headline list (2nd stage)": {"g1": lambda d: d.title, "e2": headline_list},
     "shipped + article vocabulary (2nd stage)": {"g1": lambda d: d.title,
                                                  "p2": article_vocabulary},
+    "shipped + periodic shapes (1st stage)": {"g1": lambda d: d.title, "e1": periodic_shapes},
+    "shipped + periodic shapes (2nd stage)": {"g1": lambda d: d.title, "e2": periodic_shapes},
 }
 
 # ---- training and scoring with extra columns -------------------------------
