@@ -791,9 +791,6 @@ Test(nav, trees_paths_same_output)
 	}
 }
 
-/* markup_features reads 32 bytes a step with AVX2 and a byte at a time
- * without: the same features either way, on lines whose markers, spaces
- * and multibyte characters sit on and across the steps' edges. */
 static uint64_t next_random(uint64_t *r)
 {
 	*r = *r * 6364136223846793005u + 1442695040888963407u;
@@ -811,6 +808,9 @@ static void features_both_ways(const char *line, size_t len, struct wn_nav_feat 
 	wn_plain_use(WN_PLAIN_PATH_AUTO);
 }
 
+/* markup_features reads 32 bytes a step with AVX2 and a byte at a time
+ * without: the same features either way, on lines whose markers, spaces
+ * and multibyte characters sit on and across the steps' edges. */
 Test(nav, markup_features_both_ways)
 {
 	static const char *const pieces[] = {
