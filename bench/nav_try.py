@@ -171,6 +171,22 @@ def periodic_shapes(d, pmax=6, reps=3):
             i = j
     return np.column_stack([np.log1p(best) / 3, (best > 0).astype(float)])
 
+def neighbours(d, ks=(-2, -1, 1, 2)):
+    """Session 16: the first stage's features of the lines 2 and 1 before
+    and after the line (zero past the page's ends, so their bias column
+    says whether there is one), for the trees to read a teaser's shape
+    from its neighbours ("19 hours ago on Mac Blog" after a headline)."""
+    X, n = d.X, len(d.X)
+    out = []
+    for k in ks:
+        Z = np.zeros_like(X)
+        if k < 0:
+            Z[-k:] = X[:n + k]
+        else:
+            Z[:n - k] = X[k:]
+        out.append(Z)
+    return np.hstack(out)
+
 def article_vocabulary(d, p1):
     """A page-level view from the first stage: the share of the line's
     words of 4 letters or more found in another line sure to be article
@@ -237,6 +253,9 @@ TRIALS = {
                                                  "p2": article_vocabulary},
     "shipped + periodic shapes (1st stage)": {"g1": lambda d: d.title, "e1": periodic_shapes},
     "shipped + periodic shapes (2nd stage)": {"g1": lambda d: d.title, "e2": periodic_shapes},
+    "shipped + neighbours' features (2nd stage)": {"g1": lambda d: d.title, "e2": neighbours},
+    "shipped + neighbours' features, 1 line (2nd stage)": {
+        "g1": lambda d: d.title, "e2": lambda d: neighbours(d, (-1, 1))},
 }
 
 # ---- training and scoring with extra columns -------------------------------
