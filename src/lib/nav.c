@@ -294,7 +294,7 @@ static void put_cp(struct word *w, int32_t cp)
 }
 
 static void markup_features(const uint8_t plain[256], const unsigned char *s, size_t len,
-			    float *x);
+			    bool avx2, float *x);
 
 #define ASCII_MAX 4096 /* the longest line ascii_avx2 takes */
 
@@ -426,15 +426,17 @@ void wn_nav_features(const struct wn_nav *n, const char *p, size_t len, struct w
 {
 	memset(out, 0, sizeof(*out));
 	const unsigned char *s = (const unsigned char *)p;
-	bool counted = false; /* ascii_avx2 touches out only when it returns true */
+	/* the AVX2 steps (ascii_avx2, markup_avx2): chosen as plain.c's pass is */
+	bool avx2 = false, counted = false;
 #if defined(NAV_AVX2)
-	counted = len <= ASCII_MAX && wn_plain_path() == WN_PLAIN_PATH_AVX2 &&
-		  __builtin_cpu_supports("popcnt") && ascii_avx2(n, s, len, out);
+	avx2 = wn_plain_path() == WN_PLAIN_PATH_AVX2 && __builtin_cpu_supports("popcnt");
+	/* ascii_avx2 touches out only when it returns true */
+	counted = avx2 && len <= ASCII_MAX && ascii_avx2(n, s, len, out);
 #endif
 	if (!counted)
 		count_line(n, s, len, out);
 	out->ends = wn_ends_marked(p, len);
-	markup_features(n->plain, s, len, out->markup);
+	markup_features(n->plain, s, len, avx2, out->markup);
 	/* A short line's repeats are counted when its document is judged. */
 	if (out->chars < n->conf.short_chars)
 		out->line_hash = XXH3_64bits(p, len) | 1;
@@ -839,11 +841,12 @@ static void plain_init(uint8_t plain[256])
  * one long token (a file name, an address), a count "22 comments", a
  * line ending in a colon ("X says:"), a time or a year, an address or an
  * image's file name. Lengths in code points. x: the WN_NAV_MARKUP features
- * from X_MARKUP on (x[X_F - X_MARKUP] is feature X_F). The one place
+ * from X_MARKUP on (x[X_F - X_MARKUP] is feature X_F); avx2: read 32
+ * bytes a step (markup_avx2). The one place
  * computing features of the text alone: called by wn_nav_features, so on
  * the worker thread too. */
 static void markup_features(const uint8_t plain[256], const unsigned char *s, size_t len,
-			    float *x)
+			    bool avx2, float *x)
 {
 	while (len > 0 && is_space(s[len - 1]))
 		len--;
@@ -854,8 +857,10 @@ static void markup_features(const uint8_t plain[256], const unsigned char *s, si
 	struct markup m = { 0 };
 	size_t at = 0;
 #if defined(NAV_AVX2)
-	if (wn_plain_path() == WN_PLAIN_PATH_AVX2 && __builtin_cpu_supports("popcnt"))
+	if (avx2)
 		at = markup_avx2(&m, s, len);
+#else
+	(void)avx2;
 #endif
 	for (; at < len; at++) {
 		const unsigned char c = s[at];
