@@ -6,6 +6,7 @@ the shipped trainer, bench/nav_train.py, stays numpy-only.
 
 usage: bench/nav_gbt_try.py [--winnow BIN] [--shared DIR] [--only NAME ...] [--halves] [--folds K]
        bench/nav_gbt_try.py --false-positives
+       bench/nav_gbt_try.py --span-oracles [--folds K]
 
 Each trial is a model: a first stage ("lr": nav_train.py's logistic
 regression with the title's gate; "gbt": gradient-boosted trees,
@@ -35,7 +36,7 @@ model drops, and held-out F1 / R at other thresholds (a tree model's
 probabilities are not the logistic model's, so one threshold is not a
 fair comparison); with --halves also trained on odd documents scored on
 the even ones and back. "shipped" reproduces nav_train.py's rows."""
-import os, re, sys, time
+import os, re, sys, time, zlib
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -244,14 +245,57 @@ def false_positives(docs, clean, thr, held="scrapinghub-aeb"):
           f"{100 * sum(top[:10]) / max(total, 1):.0f} %, {sum(v > 500 for v in top)} pages "
           "hold more than 500 tokens each")
 
+def span_oracles(docs, clean, thr, k=5):
+    """How far knowing the article's span would take the shipped model:
+    its kept lines, then the same with every line after the last line
+    labelled text dropped (the article's end known), with the lines before
+    the first dropped too (its start and end known), and with the junk
+    inside that span dropped instead (the span's junk known). Held out
+    (trained on the two other sets) and by k folds of sites."""
+    def cut(d, keep, end=False, start=False, inside=False):
+        yi = np.nonzero(d.y > 0)[0]
+        keep = keep.copy()
+        if len(yi):
+            if end:
+                keep[yi[-1] + 1:] = False
+            if start:
+                keep[:yi[0]] = False
+            if inside:
+                keep[yi[0]:yi[-1] + 1] &= d.y[yi[0]:yi[-1] + 1] > 0
+        return keep
+    ways = [("the model", {}), ("+ the end known", dict(end=True)),
+            ("+ the start and end known", dict(end=True, start=True)),
+            ("+ the junk inside known", dict(inside=True))]
+    q = {}
+    for s in T.SETS:
+        w = T.train([d for d in docs + clean if d.set != s])
+        q.update({id(d): T.probs(d, *w) >= thr for d in docs if d.set == s})
+    fold = {d.id: zlib.crc32(T.host(d.uri).encode()) % k for d in docs}
+    qf = {}
+    for j in range(k):
+        w = T.train([d for d in docs if fold[d.id] != j] +
+                    [d for d in clean if fold.get(d.id, -1) != j])
+        qf.update({id(d): T.probs(d, *w) >= thr for d in docs if fold[d.id] == j})
+    print(f"threshold {thr}; F1 / P / R on scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
+    for proto, keep in (("held out", q), (f"{k} folds by site", qf)):
+        for name, kw in ways:
+            rows = [T.score([d for d in docs if d.set == s],
+                            lambda d: cut(d, keep[id(d)], **kw)) for s in T.SETS]
+            print(f"{proto:16} {name:28} F1 {f(rows, 2)}  P {f(rows, 0)}  R {f(rows, 1)}",
+                  flush=True)
+
 def main():
     ap = Try.parser(TRIALS)
     ap.add_argument("--false-positives", action="store_true",
                     help="only the shipped model's kept junk on scrapinghub-aeb, held out, by kind")
+    ap.add_argument("--span-oracles", action="store_true",
+                    help="only the shipped model with the article's span known, held out and by site")
     a = ap.parse_args()
     docs, clean, cg, thr = Try.load(a.winnow, a.shared)
     if a.false_positives:
         return false_positives(docs, clean, thr)
+    if a.span_oracles:
+        return span_oracles(docs, clean, thr, a.folds or 5)
     print(f"held out (trained on the two other sets), threshold {thr}: "
           "scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
     for name in a.only or TRIALS:
