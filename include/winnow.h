@@ -145,7 +145,8 @@ enum wn_invalid {
 /* How an input is framed into documents; see doc/formats.md. */
 enum wn_format {
 	WN_FORMAT_TEXT = 0, /* lines; an input, or a part of it ended by a form
-			     * feed (or NUL with nul_docs), is a document */
+			     * feed (or NUL with nul_docs), is a document,
+			     * written back with that byte after its lines */
 	WN_FORMAT_JSONL,    /* one JSON object per line, its text in one field */
 	WN_FORMAT_WET,      /* WARC records: each conversion record is a document */
 	WN_FORMAT_AUTO,     /* each input by its first bytes: "WARC/1." is WET,
@@ -248,7 +249,8 @@ struct wn_options {
 	/* Formats and documents (doc/formats.md). */
 	enum wn_format format;  /* WN_FORMAT_TEXT by default */
 	const char *field;      /* JSON Lines text field; NULL: "text". Copied */
-	bool keep_empty;        /* write records whose text became empty */
+	bool keep_empty;        /* write records whose text became empty (and
+				 * a text document's form feed or NUL) */
 	bool wet_digest;        /* recompute a sha1 WARC-Block-Digest of a
 				 * rewritten WET record; else drop the header */
 	bool doc_dedup;         /* drop documents whose whole text was seen */

@@ -668,8 +668,8 @@ Test(boiler, explain_names_each_drop)
 		"Town Gazette\n\n"
 		"The council met on Tuesday evening to discuss the budget for the coming year.\n"
 		"Residents asked for more money for the library, and the mayor agreed to look again.\n"
-		"A second page, with its own text, which is long enough to be a paragraph.\n"
-		"The third page ends here, after a sentence that is long enough as well.\n");
+		"\fA second page, with its own text, which is long enough to be a paragraph.\n"
+		"\fThe third page ends here, after a sentence that is long enough as well.\n");
 	result_free(&r);
 }
 

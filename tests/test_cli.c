@@ -118,12 +118,31 @@ Test(cli, null_separated_documents)
 	const char in[] = "repeated line across docs\0repeated line across docs\0";
 	put("in.txt", in, sizeof(in) - 1);
 	cr_assert_eq(sh("$W -0 --scope=doc in.txt"), 0);
-	expect_file("out", "repeated line across docs\nrepeated line across docs\n");
-	cr_assert_eq(sh("$W --no-repair=controls --scope=doc in.txt"), 0);
+	/* each document written back with its NUL, so the next program of a
+	 * pipeline (xargs -0, sort -z, winnow -0) reads the same documents */
+	static const char want[] = "repeated line across docs\n\0repeated line across docs\n\0";
 	size_t n;
 	char *out = slurpn("out", &n);
+	cr_assert(n == sizeof(want) - 1 && memcmp(out, want, n) == 0);
+	free(out);
+	cr_assert_eq(sh("$W -0 --scope=doc in.txt | xargs -0 -n 1 printf '[%%s]'"), 0);
+	expect_file("out", "[repeated line across docs\n][repeated line across docs\n]");
+	cr_assert_eq(sh("$W --no-repair=controls --scope=doc in.txt"), 0);
+	out = slurpn("out", &n);
 	cr_assert_eq(n, sizeof(in) - 1 + 1); /* one line with NULs, plus LF */
 	free(out);
+}
+
+/* Form feeds frame documents in and out, through gzip too. */
+Test(cli, form_feeds_are_written_back)
+{
+	static const char in[] = "Page one\nA line that both pages share, long enough.\n\f"
+				 "Page two\nA line that both pages share, long enough.\n\f";
+	put("in.txt", in, sizeof(in) - 1);
+	cr_assert_eq(sh("$W in.txt -o out.gz && gzip -dc out.gz"), 0);
+	expect_file("out", "Page one\nA line that both pages share, long enough.\n\fPage two\n\f");
+	cr_assert_eq(sh("$W --scope=doc in.txt"), 0);
+	expect_file("out", in);
 }
 
 Test(cli, line_of_200_mb_without_newline)

@@ -122,6 +122,31 @@ Test(filter, scope_doc_forgets_between_inputs)
 	free(out);
 }
 
+/* Output of in[0..n) with opt, pushed whole and in chunks of 1 to 3 bytes
+ * (the separator then arrives alone), which must agree; its length in
+ * *len. */
+static char *run_both_ways(const struct wn_options *opt, const char *in, size_t n, size_t *len,
+			   struct wn_stats *st)
+{
+	size_t k;
+	char *whole = run_filter_parts(opt, in, n, NULL, 0, 0, 0, len, st);
+	char *bytes = run_filter_parts(opt, in, n, NULL, 0, 3, 7, &k, NULL);
+	cr_assert(k == *len && memcmp(whole, bytes, k) == 0, "chunked: %.*s", (int)k, bytes);
+	free(bytes);
+	return whole;
+}
+
+static void expect_out(const char *out, size_t len, const char *want, size_t want_len)
+{
+	cr_expect(len == want_len && memcmp(out, want, len) == 0, "got %zu bytes: %.*s", len,
+		  (int)len, out);
+}
+
+#define EXPECT_OUT(out, len, lit) expect_out(out, len, lit, sizeof(lit) - 1)
+
+/* A form feed (or NUL with nul_docs) ends a document, and is written back
+ * after the document's kept lines: the output keeps the input's framing,
+ * as JSON Lines and WET do. */
 Test(filter, form_feed_and_nul_end_documents)
 {
 	struct wn_options opt = dedup_only();
@@ -129,16 +154,87 @@ Test(filter, form_feed_and_nul_end_documents)
 	const char in[] = "repeated line in two documents\n\frepeated line in two documents\n";
 	size_t n;
 	struct wn_stats st;
-	char *out = run_filter_parts(&opt, in, sizeof(in) - 1, NULL, 0, 0, 0, &n, &st);
-	cr_assert_str_eq(out, "repeated line in two documents\nrepeated line in two documents\n");
+	char *out = run_both_ways(&opt, in, sizeof(in) - 1, &n, &st);
+	EXPECT_OUT(out, n, "repeated line in two documents\n\frepeated line in two documents\n");
 	cr_assert_eq(st.docs_in, 2);
+	cr_assert_eq(st.bytes_out, n);
 	free(out);
 	opt.nul_docs = true;
-	const char in0[] = "repeated line in two documents\0repeated line in two documents\n";
-	out = run_filter_parts(&opt, in0, sizeof(in0) - 1, NULL, 0, 0, 0, &n, &st);
-	cr_assert_str_eq(out, "repeated line in two documents\nrepeated line in two documents\n");
+	const char in0[] = "repeated line in two documents\0repeated line in two documents\0";
+	out = run_both_ways(&opt, in0, sizeof(in0) - 1, &n, &st);
+	EXPECT_OUT(out, n, "repeated line in two documents\n\0repeated line in two documents\n\0");
 	cr_assert_eq(st.docs_in, 2);
 	free(out);
+	/* With nul_docs a form feed still ends a document, and each keeps its
+	 * own separator; a line cut by one ends with a line feed. */
+	const char mixed[] = "first document line\fsecond document line\0third\n";
+	out = run_both_ways(&opt, mixed, sizeof(mixed) - 1, &n, &st);
+	EXPECT_OUT(out, n, "first document line\n\fsecond document line\n\0third\n");
+	cr_assert_eq(st.docs_in, 3);
+	free(out);
+	/* Without nul_docs a NUL is a byte of the line (the controls repair is
+	 * off in dedup_only). */
+	opt.nul_docs = false;
+	out = run_both_ways(&opt, in0, sizeof(in0) - 1, &n, &st);
+	EXPECT_OUT(out, n, "repeated line in two documents\0repeated line in two documents\0\n");
+	cr_assert_eq(st.docs_in, 1);
+	free(out);
+}
+
+/* A document that keeps no line goes without its separator, as an empty
+ * JSON Lines record does, unless keep_empty; so does one dropped whole as
+ * a duplicate; a separator with no line before it is no document. */
+Test(filter, empty_and_dropped_documents_lose_their_separator)
+{
+	struct wn_options opt = dedup_only();
+	const char in[] = "\f\fthe first document's only line\n\f"
+			  "the first document's only line\n\f" /* all dropped */
+			  "\n \n\f"                            /* blank lines only */
+			  "the last document, ended by the input\n";
+	size_t n;
+	struct wn_stats st;
+	char *out = run_both_ways(&opt, in, sizeof(in) - 1, &n, &st);
+	EXPECT_OUT(out, n, "the first document's only line\n\f"
+			   "the last document, ended by the input\n");
+	cr_assert_eq(st.docs_in, 4);
+	cr_assert_eq(st.docs_out, 2);
+	cr_assert_eq(st.docs_empty, 2);
+	free(out);
+	opt.keep_empty = true;
+	out = run_both_ways(&opt, in, sizeof(in) - 1, &n, &st);
+	EXPECT_OUT(out, n, "the first document's only line\n\f\f\f"
+			   "the last document, ended by the input\n");
+	free(out);
+	/* A duplicate document is dropped with its separator, even with
+	 * keep_empty. */
+	opt.doc_dedup = true;
+	opt.scope = WN_SCOPE_DOC;
+	const char dup[] = "one document of two lines\nits second line, long enough\n\f"
+			   "one document of two lines\nits second line, long enough\n\f"
+			   "another document\n\f";
+	out = run_both_ways(&opt, dup, sizeof(dup) - 1, &n, &st);
+	EXPECT_OUT(out, n, "one document of two lines\nits second line, long enough\n\f"
+			   "another document\n\f");
+	cr_assert_eq(st.docs_dup, 1);
+	free(out);
+}
+
+/* With every stage off, text framed by form feeds comes out byte for
+ * byte, one thread or two. */
+Test(filter, form_feeds_round_trip)
+{
+	const char in[] = "A heading\n\nA paragraph of the first page.\n\f"
+			  "The second page\nwith two lines\n\f"
+			  "The third page, ended by the input\n";
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		struct wn_options opt = { .disable = WN_STAGE_DEDUP | WN_STAGE_NEAR |
+						     WN_STAGE_BOILERPLATE | WN_STAGE_REPAIR,
+					  .threads = threads };
+		size_t n;
+		char *out = run_both_ways(&opt, in, sizeof(in) - 1, &n, NULL);
+		expect_out(out, n, in, sizeof(in) - 1);
+		free(out);
+	}
 }
 
 Test(filter, chunking_invariance_on_real_text)
@@ -373,6 +469,7 @@ Test(filter, unjudged_lines_in_held_documents_and_records)
 	char *out = run_filter_parts(&opt, text, sizeof(text) - 1, NULL, 0, 3, 5, &len, &st);
 	cr_assert_str_eq(out, "first line of the document here\n"
 			      "0123456789012345678901234567890123456789\n"
+			      "\f"
 			      "0123456789012345678901234567890123456789\n");
 	cr_assert_eq(st.lines_unjudged, 2);
 	cr_assert_eq(st.lines_in, st.lines_kept + total_dropped(&st));

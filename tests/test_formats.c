@@ -29,7 +29,8 @@ static void teardown(void)
 
 TestSuite(formats, .fini = teardown);
 
-/* Collects the text of each document record, in order. */
+/* Collects the text of each document record, in order, each ended by a
+ * form feed as text output ends a document that came with one. */
 static int collect_text(void *ctx, const struct wn_record *rec)
 {
 	struct tu_str *all = ctx;
@@ -40,10 +41,12 @@ static int collect_text(void *ctx, const struct wn_record *rec)
 	tu_append(all, rec->text, rec->text_len);
 	if (rec->text_len && rec->text[rec->text_len - 1] != '\n')
 		tu_puts(all, "\n");
+	tu_puts(all, "\f");
 	return 0;
 }
 
-/* The kept lines of JSON Lines or WET output, one after another. */
+/* The kept lines of JSON Lines or WET output as the text output of the
+ * same documents framed by form feeds. */
 static struct tu_str kept_lines(enum wn_format format, const char *p, size_t n)
 {
 	struct tu_str all = { 0 };
@@ -312,7 +315,7 @@ Test(formats, auto_detects_each_input)
 				 "WARM, a text document\n"
 				 "W\n"
 				 "{not json\n"
-				 "text\n{\"text\":\"not json: the input is text\"}\n",
+				 "text\n\f{\"text\":\"not json: the input is text\"}\n",
 				 "chunk %zu", chunk);
 		cr_assert_eq(errors.count, 1, "'{not json' is malformed JSON Lines");
 		cr_assert_eq(st.records_malformed, 1);
@@ -386,12 +389,14 @@ Test(formats, doc_dedup_of_long_text_documents)
 					.disable = WN_STAGE_DEDUP };
 	cr_assert_eq(tu_run(&opt, in.ptr, in.len, 0, 0, &out, &st), 0);
 	cr_assert_eq(st.docs_dup, 0, "the copies went out before their end");
-	cr_assert_eq(out.len, in.len - 3);
+	cr_assert_eq(out.len, in.len);
+	cr_assert(memcmp(out.ptr, in.ptr, in.len) == 0);
 	tu_free(&out);
 	const struct wn_options held = { .doc_dedup = true, .disable = WN_STAGE_DEDUP };
 	cr_assert_eq(tu_run(&held, in.ptr, in.len, 0, 0, &out, &st), 0);
 	cr_assert_eq(st.docs_dup, 2);
-	cr_assert_eq(out.len, (in.len - 3) / 3);
+	cr_assert_eq(out.len, in.len / 3);
+	cr_assert(memcmp(out.ptr, in.ptr, in.len / 3) == 0, "the first copy, with its form feed");
 	tu_free(&out);
 	tu_free(&in);
 }

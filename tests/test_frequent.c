@@ -154,12 +154,12 @@ Test(frequent, two_passes_drop_every_copy)
 	cr_assert_eq(wn_filter_push(f, site, strlen(site)), 0);
 	cr_assert_eq(wn_filter_finish(f), 0);
 	cr_expect_str_eq(out,
-		"Sports\nCats purr when they are content, and sometimes when hurt.\n"
-		"Dogs were domesticated at least fifteen thousand years ago.\n"
-		"Weather\nA storm is expected tonight, the forecasters said.\n"
-		"Sports\nBirds migrate south in the autumn.\n"
-		"Every page of this site ends with this sentence, which is long enough.\n"
-		"Every page of this site ends with this sentence, which is long enough.\n"
+		"Sports\nCats purr when they are content, and sometimes when hurt.\n\f"
+		"Dogs were domesticated at least fifteen thousand years ago.\n\f"
+		"Weather\nA storm is expected tonight, the forecasters said.\n\f"
+		"Sports\nBirds migrate south in the autumn.\n\f"
+		"Every page of this site ends with this sentence, which is long enough.\n\f"
+		"Every page of this site ends with this sentence, which is long enough.\n\f"
 		"Every page of this site ends with this sentence, which is long enough.\n");
 	wn_filter_stats(f, &st);
 	cr_expect_eq(st.dropped[WN_DROP_FREQUENT], 11);

@@ -343,7 +343,7 @@ Test(near, smoothing_stays_inside_a_document)
 	const struct wn_options opt = smooth_opts();
 	char in[1024], want[1024];
 	snprintf(in, sizeof(in), "%s%s%s\fBy Jane\n%s", para_a, para_b, para_a2, para_b2);
-	snprintf(want, sizeof(want), "%s%sBy Jane\n", para_a, para_b);
+	snprintf(want, sizeof(want), "%s%s\fBy Jane\n", para_a, para_b);
 	expect_output(&opt, in, want);
 }
 
@@ -410,6 +410,18 @@ Test(near, stats_balance_and_chunking_on_real_text)
 	free(text);
 }
 
+/* Removes the form feeds from s[0..n), NUL-terminated; returns the new
+ * length. */
+static size_t strip_form_feeds(char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\f')
+			s[k++] = s[i];
+	s[k] = '\0';
+	return k;
+}
+
 /* Near dedup runs after exact dedup and only removes lines: the output is a
  * subsequence of the exact-only output, and exact drops are unchanged. */
 Test(near, near_only_removes_what_exact_keeps)
@@ -426,6 +438,10 @@ Test(near, near_only_removes_what_exact_keeps)
 	cr_assert(with.dropped[WN_DROP_NEAR] > 0);
 	cr_assert_eq(without.dropped[WN_DROP_NEAR], 0);
 	cr_assert_eq(without.near_entries, 0);
+	/* The lines, not the documents' form feeds: a document near dedup
+	 * empties loses its form feed. */
+	len_without = strip_form_feeds(b, len_without);
+	strip_form_feeds(a, len_with);
 	size_t j = 0;
 	for (char *line = strtok(a, "\n"); line; line = strtok(NULL, "\n")) {
 		const size_t k = strlen(line);

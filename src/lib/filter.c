@@ -1287,7 +1287,10 @@ static int on_piece(void *ctx, const char *p, size_t n, bool last)
 	return rc;
 }
 
-/* A line of text input. */
+/* A line of text input. A document ended by a form feed (or NUL) is
+ * written back with it after its kept lines, as the input framed it; one
+ * dropped whole (a duplicate) or left with no line goes without it, unless
+ * keep_empty keeps the empty one. */
 static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 {
 	struct wn_filter *f = ctx;
@@ -1299,7 +1302,14 @@ static int on_line(void *ctx, struct wn_line *line, bool ends_doc)
 		if (rc)
 			return rc;
 	}
-	return ends_doc ? end_text_doc(f) : 0;
+	if (!ends_doc)
+		return 0;
+	const uint64_t out = f->st.docs_out, empty = f->st.docs_empty;
+	const int rc = end_text_doc(f);
+	if (rc)
+		return rc;
+	const bool written = f->st.docs_out != out || (f->opt.keep_empty && f->st.docs_empty != empty);
+	return written ? write_raw(f, &f->lines.doc_sep, 1) : 0;
 }
 
 /* ---- Exact dedup alone (scan.c) ------------------------------------------- */

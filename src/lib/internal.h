@@ -148,6 +148,7 @@ struct wn_lines {
 	size_t max_line;     /* 0: no limit; else longer lines go to piece */
 	wn_piece_fn *piece;
 	bool overlong;       /* the current line passed max_line */
+	char doc_sep;        /* the byte that ended the last document: '\f' or NUL */
 };
 
 void wn_lines_init(struct wn_lines *s, bool nul_docs);

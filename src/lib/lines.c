@@ -58,10 +58,14 @@ const char *wn_lines_doc_end(const struct wn_lines *s, const char *p, size_t n)
 	return end;
 }
 
-/* Emits one line made of the carry (if any) and p[0..n). */
-static int emit(struct wn_lines *s, const char *p, size_t n, bool end_doc, wn_line_fn *fn,
+/* Emits one line made of the carry (if any) and p[0..n), ended by stop:
+ * a line feed, or a form feed or NUL that also ends the document. */
+static int emit(struct wn_lines *s, const char *p, size_t n, char stop, wn_line_fn *fn,
 		void *ctx)
 {
+	const bool end_doc = stop != '\n';
+	if (end_doc)
+		s->doc_sep = stop;
 	if (too_long(s, n)) {
 		const int rc = pass_piece(s, p, n, true, ctx);
 		return rc || !end_doc ? rc : fn(ctx, NULL, true);
@@ -164,7 +168,7 @@ static inline __attribute__((always_inline)) int split(struct wn_lines *s, const
 		const size_t k = end - blk < 64 ? (size_t)(end - blk) : 64;
 		for (uint64_t m = stops(&st, blk, k); m; m &= m - 1) {
 			const char *const x = blk + __builtin_ctzll(m);
-			const int rc = emit(s, *from, (size_t)(x - *from), *x != '\n', fn, ctx);
+			const int rc = emit(s, *from, (size_t)(x - *from), *x, fn, ctx);
 			if (rc)
 				return rc;
 			*from = x + 1;

@@ -2,7 +2,8 @@
  * the options and a chunking; the invariants checked: the output is the same
  * pushed whole on one thread or in pieces on two (wn_options.threads),
  * lines longer than a max_line too, with --strip-nav or without, statistics balance, blank lines never
- * run, and no output line is blank at a document's edge. */
+ * run, and no output line is blank at a document's edge; a document's
+ * separator is written back after its last line. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct out piece = run_filter(&two, d, n, chunk, true, &piece_st, NULL);
 	if (whole.len != piece.len || (whole.len && memcmp(whole.buf, piece.buf, whole.len) != 0))
 		abort();
-	if (whole.len && (whole.buf[whole.len - 1] != '\n' || whole.buf[0] == '\n'))
+	/* A document's separator (a form feed, or NUL with nul_docs) is written
+	 * after its last line's LF, and a document neither starts nor ends with
+	 * a blank line. */
+	const char *const o = whole.buf;
+	const size_t m = whole.len;
+#define IS_SEP(c) ((c) == '\f' || (opt.nul_docs && (c) == '\0'))
+	if (m && ((o[m - 1] != '\n' && !IS_SEP(o[m - 1])) || o[0] == '\n' || IS_SEP(o[0])))
 		abort();
-	for (size_t i = 2; i < whole.len; i++)
-		if (whole.buf[i] == '\n' && whole.buf[i - 1] == '\n' && whole.buf[i - 2] == '\n')
+	for (size_t i = 1; i < m; i++) {
+		if (IS_SEP(o[i]) && (o[i - 1] != '\n' || (i >= 2 && o[i - 2] == '\n')))
 			abort();
+		if (o[i] == '\n' && IS_SEP(o[i - 1]))
+			abort();
+		if (i >= 2 && o[i] == '\n' && o[i - 1] == '\n' && o[i - 2] == '\n')
+			abort();
+	}
+#undef IS_SEP
 	free(whole.buf);
 	free(piece.buf);
 	return 0;
