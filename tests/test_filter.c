@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include "common.h"
+#include "testutil.h"
 
 /* Options that run only framing and dedup, whatever later stages exist. */
 static struct wn_options dedup_only(void)
@@ -235,6 +236,40 @@ Test(filter, form_feeds_round_trip)
 		expect_out(out, n, in, sizeof(in) - 1);
 		free(out);
 	}
+}
+
+/* With --scope=doc every document is judged alone, so the stream's output
+ * cut at its form feeds is each document's output run on its own (a
+ * document that keeps nothing leaves no form feed): aeb-25's 25 pages,
+ * every stage on, one thread and two. */
+Test(filter, doc_scope_output_is_each_document_alone)
+{
+	size_t n;
+	char *text = read_source_file("tests/data/aeb-25.txt", &n);
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		const struct wn_options opt = { .scope = WN_SCOPE_DOC, .threads = threads };
+		size_t whole_len;
+		struct wn_stats st;
+		char *whole = run_filter_parts(&opt, text, n, NULL, 0, 0, 0, &whole_len, &st);
+		cr_assert_eq(st.docs_in, 25);
+		struct tu_str joined = { 0 };
+		for (const char *p = text, *end = text + n; p < end;) {
+			const char *ff = memchr(p, '\f', (size_t)(end - p));
+			const char *stop = ff ? ff : end;
+			size_t k;
+			char *one = run_filter_parts(&opt, p, (size_t)(stop - p), NULL, 0, 0, 0, &k, NULL);
+			tu_append(&joined, one, k);
+			if (k && ff)
+				tu_append(&joined, "\f", 1);
+			free(one);
+			p = ff ? ff + 1 : end;
+		}
+		cr_assert(joined.len == whole_len && memcmp(joined.ptr, whole, whole_len) == 0,
+			  "threads %u", threads);
+		tu_free(&joined);
+		free(whole);
+	}
+	free(text);
 }
 
 Test(filter, chunking_invariance_on_real_text)
