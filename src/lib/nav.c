@@ -299,9 +299,20 @@ static void markup_features(const uint8_t plain[256], const unsigned char *s, si
 #define ASCII_MAX 4096 /* the longest line ascii_avx2 takes */
 
 #if defined(NAV_AVX2)
-#define NAV_IN(v, a, z)                                                      \
-	_mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8((a) - 1)),    \
-			 _mm256_cmpgt_epi8(_mm256_set1_epi8((z) + 1), v))
+/* The bytes of x from lo to lo + n, unsigned. */
+static inline NAV_AVX2 __m256i byte_in(__m256i x, unsigned char lo, unsigned char n)
+{
+	const __m256i d = _mm256_sub_epi8(x, _mm256_set1_epi8((char)lo));
+	return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8((char)n)), d);
+}
+
+/* is_space's (and kind_of's) spaces: ' ' and '\t' to '\r' but '\n'. */
+static inline NAV_AVX2 __m256i space_bytes(__m256i x)
+{
+	return _mm256_or_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8(' ')),
+			       _mm256_andnot_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\n')),
+						   byte_in(x, '\t', 4)));
+}
 
 /* wn_nav_features' loop for a line of len <= ASCII_MAX bytes, 32 bytes a
  * step: false when a byte is not ASCII (the loop then reads the line).
@@ -328,12 +339,9 @@ ascii_avx2(const struct wn_nav *n, const unsigned char *s, size_t len, struct wn
 		if (_mm256_movemask_epi8(x))
 			return false;
 		const uint32_t valid = have == 32 ? ~0u : (1u << have) - 1;
-		const __m256i alpha = NAV_IN(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), 'a', 'z');
-		const __m256i up = NAV_IN(x, 'A', 'Z'), digit = NAV_IN(x, '0', '9');
-		const __m256i space = _mm256_or_si256( /* kind_of's: not '\n' */
-			_mm256_cmpeq_epi8(x, _mm256_set1_epi8(' ')),
-			_mm256_andnot_si256(_mm256_cmpeq_epi8(x, _mm256_set1_epi8('\n')),
-					    NAV_IN(x, '\t', '\r')));
+		const __m256i alpha = byte_in(_mm256_or_si256(x, _mm256_set1_epi8(0x20)), 'a', 25);
+		const __m256i up = byte_in(x, 'A', 25), digit = byte_in(x, '0', 9);
+		const __m256i space = space_bytes(x);
 		const uint32_t dm = (uint32_t)_mm256_movemask_epi8(digit);
 		const uint32_t wm = ((uint32_t)_mm256_movemask_epi8(alpha) | dm) & valid;
 		const uint32_t sm = (uint32_t)_mm256_movemask_epi8(space) & valid;
@@ -785,17 +793,12 @@ static __attribute__((target("avx2,popcnt"))) size_t
 markup_avx2(struct markup *m, const unsigned char *s, size_t len)
 {
 #define EQ(x, c) _mm256_cmpeq_epi8(x, _mm256_set1_epi8((char)(c)))
-#define UPTO(x, lo, n) /* lo <= x <= lo + n, unsigned */                                 \
-	_mm256_cmpeq_epi8(_mm256_min_epu8(_mm256_sub_epi8(x, _mm256_set1_epi8((char)(lo))),  \
-					  _mm256_set1_epi8((char)(n))),                      \
-			  _mm256_sub_epi8(x, _mm256_set1_epi8((char)(lo))))
 	size_t at = 0;
 	for (; at + 32 <= len; at += 32) {
 		const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + at));
 		const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-		__m256i x = _mm256_andnot_si256(EQ(v, 0x0A), UPTO(v, 0x09, 4));
-		x = _mm256_or_si256(x, UPTO(v, '0', 9));
-		x = _mm256_or_si256(x, _mm256_or_si256(EQ(v, 0), EQ(v, ' ')));
+		__m256i x = _mm256_or_si256(space_bytes(v), byte_in(v, '0', 9));
+		x = _mm256_or_si256(x, EQ(v, 0));
 		x = _mm256_or_si256(x, _mm256_or_si256(EQ(v, '['), EQ(v, ']')));
 		x = _mm256_or_si256(x, _mm256_or_si256(EQ(v, '('), EQ(v, ')')));
 		x = _mm256_or_si256(x, _mm256_or_si256(EQ(v, ':'), EQ(v, '.')));
@@ -817,7 +820,6 @@ markup_avx2(struct markup *m, const unsigned char *s, size_t len)
 		m->token += plain;
 	}
 #undef EQ
-#undef UPTO
 	return at;
 }
 #endif
