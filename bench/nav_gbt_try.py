@@ -36,7 +36,7 @@ model drops, and held-out F1 / R at other thresholds (a tree model's
 probabilities are not the logistic model's, so one threshold is not a
 fair comparison); with --halves also trained on odd documents scored on
 the even ones and back. "shipped" reproduces nav_train.py's rows."""
-import os, re, sys, time, zlib
+import os, re, sys, time
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -270,12 +270,12 @@ def span_oracles(docs, clean, thr, k=5):
     for s in T.SETS:
         w = T.train([d for d in docs + clean if d.set != s])
         q.update({id(d): T.probs(d, *w) >= thr for d in docs if d.set == s})
-    fold = {d.id: zlib.crc32(T.host(d.uri).encode()) % k for d in docs}
     qf = {}
-    for j in range(k):
-        w = T.train([d for d in docs if fold[d.id] != j] +
-                    [d for d in clean if fold.get(d.id, -1) != j])
-        qf.update({id(d): T.probs(d, *w) >= thr for d in docs if fold[d.id] == j})
+    def fold_probs(d, m):  # nav_train.py's folds; each page's kept lines noted
+        p = T.probs(d, *m)
+        qf[id(d)] = p >= thr
+        return p
+    T.site_folds(docs, clean, k, thr, probs_fn=fold_probs)
     print(f"threshold {thr}; F1 / P / R on scrapinghub-aeb / cleaneval-dev / htmltotext-benchmark")
     for proto, keep in (("held out", q), (f"{k} folds by site", qf)):
         for name, kw in ways:
